@@ -1,0 +1,111 @@
+"""Reading settings from the environment, once, into typed values.
+
+Each service defines one frozen dataclass of its settings and builds it with
+these helpers in its ``__main__``; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+class Environment:
+    """Typed accessors over an environment mapping (``os.environ`` by default)."""
+
+    def __init__(self, values: Mapping[str, str] | None = None) -> None:
+        self._values = dict(os.environ if values is None else values)
+
+    def text(self, name: str, default: str) -> str:
+        return self._values.get(name, default)
+
+    def optional_text(self, name: str) -> str | None:
+        value = self._values.get(name)
+        return value if value else None
+
+    def integer(self, name: str, default: int, minimum: int | None = None) -> int:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError as error:
+            raise ConfigError(f"{name} must be an integer, got {raw!r}") from error
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, minimum: float | None = None) -> float:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError as error:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from error
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return default
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(name, default)
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """Where and how a service reaches the broker."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+    keepalive: int
+
+    @classmethod
+    def from_environment(cls, env: Environment) -> MqttSettings:
+        """Read ``MQTT_URL`` (``mqtt://[user:pass@]host:port`` or ``mqtts://``), ``MQTT_USERNAME``,
+        ``MQTT_PASSWORD`` and ``MQTT_KEEPALIVE``."""
+        url = env.text("MQTT_URL", DEFAULT_MQTT_URL)
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+            raise ConfigError(f"MQTT_URL must start with mqtt:// or mqtts://, got {url!r}")
+        tls = parts.scheme in ("mqtts", "ssl")
+        if not parts.hostname:
+            raise ConfigError(f"MQTT_URL has no host: {url!r}")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (8883 if tls else 1883),
+            username=env.optional_text("MQTT_USERNAME") or parts.username,
+            password=env.optional_text("MQTT_PASSWORD") or parts.password,
+            tls=tls,
+            keepalive=env.integer("MQTT_KEEPALIVE", 30, minimum=5),
+        )
+
+    @property
+    def url(self) -> str:
+        """The broker address without credentials, for logs."""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"

@@ -1,0 +1,41 @@
+"""The received-message value shared by the asyncio and threaded MQTT clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from paho.mqtt.client import MQTTMessage
+
+from csms_common.properties import read_user_properties
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One MQTT message as the application sees it: topic, payload and MQTT 5 metadata."""
+
+    topic: str
+    payload: bytes
+    qos: int = 0
+    user_properties: dict[str, str] = field(default_factory=dict)
+    response_topic: str | None = None
+    correlation_data: bytes | None = None
+
+    @classmethod
+    def from_paho(cls, message: MQTTMessage) -> InboundMessage:
+        properties = getattr(message, "properties", None)
+        return cls(
+            topic=message.topic,
+            payload=bytes(message.payload),
+            qos=message.qos,
+            user_properties=read_user_properties(properties),
+            response_topic=getattr(properties, "ResponseTopic", None),
+            correlation_data=getattr(properties, "CorrelationData", None),
+        )
+
+    def text(self) -> str:
+        """The payload decoded as UTF-8 (raises UnicodeDecodeError for bytes that are not)."""
+        return self.payload.decode("utf-8")
+
+
+class PublishError(RuntimeError):
+    """A message could not be handed to the broker (not connected, refused or not acknowledged)."""

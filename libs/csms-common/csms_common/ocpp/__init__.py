@@ -1,0 +1,1 @@
+"""OCPP-J framing, error codes, schema validation and message builders (sans I/O)."""

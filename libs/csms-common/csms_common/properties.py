@@ -1,0 +1,37 @@
+"""MQTT 5 user properties: metadata that travels beside an OCPP frame, never inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+PROTOCOL = "ocpp-protocol"
+"""Negotiated subprotocol of the station's connection, e.g. ``ocpp2.0.1``."""
+GATEWAY = "gateway-instance"
+"""Id of the gateway process holding the station's socket."""
+SESSION = "session-id"
+"""Id of one WebSocket connection; changes on every reconnect."""
+RECEIVED_AT = "received-at"
+"""When the gateway read the frame from the socket (ISO 8601, UTC)."""
+ACTION = "ocpp-action"
+"""For a station's CallResult/CallError: the action of the CSMS call it answers."""
+CLIENT_TOKEN = "client-token"
+"""Idempotency key of a shadow update: the shadow service applies a token once."""
+
+
+def user_properties(values: Mapping[str, str]) -> Properties:
+    """Build PUBLISH properties carrying ``values`` as user properties."""
+    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    if values:
+        properties.UserProperty = list(values.items())
+    return properties
+
+
+def read_user_properties(properties: Properties | None) -> dict[str, str]:
+    """Return the user properties of a received message as a dict (last value wins)."""
+    if properties is None:
+        return {}
+    pairs = getattr(properties, "UserProperty", None) or []
+    return {str(key): str(value) for key, value in pairs}

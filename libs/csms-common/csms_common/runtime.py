@@ -1,0 +1,38 @@
+"""Process scaffolding shared by the asyncio services: ``--help``, signals, graceful stop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+from csms_common.config import ConfigError
+
+
+def parse_arguments(prog: str, description: str, environment_help: str) -> argparse.Namespace:
+    """Every entry point takes its settings from the environment; ``--help`` lists them."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        epilog="Settings (environment variables, default in brackets):\n" + environment_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser.parse_args()
+
+
+def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run ``serve(stop)`` on a fresh event loop; SIGTERM or SIGINT sets ``stop``."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(stop)
+
+    try:
+        asyncio.run(main())
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from error
+    return 0

@@ -1,0 +1,1 @@
+"""The WebSocket gateway: holds station sockets and forwards frames to and from MQTT."""

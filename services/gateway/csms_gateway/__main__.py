@@ -1,0 +1,74 @@
+"""Entry point of the gateway: ``csms-gateway`` or ``python -m csms_gateway``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from csms_common.admin_http import AdminServer
+from csms_common.config import ConfigError, Environment
+from csms_common.logs import configure_logging
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_rpc import AsyncRequester
+from csms_common.runtime import parse_arguments, run_until_signalled
+
+from csms_gateway.config import GatewaySettings
+from csms_gateway.registration import RegistrationChecker
+from csms_gateway.server import Gateway
+
+logger = logging.getLogger("csms_gateway")
+
+ENVIRONMENT_HELP = """\
+  MQTT_URL                        broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
+  MQTT_USERNAME/PASSWORD          broker credentials [none]
+  GATEWAY_HOST/PORT               WebSocket listener [0.0.0.0:9000]
+  GATEWAY_INSTANCE_ID             name in presence events [hostname-pid]
+  GATEWAY_METRICS_HOST/PORT       /metrics, /healthz, /readyz [0.0.0.0:9101]
+  GATEWAY_UNREGISTERED_REJECTION  http-404 (at the handshake) or close-1008 [http-404]
+  GATEWAY_REGISTRATION_TIMEOUT    seconds to wait for the registry at a handshake [3]
+  GATEWAY_REGISTRATION_CACHE      seconds a positive registry answer is reused [5]
+  GATEWAY_CALL_TIMEOUT            seconds a CSMS call may wait for the station's answer [30]
+  GATEWAY_MAX_QUEUED_CALLS        CSMS calls queued per station behind the outstanding one [16]
+  GATEWAY_MAX_FRAME_BYTES         largest frame accepted; larger closes with 1009 [1048576]
+  GATEWAY_PING_INTERVAL           seconds between WebSocket pings [20]
+  LOG_LEVEL                       debug, info, warning, error [info]
+"""
+
+
+async def serve(settings: GatewaySettings, stop: asyncio.Event) -> None:
+    client = AsyncMqttClient(settings.mqtt, "gateway", service="gateway")
+    requester = AsyncRequester(client)
+    registrations = RegistrationChecker(
+        requester, settings.registration_timeout, settings.registration_cache_seconds
+    )
+    gateway = Gateway(settings, client, registrations)
+    admin = AdminServer(
+        settings.metrics_host,
+        settings.metrics_port,
+        lambda: client.is_connected and gateway.is_serving,
+    )
+    admin.start()
+    await requester.start()
+    await client.start()
+    await gateway.serve(stop)
+    await client.close()
+    admin.stop()
+    logger.info("gateway stopped")
+
+
+def main() -> int:
+    parse_arguments(
+        "csms-gateway",
+        "Holds charge points' OCPP WebSocket connections and forwards frames to and from MQTT.",
+        ENVIRONMENT_HELP,
+    )
+    try:
+        settings = GatewaySettings.from_environment(Environment())
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from error
+    configure_logging("gateway", settings.log_level)
+    return run_until_signalled(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

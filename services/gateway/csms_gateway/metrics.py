@@ -1,0 +1,21 @@
+"""Prometheus metrics of the gateway."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+CONNECTED_STATIONS = Gauge(
+    "csms_gateway_connected_stations", "Stations connected to this gateway", ["version"]
+)
+FRAMES = Counter(
+    "csms_gateway_frames_total",
+    "Frames forwarded, by direction (in: station→MQTT, out: MQTT→station), version and type",
+    ["direction", "version", "type"],
+)
+HANDSHAKES = Counter("csms_gateway_handshakes_total", "WebSocket handshakes by outcome", ["outcome"])
+CALL_TIMEOUTS = Counter("csms_gateway_call_timeouts_total", "CSMS→station calls that got no answer in time")
+CALLS_REJECTED = Counter(
+    "csms_gateway_calls_rejected_total",
+    "CSMS→station calls refused because the station's queue was full",
+)
+DISCONNECTS = Counter("csms_gateway_disconnects_total", "Station connections ended, by reason", ["reason"])

@@ -1,0 +1,280 @@
+"""The gateway process: WebSocket handshake policy, the table of live sessions, MQTT wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import weakref
+from collections.abc import Sequence
+from http import HTTPStatus
+
+from csms_common import topics
+from csms_common.clock import utc_now_iso
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_message import InboundMessage, PublishError
+from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
+from csms_common.station_id import InvalidStationId, station_id_from_path
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from csms_gateway.config import GatewaySettings, UnregisteredRejection
+from csms_gateway.metrics import CONNECTED_STATIONS, DISCONNECTS, HANDSHAKES
+from csms_gateway.registration import Registration, RegistrationChecker
+from csms_gateway.session import SessionSettings, StationSession, UnsupportedFrame
+
+logger = logging.getLogger(__name__)
+
+REPLACED_REASON = "replaced by a newer connection"
+
+
+def offered_subprotocols(headers: Headers) -> list[str]:
+    """The subprotocols a client offered, in its order of preference."""
+    offered: list[str] = []
+    for header in headers.get_all("Sec-WebSocket-Protocol"):
+        offered.extend(part.strip() for part in header.split(",") if part.strip())
+    return offered
+
+
+def choose_subprotocol(offered: Sequence[str]) -> str | None:
+    """The station's most preferred subprotocol that we support; None if it offered none at all."""
+    for subprotocol in offered:
+        if subprotocol in SUPPORTED_SUBPROTOCOLS:
+            return subprotocol
+    return None
+
+
+class Gateway:
+    """Accepts stations, keeps one session per station id and routes MQTT messages to sessions."""
+
+    def __init__(
+        self, settings: GatewaySettings, client: AsyncMqttClient, registrations: RegistrationChecker
+    ) -> None:
+        self._settings = settings
+        self._client = client
+        self._registrations = registrations
+        self._sessions: dict[str, StationSession] = {}
+        self._reject_after_open: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
+        self._session_settings = SessionSettings(
+            gateway_instance=settings.instance_id,
+            call_timeout=settings.call_timeout,
+            max_queued_calls=settings.max_queued_calls,
+        )
+        self._server: Server | None = None
+
+    @property
+    def is_serving(self) -> bool:
+        return self._server is not None and self._server.is_serving()
+
+    @property
+    def session_count(self) -> int:
+        return len(self._sessions)
+
+    # ------------------------------------------------------------- handshake
+
+    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Refuse bad ids, unsupported subprotocols and unregistered stations before upgrading."""
+        try:
+            station_id = station_id_from_path(request.path)
+        except InvalidStationId as error:
+            HANDSHAKES.labels("invalid_id").inc()
+            return connection.respond(HTTPStatus.BAD_REQUEST, f"Invalid charge point id: {error}\n")
+        offered = offered_subprotocols(request.headers)
+        if offered and choose_subprotocol(offered) is None:
+            HANDSHAKES.labels("unsupported_subprotocol").inc()
+            return connection.respond(
+                HTTPStatus.BAD_REQUEST,
+                f"Unsupported OCPP subprotocol; supported: {', '.join(SUPPORTED_SUBPROTOCOLS)}\n",
+            )
+        registration = await self._registrations.check(station_id)
+        if registration is Registration.UNAVAILABLE:
+            HANDSHAKES.labels("unavailable").inc()
+            logger.warning("registry unavailable at handshake", extra={"station_id": station_id})
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Service unavailable, retry later\n")
+        if registration is Registration.NOT_REGISTERED:
+            HANDSHAKES.labels("not_registered").inc()
+            logger.info("unregistered station refused", extra={"station_id": station_id})
+            if self._settings.unregistered_rejection is UnregisteredRejection.CLOSE_1008:
+                self._reject_after_open.add(connection)
+                return None
+            return connection.respond(HTTPStatus.NOT_FOUND, "Charge point not registered\n")
+        return None
+
+    def select_subprotocol(
+        self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        # No subprotocol offered: accept without one; the session speaks the default, 2.0.1.
+        chosen = choose_subprotocol(subprotocols)
+        return None if chosen is None else Subprotocol(chosen)
+
+    # ------------------------------------------------------------ connection
+
+    async def handle(self, connection: ServerConnection) -> None:
+        """The life of one accepted connection."""
+        if connection in self._reject_after_open:
+            await connection.close(CloseCode.POLICY_VIOLATION, "charge point not registered")
+            return
+        station_id = station_id_from_path(connection.request.path if connection.request else "")
+        version = OcppVersion.from_subprotocol(connection.subprotocol)
+        session = StationSession(station_id, version, connection, self._client, self._session_settings)
+        previous = self._sessions.get(station_id)
+        self._sessions[station_id] = session
+        HANDSHAKES.labels("accepted").inc()
+        if previous is not None:
+            await previous.close(CloseCode.NORMAL_CLOSURE, REPLACED_REASON)
+        reason = "closed"
+        CONNECTED_STATIONS.labels(version.value).inc()
+        try:
+            await self._client.subscribe(
+                topics.station_out(station_id), self.on_station_out, order_key=_station_of_out
+            )
+            await self._publish_presence(topics.PresenceEvent.CONNECTED, session)
+            logger.info(
+                "station connected",
+                extra={
+                    "station_id": station_id,
+                    "session_id": session.session_id,
+                    "version": version.value,
+                    "remote": session.remote_address,
+                },
+            )
+            await session.run()
+        except UnsupportedFrame as error:
+            reason = "binary_frame"
+            await connection.close(CloseCode.UNSUPPORTED_DATA, str(error))
+        except PublishError as error:
+            reason = "broker_unavailable"
+            logger.error(
+                "broker unavailable for a new session", extra={"station_id": station_id, "error": str(error)}
+            )
+            await connection.close(CloseCode.TRY_AGAIN_LATER, "CSMS temporarily unavailable")
+        except Exception:
+            reason = "internal_error"
+            logger.exception("session failed", extra={"station_id": station_id})
+            await connection.close(CloseCode.INTERNAL_ERROR, "internal error")
+        finally:
+            CONNECTED_STATIONS.labels(version.value).dec()
+            DISCONNECTS.labels(reason).inc()
+            if self._sessions.get(station_id) is session:
+                del self._sessions[station_id]
+                await self._client.unsubscribe(topics.station_out(station_id))
+            with contextlib.suppress(PublishError):
+                await self._publish_presence(
+                    topics.PresenceEvent.DISCONNECTED,
+                    session,
+                    close_code=connection.close_code,
+                )
+            logger.info(
+                "station disconnected",
+                extra={
+                    "station_id": station_id,
+                    "session_id": session.session_id,
+                    "close_code": connection.close_code,
+                    "reason": reason,
+                },
+            )
+
+    async def _publish_presence(
+        self, event: topics.PresenceEvent, session: StationSession, close_code: int | None = None
+    ) -> None:
+        body: dict[str, object] = {
+            "clientId": session.station_id,
+            "eventType": event.value,
+            "timestamp": int(time.time() * 1000),
+            "time": utc_now_iso(),
+            "sessionId": session.session_id,
+            "gatewayInstance": self._settings.instance_id,
+            "protocol": session.version.subprotocol,
+            "ipAddress": session.remote_address,
+        }
+        if event is topics.PresenceEvent.CONNECTED:
+            body["timestamp"] = session.connected_at_ms
+        if close_code is not None:
+            body["closeCode"] = close_code
+        await self._client.publish(topics.presence(event, session.station_id), json.dumps(body), qos=1)
+
+    # ------------------------------------------------------------ MQTT inputs
+
+    async def on_station_out(self, message: InboundMessage) -> None:
+        station_id = topics.station_from_station_topic(message.topic)
+        session = self._sessions.get(station_id)
+        if session is None:
+            logger.warning("frame for a station not connected here", extra={"station_id": station_id})
+            return
+        try:
+            text = message.text()
+        except UnicodeDecodeError:
+            logger.error("refusing a non-UTF-8 frame from {cp}/out", extra={"station_id": station_id})
+            return
+        await session.deliver(text)
+
+    async def on_control(self, message: InboundMessage) -> None:
+        """``{"command": "disconnect", "reason": ...}``: the station was deregistered."""
+        station_id = topics.station_from_control_topic(message.topic)
+        try:
+            command = json.loads(message.payload)
+        except ValueError:
+            logger.error("invalid control message", extra={"station_id": station_id})
+            return
+        if not isinstance(command, dict) or command.get("command") != "disconnect":
+            logger.error("unknown control command", extra={"station_id": station_id})
+            return
+        self._registrations.forget(station_id)
+        session = self._sessions.get(station_id)
+        if session is not None:
+            logger.info("disconnecting station on request", extra={"station_id": station_id})
+            await session.close(CloseCode.POLICY_VIOLATION, str(command.get("reason", "deregistered")))
+
+    async def on_presence_connected(self, message: InboundMessage) -> None:
+        """Another gateway accepted this station more recently: the newest connection wins."""
+        try:
+            _, station_id = topics.parse_presence_topic(message.topic)
+            event = json.loads(message.payload)
+        except ValueError:
+            return
+        session = self._sessions.get(station_id)
+        if session is None or not isinstance(event, dict):
+            return
+        if event.get("gatewayInstance") == self._settings.instance_id:
+            return
+        if int(event.get("timestamp", 0)) >= session.connected_at_ms:
+            logger.info(
+                "station taken over by another gateway",
+                extra={"station_id": station_id, "gateway": event.get("gatewayInstance")},
+            )
+            await session.close(CloseCode.NORMAL_CLOSURE, REPLACED_REASON)
+
+    # ---------------------------------------------------------------- serving
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        await self._client.subscribe(topics.CONTROL_FILTER, self.on_control)
+        await self._client.subscribe(topics.PRESENCE_CONNECTED_FILTER, self.on_presence_connected)
+        async with serve(
+            self.handle,
+            self._settings.host,
+            self._settings.port,
+            process_request=self.process_request,
+            select_subprotocol=self.select_subprotocol,
+            max_size=self._settings.max_frame_bytes,
+            ping_interval=self._settings.ping_interval,
+            server_header="csms-gateway",
+        ) as server:
+            self._server = server
+            logger.info(
+                "gateway listening",
+                extra={"port": self._settings.port, "instance": self._settings.instance_id},
+            )
+            await stop.wait()
+            logger.info("gateway draining", extra={"stations": len(self._sessions)})
+            server.close(close_connections=True)
+            await server.wait_closed()
+        self._server = None
+
+
+def _station_of_out(message: InboundMessage) -> str:
+    return message.topic.split("/", 1)[0]

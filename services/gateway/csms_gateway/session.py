@@ -1,0 +1,236 @@
+"""One station's WebSocket connection: frames in to MQTT, frames out to the socket, one call at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from csms_common import properties, topics
+from csms_common.clock import utc_now_iso
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_message import PublishError
+from csms_common.ocpp.errors import ErrorKind, error_code
+from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
+from csms_common.ocpp.versions import OcppVersion
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES
+from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
+
+logger = logging.getLogger(__name__)
+
+_TYPE_NAMES = {CALL: "call", CALL_RESULT: "result", CALL_ERROR: "error"}
+
+
+class UnsupportedFrame(Exception):
+    """The station sent a binary frame; OCPP-J is text only. Closed with 1003."""
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """The parts of a frame the gateway looks at: type, id and (for a Call) action."""
+
+    message_type: int
+    message_id: str
+    action: str | None
+
+
+def read_header(text: str) -> FrameHeader | None:
+    """Peek at a frame; None if it is not a well-formed OCPP-J array (the handler will say why)."""
+    try:
+        decoded = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(decoded, list) or len(decoded) < 3:
+        return None
+    message_type, message_id = decoded[0], decoded[1]
+    if message_type not in _TYPE_NAMES or not isinstance(message_id, str):
+        return None
+    action = decoded[2] if message_type == CALL and isinstance(decoded[2], str) else None
+    return FrameHeader(message_type, message_id, action)
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    gateway_instance: str
+    call_timeout: float
+    max_queued_calls: int
+
+
+class StationSession:
+    """Forwards frames both ways for one connection and enforces one outstanding CSMS call."""
+
+    def __init__(
+        self,
+        station_id: str,
+        version: OcppVersion,
+        websocket: ServerConnection,
+        client: AsyncMqttClient,
+        settings: SessionSettings,
+    ) -> None:
+        self.station_id = station_id
+        self.version = version
+        self.session_id = uuid.uuid4().hex
+        self.connected_at_ms = int(time.time() * 1000)
+        self._websocket = websocket
+        self._client = client
+        self._settings = settings
+        self._calls = OutstandingCalls(settings.max_queued_calls)
+        self._call_timer: asyncio.TimerHandle | None = None
+        self._in_topic = topics.station_in(station_id)
+        self._log = {"station_id": station_id, "session_id": self.session_id}
+
+    @property
+    def remote_address(self) -> str:
+        address = self._websocket.remote_address
+        return str(address[0]) if address else "-"
+
+    async def run(self) -> None:
+        """Read the station's frames until the connection closes."""
+        try:
+            async for message in self._websocket:
+                if isinstance(message, bytes):
+                    raise UnsupportedFrame("binary frames are not OCPP-J")
+                await self._forward_from_station(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._cancel_timer()
+            unanswered = self._calls.drain()
+            if unanswered:
+                logger.warning(
+                    "connection ended with unanswered calls",
+                    extra={**self._log, "calls": [c.message_id for c in unanswered]},
+                )
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._websocket.close(code, reason)
+
+    # -------------------------------------------------------- station → MQTT
+
+    async def _forward_from_station(self, text: str) -> None:
+        header = read_header(text)
+        metadata = {
+            properties.PROTOCOL: self.version.subprotocol,
+            properties.GATEWAY: self._settings.gateway_instance,
+            properties.SESSION: self.session_id,
+            properties.RECEIVED_AT: utc_now_iso(),
+        }
+        if header is not None and header.message_type != CALL:
+            answered = self._on_station_answer(header.message_id)
+            if answered is not None:
+                metadata[properties.ACTION] = answered.action
+        FRAMES.labels("in", self.version.value, _type_name(header)).inc()
+        try:
+            await self._client.publish(self._in_topic, text, qos=1, properties=metadata)
+        except PublishError as error:
+            logger.error("could not forward a station frame", extra={**self._log, "error": str(error)})
+            if header is not None and header.message_type == CALL:
+                # The station retries a call that got an InternalError; nothing was processed.
+                await self._send(
+                    CallError(
+                        header.message_id,
+                        error_code(ErrorKind.INTERNAL_ERROR, self.version),
+                        "CSMS temporarily unavailable, retry later",
+                        {},
+                    ).to_json()
+                )
+
+    def _on_station_answer(self, message_id: str) -> PendingCall | None:
+        answered, next_call = self._calls.answer(message_id)
+        if answered is None:
+            logger.warning("answer to no outstanding call", extra={**self._log, "message_id": message_id})
+            return None
+        self._cancel_timer()
+        if next_call is not None:
+            self._write_call_soon(next_call)
+        return answered
+
+    # -------------------------------------------------------- MQTT → station
+
+    async def deliver(self, text: str) -> None:
+        """Write a frame published on ``{cp}/out``: replies at once, calls one at a time."""
+        header = read_header(text)
+        if header is None:
+            logger.error("refusing a malformed frame from {cp}/out", extra={**self._log, "frame": text[:200]})
+            return
+        if header.message_type != CALL:
+            await self._send(text)
+            FRAMES.labels("out", self.version.value, _type_name(header)).inc()
+            return
+        call = PendingCall(header.message_id, header.action or "", text)
+        try:
+            ready = self._calls.offer(call)
+        except CallQueueFull as error:
+            CALLS_REJECTED.inc()
+            logger.warning(
+                "call to station refused: queue full",
+                extra={
+                    **self._log,
+                    "message_id": call.message_id,
+                    "action": call.action,
+                    "error": str(error),
+                },
+            )
+            return
+        if ready is not None:
+            await self._write_call(ready)
+        else:
+            logger.info(
+                "call to station queued",
+                extra={**self._log, "message_id": call.message_id, "queued": self._calls.queued},
+            )
+
+    async def _write_call(self, call: PendingCall) -> None:
+        self._cancel_timer()
+        self._call_timer = asyncio.get_running_loop().call_later(
+            self._settings.call_timeout, self._on_call_timeout, call.message_id
+        )
+        await self._send(call.frame)
+        FRAMES.labels("out", self.version.value, "call").inc()
+        logger.info(
+            "call sent to station",
+            extra={**self._log, "message_id": call.message_id, "action": call.action},
+        )
+
+    def _write_call_soon(self, call: PendingCall) -> None:
+        task = asyncio.get_running_loop().create_task(self._write_call(call))
+        task.add_done_callback(_log_task_failure)
+
+    def _on_call_timeout(self, message_id: str) -> None:
+        in_flight = self._calls.in_flight
+        if in_flight is None or in_flight.message_id != message_id:
+            return
+        expired, next_call = self._calls.expire()
+        CALL_TIMEOUTS.inc()
+        logger.warning(
+            "call to station timed out",
+            extra={**self._log, "message_id": message_id, "action": expired.action if expired else None},
+        )
+        if next_call is not None:
+            self._write_call_soon(next_call)
+
+    def _cancel_timer(self) -> None:
+        if self._call_timer is not None:
+            self._call_timer.cancel()
+            self._call_timer = None
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self._websocket.send(text)
+        except ConnectionClosed:
+            logger.info("frame not written: connection closed", extra=self._log)
+
+
+def _type_name(header: FrameHeader | None) -> str:
+    return "malformed" if header is None else _TYPE_NAMES[header.message_type]
+
+
+def _log_task_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("writing a call failed", exc_info=task.exception())

@@ -1,0 +1,1 @@
+"""The ocpp-handler: stateless OCPP logic for station-initiated calls, fed by a shared subscription."""

@@ -1,0 +1,60 @@
+"""Entry point of the ocpp-handler: ``csms-ocpp-handler`` or ``python -m csms_handler``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from csms_common.admin_http import AdminServer
+from csms_common.config import ConfigError, Environment
+from csms_common.logs import configure_logging
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.ocpp.schemas import SchemaRegistry
+from csms_common.runtime import parse_arguments, run_until_signalled
+
+from csms_handler.config import HandlerSettings
+from csms_handler.processor import FrameProcessor
+from csms_handler.service import HandlerService
+
+logger = logging.getLogger("csms_handler")
+
+ENVIRONMENT_HELP = """\
+  MQTT_URL                   broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
+  MQTT_USERNAME/PASSWORD     broker credentials [none]
+  OCPP_HEARTBEAT_INTERVAL    interval (s) sent in BootNotification replies [300]
+  HANDLER_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9102]
+  LOG_LEVEL                  debug, info, warning, error [info]
+"""
+
+
+async def serve(settings: HandlerSettings, stop: asyncio.Event) -> None:
+    processor = FrameProcessor(SchemaRegistry(), settings.heartbeat_interval)
+    client = AsyncMqttClient(settings.mqtt, "ocpp-handler", service="ocpp-handler")
+    service = HandlerService(client, processor)
+    admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
+    admin.start()
+    await service.start()
+    await client.start()
+    logger.info("ocpp-handler started", extra={"broker": settings.mqtt.url, "metrics_port": admin.port})
+    await stop.wait()
+    logger.info("ocpp-handler stopping")
+    await client.close()
+    admin.stop()
+
+
+def main() -> int:
+    parse_arguments(
+        "csms-ocpp-handler",
+        "Answers station-initiated OCPP calls from {cp}/in and publishes replies and shadow updates.",
+        ENVIRONMENT_HELP,
+    )
+    try:
+        settings = HandlerSettings.from_environment(Environment())
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from error
+    configure_logging("ocpp-handler", settings.log_level)
+    return run_until_signalled(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Settings of the ocpp-handler, read once from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from csms_common.config import Environment, MqttSettings
+
+
+@dataclass(frozen=True)
+class HandlerSettings:
+    """Everything the ocpp-handler can be told; see the README's configuration table."""
+
+    mqtt: MqttSettings
+    heartbeat_interval: int
+    metrics_host: str
+    metrics_port: int
+    log_level: str
+
+    @classmethod
+    def from_environment(cls, env: Environment) -> HandlerSettings:
+        return cls(
+            mqtt=MqttSettings.from_environment(env),
+            heartbeat_interval=env.integer("OCPP_HEARTBEAT_INTERVAL", 300, minimum=1),
+            metrics_host=env.text("HANDLER_METRICS_HOST", "0.0.0.0"),
+            metrics_port=env.integer("HANDLER_METRICS_PORT", 9102, minimum=0),
+            log_level=env.text("LOG_LEVEL", "info"),
+        )

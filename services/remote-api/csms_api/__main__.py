@@ -1,0 +1,68 @@
+"""Entry point of the remote-api: ``csms-remote-api`` runs gunicorn on ``create_app()``."""
+
+from __future__ import annotations
+
+from csms_common.config import ConfigError, Environment
+from csms_common.logs import configure_logging
+from csms_common.runtime import parse_arguments
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from csms_api.config import ApiSettings
+
+ENVIRONMENT_HELP = """\
+  OCPP_API_TOKEN          bearer token every request must carry [none: refuses to start]
+  OCPP_API_AUTH           token, or none to run without authentication [token]
+  MQTT_URL                broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
+  MQTT_USERNAME/PASSWORD  broker credentials [none]
+  API_HOST/API_PORT       HTTP listener [0.0.0.0:8080]
+  API_WORKERS             gunicorn worker processes [1]
+  API_THREADS             threads per worker (gthread) [16]
+  API_REQUEST_TIMEOUT     seconds to wait for the broker or the shadow service [5]
+  API_MAX_BODY_BYTES      largest request body [65536]
+  LOG_LEVEL               debug, info, warning, error [info]
+
+gunicorn alone works too: gunicorn 'csms_api.app:create_app()' -k gthread --threads 16
+"""
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with its settings from ApiSettings instead of its command line."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self._settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        self.cfg.set("bind", f"{self._settings.host}:{self._settings.port}")
+        self.cfg.set("workers", self._settings.workers)
+        self.cfg.set("threads", self._settings.threads)
+        # gthread: requests block on MQTT round trips, so each worker serves many at once.
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("graceful_timeout", 20)
+        self.cfg.set("accesslog", None)
+
+    def load(self) -> Flask:
+        from csms_api.app import create_app
+
+        configure_logging("remote-api", self._settings.log_level)
+        return create_app(self._settings)
+
+
+def main() -> int:
+    parse_arguments(
+        "csms-remote-api",
+        "REST API for the station registry, shadows and remote commands (gunicorn + Flask).",
+        ENVIRONMENT_HELP,
+    )
+    try:
+        settings = ApiSettings.from_environment(Environment())
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from error
+    configure_logging("remote-api", settings.log_level)
+    GunicornServer(settings).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

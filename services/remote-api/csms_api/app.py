@@ -1,0 +1,85 @@
+"""The Flask application factory; gunicorn serves ``csms_api.app:create_app()``."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+
+from csms_common.config import Environment
+from csms_common.mqtt_sync import ThreadedMqttClient
+from csms_common.ocpp.schemas import SchemaRegistry
+from flask import Flask, Response, g, request
+
+from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
+from csms_api.blueprints.stations import stations
+from csms_api.blueprints.transactions import transactions
+from csms_api.bus import ApiBus
+from csms_api.config import ApiSettings
+from csms_api.errors import ApiError, register_error_handlers
+from csms_api.metrics import REQUEST_SECONDS, REQUESTS
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_API_VERSIONS = frozenset({"v1", "1"})
+
+
+def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -> Flask:
+    """Build the app; without arguments, settings come from the environment and a broker client starts."""
+    settings = settings or ApiSettings.from_environment(Environment())
+    if bus is None:
+        client = ThreadedMqttClient(settings.mqtt, "remote-api", service="remote-api")
+        client.start()
+        client.wait_connected(settings.request_timeout)
+        bus = ApiBus(client, settings.request_timeout)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["csms_bus"] = bus
+    app.extensions["csms_schemas"] = SchemaRegistry()
+    register_error_handlers(app)
+
+    # The seed's paths, and the same under /v1 (the reference's versioning strategy).
+    for blueprint in (stations, transactions):
+        app.register_blueprint(blueprint)
+        app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
+    app.register_blueprint(health)
+
+    @app.before_request
+    def authenticate() -> None:
+        g.started = time.perf_counter()
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return
+        requested_version = request.headers.get("API-Version")
+        if requested_version is not None and requested_version not in SUPPORTED_API_VERSIONS:
+            raise ApiError(400, f"Unsupported API-Version: {requested_version}; supported: v1")
+        if settings.api_token is None:
+            return
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.api_token.encode()):
+            raise ApiError(401, "Missing or invalid bearer token")
+
+    @app.after_request
+    def observe(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        REQUEST_SECONDS.labels(route).observe(elapsed)
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="csms"'
+        if request.endpoint not in PUBLIC_ENDPOINTS:
+            logger.info(
+                "api request",
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "latency_ms": round(elapsed * 1000, 2),
+                    "station_id": (request.view_args or {}).get("station_id"),
+                },
+            )
+        return response
+
+    return app

@@ -1,0 +1,29 @@
+"""Liveness, readiness and Prometheus metrics; no authentication, so probes and scrapers need none."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from csms_api.blueprints.stations import bus
+
+health = Blueprint("health", __name__)
+
+PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "health.metrics"})
+
+
+@health.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    return jsonify({"status": "ok"}), 200
+
+
+@health.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    if bus().is_connected:
+        return jsonify({"status": "ready"}), 200
+    return jsonify({"status": "not ready", "error": "no broker connection"}), 503
+
+
+@health.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,59 @@
+"""The station registry and shadow reads: ``/charge-points``."""
+
+from __future__ import annotations
+
+from csms_common.topics import RegistryMethod
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from csms_api.bodies import json_body, required, station_id_parameter
+from csms_api.bus import ApiBus
+from csms_api.errors import ApiError
+
+stations = Blueprint("stations", __name__)
+
+
+def bus() -> ApiBus:
+    api_bus: ApiBus = current_app.extensions["csms_bus"]
+    return api_bus
+
+
+def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
+    if status >= 400 and "error" not in body:
+        body = {"error": str(body.get("message", "request failed"))}
+    return jsonify(body), status
+
+
+@stations.post("/charge-points")
+def register_station() -> tuple[Response, int]:
+    body = json_body(request)
+    station_id = station_id_parameter(required(body, "chargePointId"))
+    return _answer(*bus().registry(RegistryMethod.CREATE, {"chargePointId": station_id}))
+
+
+@stations.get("/charge-points")
+def list_stations() -> tuple[Response, int]:
+    return _answer(*bus().registry(RegistryMethod.LIST, {}))
+
+
+@stations.get("/charge-points/<station_id>")
+def get_station(station_id: str) -> tuple[Response, int]:
+    station_id = station_id_parameter(station_id)
+    return _answer(*bus().registry(RegistryMethod.GET, {"chargePointId": station_id}))
+
+
+@stations.delete("/charge-points/<station_id>")
+def delete_station(station_id: str) -> tuple[Response, int]:
+    station_id = station_id_parameter(station_id)
+    status, body = bus().registry(RegistryMethod.DELETE, {"chargePointId": station_id})
+    if status == 200:
+        bus().disconnect(station_id, "charge point deregistered")
+    return _answer(status, body)
+
+
+@stations.get("/charge-points/<station_id>/shadow")
+def get_shadow(station_id: str) -> tuple[Response, int]:
+    station_id = station_id_parameter(station_id)
+    status, body = bus().shadow(station_id)
+    if status == 404:
+        raise ApiError(404, f"Charge point not found: {station_id}")
+    return _answer(status, body)

@@ -1,0 +1,106 @@
+"""The seed's remote start and stop endpoints, building the call for the station's OCPP version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csms_common.ocpp import builders
+from csms_common.ocpp.errors import OcppError
+from csms_common.ocpp.frames import Call
+from csms_common.ocpp.schemas import SchemaRegistry
+from csms_common.ocpp.versions import OcppVersion
+from csms_common.topics import RegistryMethod
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from csms_api.blueprints.stations import bus
+from csms_api.bodies import json_body, optional_text, positive_integer, required, station_id_parameter
+from csms_api.errors import ApiError
+
+transactions = Blueprint("transactions", __name__)
+
+MAX_TRANSACTION_ID_LENGTH = 36
+"""OCPP 2.0.1's transactionId is an identifierString of at most 36 characters."""
+
+
+def connected_version(station_id: str) -> OcppVersion:
+    """The OCPP version of the station's live connection; 404 if unknown, 409 if offline."""
+    status, station = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
+    if status == 404:
+        raise ApiError(404, f"Charge point not found: {station_id}")
+    if status != 200:
+        raise ApiError(status, str(station.get("error", "registry request failed")))
+    connection = station.get("connection")
+    if not station.get("connected") or not isinstance(connection, dict):
+        raise ApiError(409, f"Charge point not connected: {station_id}")
+    return OcppVersion.from_subprotocol(connection.get("protocol"))
+
+
+def validated(call: Call, version: OcppVersion) -> Call:
+    """Never send a frame the station's schema refuses: the caller gets a 400 instead."""
+    schemas: SchemaRegistry = current_app.extensions["csms_schemas"]
+    try:
+        schemas.validate_request(version, call.action, call.payload)
+    except OcppError as error:
+        raise ApiError(400, f"Invalid {call.action} payload: {error.description}") from error
+    return call
+
+
+def transaction_id_parameter(body: dict[str, Any]) -> str:
+    """Accept the reference's number or 2.0.1's string; return it as text."""
+    value = required(body, "transactionId")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ApiError(400, "Invalid transactionId: must be a string or an integer")
+    text = str(value)
+    if len(text) > MAX_TRANSACTION_ID_LENGTH:
+        raise ApiError(400, f"Invalid transactionId: longer than {MAX_TRANSACTION_ID_LENGTH} characters")
+    return text
+
+
+@transactions.post("/remote-start-transaction")
+def remote_start() -> tuple[Response, int]:
+    body = json_body(request)
+    station_id = station_id_parameter(required(body, "chargePointId"))
+    id_tag = optional_text(body, "idTag")
+    connector_id = positive_integer(body, "connectorId", 1)
+    version = connected_version(station_id)
+    if version.is_v16 and id_tag is None:
+        raise ApiError(400, "Missing required parameter: idTag (OCPP 1.6 stations require one)")
+    remote_start_id = builders.new_remote_start_id()
+    call = validated(
+        builders.remote_start(
+            version, id_tag=id_tag, connector_id=connector_id, remote_start_id=remote_start_id
+        ),
+        version,
+    )
+    bus().send_call(station_id, call, version.value)
+    answer: dict[str, Any] = {
+        "message": f"{call.action} command sent successfully",
+        "messageId": call.message_id,
+        "chargePointId": station_id,
+    }
+    if not version.is_v16:
+        answer["remoteStartId"] = remote_start_id
+    return jsonify(answer), 200
+
+
+@transactions.post("/remote-stop-transaction")
+def remote_stop() -> tuple[Response, int]:
+    body = json_body(request)
+    station_id = station_id_parameter(required(body, "chargePointId"))
+    transaction_id = transaction_id_parameter(body)
+    version = connected_version(station_id)
+    if version.is_v16 and not transaction_id.lstrip("-").isdigit():
+        raise ApiError(400, "Invalid transactionId: OCPP 1.6 transaction ids are integers")
+    call = validated(builders.remote_stop(version, transaction_id=transaction_id), version)
+    bus().send_call(station_id, call, version.value)
+    return (
+        jsonify(
+            {
+                "message": f"{call.action} command sent successfully",
+                "messageId": call.message_id,
+                "chargePointId": station_id,
+                "transactionId": body["transactionId"],
+            }
+        ),
+        200,
+    )

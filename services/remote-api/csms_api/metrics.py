@@ -1,0 +1,16 @@
+"""Prometheus metrics of the remote-api."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter(
+    "csms_api_requests_total", "HTTP requests by route, method and status", ["route", "method", "status"]
+)
+REQUEST_SECONDS = Histogram(
+    "csms_api_request_seconds",
+    "HTTP request duration by route",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+COMMANDS = Counter("csms_api_commands_total", "Commands published to stations", ["action", "version"])

@@ -1,0 +1,1 @@
+"""The shadow service: sole owner of Redis (station registry, reported state, presence)."""

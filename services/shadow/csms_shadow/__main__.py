@@ -1,0 +1,70 @@
+"""Entry point of the shadow service: ``csms-shadow`` or ``python -m csms_shadow``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from csms_common.admin_http import AdminServer
+from csms_common.config import ConfigError, Environment
+from csms_common.logs import configure_logging
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.runtime import parse_arguments, run_until_signalled
+from redis.asyncio import Redis
+
+from csms_shadow.config import ShadowSettings
+from csms_shadow.service import ShadowService
+from csms_shadow.store import ShadowStore
+
+logger = logging.getLogger("csms_shadow")
+
+ENVIRONMENT_HELP = """\
+  MQTT_URL                  broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
+  MQTT_USERNAME/PASSWORD    broker credentials [none]
+  REDIS_URL                 Redis holding registry, shadows, presence [redis://127.0.0.1:6379/0]
+  REDIS_KEY_PREFIX          prefix of every key [csms:]
+  SHADOW_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9103]
+  SHADOW_DUPLICATE_WINDOW   seconds an update's client token is remembered [3600]
+  SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
+  SHADOW_PARTITION          this replica's partition, 0-based [0]
+  LOG_LEVEL                 debug, info, warning, error [info]
+"""
+
+
+async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
+    redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    store = ShadowStore(redis, settings.key_prefix, settings.duplicate_window_seconds)
+    client = AsyncMqttClient(settings.mqtt, "shadow", service="shadow")
+    service = ShadowService(settings, client, store)
+    admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
+    admin.start()
+    await service.start()
+    await client.start()
+    logger.info(
+        "shadow service started",
+        extra={"broker": settings.mqtt.url, "metrics_port": admin.port},
+    )
+    await stop.wait()
+    logger.info("shadow service stopping")
+    service.stop()
+    await client.close()
+    await redis.aclose()
+    admin.stop()
+
+
+def main() -> int:
+    parse_arguments(
+        "csms-shadow",
+        "Keeps the station registry, reported state (AWS IoT shadow documents) and presence in Redis.",
+        ENVIRONMENT_HELP,
+    )
+    try:
+        settings = ShadowSettings.from_environment(Environment())
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from error
+    configure_logging("shadow", settings.log_level)
+    return run_until_signalled(lambda stop: serve(settings, stop))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

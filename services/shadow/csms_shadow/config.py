@@ -1,0 +1,40 @@
+"""Settings of the shadow service, read once from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
+
+
+@dataclass(frozen=True)
+class ShadowSettings:
+    """Everything the shadow service can be told; see the README's configuration table."""
+
+    mqtt: MqttSettings
+    redis_url: str
+    key_prefix: str
+    metrics_host: str
+    metrics_port: int
+    log_level: str
+    duplicate_window_seconds: int
+    partitions: int
+    partition: int
+
+    @classmethod
+    def from_environment(cls, env: Environment) -> ShadowSettings:
+        partitions = env.integer("SHADOW_PARTITIONS", 1, minimum=1)
+        partition = env.integer("SHADOW_PARTITION", 0, minimum=0)
+        if partition >= partitions:
+            raise ConfigError("SHADOW_PARTITION must be smaller than SHADOW_PARTITIONS")
+        return cls(
+            mqtt=MqttSettings.from_environment(env),
+            redis_url=env.text("REDIS_URL", DEFAULT_REDIS_URL),
+            key_prefix=env.text("REDIS_KEY_PREFIX", "csms:"),
+            metrics_host=env.text("SHADOW_METRICS_HOST", "0.0.0.0"),
+            metrics_port=env.integer("SHADOW_METRICS_PORT", 9103, minimum=0),
+            log_level=env.text("LOG_LEVEL", "info"),
+            duplicate_window_seconds=env.integer("SHADOW_DUPLICATE_WINDOW", 3600, minimum=1),
+            partitions=partitions,
+            partition=partition,
+        )

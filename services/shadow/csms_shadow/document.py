@@ -1,0 +1,74 @@
+"""Pure reducers over AWS IoT shadow documents: ``(shadow, reported update, time) → shadow``.
+
+The document shape is AWS IoT's::
+
+    {"state": {"reported": {...}},
+     "metadata": {"reported": {...same keys, each leaf {"timestamp": epoch}}},
+     "version": 3, "timestamp": 1701424800}
+
+Merging follows AWS: objects merge key by key, a ``null`` deletes the key, any
+other value (arrays included) replaces what was there.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+JsonObject = dict[str, Any]
+
+
+class InvalidShadowUpdate(ValueError):
+    """The update is not ``{"state": {"reported": {...}}}``."""
+
+
+def empty_shadow(now: int) -> JsonObject:
+    """The shadow a station gets when it is registered: nothing reported yet, version 1."""
+    return {"state": {"reported": {}}, "metadata": {"reported": {}}, "version": 1, "timestamp": now}
+
+
+def reported_of(update: Any) -> JsonObject:
+    """Return the ``state.reported`` object of an update document, or raise InvalidShadowUpdate."""
+    if not isinstance(update, dict):
+        raise InvalidShadowUpdate("update must be a JSON object")
+    state = update.get("state")
+    if not isinstance(state, dict):
+        raise InvalidShadowUpdate("update must have a 'state' object")
+    unknown = set(state) - {"reported"}
+    if unknown:
+        raise InvalidShadowUpdate(f"only 'reported' state is supported, got {sorted(unknown)}")
+    reported = state.get("reported")
+    if not isinstance(reported, dict):
+        raise InvalidShadowUpdate("update must have a 'state.reported' object")
+    return reported
+
+
+def _merge(target: JsonObject, metadata: JsonObject, patch: JsonObject, now: int) -> None:
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+            metadata.pop(key, None)
+        elif isinstance(value, dict):
+            child = target.get(key)
+            child_metadata = metadata.get(key)
+            if not isinstance(child, dict):
+                child = {}
+                target[key] = child
+            if not isinstance(child_metadata, dict) or "timestamp" in child_metadata:
+                child_metadata = {}
+                metadata[key] = child_metadata
+            _merge(child, child_metadata, value, now)
+        else:
+            target[key] = copy.deepcopy(value)
+            metadata[key] = {"timestamp": now}
+
+
+def merge_reported(shadow: JsonObject, reported: JsonObject, now: int) -> JsonObject:
+    """Return a new shadow with ``reported`` merged in, ``version`` + 1 and ``timestamp`` = now."""
+    merged = copy.deepcopy(shadow)
+    state = merged.setdefault("state", {}).setdefault("reported", {})
+    metadata = merged.setdefault("metadata", {}).setdefault("reported", {})
+    _merge(state, metadata, reported, now)
+    merged["version"] = int(shadow.get("version", 0)) + 1
+    merged["timestamp"] = now
+    return merged

@@ -1,0 +1,20 @@
+"""Prometheus metrics of the shadow service."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+SHADOW_UPDATES = Counter(
+    "csms_shadow_updates_total",
+    "Shadow updates by outcome (applied, duplicate, rejected)",
+    ["outcome"],
+)
+SHADOW_GETS = Counter("csms_shadow_gets_total", "Shadow reads by outcome", ["outcome"])
+REGISTRY_REQUESTS = Counter(
+    "csms_registry_requests_total", "Registry requests by method and status", ["method", "status"]
+)
+PRESENCE_EVENTS = Counter(
+    "csms_presence_events_total", "Presence events by type and outcome", ["event", "outcome"]
+)
+REDIS_ERRORS = Counter("csms_redis_errors_total", "Redis operations that failed and were retried")
+REDIS_UP = Gauge("csms_redis_up", "1 when the last Redis operation succeeded")

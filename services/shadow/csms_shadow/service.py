@@ -1,0 +1,256 @@
+"""The shadow service's MQTT side: routes updates, reads, presence and registry requests to the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from csms_common import properties, topics
+from csms_common.clock import utc_now_iso
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_message import InboundMessage
+from csms_common.mqtt_rpc import respond
+from csms_common.station_id import InvalidStationId, validate_station_id
+from redis.exceptions import RedisError
+
+from csms_shadow.config import ShadowSettings
+from csms_shadow.document import InvalidShadowUpdate, reported_of
+from csms_shadow.metrics import (
+    PRESENCE_EVENTS,
+    REDIS_ERRORS,
+    REDIS_UP,
+    REGISTRY_REQUESTS,
+    SHADOW_GETS,
+    SHADOW_UPDATES,
+)
+from csms_shadow.store import ShadowStore, UpdateOutcome
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ServiceUnavailable(RuntimeError):
+    """Redis cannot be reached; the request is answered with 503."""
+
+
+def _station_of_shadow_topic(message: InboundMessage) -> str:
+    return topics.station_from_shadow_topic(message.topic)
+
+
+class ShadowService:
+    """Wires MQTT subscriptions to :class:`ShadowStore` operations."""
+
+    def __init__(self, settings: ShadowSettings, client: AsyncMqttClient, store: ShadowStore) -> None:
+        self._settings = settings
+        self._client = client
+        self._store = store
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._client.subscribe(
+            topics.SHADOW_UPDATE_FILTER, self.on_update, order_key=_station_of_shadow_topic
+        )
+        await self._client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
+        await self._client.subscribe(topics.PRESENCE_FILTER, self.on_presence)
+        await self._client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def owns(self, station_id: str) -> bool:
+        """Whether this replica's partition holds ``station_id`` (all of them when unpartitioned)."""
+        if self._settings.partitions == 1:
+            return True
+        return zlib.crc32(station_id.encode()) % self._settings.partitions == self._settings.partition
+
+    # ---------------------------------------------------------------- Redis calls
+
+    async def _until_written(self, operation: Callable[[], Awaitable[T]], station_id: str) -> T:
+        """Retry a state change until Redis takes it: the MQTT message stays unacknowledged meanwhile."""
+        delay = 0.1
+        while True:
+            try:
+                result = await operation()
+                REDIS_UP.set(1)
+                return result
+            except (RedisError, OSError) as error:
+                REDIS_ERRORS.inc()
+                REDIS_UP.set(0)
+                logger.warning(
+                    "redis write failed, retrying",
+                    extra={"station_id": station_id, "error": str(error), "retry_in": delay},
+                )
+                if self._stopping.is_set():
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _once(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """A read or a request/response call: fail fast so the caller can say 503."""
+        try:
+            result = await operation()
+        except (RedisError, OSError) as error:
+            REDIS_ERRORS.inc()
+            REDIS_UP.set(0)
+            raise ServiceUnavailable(str(error)) from error
+        REDIS_UP.set(1)
+        return result
+
+    # ------------------------------------------------------------------ updates
+
+    async def on_update(self, message: InboundMessage) -> None:
+        try:
+            station_id = topics.station_from_shadow_topic(message.topic)
+        except InvalidStationId:
+            SHADOW_UPDATES.labels("rejected").inc()
+            return
+        if not self.owns(station_id):
+            return
+        try:
+            document = json.loads(message.payload)
+            reported = reported_of(document)
+        except (ValueError, InvalidShadowUpdate) as error:
+            SHADOW_UPDATES.labels("rejected").inc()
+            logger.warning("shadow update rejected", extra={"station_id": station_id, "error": str(error)})
+            await self._publish_update_result(station_id, False, {"code": 400, "message": str(error)})
+            return
+        token = message.user_properties.get(properties.CLIENT_TOKEN) or document.get("clientToken")
+        now = int(time.time())
+        result = await self._until_written(
+            lambda: self._store.apply_update(station_id, reported, token, now), station_id
+        )
+        SHADOW_UPDATES.labels(result.outcome.value).inc()
+        if result.outcome is UpdateOutcome.NOT_REGISTERED:
+            logger.info("shadow update for unregistered station", extra={"station_id": station_id})
+            await self._publish_update_result(
+                station_id, False, {"code": 404, "message": f"No shadow exists with name: '{station_id}'"}
+            )
+        elif result.outcome is UpdateOutcome.APPLIED and result.shadow is not None:
+            accepted = {
+                "state": {"reported": reported},
+                "version": result.shadow["version"],
+                "timestamp": now,
+            }
+            if token:
+                accepted["clientToken"] = token
+            await self._publish_update_result(station_id, True, accepted)
+
+    async def _publish_update_result(self, station_id: str, accepted: bool, body: dict[str, Any]) -> None:
+        # QoS 0: the outcome is informational (AWS compatibility); nothing waits on it.
+        await self._client.publish(topics.shadow_update_result(station_id, accepted), json.dumps(body), qos=0)
+
+    # --------------------------------------------------------------------- gets
+
+    async def on_get(self, message: InboundMessage) -> None:
+        try:
+            station_id = topics.station_from_shadow_topic(message.topic)
+        except InvalidStationId:
+            return
+        if not self.owns(station_id):
+            return
+        try:
+            shadow = await self._once(lambda: self._store.get_shadow(station_id))
+        except ServiceUnavailable as error:
+            SHADOW_GETS.labels("unavailable").inc()
+            await self._answer_get(message, station_id, 503, {"code": 503, "message": str(error)})
+            return
+        if shadow is None:
+            SHADOW_GETS.labels("not_found").inc()
+            body = {"code": 404, "message": f"No shadow exists with name: '{station_id}'"}
+            await self._answer_get(message, station_id, 404, body)
+            return
+        SHADOW_GETS.labels("found").inc()
+        await self._answer_get(message, station_id, 200, shadow)
+
+    async def _answer_get(
+        self, request: InboundMessage, station_id: str, status: int, body: dict[str, Any]
+    ) -> None:
+        if not await respond(self._client, request, status, body):
+            topic = topics.shadow_get_result(station_id, status == 200)
+            await self._client.publish(topic, json.dumps(body), qos=1)
+
+    # ----------------------------------------------------------------- presence
+
+    async def on_presence(self, message: InboundMessage) -> None:
+        try:
+            event, station_id = topics.parse_presence_topic(message.topic)
+            presence = json.loads(message.payload)
+            if not isinstance(presence, dict):
+                raise ValueError("presence event is not a JSON object")
+        except ValueError as error:
+            PRESENCE_EVENTS.labels("invalid", "rejected").inc()
+            logger.warning("invalid presence event", extra={"topic": message.topic, "error": str(error)})
+            return
+        if not self.owns(station_id):
+            return
+        presence["eventType"] = event.value
+        if event is topics.PresenceEvent.CONNECTED:
+            changed = await self._until_written(
+                lambda: self._store.set_connected(station_id, presence), station_id
+            )
+        else:
+            changed = await self._until_written(
+                lambda: self._store.set_disconnected(station_id, presence), station_id
+            )
+        PRESENCE_EVENTS.labels(event.value, "recorded" if changed else "superseded").inc()
+        logger.info(
+            f"station {event.value}",
+            extra={
+                "station_id": station_id,
+                "session_id": presence.get("sessionId"),
+                "gateway": presence.get("gatewayInstance"),
+                "recorded": changed,
+            },
+        )
+
+    # ----------------------------------------------------------------- registry
+
+    async def on_registry_request(self, message: InboundMessage) -> None:
+        try:
+            method = topics.registry_method_from_topic(message.topic)
+        except ValueError:
+            await respond(self._client, message, 404, {"error": "unknown registry method"})
+            return
+        try:
+            body = json.loads(message.payload) if message.payload else {}
+            if not isinstance(body, dict):
+                raise ValueError("request body is not a JSON object")
+            status, answer = await self._registry(method, body)
+        except (ValueError, InvalidStationId) as error:
+            status, answer = 400, {"error": str(error)}
+        except ServiceUnavailable as error:
+            status, answer = 503, {"error": f"Registry unavailable: {error}"}
+        REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
+        await respond(self._client, message, status, answer)
+
+    async def _registry(
+        self, method: topics.RegistryMethod, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if method is topics.RegistryMethod.LIST:
+            stations = await self._once(self._store.list_stations)
+            return 200, {"chargePoints": stations}
+        station_id = validate_station_id(body.get("chargePointId"))
+        if method is topics.RegistryMethod.CREATE:
+            record = {"chargePointId": station_id, "createdAt": utc_now_iso()}
+            created = await self._once(lambda: self._store.create_station(record, int(time.time())))
+            if not created:
+                return 409, {"error": f"Charge point already exists: {station_id}"}
+            logger.info("station registered", extra={"station_id": station_id})
+            stored = await self._once(lambda: self._store.get_station(station_id))
+            return 201, stored or record
+        if method is topics.RegistryMethod.GET:
+            station = await self._once(lambda: self._store.get_station(station_id))
+            if station is None:
+                return 404, {"error": f"Charge point not found: {station_id}"}
+            return 200, station
+        deleted = await self._once(lambda: self._store.delete_station(station_id))
+        if not deleted:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        logger.info("station deregistered", extra={"station_id": station_id})
+        return 200, {"chargePointId": station_id, "deleted": True}

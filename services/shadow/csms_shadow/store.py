@@ -1,0 +1,199 @@
+"""The Redis store: station registry, shadow documents, presence. The only module that talks to Redis."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from csms_shadow.document import JsonObject, empty_shadow, merge_reported
+
+
+class UpdateOutcome(Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    NOT_REGISTERED = "rejected"
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    outcome: UpdateOutcome
+    shadow: JsonObject | None
+
+
+class Keys:
+    """Redis key names, all under one prefix so the data can live in a shared database."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self.station_index = f"{prefix}stations"
+
+    def station(self, station_id: str) -> str:
+        return f"{self._prefix}station:{station_id}"
+
+    def shadow(self, station_id: str) -> str:
+        return f"{self._prefix}shadow:{station_id}"
+
+    def presence(self, station_id: str) -> str:
+        return f"{self._prefix}presence:{station_id}"
+
+    def client_token(self, station_id: str, token: str) -> str:
+        return f"{self._prefix}applied:{station_id}:{token}"
+
+
+class ShadowStore:
+    """Async operations over Redis; every multi-key change is atomic (MULTI or WATCH/MULTI)."""
+
+    def __init__(self, redis: Redis, prefix: str, duplicate_window_seconds: int) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+        self._duplicate_window = duplicate_window_seconds
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    # ------------------------------------------------------------------ registry
+
+    async def create_station(self, record: JsonObject, now: int) -> bool:
+        """Register a station; False if it already exists."""
+        station_id = record["chargePointId"]
+        created = await self._redis.set(self._keys.station(station_id), json.dumps(record), nx=True)
+        if not created:
+            return False
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._keys.shadow(station_id), json.dumps(empty_shadow(now)))
+            pipe.zadd(self._keys.station_index, {station_id: now})
+            await pipe.execute()
+        return True
+
+    async def get_station(self, station_id: str) -> JsonObject | None:
+        """The registry record with its presence, or None if not registered."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._keys.station(station_id))
+            pipe.get(self._keys.presence(station_id))
+            record_raw, presence_raw = await pipe.execute()
+        if record_raw is None:
+            return None
+        return _with_presence(json.loads(record_raw), presence_raw)
+
+    async def list_stations(self) -> list[JsonObject]:
+        """Every registered station, oldest first, with presence."""
+        station_ids = [
+            member.decode() if isinstance(member, bytes) else str(member)
+            for member in await self._redis.zrange(self._keys.station_index, 0, -1)
+        ]
+        if not station_ids:
+            return []
+        records = await self._redis.mget([self._keys.station(s) for s in station_ids])
+        presences = await self._redis.mget([self._keys.presence(s) for s in station_ids])
+        return [
+            _with_presence(json.loads(record), presence)
+            for record, presence in zip(records, presences, strict=True)
+            if record is not None
+        ]
+
+    async def delete_station(self, station_id: str) -> bool:
+        """Remove a station, its shadow and presence; False if it was not registered."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._keys.station(station_id))
+            pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
+            pipe.zrem(self._keys.station_index, station_id)
+            deleted, _, _ = await pipe.execute()
+        return bool(deleted)
+
+    # -------------------------------------------------------------------- shadow
+
+    async def get_shadow(self, station_id: str) -> JsonObject | None:
+        raw = await self._redis.get(self._keys.shadow(station_id))
+        return None if raw is None else dict(json.loads(raw))
+
+    async def apply_update(
+        self, station_id: str, reported: JsonObject, client_token: str | None, now: int
+    ) -> UpdateResult:
+        """Merge ``reported`` into the station's shadow once per ``client_token``."""
+        station_key = self._keys.station(station_id)
+        shadow_key = self._keys.shadow(station_id)
+        token_key = self._keys.client_token(station_id, client_token) if client_token else None
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    watched = [station_key, shadow_key] + ([token_key] if token_key else [])
+                    await pipe.watch(*watched)
+                    if not await pipe.exists(station_key):
+                        return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
+                    if token_key and await pipe.exists(token_key):
+                        return UpdateResult(UpdateOutcome.DUPLICATE, None)
+                    raw = await pipe.get(shadow_key)
+                    current = json.loads(raw) if raw is not None else empty_shadow(now)
+                    merged = merge_reported(current, reported, now)
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(shadow_key, json.dumps(merged))
+                    if token_key:
+                        pipe.set(token_key, b"1", ex=self._duplicate_window)
+                    await pipe.execute()
+                    return UpdateResult(UpdateOutcome.APPLIED, merged)
+                except WatchError:
+                    continue
+
+    # ------------------------------------------------------------------ presence
+
+    async def set_connected(self, station_id: str, presence: JsonObject) -> bool:
+        """Record a connection unless a newer one is already recorded."""
+        return await self._replace_presence(station_id, presence, require_session=None)
+
+    async def set_disconnected(self, station_id: str, presence: JsonObject) -> bool:
+        """Record a disconnection only if it ends the session currently recorded."""
+        return await self._replace_presence(
+            station_id, presence, require_session=str(presence.get("sessionId"))
+        )
+
+    async def _replace_presence(
+        self, station_id: str, presence: JsonObject, require_session: str | None
+    ) -> bool:
+        key = self._keys.presence(station_id)
+        station_key = self._keys.station(station_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key, station_key)
+                    if not await pipe.exists(station_key):
+                        return False
+                    raw = await pipe.get(key)
+                    current: dict[str, Any] | None = json.loads(raw) if raw else None
+                    if current is not None:
+                        if require_session is not None and current.get("sessionId") != require_session:
+                            return False
+                        if require_session is None and current.get("timestamp", 0) > presence.get(
+                            "timestamp", 0
+                        ):
+                            return False
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(key, json.dumps(presence))
+                    await pipe.execute()
+                    return True
+                except WatchError:
+                    continue
+
+
+def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> JsonObject:
+    presence = json.loads(presence_raw) if presence_raw else None
+    connected = bool(presence and presence.get("eventType") == "connected")
+    record = dict(record)
+    record["connected"] = connected
+    record["connection"] = (
+        {
+            "protocol": presence.get("protocol"),
+            "gatewayInstance": presence.get("gatewayInstance"),
+            "sessionId": presence.get("sessionId"),
+            "since": presence.get("time"),
+        }
+        if presence and connected
+        else None
+    )
+    if presence and not connected:
+        record["lastDisconnectedAt"] = presence.get("time")
+    return record
