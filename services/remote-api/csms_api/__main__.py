@@ -41,6 +41,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("graceful_timeout", 20)
         self.cfg.set("accesslog", None)
+        # One control socket path per user would collide between API processes on one host.
+        self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Flask:
         from csms_api.app import create_app

@@ -1,0 +1,47 @@
+# The project's commands. `make run` brings the whole system up; `make test` runs the suite.
+# Both create the virtual environment and install what a fresh machine lacks.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit test-e2e lint format deps venv clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install the pinned dependencies
+
+deps:  ## install Mosquitto and Redis server binaries if missing (Debian/Ubuntu, as root)
+	@scripts/install-system-packages.sh
+
+run: venv deps  ## start broker and Redis if needed, then all four services (Ctrl-C stops)
+	$(BIN)/python scripts/devrun.py
+
+test: venv deps  ## the whole suite: unit tests and end-to-end tests on private broker and Redis
+	$(BIN)/pytest
+
+test-unit: venv  ## only the fast unit tests
+	$(BIN)/pytest tests/unit -q
+
+test-e2e: venv deps  ## only the end-to-end tests
+	$(BIN)/pytest tests/e2e
+
+lint: venv  ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: venv  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:  ## remove the virtual environment and runtime files
+	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the Mosquitto and Redis server binaries when they are missing.
+# `make run` starts them as local processes if nothing listens on 1883/6379,
+# and the tests start private ones on free ports, so both need the binaries.
+set -euo pipefail
+
+missing=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    echo "installing ${missing[*]} with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # policy-rc.d keeps the packages from starting system-wide services on 1883/6379.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.csms
+    chmod +x /usr/sbin/policy-rc.d.csms
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        cp /usr/sbin/policy-rc.d.csms /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    rm -f /usr/sbin/policy-rc.d.csms
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+elif command -v apt-get >/dev/null 2>&1; then
+    echo "missing ${missing[*]}: run 'sudo apt-get install ${missing[*]}'" >&2
+    exit 1
+else
+    echo "missing ${missing[*]}: install Mosquitto and Redis with your package manager" \
+         "(macOS: brew install mosquitto redis)" >&2
+    exit 1
+fi

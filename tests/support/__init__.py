@@ -1,0 +1,1 @@
+"""Helpers for tests that run the real services against a real broker and Redis."""

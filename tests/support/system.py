@@ -1,0 +1,136 @@
+"""Start the four services as real processes on free ports, and stop them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.infra import free_port
+
+API_TOKEN = "test-token-0123456789"
+
+MODULES = {
+    "gateway": "csms_gateway",
+    "ocpp-handler": "csms_handler",
+    "shadow": "csms_shadow",
+    "remote-api": "csms_api",
+}
+
+
+def http_status(url: str, timeout: float = 1.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    admin_url: str
+    env: dict[str, str]
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return int(self.process.returncode)
+
+
+@dataclass
+class System:
+    """The running services and where to reach them."""
+
+    workdir: Path
+    mqtt_url: str
+    redis_url: str
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    api_url: str = ""
+    gateway_url: str = ""
+
+    def base_env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("MQTT_", "REDIS_", "GATEWAY_", "API_", "SHADOW_", "HANDLER_", "OCPP_"))
+        }
+        env.update(
+            MQTT_URL=self.mqtt_url,
+            REDIS_URL=self.redis_url,
+            LOG_LEVEL="debug",
+            PYTHONUNBUFFERED="1",
+            OCPP_API_TOKEN=API_TOKEN,
+        )
+        return env
+
+    def start(self, name: str, label: str | None = None, **overrides: str) -> ServiceProcess:
+        """Start one service with free ports (``overrides`` are extra environment variables)."""
+        label = label or name
+        env = self.base_env()
+        admin_port = free_port()
+        if name == "gateway":
+            env.update(
+                GATEWAY_PORT=str(free_port()),
+                GATEWAY_METRICS_PORT=str(admin_port),
+                GATEWAY_HOST="127.0.0.1",
+                GATEWAY_METRICS_HOST="127.0.0.1",
+                GATEWAY_INSTANCE_ID=label,
+            )
+        elif name == "ocpp-handler":
+            env.update(HANDLER_METRICS_PORT=str(admin_port), HANDLER_METRICS_HOST="127.0.0.1")
+        elif name == "shadow":
+            env.update(SHADOW_METRICS_PORT=str(admin_port), SHADOW_METRICS_HOST="127.0.0.1")
+        else:
+            env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1", API_THREADS="8")
+        env.update(overrides)
+        log_path = self.workdir / f"{label}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", MODULES[name]], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        admin_host_port = env["API_PORT"] if name == "remote-api" else str(admin_port)
+        service = ServiceProcess(label, process, log_path, f"http://127.0.0.1:{admin_host_port}", env)
+        self.processes[label] = service
+        return service
+
+    def wait_ready(self, service: ServiceProcess, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited:\n{service.log_text()[-3000:]}")
+            if http_status(f"{service.admin_url}/readyz") == 200:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"{service.name} not ready after {timeout}s:\n{service.log_text()[-3000:]}")
+
+    def start_all(self) -> None:
+        for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
+            self.start(name)
+        for service in self.processes.values():
+            self.wait_ready(service)
+        gateway = self.processes["gateway"]
+        self.gateway_url = f"ws://127.0.0.1:{gateway.env['GATEWAY_PORT']}"
+        self.api_url = self.processes["remote-api"].admin_url
+
+    def stop_all(self) -> None:
+        for service in reversed(list(self.processes.values())):
+            service.stop()
