@@ -6,10 +6,11 @@ these helpers in its ``__main__``; nothing else reads ``os.environ``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -52,6 +53,8 @@ class Environment:
             value = float(raw)
         except ValueError as error:
             raise ConfigError(f"{name} must be a number, got {raw!r}") from error
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number, got {raw!r}")
         if minimum is not None and value < minimum:
             raise ConfigError(f"{name} must be at least {minimum}, got {value}")
         return value
@@ -72,6 +75,11 @@ class Environment:
         if value not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
+
+
+def _unquoted(value: str | None) -> str | None:
+    """URL userinfo is percent-encoded, so a password may contain ``@``, ``:`` or ``/``."""
+    return None if value is None else unquote(value)
 
 
 @dataclass(frozen=True)
@@ -96,11 +104,15 @@ class MqttSettings:
         tls = parts.scheme in ("mqtts", "ssl")
         if not parts.hostname:
             raise ConfigError(f"MQTT_URL has no host: {url!r}")
+        try:
+            port = parts.port
+        except ValueError as error:
+            raise ConfigError(f"MQTT_URL has an invalid port: {url!r}") from error
         return cls(
             host=parts.hostname,
-            port=parts.port or (8883 if tls else 1883),
-            username=env.optional_text("MQTT_USERNAME") or parts.username,
-            password=env.optional_text("MQTT_PASSWORD") or parts.password,
+            port=port or (8883 if tls else 1883),
+            username=env.optional_text("MQTT_USERNAME") or _unquoted(parts.username),
+            password=env.optional_text("MQTT_PASSWORD") or _unquoted(parts.password),
             tls=tls,
             keepalive=env.integer("MQTT_KEEPALIVE", 30, minimum=5),
         )

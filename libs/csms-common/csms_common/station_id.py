@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import unquote
 
@@ -9,6 +10,7 @@ MAX_STATION_ID_LENGTH = 48
 """OCPP's identity limit (CiString48), which also keeps topic names short."""
 
 _FORBIDDEN_CHARACTERS = frozenset("+#/\\")
+_MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class InvalidStationId(ValueError):
@@ -52,6 +54,8 @@ def station_id_from_path(path: str) -> str:
     raw = raw[1:]
     if "/" in raw:
         raise InvalidStationId("path must have exactly one segment: /{chargePointId}")
+    if _MALFORMED_ESCAPE.search(raw):
+        raise InvalidStationId("path has a '%' that is not followed by two hex digits")
     try:
         decoded = unquote(raw, errors="strict")
     except UnicodeDecodeError as error:

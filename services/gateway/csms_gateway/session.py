@@ -49,7 +49,8 @@ def read_header(text: str) -> FrameHeader | None:
     if not isinstance(decoded, list) or len(decoded) < 3:
         return None
     message_type, message_id = decoded[0], decoded[1]
-    if message_type not in _TYPE_NAMES or not isinstance(message_id, str):
+    # type() rather than isinstance: True, 2.0 and [2] are not message type ids.
+    if type(message_type) is not int or message_type not in _TYPE_NAMES or not isinstance(message_id, str):
         return None
     action = decoded[2] if message_type == CALL and isinstance(decoded[2], str) else None
     return FrameHeader(message_type, message_id, action)

@@ -51,10 +51,12 @@ def _merge(target: JsonObject, metadata: JsonObject, patch: JsonObject, now: int
         elif isinstance(value, dict):
             child = target.get(key)
             child_metadata = metadata.get(key)
+            # A leaf becoming an object starts fresh metadata; an object keeps its children's.
             if not isinstance(child, dict):
                 child = {}
                 target[key] = child
-            if not isinstance(child_metadata, dict) or "timestamp" in child_metadata:
+                child_metadata = None
+            if not isinstance(child_metadata, dict):
                 child_metadata = {}
                 metadata[key] = child_metadata
             _merge(child, child_metadata, value, now)

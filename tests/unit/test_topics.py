@@ -1,0 +1,175 @@
+"""The MQTT topic contract: exact topic strings, parser round trips, refusal of invalid ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from csms_common import topics
+from csms_common.station_id import InvalidStationId
+from csms_common.topics import PresenceEvent, RegistryMethod
+
+STATION = "CP-001"
+
+
+@pytest.mark.parametrize(
+    ("topic", "expected"),
+    [
+        (topics.station_in(STATION), "CP-001/in"),
+        (topics.station_out(STATION), "CP-001/out"),
+        (topics.station_control(STATION), "csms/control/CP-001"),
+        (topics.shadow_update(STATION), "$aws/things/CP-001/shadow/update"),
+        (topics.shadow_update_result(STATION, True), "$aws/things/CP-001/shadow/update/accepted"),
+        (topics.shadow_update_result(STATION, False), "$aws/things/CP-001/shadow/update/rejected"),
+        (topics.shadow_get(STATION), "$aws/things/CP-001/shadow/get"),
+        (topics.shadow_get_result(STATION, True), "$aws/things/CP-001/shadow/get/accepted"),
+        (topics.shadow_get_result(STATION, False), "$aws/things/CP-001/shadow/get/rejected"),
+        (topics.presence(PresenceEvent.CONNECTED, STATION), "$aws/events/presence/connected/CP-001"),
+        (topics.presence(PresenceEvent.DISCONNECTED, STATION), "$aws/events/presence/disconnected/CP-001"),
+        (topics.registry_request(RegistryMethod.CREATE), "csms/registry/create"),
+        (topics.registry_request(RegistryMethod.GET), "csms/registry/get"),
+        (topics.registry_request(RegistryMethod.LIST), "csms/registry/list"),
+        (topics.registry_request(RegistryMethod.DELETE), "csms/registry/delete"),
+        (topics.reply_inbox("api-1"), "csms/replies/api-1"),
+    ],
+)
+def test_builders_format_exact_topics(topic: str, expected: str) -> None:
+    assert topic == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("HANDLER_INBOUND_FILTER", "$share/ocpp-handler/+/in"),
+        ("SHADOW_UPDATE_FILTER", "$aws/things/+/shadow/update"),
+        ("SHADOW_GET_FILTER", "$aws/things/+/shadow/get"),
+        ("PRESENCE_FILTER", "$aws/events/presence/+/+"),
+        ("PRESENCE_CONNECTED_FILTER", "$aws/events/presence/connected/+"),
+        ("CONTROL_FILTER", "csms/control/+"),
+        ("REGISTRY_FILTER", "$share/shadow/csms/registry/+"),
+    ],
+)
+def test_subscription_filters(name: str, expected: str) -> None:
+    assert getattr(topics, name) == expected
+
+
+BUILDERS: list[Callable[[str], str]] = [
+    topics.station_in,
+    topics.station_out,
+    topics.station_control,
+    topics.shadow_update,
+    lambda cp: topics.shadow_update_result(cp, True),
+    topics.shadow_get,
+    lambda cp: topics.shadow_get_result(cp, False),
+    lambda cp: topics.presence(PresenceEvent.CONNECTED, cp),
+]
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+@pytest.mark.parametrize("station_id", ["", "a/b", "+", "#", "$SYS", "..", "a b", "x" * 49])
+def test_builders_refuse_invalid_station_ids(build: Callable[[str], str], station_id: str) -> None:
+    with pytest.raises(InvalidStationId):
+        build(station_id)
+
+
+@pytest.mark.parametrize("station_id", ["CP-001", "x" * 48, "Ladesäule", "a.b", "CP$"])
+def test_station_topics_round_trip(station_id: str) -> None:
+    assert topics.station_from_station_topic(topics.station_in(station_id)) == station_id
+    assert topics.station_from_station_topic(topics.station_out(station_id)) == station_id
+    assert topics.station_from_control_topic(topics.station_control(station_id)) == station_id
+    assert topics.station_from_shadow_topic(topics.shadow_update(station_id)) == station_id
+    assert topics.station_from_shadow_topic(topics.shadow_get(station_id)) == station_id
+    assert topics.station_from_shadow_topic(topics.shadow_update_result(station_id, True)) == station_id
+    assert topics.station_from_shadow_topic(topics.shadow_get_result(station_id, False)) == station_id
+
+
+@pytest.mark.parametrize("event", list(PresenceEvent))
+def test_presence_topic_round_trip(event: PresenceEvent) -> None:
+    assert topics.parse_presence_topic(topics.presence(event, STATION)) == (event, STATION)
+
+
+@pytest.mark.parametrize("method", list(RegistryMethod))
+def test_registry_topic_round_trip(method: RegistryMethod) -> None:
+    assert topics.registry_method_from_topic(topics.registry_request(method)) is method
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "CP-001",
+        "CP-001/in/x",
+        "CP-001/inbox",
+        "CP-001/",
+        "/in",  # empty station id
+        "a/b/in",
+        "+/in",
+        "$SYS/in",
+        "../out",
+        "csms/control/CP-001",
+    ],
+)
+def test_station_from_station_topic_refuses(topic: str) -> None:
+    with pytest.raises(InvalidStationId):
+        topics.station_from_station_topic(topic)
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "$aws/things/CP-001/shadow",  # too short
+        "$aws/things/CP-001/update/x",
+        "aws/things/CP-001/shadow/update",
+        "$aws/thing/CP-001/shadow/update",
+        "$aws/things/+/shadow/update",
+        "$aws/things//shadow/update",
+        "$aws/things/$x/shadow/get",
+    ],
+)
+def test_station_from_shadow_topic_refuses(topic: str) -> None:
+    with pytest.raises(InvalidStationId):
+        topics.station_from_shadow_topic(topic)
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "$aws/events/presence/connected",
+        "$aws/events/presence/connected/CP-001/x",
+        "$aws/events/lifecycle/connected/CP-001",
+        "aws/events/presence/connected/CP-001",
+        "$aws/events/presence/connected/+",
+        "$aws/events/presence/connected/..",
+    ],
+)
+def test_parse_presence_topic_refuses(topic: str) -> None:
+    with pytest.raises(InvalidStationId):
+        topics.parse_presence_topic(topic)
+
+
+def test_parse_presence_topic_refuses_an_unknown_event_with_a_value_error() -> None:
+    with pytest.raises(ValueError, match="subscribed"):
+        topics.parse_presence_topic("$aws/events/presence/subscribed/CP-001")
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["csms/control", "csms/control/CP-001/x", "csms/ctrl/CP-001", "csms/control/#", "csms/control/"],
+)
+def test_station_from_control_topic_refuses(topic: str) -> None:
+    with pytest.raises(InvalidStationId):
+        topics.station_from_control_topic(topic)
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "csms/registry",
+        "csms/registry/get/x",
+        "csms/registries/get",
+        "csms/registry/update",
+        "csms/registry/GET",
+    ],
+)
+def test_registry_method_from_topic_refuses(topic: str) -> None:
+    with pytest.raises(ValueError):
+        topics.registry_method_from_topic(topic)
