@@ -7,8 +7,8 @@ import json
 
 import pytest
 import websockets
-from csms_common import properties
 
+from csms_common import properties
 from tests.support.api import Api
 from tests.support.mqtt_observer import MqttObserver
 from tests.support.system import System

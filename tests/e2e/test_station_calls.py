@@ -34,6 +34,8 @@ async def reported(api: Api, station_id: str, predicate: Any, timeout: float = 5
 
 
 def test_full_session_reaches_the_shadow(api: Api, system: System, registered: str) -> None:
+    assert api.request("PUT", "/id-tokens/user-123", json={"status": "Accepted"}).status_code in (200, 201)
+
     async def scenario() -> None:
         async with station201(system.gateway_url, registered) as station:
             boot = await station.call(
@@ -155,7 +157,8 @@ async def exchange(system: System, station_id: str, frames: list[str | bytes]) -
         ('[9, "m-1", "Heartbeat", {}]', "m-1", "MessageTypeNotSupported"),
         ('[2, "m-2", "Heartbeat"]', "m-2", "RpcFrameworkError"),
         ('[2, "m-3", "NoSuchAction", {}]', "m-3", "NotImplemented"),
-        ('[2, "m-4", "Authorize", {"idToken": {"idToken": "t", "type": "ISO14443"}}]', "m-4", "NotSupported"),
+        # A known 2.0.1 action that only the CSMS sends: recognised, but nothing here handles it.
+        ('[2, "m-4", "Reset", {"type": "Immediate"}]', "m-4", "NotSupported"),
         ('[2, "m-5", "BootNotification", {"reason": "PowerUp"}]', "m-5", "OccurrenceConstraintViolation"),
         (
             '[2, "m-6", "BootNotification", {"reason": "Nope", "chargingStation": {"model": "m", "vendorName": "v"}}]',

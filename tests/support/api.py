@@ -30,6 +30,9 @@ class Api:
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
 
+    async def arequest(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return await asyncio.to_thread(self.request, method, path, **kwargs)
+
     async def apost(self, path: str, **kwargs: Any) -> requests.Response:
         return await asyncio.to_thread(self.post, path, **kwargs)
 

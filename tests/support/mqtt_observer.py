@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
-from csms_common.properties import read_user_properties
 from paho.mqtt.enums import CallbackAPIVersion
+
+from csms_common.properties import read_user_properties
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ class Station201(ChargePoint201):  # type: ignore[misc]
         await self._record("RequestStopTransaction", payload)
         return call_result201.RequestStopTransaction(status="Accepted")
 
+    @on("Reset")
+    async def on_reset(self, **payload: Any) -> call_result201.Reset:
+        await self._record("Reset", payload)
+        return call_result201.Reset(status="Scheduled")
+
 
 class Station16(ChargePoint16):  # type: ignore[misc]
     """An OCPP 1.6 station that records the CSMS calls it receives and accepts them."""
@@ -56,6 +61,13 @@ class Station16(ChargePoint16):  # type: ignore[misc]
     async def on_remote_stop(self, **payload: Any) -> call_result16.RemoteStopTransaction:
         self.received.put_nowait(("RemoteStopTransaction", payload, 0.0))
         return call_result16.RemoteStopTransaction(status="Accepted")
+
+    @on("GetConfiguration")
+    async def on_get_configuration(self, **payload: Any) -> call_result16.GetConfiguration:
+        self.received.put_nowait(("GetConfiguration", payload, 0.0))
+        return call_result16.GetConfiguration(
+            configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]
+        )
 
 
 @contextlib.asynccontextmanager

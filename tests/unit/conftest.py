@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from csms_common.ocpp.schemas import SchemaRegistry
 
 

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable
 
 import pytest
+
 from csms_common.ocpp.builders import (
     DEFAULT_ID_TOKEN_TYPE,
     MAX_REMOTE_START_ID,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from csms_common.config import (
     DEFAULT_MQTT_URL,
     DEFAULT_REDIS_URL,

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from csms_shadow.document import InvalidShadowUpdate, empty_shadow, merge_reported, reported_of
 
 T0, T1, T2 = 1_700_000_000, 1_700_000_100, 1_700_000_200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from csms_common.ocpp.errors import ErrorKind, OcppError, error_code
 from csms_common.ocpp.versions import OcppVersion
 

@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+
 from csms_common.ocpp.errors import ErrorKind
 from csms_common.ocpp.frames import (
     CALL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
 
 

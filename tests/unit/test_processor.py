@@ -7,14 +7,28 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from csms_common.ocpp.frames import CallError, CallResult
+
+from csms_common.ocpp.frames import Call, CallError, CallResult
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
-from csms_handler.processor import FrameProcessor, Outcome, StationFrame
-from csms_handler.routing import ROUTES, V201_ROUTES
+from csms_handler.context import (
+    NO_LOOKUP,
+    CallContext,
+    Effect,
+    LookupRequest,
+    Lookups,
+    Payload,
+    Reply,
+    Route,
+    ShadowUpdate,
+    TokenStatus,
+    TransactionRecord,
+)
+from csms_handler.handlers.v201 import V201_ROUTES
+from csms_handler.processor import FrameProcessor, Outcome, Plan, StationFrame
+from csms_handler.routing import ROUTES
 
-V16, V20, V201 = OcppVersion.V16, OcppVersion.V20, OcppVersion.V201
+V16, V20, V201, V21 = OcppVersion.V16, OcppVersion.V20, OcppVersion.V201, OcppVersion.V21
 NOW = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 NOW_ISO = "2024-01-02T03:04:05.678Z"
 T0 = "2024-01-02T03:00:00.000Z"
@@ -38,14 +52,18 @@ def _process(
     version: OcppVersion = V201,
     answered_action: str | None = None,
     now: datetime = NOW,
+    lookups: Lookups | None = None,
+    registration_status: str = "Accepted",
 ) -> Outcome:
-    return processor.process(StationFrame(STATION, version, raw, answered_action), now)
+    frame = StationFrame(STATION, version, raw, answered_action, registration_status)
+    return processor.process(frame, now, lookups)
 
 
 # ------------------------------------------------------------------ golden calls
 
 BOOT = {"chargingStation": {"model": "M1", "vendorName": "Acme", "serialNumber": "S-1"}, "reason": "PowerUp"}
 ID_TOKEN = {"idToken": "04A2B3C4", "type": "ISO14443"}
+TOKEN_ACCEPTED = Lookups(tokens={"04A2B3C4": TokenStatus("Accepted")})
 METER_1 = {"timestamp": T0, "sampledValue": [{"value": 0}]}
 METER_2 = {"timestamp": "2024-01-02T03:10:00.000Z", "sampledValue": [{"value": 1234.5}]}
 
@@ -106,83 +124,111 @@ TX_ENDED_TRANSACTION = {
     "stoppedReason": "Local",
 }
 
-GOLDEN_CALLS: list[tuple[str, str, Payload, Payload, Payload]] = [
+GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
     (
         "boot",
         "BootNotification",
         BOOT,
+        Lookups(registration_status="Accepted"),
         {"currentTime": NOW_ISO, "interval": INTERVAL, "status": "Accepted"},
-        {
-            "chargingStation": BOOT["chargingStation"],
-            "bootReason": "PowerUp",
-            "bootedAt": NOW_ISO,
-            "registrationStatus": "Accepted",
-            "lastSeen": NOW_ISO,
-        },
+        [
+            ShadowUpdate(
+                {
+                    "chargingStation": BOOT["chargingStation"],
+                    "bootReason": "PowerUp",
+                    "bootedAt": NOW_ISO,
+                    "registrationStatus": "Accepted",
+                    "lastSeen": NOW_ISO,
+                }
+            )
+        ],
     ),
-    ("heartbeat", "Heartbeat", {}, {"currentTime": NOW_ISO}, {"lastHeartbeat": NOW_ISO, "lastSeen": NOW_ISO}),
+    (
+        "heartbeat",
+        "Heartbeat",
+        {},
+        Lookups(),
+        {"currentTime": NOW_ISO},
+        [ShadowUpdate({"lastHeartbeat": NOW_ISO, "lastSeen": NOW_ISO})],
+    ),
     (
         "status",
         "StatusNotification",
         {"timestamp": T0, "connectorStatus": "Occupied", "evseId": 1, "connectorId": 2},
+        Lookups(),
         {},
-        {
-            "evses": {"1": {"connectors": {"2": {"status": "Occupied", "timestamp": T0}}}},
-            "lastSeen": NOW_ISO,
-        },
+        [
+            ShadowUpdate(
+                {
+                    "evses": {"1": {"connectors": {"2": {"status": "Occupied", "timestamp": T0}}}},
+                    "lastSeen": NOW_ISO,
+                }
+            )
+        ],
     ),
     (
         "tx-started",
         "TransactionEvent",
         TX_STARTED,
+        TOKEN_ACCEPTED,
         {"idTokenInfo": {"status": "Accepted"}},
-        {
-            "activeTransaction": TX_STARTED_TRANSACTION,
-            "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
-            "lastSeen": NOW_ISO,
-        },
+        [
+            ShadowUpdate(
+                {
+                    "activeTransaction": TX_STARTED_TRANSACTION,
+                    "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
+                    "lastSeen": NOW_ISO,
+                }
+            ),
+            TransactionRecord("tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}),
+        ],
     ),
     (
         "tx-updated",
         "TransactionEvent",
         TX_UPDATED,
+        Lookups(),
         {},
-        {"activeTransaction": TX_UPDATED_TRANSACTION, "lastSeen": NOW_ISO},
+        [
+            ShadowUpdate({"activeTransaction": TX_UPDATED_TRANSACTION, "lastSeen": NOW_ISO}),
+            TransactionRecord("tx-1", {**TX_UPDATED_TRANSACTION, "status": "Updated"}),
+        ],
     ),
     (
+        # Ended reports lastTransaction; the shadow service removes activeTransaction (TransactionRecord.ended).
         "tx-ended",
         "TransactionEvent",
         TX_ENDED,
+        TOKEN_ACCEPTED,
         {"idTokenInfo": {"status": "Accepted"}},
-        {
-            "activeTransaction": None,
-            "lastTransaction": TX_ENDED_TRANSACTION,
-            "evses": {"2": {"activeTransaction": None}},
-            "lastSeen": NOW_ISO,
-        },
+        [
+            ShadowUpdate({"lastTransaction": TX_ENDED_TRANSACTION, "lastSeen": NOW_ISO}),
+            TransactionRecord("tx-1", {**TX_ENDED_TRANSACTION, "status": "Ended"}, ended=True),
+        ],
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("action", "request_payload", "reply_payload", "reported"),
+    ("action", "request_payload", "lookups", "reply_payload", "effects"),
     [case[1:] for case in GOLDEN_CALLS],
     ids=[case[0] for case in GOLDEN_CALLS],
 )
-@pytest.mark.parametrize("version", [V201, V20])
+@pytest.mark.parametrize("version", [V201, V20, V21])
 def test_golden_calls(
     processor: FrameProcessor,
     schemas: SchemaRegistry,
     version: OcppVersion,
     action: str,
     request_payload: Payload,
+    lookups: Lookups,
     reply_payload: Payload,
-    reported: Payload,
+    effects: list[Effect],
 ) -> None:
-    outcome = _process(processor, _raw([2, "msg-1", action, request_payload]), version)
+    outcome = _process(processor, _raw([2, "msg-1", action, request_payload]), version, lookups=lookups)
     assert outcome == Outcome(
         CallResult("msg-1", reply_payload),
-        [ShadowUpdate(reported)],
+        effects,
         action=action,
         message_id="msg-1",
         error=None,
@@ -209,7 +255,7 @@ def test_golden_calls(
     ],
 )
 def test_reply_wire_text(processor: FrameProcessor, action: str, payload: Payload, text: str) -> None:
-    outcome = _process(processor, _raw([2, "m1", action, payload]))
+    outcome = _process(processor, _raw([2, "m1", action, payload]), lookups=TOKEN_ACCEPTED)
     assert outcome.reply is not None
     assert outcome.reply.to_json() == text
 
@@ -241,7 +287,6 @@ def test_a_transaction_event_without_evse_or_token(processor: FrameProcessor) ->
     assert outcome.effects == [
         ShadowUpdate(
             {
-                "activeTransaction": None,
                 "lastTransaction": {
                     "transactionId": "tx-9",
                     "updatedAt": T0,
@@ -250,8 +295,82 @@ def test_a_transaction_event_without_evse_or_token(processor: FrameProcessor) ->
                 },
                 "lastSeen": NOW_ISO,
             }
-        )
+        ),
+        # No stoppedReason: the record gets none (never a null).
+        TransactionRecord(
+            "tx-9",
+            {
+                "transactionId": "tx-9",
+                "updatedAt": T0,
+                "lastTriggerReason": "EVCommunicationLost",
+                "status": "Ended",
+                "endTime": T0,
+            },
+            ended=True,
+        ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("id_token", "lookups", "status"),
+    [
+        (ID_TOKEN, TOKEN_ACCEPTED, "Accepted"),
+        (ID_TOKEN, Lookups(tokens={"04A2B3C4": TokenStatus("Blocked")}), "Blocked"),
+        (ID_TOKEN, Lookups(tokens={"04A2B3C4": TokenStatus("Expired")}), "Expired"),
+        (ID_TOKEN, Lookups(), "Invalid"),
+        (ID_TOKEN, Lookups(tokens={"FFFFFFFF": TokenStatus("Accepted")}), "Invalid"),
+        ({"idToken": "", "type": "NoAuthorization"}, Lookups(), "Accepted"),
+        (
+            {"idToken": "", "type": "NoAuthorization"},
+            Lookups(tokens={"": TokenStatus("Blocked")}),
+            "Accepted",
+        ),
+    ],
+)
+def test_a_transaction_event_token_status_comes_from_the_lookups(
+    processor: FrameProcessor, id_token: Payload, lookups: Lookups, status: str
+) -> None:
+    request = {**TX_UPDATED, "idToken": id_token}
+    outcome = _process(processor, _raw([2, "m1", "TransactionEvent", request]), lookups=lookups)
+    assert outcome.reply == CallResult("m1", {"idTokenInfo": {"status": status}})
+
+
+@pytest.mark.parametrize(
+    ("lookups", "status"),
+    [
+        (Lookups(), "Accepted"),
+        (Lookups(registration_status="Accepted"), "Accepted"),
+        (Lookups(registration_status="Pending"), "Pending"),
+        (Lookups(registration_status="Rejected"), "Rejected"),
+    ],
+)
+@pytest.mark.parametrize("frame_status", ["Accepted", "Pending", "Rejected"])
+def test_the_boot_status_is_the_registry_one(
+    processor: FrameProcessor, lookups: Lookups, status: str, frame_status: str
+) -> None:
+    # A station not (yet) accepted may always boot; the answer is what the registry says now.
+    outcome = _process(
+        processor,
+        _raw([2, "m1", "BootNotification", BOOT]),
+        lookups=lookups,
+        registration_status=frame_status,
+    )
+    assert outcome == Outcome(
+        CallResult("m1", {"currentTime": NOW_ISO, "interval": INTERVAL, "status": status}),
+        [
+            ShadowUpdate(
+                {
+                    "chargingStation": BOOT["chargingStation"],
+                    "bootReason": "PowerUp",
+                    "bootedAt": NOW_ISO,
+                    "registrationStatus": status,
+                    "lastSeen": NOW_ISO,
+                }
+            )
+        ],
+        action="BootNotification",
+        message_id="m1",
+    )
 
 
 # --------------------------------------------------------- lastSeen folding
@@ -263,7 +382,7 @@ def test_last_seen_is_folded_into_the_first_shadow_update_only(
     def two_updates(request: Payload, context: CallContext) -> Reply:
         return Reply({"currentTime": context.now_iso}, [ShadowUpdate({"a": 1}), ShadowUpdate({"b": 2})])
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", two_updates)
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(two_updates))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.effects == [ShadowUpdate({"a": 1, "lastSeen": NOW_ISO}), ShadowUpdate({"b": 2})]
 
@@ -274,7 +393,7 @@ def test_last_seen_is_added_when_the_handler_reports_nothing(
     def no_effects(request: Payload, context: CallContext) -> Reply:
         return Reply({"currentTime": context.now_iso})
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", no_effects)
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(no_effects))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.reply == CallResult("m1", {"currentTime": NOW_ISO})
     assert outcome.effects == [LAST_SEEN]
@@ -286,7 +405,7 @@ def test_a_handler_lastseen_is_overridden_by_the_processor_time(
     def stale(request: Payload, context: CallContext) -> Reply:
         return Reply({"currentTime": context.now_iso}, [ShadowUpdate({"lastSeen": "old", "x": 1})])
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", stale)
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(stale))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.effects == [ShadowUpdate({"lastSeen": NOW_ISO, "x": 1})]
 
@@ -300,9 +419,40 @@ def test_the_handler_gets_the_call_context(
         seen.append(context)
         return Reply({"currentTime": context.now_iso})
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", spy)
-    _process(processor, _raw([2, "m-ctx", "Heartbeat", {}]))
-    assert seen == [CallContext(STATION, V201, "m-ctx", NOW, INTERVAL)]
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(spy))
+    lookups = Lookups(registration_status="Pending", tokens={"T": TokenStatus("Blocked")}, transaction_id=4)
+    _process(processor, _raw([2, "m-ctx", "Heartbeat", {}]), lookups=lookups)
+    _process(processor, _raw([2, "m-ctx2", "Heartbeat", {}]))
+    assert seen == [
+        CallContext(STATION, V201, "m-ctx", NOW, INTERVAL, lookups),
+        CallContext(STATION, V201, "m-ctx2", NOW, INTERVAL, Lookups()),
+    ]
+
+
+def test_a_transaction_record_before_the_shadow_update_keeps_its_place(
+    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = TransactionRecord("tx-1", {"status": "Updated"})
+
+    def record_first(request: Payload, context: CallContext) -> Reply:
+        return Reply({"currentTime": context.now_iso}, [record, ShadowUpdate({"a": 1})])
+
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(record_first))
+    outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
+    assert outcome.effects == [record, ShadowUpdate({"a": 1, "lastSeen": NOW_ISO})]
+
+
+def test_last_seen_is_appended_after_a_lone_transaction_record(
+    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = TransactionRecord("tx-1", {"status": "Ended"}, ended=True)
+
+    def record_only(request: Payload, context: CallContext) -> Reply:
+        return Reply({"currentTime": context.now_iso}, [record])
+
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(record_only))
+    outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
+    assert outcome.effects == [record, LAST_SEEN]
 
 
 # ------------------------------------------------------------ refused calls
@@ -325,20 +475,30 @@ def _call_error(message_id: str, code: str, description: str, action: str) -> Ou
         (V16, "Bogus", {}, "NotImplemented", "Bogus is not an OCPP 1.6 action"),
         (V20, "TransactionEvents", {}, "NotImplemented", "TransactionEvents is not an OCPP 2.0 action"),
         (V16, "TransactionEvent", {}, "NotImplemented", "TransactionEvent is not an OCPP 1.6 action"),
+        (V21, "Bogus", {}, "NotImplemented", "Bogus is not an OCPP 2.1 action"),
+        # Reset is a CSMS-initiated action: known to the schemas, routed for no station.
         (
             V201,
-            "Authorize",
-            {"idToken": ID_TOKEN},
+            "Reset",
+            {"type": "Immediate"},
             "NotSupported",
-            "Authorize is not supported by this CSMS for OCPP 2.0.1",
+            "Reset is not supported by this CSMS for OCPP 2.0.1",
         ),
         # not supported is decided before the payload is looked at
+        (V201, "Reset", {"bogus": 1}, "NotSupported", "Reset is not supported by this CSMS for OCPP 2.0.1"),
         (
-            V201,
-            "Authorize",
-            {"bogus": 1},
+            V20,
+            "Reset",
+            {"type": "OnIdle"},
             "NotSupported",
-            "Authorize is not supported by this CSMS for OCPP 2.0.1",
+            "Reset is not supported by this CSMS for OCPP 2.0",
+        ),
+        (
+            V21,
+            "Reset",
+            {"type": "Immediate"},
+            "NotSupported",
+            "Reset is not supported by this CSMS for OCPP 2.1",
         ),
         (
             V201,
@@ -347,14 +507,21 @@ def _call_error(message_id: str, code: str, description: str, action: str) -> Ou
             "NotSupported",
             "RequestStartTransaction is not supported by this CSMS for OCPP 2.0.1",
         ),
+        (V16, "Reset", {"type": "Hard"}, "NotSupported", "Reset is not supported by this CSMS for OCPP 1.6"),
         (
             V16,
-            "BootNotification",
-            {"chargePointModel": "M1", "chargePointVendor": "Acme"},
+            "RemoteStartTransaction",
+            {"idTag": "TAG"},
             "NotSupported",
-            "BootNotification is not supported by this CSMS for OCPP 1.6",
+            "RemoteStartTransaction is not supported by this CSMS for OCPP 1.6",
         ),
-        (V16, "Heartbeat", {}, "NotSupported", "Heartbeat is not supported by this CSMS for OCPP 1.6"),
+        (
+            V201,
+            "Authorize",
+            {"idToken": {"idToken": "04A2B3C4"}},
+            "OccurrenceConstraintViolation",
+            "Authorize: idToken: 'type' is a required property",
+        ),
         (
             V201,
             "BootNotification",
@@ -407,7 +574,7 @@ def test_schema_errors_use_the_version_spelling(
     def never_called(request: Payload, context: CallContext) -> Reply:
         raise AssertionError("an invalid request reached the handler")
 
-    monkeypatch.setitem(ROUTES[version], "BootNotification", never_called)
+    monkeypatch.setitem(ROUTES[version], "BootNotification", Route(never_called))
     outcome = _process(processor, _raw([2, "m1", "BootNotification", {}]), version)
     assert outcome.reply is not None
     assert isinstance(outcome.reply, CallError)
@@ -422,12 +589,246 @@ def test_an_invalid_reply_of_our_own_is_an_internal_error(
     def broken(request: Payload, context: CallContext) -> Reply:
         return Reply({"currentTime": 12}, [ShadowUpdate({"x": 1})])
 
-    monkeypatch.setitem(ROUTES[version], "Heartbeat", broken)
+    monkeypatch.setitem(ROUTES[version], "Heartbeat", Route(broken))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]), version)
     # The handler's effects are dropped: only lastSeen is reported.
     assert outcome == _call_error(
         "m1", "InternalError", "the CSMS could not build a valid reply", "Heartbeat"
     )
+
+
+# ------------------------------------------------- stations not yet accepted
+
+
+@pytest.mark.parametrize("registration_status", ["Pending", "Rejected"])
+@pytest.mark.parametrize(
+    ("version", "action", "payload"),
+    [
+        (V201, "Heartbeat", {}),
+        (
+            V201,
+            "StatusNotification",
+            {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
+        ),
+        (V201, "TransactionEvent", TX_STARTED),
+        (V201, "Authorize", {"idToken": ID_TOKEN}),
+        (V21, "Heartbeat", {}),
+        # refused before the payload is validated
+        (V201, "Heartbeat", {"extra": True}),
+        (V16, "Heartbeat", {}),
+    ],
+)
+def test_only_boot_is_allowed_until_accepted(
+    processor: FrameProcessor,
+    monkeypatch: pytest.MonkeyPatch,
+    registration_status: str,
+    version: OcppVersion,
+    action: str,
+    payload: Payload,
+) -> None:
+    def never_called(request: Payload, context: CallContext) -> Reply:
+        raise AssertionError("a station not accepted reached the handler")
+
+    monkeypatch.setitem(ROUTES[version], action, Route(never_called))
+    outcome = _process(
+        processor, _raw([2, "m1", action, payload]), version, registration_status=registration_status
+    )
+    description = f"registration status is {registration_status}: only BootNotification is allowed"
+    assert outcome == _call_error("m1", "SecurityError", description, action)
+
+
+@pytest.mark.parametrize(
+    ("action", "code", "description"),
+    [
+        ("Bogus", "NotImplemented", "Bogus is not an OCPP 2.0.1 action"),
+        ("Reset", "NotSupported", "Reset is not supported by this CSMS for OCPP 2.0.1"),
+    ],
+)
+def test_unknown_and_unrouted_actions_are_refused_as_such_while_pending(
+    processor: FrameProcessor, action: str, code: str, description: str
+) -> None:
+    outcome = _process(processor, _raw([2, "m1", action, {}]), registration_status="Pending")
+    assert outcome == _call_error("m1", code, description, action)
+
+
+def test_a_pending_station_answer_is_still_taken(processor: FrameProcessor) -> None:
+    frame = StationFrame(
+        STATION, V201, _raw([3, "c1", {"status": "Accepted"}]), "RequestStartTransaction", "Pending"
+    )
+    assert processor.process(frame, NOW) == Outcome(
+        None,
+        [LAST_SEEN],
+        action="RequestStartTransaction",
+        message_id="c1",
+        answer=CallResult("c1", {"status": "Accepted"}),
+    )
+
+
+# -------------------------------------------------------- plan and complete
+
+NO_AUTHORIZATION = {"idToken": "", "type": "NoAuthorization"}
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "lookup"),
+    [
+        ("BootNotification", BOOT, LookupRequest(registration=True)),
+        ("Heartbeat", {}, NO_LOOKUP),
+        (
+            "StatusNotification",
+            {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
+            NO_LOOKUP,
+        ),
+        ("TransactionEvent", TX_STARTED, LookupRequest(tokens=("04A2B3C4",))),
+        ("TransactionEvent", TX_UPDATED, NO_LOOKUP),
+        ("TransactionEvent", {**TX_UPDATED, "idToken": NO_AUTHORIZATION}, NO_LOOKUP),
+        ("Authorize", {"idToken": ID_TOKEN}, LookupRequest(tokens=("04A2B3C4",))),
+        ("Authorize", {"idToken": NO_AUTHORIZATION}, NO_LOOKUP),
+        ("MeterValues", {"evseId": 1, "meterValue": [METER_1]}, NO_LOOKUP),
+    ],
+)
+@pytest.mark.parametrize("version", [V201, V21])
+def test_plan_says_what_to_look_up(
+    processor: FrameProcessor, version: OcppVersion, action: str, payload: Payload, lookup: LookupRequest
+) -> None:
+    frame = StationFrame(STATION, version, _raw([2, "p1", action, payload]))
+    plan = processor.plan(frame, NOW)
+    assert plan == Plan(frame, Call("p1", action, payload), ROUTES[version][action], lookup)
+    assert isinstance(plan, Plan)
+    assert plan.lookup.is_empty is (lookup == NO_LOOKUP)
+
+
+def test_plan_does_not_run_the_handler(processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[Payload] = []
+
+    def needs(request: Payload) -> LookupRequest:
+        asked.append(request)
+        return LookupRequest(tokens=("X",), allocate_transaction_id=True)
+
+    def never_called(request: Payload, context: CallContext) -> Reply:
+        raise AssertionError("plan ran the handler")
+
+    route = Route(never_called, needs)
+    monkeypatch.setitem(V201_ROUTES, "Heartbeat", route)
+    frame = StationFrame(STATION, V201, _raw([2, "p1", "Heartbeat", {}]))
+    assert processor.plan(frame, NOW) == Plan(
+        frame, Call("p1", "Heartbeat", {}), route, LookupRequest(tokens=("X",), allocate_transaction_id=True)
+    )
+    assert asked == [{}]
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (
+            StationFrame(STATION, V201, _raw([2, "m1", "Bogus", {}])),
+            _call_error("m1", "NotImplemented", "Bogus is not an OCPP 2.0.1 action", "Bogus"),
+        ),
+        (
+            StationFrame(STATION, V201, _raw([2, "m1", "Heartbeat", {"extra": True}])),
+            _call_error(
+                "m1",
+                "FormatViolation",
+                "Heartbeat: (payload): Additional properties are not allowed ('extra' was unexpected)",
+                "Heartbeat",
+            ),
+        ),
+        (
+            StationFrame(STATION, V201, _raw([2, "m1", "Heartbeat", {}]), registration_status="Pending"),
+            _call_error(
+                "m1",
+                "SecurityError",
+                "registration status is Pending: only BootNotification is allowed",
+                "Heartbeat",
+            ),
+        ),
+        (
+            StationFrame(STATION, V201, b'[2,"m1","Heartbeat",[]]'),
+            Outcome(
+                CallError("m1", "FormatViolation", "payload must be a JSON object", {}),
+                [],
+                action="-",
+                message_id="m1",
+                error="payload must be a JSON object",
+            ),
+        ),
+        (
+            StationFrame(STATION, V201, b'[3,"m1"]'),
+            Outcome(None, [], message_id="m1", error="a CallResult has 3 elements, the last an object"),
+        ),
+        (
+            StationFrame(STATION, V201, _raw([3, "c1", {"status": "Accepted"}]), "RequestStopTransaction"),
+            Outcome(
+                None,
+                [LAST_SEEN],
+                action="RequestStopTransaction",
+                message_id="c1",
+                answer=CallResult("c1", {"status": "Accepted"}),
+            ),
+        ),
+    ],
+    ids=["unknown-action", "invalid-request", "pending", "malformed", "malformed-answer", "answer"],
+)
+def test_plan_answers_at_once_when_nothing_is_to_be_run(
+    processor: FrameProcessor, frame: StationFrame, expected: Outcome
+) -> None:
+    assert processor.plan(frame, NOW) == expected
+    assert processor.process(frame, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("lookups", "token_info"),
+    [
+        (TOKEN_ACCEPTED, {"status": "Accepted"}),
+        (
+            Lookups(tokens={"04A2B3C4": TokenStatus("Blocked", "2024-06-01T00:00:00.000Z")}),
+            {"status": "Blocked", "cacheExpiryDateTime": "2024-06-01T00:00:00.000Z"},
+        ),
+        (Lookups(), {"status": "Invalid"}),
+    ],
+)
+def test_complete_runs_the_planned_call_with_its_lookups(
+    processor: FrameProcessor, lookups: Lookups, token_info: Payload
+) -> None:
+    frame = StationFrame(STATION, V201, _raw([2, "p1", "TransactionEvent", TX_STARTED]))
+    plan = processor.plan(frame, NOW)
+    assert isinstance(plan, Plan)
+    later = NOW + timedelta(seconds=2)
+    outcome = processor.complete(plan, lookups, later)
+    assert outcome == Outcome(
+        CallResult("p1", {"idTokenInfo": token_info}),
+        [
+            ShadowUpdate(
+                {
+                    "activeTransaction": TX_STARTED_TRANSACTION,
+                    "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
+                    "lastSeen": "2024-01-02T03:04:07.678Z",
+                }
+            ),
+            TransactionRecord("tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}),
+        ],
+        action="TransactionEvent",
+        message_id="p1",
+    )
+    assert processor.process(frame, later, lookups) == outcome
+
+
+def test_complete_turns_an_invalid_reply_into_an_internal_error(
+    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(request: Payload, context: CallContext) -> Reply:
+        return Reply({"idTokenInfo": {"status": context.lookups.token("04A2B3C4").status}})
+
+    monkeypatch.setitem(V201_ROUTES, "Authorize", Route(broken, V201_ROUTES["Authorize"].needs))
+    plan = processor.plan(
+        StationFrame(STATION, V201, _raw([2, "p1", "Authorize", {"idToken": ID_TOKEN}])), NOW
+    )
+    assert isinstance(plan, Plan)
+    assert plan.lookup == LookupRequest(tokens=("04A2B3C4",))
+    good = processor.complete(plan, Lookups(tokens={"04A2B3C4": TokenStatus("Blocked")}), NOW)
+    assert good.reply == CallResult("p1", {"idTokenInfo": {"status": "Blocked"}})
+    bad = processor.complete(plan, Lookups(tokens={"04A2B3C4": TokenStatus("Stolen")}), NOW)
+    assert bad == _call_error("p1", "InternalError", "the CSMS could not build a valid reply", "Authorize")
 
 
 # ---------------------------------------------------------- malformed frames
@@ -518,7 +919,14 @@ def test_a_valid_station_answer(
     processor: FrameProcessor, version: OcppVersion, answered_action: str, payload: Payload
 ) -> None:
     outcome = _process(processor, _raw([3, "c1", payload]), version, answered_action)
-    assert outcome == Outcome(None, [LAST_SEEN], action=answered_action, message_id="c1", error=None)
+    assert outcome == Outcome(
+        None,
+        [LAST_SEEN],
+        action=answered_action,
+        message_id="c1",
+        error=None,
+        answer=CallResult("c1", payload),
+    )
 
 
 @pytest.mark.parametrize(
@@ -550,7 +958,14 @@ def test_an_invalid_station_answer_is_reported_not_answered(
     processor: FrameProcessor, version: OcppVersion, answered_action: str, payload: Payload, error: str
 ) -> None:
     outcome = _process(processor, _raw([3, "c1", payload]), version, answered_action)
-    assert outcome == Outcome(None, [LAST_SEEN], action=answered_action, message_id="c1", error=error)
+    assert outcome == Outcome(
+        None,
+        [LAST_SEEN],
+        action=answered_action,
+        message_id="c1",
+        error=error,
+        answer=CallResult("c1", payload),
+    )
 
 
 @pytest.mark.parametrize("answered_action", [None, "NoSuchAction"])
@@ -558,7 +973,14 @@ def test_an_answer_to_an_unknown_call_is_not_validated(
     processor: FrameProcessor, answered_action: str | None
 ) -> None:
     outcome = _process(processor, _raw([3, "c1", {"anything": 1}]), V201, answered_action)
-    assert outcome == Outcome(None, [LAST_SEEN], action=answered_action or "-", message_id="c1", error=None)
+    assert outcome == Outcome(
+        None,
+        [LAST_SEEN],
+        action=answered_action or "-",
+        message_id="c1",
+        error=None,
+        answer=CallResult("c1", {"anything": 1}),
+    )
 
 
 @pytest.mark.parametrize("version", [V201, V16])
@@ -575,4 +997,5 @@ def test_a_station_call_error_is_reported(processor: FrameProcessor, version: Oc
         action="RequestStartTransaction",
         message_id="c1",
         error="NotSupported: no remote start",
+        answer=CallError("c1", "NotSupported", "no remote start", {"x": 1}),
     )

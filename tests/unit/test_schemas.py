@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from csms_common.ocpp.errors import ErrorKind, OcppError
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion

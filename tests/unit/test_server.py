@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from websockets.datastructures import Headers
+
 from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS
 from csms_gateway.server import choose_subprotocol, offered_subprotocols
-from websockets.datastructures import Headers
 
 
 def test_supported_subprotocols() -> None:
-    assert SUPPORTED_SUBPROTOCOLS == ("ocpp2.0.1", "ocpp2.0", "ocpp1.6")
+    assert SUPPORTED_SUBPROTOCOLS == ("ocpp2.1", "ocpp2.0.1", "ocpp2.0", "ocpp1.6")
 
 
 @pytest.mark.parametrize(
@@ -47,9 +48,10 @@ def test_offered_subprotocols(headers: list[tuple[str, str]], expected: list[str
         # the station's order of preference wins
         (["ocpp1.6", "ocpp2.0.1"], "ocpp1.6"),
         (["ocpp2.0.1", "ocpp1.6"], "ocpp2.0.1"),
-        (["ocpp2.1", "ocpp1.5", "ocpp2.0"], "ocpp2.0"),
+        (["ocpp2.2", "ocpp1.5", "ocpp2.0"], "ocpp2.0"),
+        (["ocpp2.1", "ocpp2.0.1"], "ocpp2.1"),
         # unsupported or differently spelt names are not guessed at
-        (["ocpp2.1"], None),
+        (["ocpp2.2"], None),
         (["ocpp1.5", "soap"], None),
         (["OCPP1.6"], None),
         (["ocpp1.6j"], None),
@@ -61,6 +63,6 @@ def test_choose_subprotocol(offered: list[str], expected: str | None) -> None:
 
 def test_negotiation_from_headers() -> None:
     headers = Headers(
-        [("Sec-WebSocket-Protocol", "ocpp2.1, ocpp1.6"), ("Sec-WebSocket-Protocol", "ocpp2.0.1")]
+        [("Sec-WebSocket-Protocol", "ocpp2.2, ocpp1.6"), ("Sec-WebSocket-Protocol", "ocpp2.0.1")]
     )
     assert choose_subprotocol(offered_subprotocols(headers)) == "ocpp1.6"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from csms_gateway.session import FrameHeader, read_header
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from csms_common.station_id import (
     MAX_STATION_ID_LENGTH,
     InvalidStationId,

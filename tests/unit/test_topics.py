@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from csms_common import topics
 from csms_common.station_id import InvalidStationId
 from csms_common.topics import PresenceEvent, RegistryMethod
@@ -166,7 +167,7 @@ def test_station_from_control_topic_refuses(topic: str) -> None:
         "csms/registry",
         "csms/registry/get/x",
         "csms/registries/get",
-        "csms/registry/update",
+        "csms/registry/upsert",
         "csms/registry/GET",
     ],
 )

@@ -56,7 +56,11 @@ class AsyncRequester:
 
 
 async def respond(
-    client: AsyncMqttClient, request: InboundMessage, status: int, body: dict[str, Any]
+    client: AsyncMqttClient,
+    request: InboundMessage,
+    status: int,
+    body: dict[str, Any],
+    properties: dict[str, str] | None = None,
 ) -> bool:
     """Answer ``request`` on its MQTT 5 response topic; False if it named none."""
     if request.response_topic is None:
@@ -65,7 +69,7 @@ async def respond(
         request.response_topic,
         json.dumps(body),
         qos=1,
-        properties={STATUS_PROPERTY: str(status)},
+        properties={STATUS_PROPERTY: str(status), **(properties or {})},
         correlation_data=request.correlation_data,
     )
     return True

@@ -6,11 +6,13 @@ a response; paho's network thread completes them through ``threading.Event``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import ssl
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -29,13 +31,18 @@ from csms_common.properties import user_properties
 logger = logging.getLogger(__name__)
 
 
-class _Waiter:
-    """One blocked caller: an event plus the value that releases it."""
+class PendingResponse:
+    """One expected response: its correlation data, and an event set when it arrives."""
 
-    def __init__(self) -> None:
+    def __init__(self, correlation: bytes) -> None:
+        self.correlation = correlation
         self.event = threading.Event()
         self.message: InboundMessage | None = None
-        self.error: str | None = None
+
+    def wait(self, seconds: float, topic: str) -> InboundMessage:
+        if not self.event.wait(seconds) or self.message is None:
+            raise RequestTimeout(f"no response to {topic} within {seconds}s")
+        return self.message
 
 
 class ThreadedMqttClient:
@@ -47,7 +54,7 @@ class ThreadedMqttClient:
         self.client_id = f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
         self._inbox = topics.reply_inbox(self.client_id)
         self._lock = threading.Lock()
-        self._requests: dict[bytes, _Waiter] = {}
+        self._requests: dict[bytes, PendingResponse] = {}
         self._connected = threading.Event()
         self._paho = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -116,24 +123,39 @@ class ThreadedMqttClient:
 
     def request(self, topic: str, body: dict[str, Any] | None, timeout: float) -> InboundMessage:
         """Publish ``body`` as JSON with our response topic; return the response or raise."""
-        correlation = uuid.uuid4().bytes
-        waiter = _Waiter()
-        with self._lock:
-            self._requests[correlation] = waiter
-        try:
+        return self.send_and_wait(topic, json.dumps(body or {}), publish_timeout=timeout, wait=timeout)
+
+    def send_and_wait(
+        self, topic: str, payload: str, *, publish_timeout: float, wait: float
+    ) -> InboundMessage:
+        """Publish ``payload`` naming our inbox as response topic and wait up to ``wait`` seconds for
+        the answer. Raises PublishError if the broker did not take it, RequestTimeout if none came."""
+        with self.expect_response() as pending:
             self.publish(
                 topic,
-                json.dumps(body or {}),
-                timeout=timeout,
-                response_topic=self._inbox,
-                correlation_data=correlation,
+                payload,
+                timeout=publish_timeout,
+                response_topic=self.inbox,
+                correlation_data=pending.correlation,
             )
-            if not waiter.event.wait(timeout) or waiter.message is None:
-                raise RequestTimeout(f"no response on {topic} within {timeout}s")
-            return waiter.message
+            return pending.wait(wait, topic)
+
+    @contextlib.contextmanager
+    def expect_response(self) -> Iterator[PendingResponse]:
+        """Register for one response before publishing what it answers (answers can be quick)."""
+        pending = PendingResponse(uuid.uuid4().bytes)
+        with self._lock:
+            self._requests[pending.correlation] = pending
+        try:
+            yield pending
         finally:
             with self._lock:
-                self._requests.pop(correlation, None)
+                self._requests.pop(pending.correlation, None)
+
+    @property
+    def inbox(self) -> str:
+        """This client's response topic."""
+        return self._inbox
 
     # paho callbacks, on paho's network thread
 

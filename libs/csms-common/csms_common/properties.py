@@ -17,6 +17,9 @@ RECEIVED_AT = "received-at"
 """When the gateway read the frame from the socket (ISO 8601, UTC)."""
 ACTION = "ocpp-action"
 """For a station's CallResult/CallError: the action of the CSMS call it answers."""
+REGISTRATION_STATUS = "registration-status"
+"""The registry's status for a station (Accepted, Pending, Rejected): on shadow get answers, on
+inbound frames (as the gateway knows it) and on BootNotification replies (as the handler decided)."""
 CLIENT_TOKEN = "client-token"
 """Idempotency key of a shadow update: the shadow service applies a token once."""
 

@@ -21,12 +21,32 @@ class PresenceEvent(StrEnum):
 
 
 class RegistryMethod(StrEnum):
-    """Registry operations the shadow service answers on ``csms/registry/{method}``."""
+    """Requests the shadow service answers on ``csms/registry/{method}``: stations, tokens, records."""
 
     CREATE = "create"
     GET = "get"
     LIST = "list"
     DELETE = "delete"
+    UPDATE = "update"
+    """Change a station's registration status."""
+    LOOKUP = "lookup"
+    """What an ocpp-handler needs before answering: registration, token statuses, a transaction id."""
+    TOKEN_PUT = "token-put"
+    TOKEN_GET = "token-get"
+    TOKEN_DELETE = "token-delete"
+    TOKEN_LIST = "token-list"
+    COMMAND_GET = "command-get"
+    TRANSACTIONS = "transactions"
+    """A station's transaction records."""
+
+
+class StationEvent(StrEnum):
+    """Per-station records kept by the shadow service, on ``csms/stations/{cp}/{event}``."""
+
+    TRANSACTIONS = "transactions"
+    """ocpp-handler → shadow: a transaction record to create, update or end."""
+    COMMANDS = "commands"
+    """remote-api, gateway, ocpp-handler → shadow: the state of a CSMS→station call."""
 
 
 def station_in(station_id: str) -> str:
@@ -74,6 +94,11 @@ def registry_request(method: RegistryMethod) -> str:
     return f"csms/registry/{method.value}"
 
 
+def station_event(event: StationEvent, station_id: str) -> str:
+    """Per-station records, partitioned and ordered like shadow updates."""
+    return f"csms/stations/{validate_station_id(station_id)}/{event.value}"
+
+
 def reply_inbox(client_id: str) -> str:
     """The private response topic of one MQTT client, for MQTT 5 request/response."""
     return f"csms/replies/{client_id}"
@@ -89,6 +114,7 @@ PRESENCE_FILTER = "$aws/events/presence/+/+"
 PRESENCE_CONNECTED_FILTER = "$aws/events/presence/connected/+"
 CONTROL_FILTER = "csms/control/+"
 REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/registry/+"
+STATION_EVENTS_FILTER = "csms/stations/+/+"
 
 
 def _levels(topic: str) -> list[str]:
@@ -133,3 +159,11 @@ def registry_method_from_topic(topic: str) -> RegistryMethod:
     if len(levels) != 3 or levels[:2] != ["csms", "registry"]:
         raise ValueError(f"not a registry topic: {topic!r}")
     return RegistryMethod(levels[2])
+
+
+def parse_station_event_topic(topic: str) -> tuple[StationEvent, str]:
+    """Return the event and station id of ``csms/stations/{cp}/{event}``."""
+    levels = _levels(topic)
+    if len(levels) != 4 or levels[:2] != ["csms", "stations"]:
+        raise InvalidStationId(f"not a station event topic: {topic!r}")
+    return StationEvent(levels[3]), validate_station_id(levels[2])

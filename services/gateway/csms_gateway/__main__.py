@@ -11,7 +11,6 @@ from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_rpc import AsyncRequester
 from csms_common.runtime import parse_arguments, run_until_signalled
-
 from csms_gateway.config import GatewaySettings
 from csms_gateway.registration import RegistrationChecker
 from csms_gateway.server import Gateway

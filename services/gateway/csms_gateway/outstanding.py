@@ -17,11 +17,13 @@ class CallQueueFull(Exception):
 
 @dataclass(frozen=True)
 class PendingCall:
-    """A CSMS→station call: its id, action and the exact frame text to write."""
+    """A CSMS→station call: its id, action, the exact frame text, and who waits for the answer."""
 
     message_id: str
     action: str
     frame: str
+    response_topic: str | None = None
+    correlation_data: bytes | None = None
 
 
 class OutstandingCalls:

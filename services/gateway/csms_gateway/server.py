@@ -11,18 +11,18 @@ import weakref
 from collections.abc import Sequence
 from http import HTTPStatus
 
-from csms_common import topics
-from csms_common.clock import utc_now_iso
-from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.mqtt_message import InboundMessage, PublishError
-from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
-from csms_common.station_id import InvalidStationId, station_id_from_path
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from csms_common import topics
+from csms_common.clock import utc_now_iso
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_message import InboundMessage, PublishError
+from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
+from csms_common.station_id import InvalidStationId, station_id_from_path
 from csms_gateway.config import GatewaySettings, UnregisteredRejection
 from csms_gateway.metrics import CONNECTED_STATIONS, DISCONNECTS, HANDSHAKES
 from csms_gateway.registration import Registration, RegistrationChecker
@@ -60,6 +60,9 @@ class Gateway:
         self._registrations = registrations
         self._sessions: dict[str, StationSession] = {}
         self._reject_after_open: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
+        self._registration_status: weakref.WeakKeyDictionary[ServerConnection, str] = (
+            weakref.WeakKeyDictionary()
+        )
         self._session_settings = SessionSettings(
             gateway_instance=settings.instance_id,
             call_timeout=settings.call_timeout,
@@ -91,7 +94,9 @@ class Gateway:
                 HTTPStatus.BAD_REQUEST,
                 f"Unsupported OCPP subprotocol; supported: {', '.join(SUPPORTED_SUBPROTOCOLS)}\n",
             )
-        registration = await self._registrations.check(station_id)
+        answer = await self._registrations.check(station_id)
+        registration = answer.registration
+        self._registration_status[connection] = answer.status
         if registration is Registration.UNAVAILABLE:
             HANDSHAKES.labels("unavailable").inc()
             logger.warning("registry unavailable at handshake", extra={"station_id": station_id})
@@ -121,7 +126,14 @@ class Gateway:
             return
         station_id = station_id_from_path(connection.request.path if connection.request else "")
         version = OcppVersion.from_subprotocol(connection.subprotocol)
-        session = StationSession(station_id, version, connection, self._client, self._session_settings)
+        session = StationSession(
+            station_id,
+            version,
+            connection,
+            self._client,
+            self._session_settings,
+            registration_status=self._registration_status.pop(connection, "Accepted"),
+        )
         previous = self._sessions.get(station_id)
         self._sessions[station_id] = session
         HANDSHAKES.labels("accepted").inc()
@@ -211,7 +223,7 @@ class Gateway:
         except UnicodeDecodeError:
             logger.error("refusing a non-UTF-8 frame from {cp}/out", extra={"station_id": station_id})
             return
-        await session.deliver(text)
+        await session.deliver(text, message)
 
     async def on_control(self, message: InboundMessage) -> None:
         """``{"command": "disconnect", "reason": ...}``: the station was deregistered."""

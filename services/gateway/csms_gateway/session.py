@@ -7,18 +7,21 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
-from csms_common import properties, topics
-from csms_common.clock import utc_now_iso
-from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.mqtt_message import PublishError
-from csms_common.ocpp.errors import ErrorKind, error_code
-from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
-from csms_common.ocpp.versions import OcppVersion
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from csms_common import properties, topics
+from csms_common.clock import utc_now_iso
+from csms_common.commands import CommandState, command_event
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_message import InboundMessage, PublishError
+from csms_common.ocpp.errors import ErrorKind, error_code
+from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
+from csms_common.ocpp.versions import OcppVersion
 from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
 
@@ -73,8 +76,11 @@ class StationSession:
         websocket: ServerConnection,
         client: AsyncMqttClient,
         settings: SessionSettings,
+        registration_status: str = "Accepted",
     ) -> None:
         self.station_id = station_id
+        self.registration_status = registration_status
+        """The registry's status as last learned (handshake, then BootNotification replies)."""
         self.version = version
         self.session_id = uuid.uuid4().hex
         self.connected_at_ms = int(time.time() * 1000)
@@ -108,6 +114,8 @@ class StationSession:
                     "connection ended with unanswered calls",
                     extra={**self._log, "calls": [c.message_id for c in unanswered]},
                 )
+                for call in unanswered:
+                    await self._report(call, CommandState.CLOSED, "the connection ended before an answer")
 
     async def close(self, code: int, reason: str) -> None:
         await self._websocket.close(code, reason)
@@ -121,14 +129,24 @@ class StationSession:
             properties.GATEWAY: self._settings.gateway_instance,
             properties.SESSION: self.session_id,
             properties.RECEIVED_AT: utc_now_iso(),
+            properties.REGISTRATION_STATUS: self.registration_status,
         }
+        answered: PendingCall | None = None
         if header is not None and header.message_type != CALL:
             answered = self._on_station_answer(header.message_id)
             if answered is not None:
                 metadata[properties.ACTION] = answered.action
         FRAMES.labels("in", self.version.value, _type_name(header)).inc()
         try:
-            await self._client.publish(self._in_topic, text, qos=1, properties=metadata)
+            await self._client.publish(
+                self._in_topic,
+                text,
+                qos=1,
+                properties=metadata,
+                # The handler answers whoever waits for this call's result (remote-api's ?wait=).
+                response_topic=answered.response_topic if answered else None,
+                correlation_data=answered.correlation_data if answered else None,
+            )
         except PublishError as error:
             logger.error("could not forward a station frame", extra={**self._log, "error": str(error)})
             if header is not None and header.message_type == CALL:
@@ -154,21 +172,30 @@ class StationSession:
 
     # -------------------------------------------------------- MQTT → station
 
-    async def deliver(self, text: str) -> None:
+    async def deliver(self, text: str, message: InboundMessage | None = None) -> None:
         """Write a frame published on ``{cp}/out``: replies at once, calls one at a time."""
         header = read_header(text)
         if header is None:
             logger.error("refusing a malformed frame from {cp}/out", extra={**self._log, "frame": text[:200]})
             return
         if header.message_type != CALL:
+            if message is not None and properties.REGISTRATION_STATUS in message.user_properties:
+                self.registration_status = message.user_properties[properties.REGISTRATION_STATUS]
             await self._send(text)
             FRAMES.labels("out", self.version.value, _type_name(header)).inc()
             return
-        call = PendingCall(header.message_id, header.action or "", text)
+        call = PendingCall(
+            header.message_id,
+            header.action or "",
+            text,
+            response_topic=message.response_topic if message else None,
+            correlation_data=message.correlation_data if message else None,
+        )
         try:
             ready = self._calls.offer(call)
         except CallQueueFull as error:
             CALLS_REJECTED.inc()
+            await self._report(call, CommandState.REJECTED, "too many calls queued for this station")
             logger.warning(
                 "call to station refused: queue full",
                 extra={
@@ -200,8 +227,7 @@ class StationSession:
         )
 
     def _write_call_soon(self, call: PendingCall) -> None:
-        task = asyncio.get_running_loop().create_task(self._write_call(call))
-        task.add_done_callback(_log_task_failure)
+        self._spawn(self._write_call(call))
 
     def _on_call_timeout(self, message_id: str) -> None:
         in_flight = self._calls.in_flight
@@ -213,8 +239,28 @@ class StationSession:
             "call to station timed out",
             extra={**self._log, "message_id": message_id, "action": expired.action if expired else None},
         )
+        if expired is not None:
+            self._spawn(self._report(expired, CommandState.TIMEOUT, "no answer from the station in time"))
         if next_call is not None:
             self._write_call_soon(next_call)
+
+    async def _report(self, call: PendingCall, state: CommandState, reason: str) -> None:
+        """Tell the command record (and a waiting caller) that a call ended without an answer."""
+        event = json.dumps(command_event(call.message_id, state, action=call.action, reason=reason))
+        try:
+            await self._client.publish(
+                topics.station_event(topics.StationEvent.COMMANDS, self.station_id), event, qos=1
+            )
+            if call.response_topic is not None:
+                await self._client.publish(
+                    call.response_topic, event, qos=1, correlation_data=call.correlation_data
+                )
+        except PublishError as error:
+            logger.error("could not report a call's end", extra={**self._log, "error": str(error)})
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        task.add_done_callback(_log_task_failure)
 
     def _cancel_timer(self) -> None:
         if self._call_timer is not None:
@@ -234,4 +280,4 @@ def _type_name(header: FrameHeader | None) -> str:
 
 def _log_task_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        logger.error("writing a call failed", exc_info=task.exception())
+        logger.error("gateway task failed", exc_info=task.exception())

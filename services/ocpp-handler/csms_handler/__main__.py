@@ -9,9 +9,9 @@ from csms_common.admin_http import AdminServer
 from csms_common.config import ConfigError, Environment
 from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_rpc import AsyncRequester
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.runtime import parse_arguments, run_until_signalled
-
 from csms_handler.config import HandlerSettings
 from csms_handler.processor import FrameProcessor
 from csms_handler.service import HandlerService
@@ -22,6 +22,7 @@ ENVIRONMENT_HELP = """\
   MQTT_URL                   broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
   MQTT_USERNAME/PASSWORD     broker credentials [none]
   OCPP_HEARTBEAT_INTERVAL    interval (s) sent in BootNotification replies [300]
+  HANDLER_LOOKUP_TIMEOUT     seconds to wait for token/registration lookups [3]
   HANDLER_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9102]
   LOG_LEVEL                  debug, info, warning, error [info]
 """
@@ -30,7 +31,7 @@ ENVIRONMENT_HELP = """\
 async def serve(settings: HandlerSettings, stop: asyncio.Event) -> None:
     processor = FrameProcessor(SchemaRegistry(), settings.heartbeat_interval)
     client = AsyncMqttClient(settings.mqtt, "ocpp-handler", service="ocpp-handler")
-    service = HandlerService(client, processor)
+    service = HandlerService(client, AsyncRequester(client), processor, settings.lookup_timeout)
     admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
     admin.start()
     await service.start()

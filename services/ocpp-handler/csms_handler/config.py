@@ -13,6 +13,7 @@ class HandlerSettings:
 
     mqtt: MqttSettings
     heartbeat_interval: int
+    lookup_timeout: float
     metrics_host: str
     metrics_port: int
     log_level: str
@@ -22,6 +23,7 @@ class HandlerSettings:
         return cls(
             mqtt=MqttSettings.from_environment(env),
             heartbeat_interval=env.integer("OCPP_HEARTBEAT_INTERVAL", 300, minimum=1),
+            lookup_timeout=env.number("HANDLER_LOOKUP_TIMEOUT", 3.0, minimum=0.1),
             metrics_host=env.text("HANDLER_METRICS_HOST", "0.0.0.0"),
             metrics_port=env.integer("HANDLER_METRICS_PORT", 9102, minimum=0),
             log_level=env.text("LOG_LEVEL", "info"),

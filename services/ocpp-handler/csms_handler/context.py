@@ -1,29 +1,102 @@
-"""What a handler gets besides the request, and what it returns: a reply plus effects."""
+"""What a handler gets besides the request, and what it returns: a reply plus effects.
+
+A handler is a pure function ``(request payload, CallContext) -> Reply``. What it
+needs from storage (a token's status, the station's registration status, a new
+transaction id) it declares up front in its route's ``needs``; the service shell
+fetches those answers in one request to the shadow service and hands them over
+in ``CallContext.lookups``. The effects it returns are performed by the shell,
+before the reply is sent.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
+
+from ocpp.charge_point import remove_nones, snake_to_camel_case
 
 from csms_common.clock import iso_z
 from csms_common.ocpp.versions import OcppVersion
-from ocpp.charge_point import remove_nones, snake_to_camel_case
 
 Payload = dict[str, Any]
+
+ACCEPTED = "Accepted"
+INVALID = "Invalid"
+NO_AUTHORIZATION = "NoAuthorization"
+"""The OCPP 2.x idToken type that means "no token": always Accepted, never looked up."""
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """What the id-token store says about one token (unknown tokens are Invalid)."""
+
+    status: str
+    expiry_date: str | None = None
+
+    def as_id_tag_info(self) -> Payload:
+        """OCPP 1.6 ``idTagInfo``."""
+        info: Payload = {"status": self.status}
+        if self.expiry_date is not None:
+            info["expiryDate"] = self.expiry_date
+        return info
+
+    def as_id_token_info(self) -> Payload:
+        """OCPP 2.x ``idTokenInfo``."""
+        info: Payload = {"status": self.status}
+        if self.expiry_date is not None:
+            info["cacheExpiryDateTime"] = self.expiry_date
+        return info
+
+
+UNKNOWN_TOKEN = TokenStatus(INVALID)
+
+
+@dataclass(frozen=True)
+class LookupRequest:
+    """What a handler needs fetched before it runs."""
+
+    registration: bool = False
+    """The station's registration status in the registry (Accepted, Pending, Rejected)."""
+    tokens: tuple[str, ...] = ()
+    """Token values (1.6 idTag, 2.x idToken.idToken) whose status the reply depends on."""
+    allocate_transaction_id: bool = False
+    """A new integer transaction id (1.6 StartTransaction), the same one again for a retransmission."""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.registration or self.tokens or self.allocate_transaction_id)
+
+
+NO_LOOKUP = LookupRequest()
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The answers to a LookupRequest."""
+
+    registration_status: str | None = None
+    tokens: Mapping[str, TokenStatus] = field(default_factory=lambda: MappingProxyType({}))
+    transaction_id: int | None = None
+
+    def token(self, value: str) -> TokenStatus:
+        """The status of a token that was asked for; Invalid when the store does not know it."""
+        return self.tokens.get(value, UNKNOWN_TOKEN)
 
 
 @dataclass(frozen=True)
 class CallContext:
-    """The station, version and time of one call; the clock is injected so tests fix it."""
+    """The station, version, time and fetched lookups of one call; tests build it with a fixed clock."""
 
     station_id: str
     version: OcppVersion
     message_id: str
     now: datetime
     heartbeat_interval: int
+    lookups: Lookups = field(default_factory=Lookups)
 
     @property
     def now_iso(self) -> str:
@@ -37,7 +110,22 @@ class ShadowUpdate:
     reported: Payload
 
 
-Effect = ShadowUpdate
+@dataclass(frozen=True)
+class TransactionRecord:
+    """Create or update the station's record of one transaction (``GET .../transactions``).
+
+    ``fields`` merge into the record. With ``ended`` the shadow service also
+    removes the transaction from ``activeTransaction`` and ``evses.{id}.activeTransaction``
+    wherever it is still shown there, so a handler that does not know the EVSE
+    (OCPP 1.6 StopTransaction) need not.
+    """
+
+    transaction_id: str
+    fields: Payload
+    ended: bool = False
+
+
+Effect = ShadowUpdate | TransactionRecord
 
 
 @dataclass(frozen=True)
@@ -49,6 +137,19 @@ class Reply:
 
 
 Handler = Callable[[Payload, CallContext], Reply]
+Needs = Callable[[Payload], LookupRequest]
+
+
+def no_lookup(request: Payload) -> LookupRequest:
+    return NO_LOOKUP
+
+
+@dataclass(frozen=True)
+class Route:
+    """One entry of a version's routing table: the handler and what it needs fetched."""
+
+    handler: Handler
+    needs: Needs = no_lookup
 
 
 def payload_of(message: Any) -> Payload:

@@ -1,4 +1,10 @@
-"""From one inbound frame to a reply and effects: parse, route, validate both ways. No I/O."""
+"""From one inbound frame to a reply and effects: parse, route, validate both ways. No I/O.
+
+Processing a call has two steps so that the shell can do the one piece of I/O a
+handler may need in between: :meth:`FrameProcessor.plan` parses, checks and
+routes the frame and says what must be looked up; :meth:`FrameProcessor.complete`
+runs the handler with the answers and validates its reply.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +14,23 @@ from datetime import datetime
 
 from csms_common.clock import iso_z
 from csms_common.ocpp.errors import ErrorKind, OcppError, error_code
-from csms_common.ocpp.frames import (
-    CALL,
-    Call,
-    CallError,
-    CallResult,
-    Frame,
-    FrameError,
-    parse_frame,
-)
+from csms_common.ocpp.frames import CALL, Call, CallError, CallResult, Frame, FrameError, parse_frame
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
-
-from csms_handler.context import CallContext, Effect, ShadowUpdate
-from csms_handler.routing import handler_for
+from csms_handler.context import (
+    ACCEPTED,
+    CallContext,
+    Effect,
+    LookupRequest,
+    Lookups,
+    Route,
+    ShadowUpdate,
+)
+from csms_handler.routing import route_for
 
 logger = logging.getLogger(__name__)
+
+BOOT_NOTIFICATION = "BootNotification"
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class Outcome:
     action: str = "-"
     message_id: str = "-"
     error: str | None = None
+    answer: CallResult | CallError | None = None
+    """For a station's answer to a CSMS call: the answer itself, for the caller waiting on it."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,18 @@ class StationFrame:
     version: OcppVersion
     raw: bytes
     answered_action: str | None = None
+    registration_status: str = ACCEPTED
+    """The registry's status for the station as the gateway knows it; not Accepted → SecurityError."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A valid, routed call waiting for its lookups."""
+
+    frame: StationFrame
+    call: Call
+    route: Route
+    lookup: LookupRequest
 
 
 class FrameProcessor:
@@ -54,7 +75,15 @@ class FrameProcessor:
         self._schemas = schemas
         self._heartbeat_interval = heartbeat_interval
 
-    def process(self, frame: StationFrame, now: datetime) -> Outcome:
+    def process(self, frame: StationFrame, now: datetime, lookups: Lookups | None = None) -> Outcome:
+        """Both steps at once, with lookups already at hand (tests, and calls that need none)."""
+        planned = self.plan(frame, now)
+        if isinstance(planned, Outcome):
+            return planned
+        return self.complete(planned, lookups or Lookups(), now)
+
+    def plan(self, frame: StationFrame, now: datetime) -> Plan | Outcome:
+        """Parse and check a frame; an Outcome when the answer is already known (errors, answers)."""
         try:
             parsed: Frame = parse_frame(frame.raw)
         except FrameError as error:
@@ -63,32 +92,28 @@ class FrameProcessor:
                 return Outcome(None, error=error.description, message_id=error.message_id)
             reply = CallError(error.message_id, error_code(error.kind, frame.version), error.description, {})
             return Outcome(reply, message_id=error.message_id, error=error.description)
-        if isinstance(parsed, Call):
-            return self._process_call(parsed, frame, now)
-        return self._process_answer(parsed, frame, now)
-
-    def _process_call(self, call: Call, frame: StationFrame, now: datetime) -> Outcome:
+        if not isinstance(parsed, Call):
+            return self._process_answer(parsed, frame, now)
         try:
-            if not self._schemas.knows(frame.version, call.action):
-                raise OcppError(
-                    ErrorKind.NOT_IMPLEMENTED,
-                    f"{call.action} is not an OCPP {frame.version} action",
-                )
-            handler = handler_for(frame.version, call.action)
-            if handler is None:
-                raise OcppError(
-                    ErrorKind.NOT_SUPPORTED,
-                    f"{call.action} is not supported by this CSMS for OCPP {frame.version}",
-                )
-            self._schemas.validate_request(frame.version, call.action, call.payload)
-            context = CallContext(
-                station_id=frame.station_id,
-                version=frame.version,
-                message_id=call.message_id,
-                now=now,
-                heartbeat_interval=self._heartbeat_interval,
-            )
-            reply = handler(call.payload, context)
+            route = self._route(parsed, frame)
+            self._schemas.validate_request(frame.version, parsed.action, parsed.payload)
+        except OcppError as error:
+            return self._error_outcome(parsed, frame, error, now)
+        return Plan(frame, parsed, route, route.needs(parsed.payload))
+
+    def complete(self, plan: Plan, lookups: Lookups, now: datetime) -> Outcome:
+        """Run the handler with its lookups and check its reply against the schema."""
+        call, frame = plan.call, plan.frame
+        context = CallContext(
+            station_id=frame.station_id,
+            version=frame.version,
+            message_id=call.message_id,
+            now=now,
+            heartbeat_interval=self._heartbeat_interval,
+            lookups=lookups,
+        )
+        try:
+            reply = plan.route.handler(call.payload, context)
             try:
                 self._schemas.validate_response(frame.version, call.action, reply.payload)
             except OcppError as error:
@@ -99,22 +124,38 @@ class FrameProcessor:
                 )
                 raise OcppError(ErrorKind.INTERNAL_ERROR, "the CSMS could not build a valid reply") from error
         except OcppError as error:
-            reply_error = CallError(
-                call.message_id, error_code(error.kind, frame.version), error.description, error.details
-            )
-            return Outcome(
-                reply_error,
-                [_last_seen(now)],
-                action=call.action,
-                message_id=call.message_id,
-                error=error.description,
-            )
-        effects = _with_last_seen(reply.effects, now)
+            return self._error_outcome(call, frame, error, now)
         return Outcome(
             CallResult(call.message_id, reply.payload),
-            effects,
+            _with_last_seen(reply.effects, now),
             action=call.action,
             message_id=call.message_id,
+        )
+
+    def _route(self, call: Call, frame: StationFrame) -> Route:
+        if not self._schemas.knows(frame.version, call.action):
+            raise OcppError(ErrorKind.NOT_IMPLEMENTED, f"{call.action} is not an OCPP {frame.version} action")
+        route = route_for(frame.version, call.action)
+        if route is None:
+            raise OcppError(
+                ErrorKind.NOT_SUPPORTED,
+                f"{call.action} is not supported by this CSMS for OCPP {frame.version}",
+            )
+        if call.action != BOOT_NOTIFICATION and frame.registration_status != ACCEPTED:
+            # Until its BootNotification is Accepted, a station may only boot (B02/B03, 1.6 §4.2).
+            raise OcppError(
+                ErrorKind.SECURITY_ERROR,
+                f"registration status is {frame.registration_status}: only BootNotification is allowed",
+            )
+        return route
+
+    @staticmethod
+    def _error_outcome(call: Call, frame: StationFrame, error: OcppError, now: datetime) -> Outcome:
+        reply = CallError(
+            call.message_id, error_code(error.kind, frame.version), error.description, error.details
+        )
+        return Outcome(
+            reply, [_last_seen(now)], action=call.action, message_id=call.message_id, error=error.description
         )
 
     def _process_answer(self, answer: CallResult | CallError, frame: StationFrame, now: datetime) -> Outcome:
@@ -128,7 +169,9 @@ class FrameProcessor:
                 error = f"station answer violates the schema: {invalid.description}"
         elif isinstance(answer, CallError):
             error = f"{answer.error_code}: {answer.description}"
-        return Outcome(None, [_last_seen(now)], action=action, message_id=answer.message_id, error=error)
+        return Outcome(
+            None, [_last_seen(now)], action=action, message_id=answer.message_id, error=error, answer=answer
+        )
 
 
 def _last_seen(now: datetime) -> ShadowUpdate:

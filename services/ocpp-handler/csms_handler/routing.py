@@ -5,27 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from csms_common.ocpp.versions import OcppVersion
+from csms_handler.context import Route
+from csms_handler.handlers.v16 import V16_ROUTES
+from csms_handler.handlers.v201 import V201_ROUTES
 
-from csms_handler.context import Handler
-from csms_handler.handlers.v201.boot_notification import boot_notification
-from csms_handler.handlers.v201.heartbeat import heartbeat
-from csms_handler.handlers.v201.status_notification import status_notification
-from csms_handler.handlers.v201.transaction_event import transaction_event
-
-V201_ROUTES: Mapping[str, Handler] = {
-    "BootNotification": boot_notification,
-    "Heartbeat": heartbeat,
-    "StatusNotification": status_notification,
-    "TransactionEvent": transaction_event,
-}
-
-ROUTES: Mapping[OcppVersion, Mapping[str, Handler]] = {
-    OcppVersion.V201: V201_ROUTES,
-    # OCPP 2.0 messages are those of 2.0.1 for every action handled here.
+ROUTES: Mapping[OcppVersion, Mapping[str, Route]] = {
+    OcppVersion.V16: V16_ROUTES,
+    # 2.0 and 2.1 share 2.0.1's messages for every action handled here; replies are still
+    # validated against each version's own schema before they are sent.
     OcppVersion.V20: V201_ROUTES,
-    OcppVersion.V16: {},
+    OcppVersion.V201: V201_ROUTES,
+    OcppVersion.V21: V201_ROUTES,
 }
 
 
-def handler_for(version: OcppVersion, action: str) -> Handler | None:
+def route_for(version: OcppVersion, action: str) -> Route | None:
     return ROUTES[version].get(action)

@@ -9,16 +9,25 @@ import time
 
 from csms_common import properties, topics
 from csms_common.clock import utc_now
+from csms_common.commands import CommandState, command_event
 from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.mqtt_message import InboundMessage
+from csms_common.mqtt_message import InboundMessage, PublishError
+from csms_common.mqtt_rpc import AsyncRequester, RequestTimeout
 from csms_common.ocpp.errors import ErrorKind, error_code
-from csms_common.ocpp.frames import Call, CallError, FrameError, parse_frame
+from csms_common.ocpp.frames import Call, CallError, CallResult, FrameError, parse_frame
 from csms_common.ocpp.versions import DEFAULT_VERSION, OcppVersion
+from csms_common.responses import decode_response
 from csms_common.station_id import InvalidStationId
-
-from csms_handler.context import ShadowUpdate
+from csms_handler.context import (
+    ACCEPTED,
+    LookupRequest,
+    Lookups,
+    ShadowUpdate,
+    TokenStatus,
+    TransactionRecord,
+)
 from csms_handler.metrics import FRAMES, LATENCY
-from csms_handler.processor import FrameProcessor, Outcome, StationFrame
+from csms_handler.processor import BOOT_NOTIFICATION, FrameProcessor, Outcome, StationFrame
 
 logger = logging.getLogger(__name__)
 
@@ -30,21 +39,29 @@ def _station_of(message: InboundMessage) -> str:
     return message.topic.split("/", 1)[0]
 
 
-def client_token(station_id: str, session_id: str, raw: bytes, index: int) -> str:
-    """Idempotency key of a shadow update: a retransmitted frame in the same session maps to the
-    same key, so the shadow service applies its effects once."""
-    digest = hashlib.sha256(f"{station_id}\x00{session_id}\x00".encode() + raw).hexdigest()[:32]
-    return f"{digest}-{index}"
+def client_token(station_id: str, session_id: str, raw: bytes) -> str:
+    """Idempotency key of a call's effects: a retransmitted frame in the same session maps to the
+    same key, so the shadow service applies its updates once and allocates one transaction id."""
+    return hashlib.sha256(f"{station_id}\x00{session_id}\x00".encode() + raw).hexdigest()[:32]
 
 
 class HandlerService:
     """Subscribes to every station's inbound frames through the handler pool's shared subscription."""
 
-    def __init__(self, client: AsyncMqttClient, processor: FrameProcessor) -> None:
+    def __init__(
+        self,
+        client: AsyncMqttClient,
+        requester: AsyncRequester,
+        processor: FrameProcessor,
+        lookup_timeout: float,
+    ) -> None:
         self._client = client
+        self._requester = requester
         self._processor = processor
+        self._lookup_timeout = lookup_timeout
 
     async def start(self) -> None:
+        await self._requester.start()
         await self._client.subscribe(
             topics.HANDLER_INBOUND_FILTER, self.on_station_frame, order_key=_station_of
         )
@@ -70,26 +87,127 @@ class HandlerService:
             version=version,
             raw=message.payload,
             answered_action=metadata.get(properties.ACTION),
+            registration_status=metadata.get(properties.REGISTRATION_STATUS, ACCEPTED),
         )
+        session_id = metadata.get(properties.SESSION, "")
+        token_base = client_token(station_id, session_id, message.payload)
         try:
-            outcome = self._processor.process(frame, utc_now())
+            outcome = await self._process(frame, token_base)
         except Exception:
             logger.exception("handler failed", extra={"station_id": station_id})
             outcome = _internal_error(frame)
-        session_id = metadata.get(properties.SESSION, "")
+        await self._perform(station_id, outcome, token_base)
+        if outcome.answer is not None:
+            await self._report_answer(station_id, outcome, message)
+        if outcome.reply is not None:
+            reply_properties = {}
+            if outcome.action == BOOT_NOTIFICATION and isinstance(outcome.reply, CallResult):
+                # The gateway learns the station's new registration status from the Boot reply.
+                reply_properties[properties.REGISTRATION_STATUS] = str(outcome.reply.payload["status"])
+            await self._client.publish(
+                topics.station_out(station_id), outcome.reply.to_json(), qos=1, properties=reply_properties
+            )
+        self._observe(station_id, version, outcome, time.perf_counter() - started)
+
+    async def _process(self, frame: StationFrame, token_base: str) -> Outcome:
+        now = utc_now()
+        planned = self._processor.plan(frame, now)
+        if isinstance(planned, Outcome):
+            return planned
+        if planned.lookup.is_empty:
+            return self._processor.complete(planned, Lookups(), now)
+        try:
+            lookups = await self._look_up(frame.station_id, planned.lookup, token_base)
+        except (RequestTimeout, PublishError, ValueError) as error:
+            logger.error(
+                "lookup failed",
+                extra={"station_id": frame.station_id, "action": planned.call.action, "error": str(error)},
+            )
+            reply = CallError(
+                planned.call.message_id,
+                error_code(ErrorKind.INTERNAL_ERROR, frame.version),
+                "CSMS temporarily unavailable, retry later",
+                {},
+            )
+            return Outcome(
+                reply, action=planned.call.action, message_id=planned.call.message_id, error=str(error)
+            )
+        return self._processor.complete(planned, lookups, now)
+
+    async def _look_up(self, station_id: str, request: LookupRequest, token_base: str) -> Lookups:
+        """One request to the shadow service for everything the handler declared it needs."""
+        body: dict[str, object] = {"chargePointId": station_id}
+        if request.registration:
+            body["registration"] = True
+        if request.tokens:
+            body["tokens"] = list(request.tokens)
+        if request.allocate_transaction_id:
+            body["allocate"] = token_base
+        response = await self._requester.request(
+            topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
+        )
+        status, answer = decode_response(response)
+        if status != 200:
+            raise ValueError(f"lookup answered {status}: {answer.get('error')}")
+        tokens = {
+            value: TokenStatus(str(info["status"]), info.get("expiryDate"))
+            for value, info in (answer.get("tokens") or {}).items()
+        }
+        transaction_id = answer.get("transactionId")
+        return Lookups(
+            registration_status=answer.get("registrationStatus"),
+            tokens=tokens,
+            transaction_id=int(transaction_id) if transaction_id is not None else None,
+        )
+
+    async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:
+        """Effects go out (and are acknowledged by the broker) before the reply."""
         for index, effect in enumerate(outcome.effects):
             if isinstance(effect, ShadowUpdate):
                 await self._client.publish(
                     topics.shadow_update(station_id),
                     json.dumps({"state": {"reported": effect.reported}}),
                     qos=1,
-                    properties={
-                        properties.CLIENT_TOKEN: client_token(station_id, session_id, message.payload, index)
-                    },
+                    properties={properties.CLIENT_TOKEN: f"{token_base}-{index}"},
                 )
-        if outcome.reply is not None:
-            await self._client.publish(topics.station_out(station_id), outcome.reply.to_json(), qos=1)
-        self._observe(station_id, version, outcome, time.perf_counter() - started)
+            elif isinstance(effect, TransactionRecord):
+                record = {
+                    "transactionId": effect.transaction_id,
+                    "fields": effect.fields,
+                    "ended": effect.ended,
+                }
+                await self._client.publish(
+                    topics.station_event(topics.StationEvent.TRANSACTIONS, station_id),
+                    json.dumps(record),
+                    qos=1,
+                )
+
+    async def _report_answer(self, station_id: str, outcome: Outcome, message: InboundMessage) -> None:
+        """A station answered a CSMS call: record it, and tell the caller waiting on it, if any."""
+        answer = outcome.answer
+        if isinstance(answer, CallResult):
+            event = command_event(
+                answer.message_id, CommandState.ANSWERED, action=outcome.action, payload=answer.payload
+            )
+        elif isinstance(answer, CallError):
+            event = command_event(
+                answer.message_id,
+                CommandState.ERROR,
+                action=outcome.action,
+                errorCode=answer.error_code,
+                errorDescription=answer.description,
+                errorDetails=answer.details,
+            )
+        else:
+            return
+        body = json.dumps(event)
+        await self._client.publish(
+            topics.station_event(topics.StationEvent.COMMANDS, station_id), body, qos=1
+        )
+        if message.response_topic is not None:
+            await self._client.publish(
+                message.response_topic, body, qos=1, correlation_data=message.correlation_data
+            )
 
     @staticmethod
     def _observe(station_id: str, version: OcppVersion, outcome: Outcome, elapsed: float) -> None:
@@ -112,7 +230,7 @@ class HandlerService:
         }
         if outcome.error is not None:
             logger.warning("station frame refused", extra={**fields, "error": outcome.error})
-        elif outcome.action in _NOTABLE_ACTIONS:
+        elif outcome.action in _NOTABLE_ACTIONS or outcome.answer is not None:
             logger.info("station call handled", extra=fields)
         else:
             logger.debug("station call handled", extra=fields)

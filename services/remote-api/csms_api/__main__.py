@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from csms_common.config import ConfigError, Environment
-from csms_common.logs import configure_logging
-from csms_common.runtime import parse_arguments
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from csms_api.config import ApiSettings
+from csms_common.config import ConfigError, Environment
+from csms_common.logs import configure_logging
+from csms_common.runtime import parse_arguments
 
 ENVIRONMENT_HELP = """\
   OCPP_API_TOKEN          bearer token every request must carry [none: refuses to start]

@@ -6,18 +6,20 @@ import hmac
 import logging
 import time
 
-from csms_common.config import Environment
-from csms_common.mqtt_sync import ThreadedMqttClient
-from csms_common.ocpp.schemas import SchemaRegistry
 from flask import Flask, Response, g, request
 
+from csms_api.blueprints.commands import commands
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
+from csms_api.blueprints.id_tokens import id_tokens
 from csms_api.blueprints.stations import stations
 from csms_api.blueprints.transactions import transactions
 from csms_api.bus import ApiBus
 from csms_api.config import ApiSettings
 from csms_api.errors import ApiError, register_error_handlers
 from csms_api.metrics import REQUEST_SECONDS, REQUESTS
+from csms_common.config import Environment
+from csms_common.mqtt_sync import ThreadedMqttClient
+from csms_common.ocpp.schemas import SchemaRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     register_error_handlers(app)
 
     # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions):
+    for blueprint in (stations, transactions, commands, id_tokens):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_common.station_id import InvalidStationId, validate_station_id
 from flask import Request
 
 from csms_api.errors import ApiError
+from csms_common.station_id import InvalidStationId, validate_station_id
 
 
 def json_body(request: Request) -> dict[str, Any]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from csms_api.errors import ApiError
+from csms_api.metrics import COMMANDS
 from csms_common import topics
+from csms_common.commands import CommandState, command_event
 from csms_common.mqtt_message import PublishError
 from csms_common.mqtt_rpc import RequestTimeout
 from csms_common.mqtt_sync import ThreadedMqttClient
 from csms_common.ocpp.frames import Call
 from csms_common.responses import decode_response
-
-from csms_api.errors import ApiError
-from csms_api.metrics import COMMANDS
 
 
 def publish_failed(error: Exception) -> ApiError:
@@ -52,13 +52,42 @@ class ApiBus:
             raise ApiError(503, str(answer.get("error") or answer.get("message") or "Registry unavailable"))
         return status, answer
 
-    def send_call(self, station_id: str, call: Call, version: str) -> None:
-        """Publish a CSMS→station call on ``{cp}/out`` and wait for the broker's acknowledgement."""
+    def send_call(
+        self, station_id: str, call: Call, version: str, wait: float | None = None
+    ) -> dict[str, Any] | None:
+        """Publish a CSMS→station call on ``{cp}/out`` and record it as sent.
+
+        With ``wait``, block until the station's answer (or the gateway's report that there will be
+        none) and return that command event; None means nothing came within ``wait`` seconds.
+        """
+        sent = command_event(
+            call.message_id, CommandState.SENT, action=call.action, request=call.payload, version=version
+        )
         try:
-            self._client.publish(topics.station_out(station_id), call.to_json(), timeout=self._timeout)
+            with self._client.expect_response() as pending:
+                self._client.publish(
+                    topics.station_out(station_id),
+                    call.to_json(),
+                    timeout=self._timeout,
+                    response_topic=self._client.inbox if wait is not None else None,
+                    correlation_data=pending.correlation if wait is not None else None,
+                )
+                COMMANDS.labels(call.action, version).inc()
+                self._client.publish(
+                    topics.station_event(topics.StationEvent.COMMANDS, station_id),
+                    json.dumps(sent),
+                    timeout=self._timeout,
+                )
+                if wait is None:
+                    return None
+                try:
+                    answer = pending.wait(wait, call.action)
+                except RequestTimeout:
+                    return None
         except PublishError as error:
             raise publish_failed(error) from error
-        COMMANDS.labels(call.action, version).inc()
+        event = json.loads(answer.payload)
+        return event if isinstance(event, dict) else None
 
     def disconnect(self, station_id: str, reason: str) -> None:
         """Ask whichever gateway holds the station to close its connection."""

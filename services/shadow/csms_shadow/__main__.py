@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from redis.asyncio import Redis
+
 from csms_common.admin_http import AdminServer
 from csms_common.config import ConfigError, Environment
 from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
-from redis.asyncio import Redis
-
 from csms_shadow.config import ShadowSettings
+from csms_shadow.records import Records
+from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
 from csms_shadow.store import ShadowStore
+from csms_shadow.tokens import IdTokenStore
 
 logger = logging.getLogger("csms_shadow")
 
@@ -25,6 +28,8 @@ ENVIRONMENT_HELP = """\
   REDIS_KEY_PREFIX          prefix of every key [csms:]
   SHADOW_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9103]
   SHADOW_DUPLICATE_WINDOW   seconds an update's client token is remembered [3600]
+  SHADOW_COMMAND_TTL        seconds a command's record is kept [604800]
+  SHADOW_REMOTE_START_LINK  seconds a remote start waits to be linked to its transaction [3600]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
   LOG_LEVEL                 debug, info, warning, error [info]
@@ -34,8 +39,14 @@ ENVIRONMENT_HELP = """\
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
     store = ShadowStore(redis, settings.key_prefix, settings.duplicate_window_seconds)
+    records = Records(
+        redis, settings.key_prefix, settings.command_ttl_seconds, settings.remote_start_link_seconds
+    )
+    registry = RegistryRequests(
+        store, IdTokenStore(redis, settings.key_prefix), records, settings.duplicate_window_seconds
+    )
     client = AsyncMqttClient(settings.mqtt, "shadow", service="shadow")
-    service = ShadowService(settings, client, store)
+    service = ShadowService(settings, client, store, records, registry)
     admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
     admin.start()
     await service.start()

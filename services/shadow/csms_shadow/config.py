@@ -20,6 +20,8 @@ class ShadowSettings:
     duplicate_window_seconds: int
     partitions: int
     partition: int
+    command_ttl_seconds: int
+    remote_start_link_seconds: int
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -37,4 +39,6 @@ class ShadowSettings:
             duplicate_window_seconds=env.integer("SHADOW_DUPLICATE_WINDOW", 3600, minimum=1),
             partitions=partitions,
             partition=partition,
+            command_ttl_seconds=env.integer("SHADOW_COMMAND_TTL", 7 * 24 * 3600, minimum=60),
+            remote_start_link_seconds=env.integer("SHADOW_REMOTE_START_LINK", 3600, minimum=1),
         )

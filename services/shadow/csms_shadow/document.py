@@ -74,3 +74,24 @@ def merge_reported(shadow: JsonObject, reported: JsonObject, now: int) -> JsonOb
     merged["version"] = int(shadow.get("version", 0)) + 1
     merged["timestamp"] = now
     return merged
+
+
+def _shows(transaction: Any, transaction_id: str) -> bool:
+    return isinstance(transaction, dict) and str(transaction.get("transactionId")) == transaction_id
+
+
+def active_transaction_removal(reported: JsonObject, transaction_id: str) -> JsonObject:
+    """The reported patch that removes ``transaction_id`` wherever it is shown as active (or {})."""
+    patch: JsonObject = {}
+    if _shows(reported.get("activeTransaction"), transaction_id):
+        patch["activeTransaction"] = None
+    evses = reported.get("evses")
+    if isinstance(evses, dict):
+        cleared = {
+            evse_id: {"activeTransaction": None}
+            for evse_id, evse in evses.items()
+            if isinstance(evse, dict) and _shows(evse.get("activeTransaction"), transaction_id)
+        }
+        if cleared:
+            patch["evses"] = cleared
+    return patch

@@ -18,3 +18,6 @@ PRESENCE_EVENTS = Counter(
 )
 REDIS_ERRORS = Counter("csms_redis_errors_total", "Redis operations that failed and were retried")
 REDIS_UP = Gauge("csms_redis_up", "1 when the last Redis operation succeeded")
+STATION_EVENTS = Counter(
+    "csms_station_events_total", "Transaction records and command states applied", ["event"]
+)

@@ -10,14 +10,13 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from redis.exceptions import RedisError
+
 from csms_common import properties, topics
-from csms_common.clock import utc_now_iso
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
-from csms_common.station_id import InvalidStationId, validate_station_id
-from redis.exceptions import RedisError
-
+from csms_common.station_id import InvalidStationId
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import InvalidShadowUpdate, reported_of
 from csms_shadow.metrics import (
@@ -27,7 +26,10 @@ from csms_shadow.metrics import (
     REGISTRY_REQUESTS,
     SHADOW_GETS,
     SHADOW_UPDATES,
+    STATION_EVENTS,
 )
+from csms_shadow.records import Records
+from csms_shadow.registry import RegistryRequests
 from csms_shadow.store import ShadowStore, UpdateOutcome
 
 logger = logging.getLogger(__name__)
@@ -43,13 +45,26 @@ def _station_of_shadow_topic(message: InboundMessage) -> str:
     return topics.station_from_shadow_topic(message.topic)
 
 
+def _station_of_event_topic(message: InboundMessage) -> str:
+    return message.topic.split("/")[2]
+
+
 class ShadowService:
     """Wires MQTT subscriptions to :class:`ShadowStore` operations."""
 
-    def __init__(self, settings: ShadowSettings, client: AsyncMqttClient, store: ShadowStore) -> None:
+    def __init__(
+        self,
+        settings: ShadowSettings,
+        client: AsyncMqttClient,
+        store: ShadowStore,
+        records: Records,
+        registry: RegistryRequests,
+    ) -> None:
         self._settings = settings
         self._client = client
         self._store = store
+        self._records = records
+        self._registry = registry
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
@@ -59,6 +74,10 @@ class ShadowService:
         await self._client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
         await self._client.subscribe(topics.PRESENCE_FILTER, self.on_presence)
         await self._client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
+        # Same order key as shadow updates: a station's records follow its updates in order.
+        await self._client.subscribe(
+            topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
+        )
 
     def stop(self) -> None:
         self._stopping.set()
@@ -166,12 +185,24 @@ class ShadowService:
             await self._answer_get(message, station_id, 404, body)
             return
         SHADOW_GETS.labels("found").inc()
-        await self._answer_get(message, station_id, 200, shadow)
+        try:
+            registration = await self._once(lambda: self._store.registration_status(station_id))
+        except ServiceUnavailable as error:
+            await self._answer_get(message, station_id, 503, {"code": 503, "message": str(error)})
+            return
+        await self._answer_get(
+            message, station_id, 200, shadow, {properties.REGISTRATION_STATUS: registration or "Accepted"}
+        )
 
     async def _answer_get(
-        self, request: InboundMessage, station_id: str, status: int, body: dict[str, Any]
+        self,
+        request: InboundMessage,
+        station_id: str,
+        status: int,
+        body: dict[str, Any],
+        extra_properties: dict[str, str] | None = None,
     ) -> None:
-        if not await respond(self._client, request, status, body):
+        if not await respond(self._client, request, status, body, extra_properties):
             topic = topics.shadow_get_result(station_id, status == 200)
             await self._client.publish(topic, json.dumps(body), qos=1)
 
@@ -221,36 +252,50 @@ class ShadowService:
             body = json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            status, answer = await self._registry(method, body)
+            status, answer = await self._registry.handle(method, body)
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
-        except ServiceUnavailable as error:
+        except (RedisError, OSError) as error:
+            REDIS_ERRORS.inc()
+            REDIS_UP.set(0)
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
         await respond(self._client, message, status, answer)
 
-    async def _registry(
-        self, method: topics.RegistryMethod, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
-        if method is topics.RegistryMethod.LIST:
-            stations = await self._once(self._store.list_stations)
-            return 200, {"chargePoints": stations}
-        station_id = validate_station_id(body.get("chargePointId"))
-        if method is topics.RegistryMethod.CREATE:
-            record = {"chargePointId": station_id, "createdAt": utc_now_iso()}
-            created = await self._once(lambda: self._store.create_station(record, int(time.time())))
-            if not created:
-                return 409, {"error": f"Charge point already exists: {station_id}"}
-            logger.info("station registered", extra={"station_id": station_id})
-            stored = await self._once(lambda: self._store.get_station(station_id))
-            return 201, stored or record
-        if method is topics.RegistryMethod.GET:
-            station = await self._once(lambda: self._store.get_station(station_id))
-            if station is None:
-                return 404, {"error": f"Charge point not found: {station_id}"}
-            return 200, station
-        deleted = await self._once(lambda: self._store.delete_station(station_id))
-        if not deleted:
-            return 404, {"error": f"Charge point not found: {station_id}"}
-        logger.info("station deregistered", extra={"station_id": station_id})
-        return 200, {"chargePointId": station_id, "deleted": True}
+    # ----------------------------------------------------------- station events
+
+    async def on_station_event(self, message: InboundMessage) -> None:
+        """Transaction records and command states, applied in order per station, retried until written."""
+        try:
+            event, station_id = topics.parse_station_event_topic(message.topic)
+            body = json.loads(message.payload)
+            if not isinstance(body, dict):
+                raise ValueError("station event is not a JSON object")
+        except ValueError as error:
+            logger.warning("invalid station event", extra={"topic": message.topic, "error": str(error)})
+            return
+        if not self.owns(station_id):
+            return
+        if event is topics.StationEvent.TRANSACTIONS:
+            transaction_id = str(body["transactionId"])
+            fields = body.get("fields") or {}
+            await self._until_written(
+                lambda: self._records.record_transaction(station_id, transaction_id, fields), station_id
+            )
+            if body.get("ended"):
+                now = int(time.time())
+                await self._until_written(
+                    lambda: self._store.clear_active_transaction(station_id, transaction_id, now), station_id
+                )
+            STATION_EVENTS.labels(event.value).inc()
+        else:
+            await self._until_written(lambda: self._records.record_command(station_id, body), station_id)
+            STATION_EVENTS.labels(event.value).inc()
+            logger.info(
+                "command state recorded",
+                extra={
+                    "station_id": station_id,
+                    "message_id": body.get("messageId"),
+                    "state": body.get("state"),
+                },
+            )

@@ -10,7 +10,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from csms_shadow.document import JsonObject, empty_shadow, merge_reported
+from csms_shadow.document import JsonObject, active_transaction_removal, empty_shadow, merge_reported
 
 
 class UpdateOutcome(Enum):
@@ -44,6 +44,29 @@ class Keys:
     def client_token(self, station_id: str, token: str) -> str:
         return f"{self._prefix}applied:{station_id}:{token}"
 
+    def id_token(self, value: str) -> str:
+        return f"{self._prefix}token:{value}"
+
+    @property
+    def id_token_index(self) -> str:
+        return f"{self._prefix}tokens"
+
+    def allocation(self, station_id: str, key: str) -> str:
+        return f"{self._prefix}allocated:{station_id}:{key}"
+
+    @property
+    def transaction_counter(self) -> str:
+        return f"{self._prefix}transaction-id"
+
+    def command(self, message_id: str) -> str:
+        return f"{self._prefix}command:{message_id}"
+
+    def transactions(self, station_id: str) -> str:
+        return f"{self._prefix}transactions:{station_id}"
+
+    def remote_start(self, station_id: str, link: str) -> str:
+        return f"{self._prefix}remote-start:{station_id}:{link}"
+
 
 class ShadowStore:
     """Async operations over Redis; every multi-key change is atomic (MULTI or WATCH/MULTI)."""
@@ -52,6 +75,7 @@ class ShadowStore:
         self._redis = redis
         self._keys = Keys(prefix)
         self._duplicate_window = duplicate_window_seconds
+        self._allocate = redis.register_script(ALLOCATE_ONCE)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -96,6 +120,38 @@ class ShadowStore:
             if record is not None
         ]
 
+    async def set_registration_status(self, station_id: str, status: str) -> JsonObject | None:
+        """Change a station's registration status; None if it is not registered."""
+        key = self._keys.station(station_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw is None:
+                        return None
+                    record = dict(json.loads(raw), registrationStatus=status)
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(key, json.dumps(record))
+                    await pipe.execute()
+                    return record
+                except WatchError:
+                    continue
+
+    async def registration_status(self, station_id: str) -> str | None:
+        """The station's registration status, None if it is not registered."""
+        raw = await self._redis.get(self._keys.station(station_id))
+        if raw is None:
+            return None
+        return str(json.loads(raw).get("registrationStatus", "Accepted"))
+
+    async def allocate_transaction_id(self, station_id: str, key: str, ttl_seconds: int) -> int:
+        """A new integer transaction id, or the one already allocated for ``key``."""
+        result = await self._allocate(
+            keys=[self._keys.allocation(station_id, key), self._keys.transaction_counter], args=[ttl_seconds]
+        )
+        return int(result)
+
     async def delete_station(self, station_id: str) -> bool:
         """Remove a station, its shadow and presence; False if it was not registered."""
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -136,6 +192,27 @@ class ShadowStore:
                         pipe.set(token_key, b"1", ex=self._duplicate_window)
                     await pipe.execute()
                     return UpdateResult(UpdateOutcome.APPLIED, merged)
+                except WatchError:
+                    continue
+
+    async def clear_active_transaction(self, station_id: str, transaction_id: str, now: int) -> bool:
+        """Remove an ended transaction from ``activeTransaction`` and ``evses.*.activeTransaction``."""
+        shadow_key = self._keys.shadow(station_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(shadow_key)
+                    raw = await pipe.get(shadow_key)
+                    if raw is None:
+                        return False
+                    current = json.loads(raw)
+                    patch = active_transaction_removal(current["state"]["reported"], transaction_id)
+                    if not patch:
+                        return False
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(shadow_key, json.dumps(merge_reported(current, patch, now)))
+                    await pipe.execute()
+                    return True
                 except WatchError:
                     continue
 
@@ -197,3 +274,13 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
     if presence and not connected:
         record["lastDisconnectedAt"] = presence.get("time")
     return record
+
+
+# Allocates an integer transaction id once per key: a retransmitted StartTransaction gets the same id.
+ALLOCATE_ONCE = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return tonumber(existing) end
+local id = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+return id
+"""

@@ -23,6 +23,7 @@ _PACKAGE_DIRECTORY = {
     OcppVersion.V16: "v16",
     OcppVersion.V20: "v201",  # 2.0 and 2.0.1 share message definitions; see _schema_file_name
     OcppVersion.V201: "v201",
+    OcppVersion.V21: "v21",
 }
 
 # The validator keyword that failed → the OCPP-J error it means.

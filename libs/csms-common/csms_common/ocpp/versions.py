@@ -11,6 +11,7 @@ class OcppVersion(StrEnum):
     V16 = "1.6"
     V20 = "2.0"
     V201 = "2.0.1"
+    V21 = "2.1"
 
     @property
     def subprotocol(self) -> str:
@@ -35,6 +36,6 @@ DEFAULT_VERSION = OcppVersion.V201
 """Used when a station offers no subprotocol (the reference's default)."""
 
 SUPPORTED_SUBPROTOCOLS: tuple[str, ...] = tuple(
-    version.subprotocol for version in (OcppVersion.V201, OcppVersion.V20, OcppVersion.V16)
+    version.subprotocol for version in (OcppVersion.V21, OcppVersion.V201, OcppVersion.V20, OcppVersion.V16)
 )
 """Offered subprotocols the gateway accepts, most preferred first."""

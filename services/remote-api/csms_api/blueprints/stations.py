@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from csms_common.topics import RegistryMethod
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from csms_api.bodies import json_body, required, station_id_parameter
 from csms_api.bus import ApiBus
 from csms_api.errors import ApiError
+from csms_common.topics import RegistryMethod
 
 stations = Blueprint("stations", __name__)
 
@@ -27,7 +27,27 @@ def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
 def register_station() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))
-    return _answer(*bus().registry(RegistryMethod.CREATE, {"chargePointId": station_id}))
+    request_body: dict[str, object] = {"chargePointId": station_id}
+    if "registrationStatus" in body:
+        request_body["registrationStatus"] = body["registrationStatus"]
+    return _answer(*bus().registry(RegistryMethod.CREATE, request_body))
+
+
+@stations.patch("/charge-points/<station_id>")
+def update_station(station_id: str) -> tuple[Response, int]:
+    """Change the registration status (Accepted, Pending, Rejected); the station's next boot learns it."""
+    station_id = station_id_parameter(station_id)
+    body = json_body(request)
+    status = required(body, "registrationStatus")
+    return _answer(
+        *bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, "registrationStatus": status})
+    )
+
+
+@stations.get("/charge-points/<station_id>/transactions")
+def list_transactions(station_id: str) -> tuple[Response, int]:
+    station_id = station_id_parameter(station_id)
+    return _answer(*bus().registry(RegistryMethod.TRANSACTIONS, {"chargePointId": station_id}))
 
 
 @stations.get("/charge-points")

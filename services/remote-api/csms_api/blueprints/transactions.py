@@ -4,45 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_common.ocpp import builders
-from csms_common.ocpp.errors import OcppError
-from csms_common.ocpp.frames import Call
-from csms_common.ocpp.schemas import SchemaRegistry
-from csms_common.ocpp.versions import OcppVersion
-from csms_common.topics import RegistryMethod
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from csms_api.blueprints.commands import answer_of, wait_parameter
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, optional_text, positive_integer, required, station_id_parameter
+from csms_api.calls import connected_version, validated
 from csms_api.errors import ApiError
+from csms_common.ocpp import builders
 
 transactions = Blueprint("transactions", __name__)
 
 MAX_TRANSACTION_ID_LENGTH = 36
 """OCPP 2.0.1's transactionId is an identifierString of at most 36 characters."""
-
-
-def connected_version(station_id: str) -> OcppVersion:
-    """The OCPP version of the station's live connection; 404 if unknown, 409 if offline."""
-    status, station = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
-    if status == 404:
-        raise ApiError(404, f"Charge point not found: {station_id}")
-    if status != 200:
-        raise ApiError(status, str(station.get("error", "registry request failed")))
-    connection = station.get("connection")
-    if not station.get("connected") or not isinstance(connection, dict):
-        raise ApiError(409, f"Charge point not connected: {station_id}")
-    return OcppVersion.from_subprotocol(connection.get("protocol"))
-
-
-def validated(call: Call, version: OcppVersion) -> Call:
-    """Never send a frame the station's schema refuses: the caller gets a 400 instead."""
-    schemas: SchemaRegistry = current_app.extensions["csms_schemas"]
-    try:
-        schemas.validate_request(version, call.action, call.payload)
-    except OcppError as error:
-        raise ApiError(400, f"Invalid {call.action} payload: {error.description}") from error
-    return call
 
 
 def transaction_id_parameter(body: dict[str, Any]) -> str:
@@ -72,7 +46,8 @@ def remote_start() -> tuple[Response, int]:
         ),
         version,
     )
-    bus().send_call(station_id, call, version.value)
+    wait = wait_parameter()
+    result = bus().send_call(station_id, call, version.value, wait)
     answer: dict[str, Any] = {
         "message": f"{call.action} command sent successfully",
         "messageId": call.message_id,
@@ -80,6 +55,8 @@ def remote_start() -> tuple[Response, int]:
     }
     if not version.is_v16:
         answer["remoteStartId"] = remote_start_id
+    if wait is not None:
+        return answer_of(result, wait, answer)
     return jsonify(answer), 200
 
 
@@ -92,15 +69,14 @@ def remote_stop() -> tuple[Response, int]:
     if version.is_v16 and not transaction_id.lstrip("-").isdigit():
         raise ApiError(400, "Invalid transactionId: OCPP 1.6 transaction ids are integers")
     call = validated(builders.remote_stop(version, transaction_id=transaction_id), version)
-    bus().send_call(station_id, call, version.value)
-    return (
-        jsonify(
-            {
-                "message": f"{call.action} command sent successfully",
-                "messageId": call.message_id,
-                "chargePointId": station_id,
-                "transactionId": body["transactionId"],
-            }
-        ),
-        200,
-    )
+    wait = wait_parameter()
+    result = bus().send_call(station_id, call, version.value, wait)
+    answer = {
+        "message": f"{call.action} command sent successfully",
+        "messageId": call.message_id,
+        "chargePointId": station_id,
+        "transactionId": body["transactionId"],
+    }
+    if wait is not None:
+        return answer_of(result, wait, answer)
+    return jsonify(answer), 200

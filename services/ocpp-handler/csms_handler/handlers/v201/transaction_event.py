@@ -1,25 +1,48 @@
-"""TransactionEvent: keep ``activeTransaction`` in the shadow from Started to Ended.
+"""TransactionEvent: keep ``activeTransaction`` in the shadow from Started to Ended, and the record.
 
 The reference's shadow has one ``activeTransaction``; a station with several
-EVSEs also gets ``evses.{evseId}.activeTransaction`` so that one EVSE ending
-its transaction leaves the others' visible.
+EVSEs also gets ``evses.{evseId}.activeTransaction``. On Ended the shadow
+service removes the transaction from both places where it is still shown (see
+TransactionRecord), so one EVSE ending leaves another's visible.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ocpp.v201.enums import AuthorizationStatusEnumType, TransactionEventEnumType
+from ocpp.v201.enums import TransactionEventEnumType
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_handler.context import (
+    ACCEPTED,
+    NO_AUTHORIZATION,
+    CallContext,
+    LookupRequest,
+    Payload,
+    Reply,
+    ShadowUpdate,
+    TransactionRecord,
+)
+
+
+def _token_to_check(request: Payload) -> str | None:
+    id_token = request.get("idToken")
+    if id_token is None or id_token.get("type") == NO_AUTHORIZATION:
+        return None
+    return str(id_token["idToken"])
+
+
+def transaction_event_needs(request: Payload) -> LookupRequest:
+    token = _token_to_check(request)
+    return LookupRequest(tokens=(token,)) if token is not None else LookupRequest()
 
 
 def transaction_event(request: Payload, context: CallContext) -> Reply:
     info = request["transactionInfo"]
     event_type = request["eventType"]
     evse_id = request.get("evse", {}).get("id")
+    transaction_id = str(info["transactionId"])
     transaction: dict[str, Any] = {
-        "transactionId": info["transactionId"],
+        "transactionId": transaction_id,
         "updatedAt": request["timestamp"],
         "lastTriggerReason": request["triggerReason"],
     }
@@ -34,22 +57,33 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
     if request.get("meterValue"):
         transaction["lastMeterValue"] = request["meterValue"][-1]
 
+    record: dict[str, Any] = dict(transaction, status=event_type)
     reported: dict[str, Any]
+    ended = event_type == TransactionEventEnumType.ended.value
     if event_type == TransactionEventEnumType.started.value:
         transaction["startTime"] = request["timestamp"]
+        record["startTime"] = request["timestamp"]
         reported = {"activeTransaction": transaction}
-    elif event_type == TransactionEventEnumType.updated.value:
+        if evse_id is not None:
+            reported["evses"] = {str(evse_id): {"activeTransaction": transaction}}
+    elif not ended:
         reported = {"activeTransaction": transaction}
+        if evse_id is not None:
+            reported["evses"] = {str(evse_id): {"activeTransaction": transaction}}
     else:
-        ended = dict(transaction, endTime=request["timestamp"])
+        ended_transaction = dict(transaction, endTime=request["timestamp"])
         if "stoppedReason" in info:
-            ended["stoppedReason"] = info["stoppedReason"]
-        reported = {"activeTransaction": None, "lastTransaction": ended}
-    if evse_id is not None:
-        reported["evses"] = {str(evse_id): {"activeTransaction": reported["activeTransaction"]}}
+            ended_transaction["stoppedReason"] = info["stoppedReason"]
+        record.update(endTime=request["timestamp"], stoppedReason=info.get("stoppedReason"))
+        reported = {"lastTransaction": ended_transaction}
 
     payload: Payload = {}
     if "idToken" in request:
-        # Foundation behaviour: every token is accepted; the id-token store decides later.
-        payload["idTokenInfo"] = {"status": AuthorizationStatusEnumType.accepted.value}
-    return Reply(payload, [ShadowUpdate(reported)])
+        token = _token_to_check(request)
+        status = context.lookups.token(token) if token is not None else None
+        payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
+    record = {key: value for key, value in record.items() if value is not None}
+    return Reply(
+        payload,
+        [ShadowUpdate(reported), TransactionRecord(transaction_id, record, ended=ended)],
+    )

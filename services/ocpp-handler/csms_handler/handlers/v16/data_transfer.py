@@ -1,0 +1,20 @@
+"""DataTransfer: note what arrived; this CSMS implements no vendor extension, so every vendor is unknown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.v16.enums import DataTransferStatus
+
+from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+
+
+def data_transfer(request: Payload, context: CallContext) -> Reply:
+    received: dict[str, Any] = {"vendorId": request["vendorId"]}
+    if "messageId" in request:
+        received["messageId"] = request["messageId"]
+    received["receivedAt"] = context.now_iso
+    return Reply(
+        {"status": DataTransferStatus.unknown_vendor_id.value},
+        [ShadowUpdate({"lastDataTransfer": received})],
+    )

@@ -1,0 +1,52 @@
+"""StartTransaction: hand out the allocated transaction id, show the transaction and record it.
+
+The transaction is shown and recorded whatever the idTag's status: 1.6 obliges
+the CSMS to answer with a transactionId even when it does not accept the tag,
+and it is then the station that decides whether to stop the transaction (which
+it reports with a StopTransaction like any other).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csms_common.ocpp.errors import ErrorKind, OcppError
+from csms_handler.context import (
+    CallContext,
+    LookupRequest,
+    Payload,
+    Reply,
+    ShadowUpdate,
+    TransactionRecord,
+)
+
+STARTED = "Started"
+
+
+def start_transaction_needs(request: Payload) -> LookupRequest:
+    return LookupRequest(tokens=(request["idTag"],), allocate_transaction_id=True)
+
+
+def start_transaction(request: Payload, context: CallContext) -> Reply:
+    transaction_id = context.lookups.transaction_id
+    if transaction_id is None:
+        raise OcppError(ErrorKind.INTERNAL_ERROR, "no transaction id could be allocated")
+    connector_id = request["connectorId"]
+    common: dict[str, Any] = {
+        "connectorId": connector_id,
+        # A 1.6 connector is shown as the 2.x EVSE of the same number.
+        "evseId": connector_id,
+        "idTag": request["idTag"],
+        "meterStart": request["meterStart"],
+        "startTime": request["timestamp"],
+    }
+    if "reservationId" in request:
+        common["reservationId"] = request["reservationId"]
+    shown = {"transactionId": transaction_id, **common}
+    recorded = {"transactionId": str(transaction_id), **common, "status": STARTED}
+    reported = {"activeTransaction": shown, "evses": {str(connector_id): {"activeTransaction": shown}}}
+    payload = {
+        "transactionId": transaction_id,
+        "idTagInfo": context.lookups.token(request["idTag"]).as_id_tag_info(),
+    }
+    return Reply(payload, [ShadowUpdate(reported), TransactionRecord(str(transaction_id), recorded)])

@@ -1,0 +1,30 @@
+"""StatusNotification: record a connector's status, or the whole charge point's for connector 0.
+
+A 1.6 connector N is shown as 2.x EVSE N with one connector,
+``evses.{N}.connectors.1``; connector 0 (the charge point itself) goes to
+``chargePointStatus``. Optional fields the station left out are left out here
+too: a null would delete the key in the shadow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+
+_OPTIONAL_FIELDS = ("timestamp", "info", "vendorErrorCode", "vendorId")
+
+CONNECTOR_OF_EVSE = "1"
+"""The one connector of the EVSE that a 1.6 connector is shown as."""
+
+
+def status_notification(request: Payload, context: CallContext) -> Reply:
+    status: dict[str, Any] = {"status": request["status"], "errorCode": request["errorCode"]}
+    status.update({key: request[key] for key in _OPTIONAL_FIELDS if key in request})
+    connector_id = request["connectorId"]
+    reported: Payload
+    if connector_id == 0:
+        reported = {"chargePointStatus": status}
+    else:
+        reported = {"evses": {str(connector_id): {"connectors": {CONNECTOR_OF_EVSE: status}}}}
+    return Reply({}, [ShadowUpdate(reported)])

@@ -1,0 +1,18 @@
+"""LogStatusNotification: record the progress of a log upload as ``logStatus``.
+
+An absent ``requestId`` is reported as null, which deletes the previous one
+(the shadow merges objects key by key).
+"""
+
+from __future__ import annotations
+
+from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+
+
+def log_status_notification(request: Payload, context: CallContext) -> Reply:
+    status = {
+        "status": request["status"],
+        "requestId": request.get("requestId"),
+        "updatedAt": context.now_iso,
+    }
+    return Reply({}, [ShadowUpdate({"logStatus": status})])

@@ -1,0 +1,32 @@
+"""NotifyEvent: acknowledge a batch of monitoring events; record the batch and its last event.
+
+``lastEvent`` keeps only fields every event has (required by the schema), so
+merging it into the shadow key by key always replaces the previous event whole:
+an optional field of an older event can never linger beside a newer one.
+"""
+
+from __future__ import annotations
+
+from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+
+
+def notify_event(request: Payload, context: CallContext) -> Reply:
+    events = request["eventData"]
+    last = events[-1]
+    reported = {
+        "lastEvents": {
+            "generatedAt": request["generatedAt"],
+            "seqNo": request["seqNo"],
+            "count": len(events),
+        },
+        "lastEvent": {
+            "eventId": last["eventId"],
+            "timestamp": last["timestamp"],
+            "trigger": last["trigger"],
+            "actualValue": last["actualValue"],
+            "eventNotificationType": last["eventNotificationType"],
+            "componentName": last["component"]["name"],
+            "variableName": last["variable"]["name"],
+        },
+    }
+    return Reply({}, [ShadowUpdate(reported)])

@@ -1,0 +1,42 @@
+"""The id-token store: ``/id-tokens/{token}`` with status Accepted, Blocked, Expired or Invalid."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from csms_api.blueprints.stations import bus
+from csms_api.bodies import json_body, required
+from csms_api.errors import ApiError
+from csms_common.topics import RegistryMethod
+
+id_tokens = Blueprint("id_tokens", __name__)
+
+
+def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
+    if status == 400:
+        raise ApiError(400, str(body.get("error", "invalid request")))
+    return jsonify(body), status
+
+
+@id_tokens.put("/id-tokens/<token>")
+def put_token(token: str) -> tuple[Response, int]:
+    body = json_body(request)
+    record: dict[str, object] = {"idToken": token, "status": required(body, "status")}
+    if body.get("expiryDate") is not None:
+        record["expiryDate"] = body["expiryDate"]
+    return _answer(*bus().registry(RegistryMethod.TOKEN_PUT, record))
+
+
+@id_tokens.get("/id-tokens/<token>")
+def get_token(token: str) -> tuple[Response, int]:
+    return _answer(*bus().registry(RegistryMethod.TOKEN_GET, {"idToken": token}))
+
+
+@id_tokens.delete("/id-tokens/<token>")
+def delete_token(token: str) -> tuple[Response, int]:
+    return _answer(*bus().registry(RegistryMethod.TOKEN_DELETE, {"idToken": token}))
+
+
+@id_tokens.get("/id-tokens")
+def list_tokens() -> tuple[Response, int]:
+    return _answer(*bus().registry(RegistryMethod.TOKEN_LIST, {}))

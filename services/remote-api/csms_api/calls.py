@@ -1,0 +1,36 @@
+"""What every endpoint that sends a call to a station checks first."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from csms_api.blueprints.stations import bus
+from csms_api.errors import ApiError
+from csms_common.ocpp.errors import OcppError
+from csms_common.ocpp.frames import Call
+from csms_common.ocpp.schemas import SchemaRegistry
+from csms_common.ocpp.versions import OcppVersion
+from csms_common.topics import RegistryMethod
+
+
+def connected_version(station_id: str) -> OcppVersion:
+    """The OCPP version of the station's live connection; 404 if unknown, 409 if offline."""
+    status, station = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
+    if status == 404:
+        raise ApiError(404, f"Charge point not found: {station_id}")
+    if status != 200:
+        raise ApiError(status, str(station.get("error", "registry request failed")))
+    connection = station.get("connection")
+    if not station.get("connected") or not isinstance(connection, dict):
+        raise ApiError(409, f"Charge point not connected: {station_id}")
+    return OcppVersion.from_subprotocol(connection.get("protocol"))
+
+
+def validated(call: Call, version: OcppVersion) -> Call:
+    """Never send a frame the station's schema refuses: the caller gets a 400 instead."""
+    schemas: SchemaRegistry = current_app.extensions["csms_schemas"]
+    try:
+        schemas.validate_request(version, call.action, call.payload)
+    except OcppError as error:
+        raise ApiError(400, f"Invalid {call.action} payload: {error.description}") from error
+    return call

@@ -1,0 +1,131 @@
+"""Records the shadow service keeps beside shadows: CSMS→station commands and transactions.
+
+Command states: ``sent`` (remote-api published it), then one final state —
+``answered`` (CallResult), ``error`` (CallError), ``timeout`` (no answer in
+time), ``rejected`` (the station's call queue was full) or ``closed`` (the
+connection ended first). Events can arrive in any order; a final state is never
+overwritten by ``sent``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from csms_shadow.document import JsonObject
+from csms_shadow.store import Keys
+
+FINAL_STATES = frozenset({"answered", "error", "timeout", "rejected", "closed"})
+COMMAND_STATES = FINAL_STATES | {"sent"}
+REMOTE_START_ACTIONS = frozenset({"RequestStartTransaction", "RemoteStartTransaction"})
+
+
+def merge_command(current: JsonObject | None, event: JsonObject) -> JsonObject:
+    """Fold a command event into its record (pure)."""
+    if current is None:
+        return dict(event)
+    if current.get("state") in FINAL_STATES and event.get("state") == "sent":
+        return {**event, **current}
+    return {**current, **event}
+
+
+def remote_start_link(command: JsonObject) -> str | None:
+    """How a transaction will name the remote start that created it: remoteStartId (2.x) or idTag (1.6)."""
+    request = command.get("request") or {}
+    if command.get("action") == "RequestStartTransaction" and "remoteStartId" in request:
+        return f"id:{request['remoteStartId']}"
+    if command.get("action") == "RemoteStartTransaction" and "idTag" in request:
+        return f"tag:{request['idTag']}"
+    return None
+
+
+def transaction_link(fields: JsonObject) -> str | None:
+    if "remoteStartId" in fields:
+        return f"id:{fields['remoteStartId']}"
+    if fields.get("status") == "Started" and "idTag" in fields:
+        return f"tag:{fields['idTag']}"
+    return None
+
+
+def merge_record(current: JsonObject | None, fields: JsonObject) -> JsonObject:
+    merged = dict(current or {})
+    for key, value in fields.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+class Records:
+    """Command and transaction records in Redis."""
+
+    def __init__(self, redis: Redis, prefix: str, command_ttl_seconds: int, link_ttl_seconds: int) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+        self._command_ttl = command_ttl_seconds
+        self._link_ttl = link_ttl_seconds
+
+    async def record_command(self, station_id: str, event: JsonObject) -> JsonObject:
+        key = self._keys.command(str(event["messageId"]))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    merged = merge_command(
+                        json.loads(raw) if raw else None, dict(event, chargePointId=station_id)
+                    )
+                    link = remote_start_link(merged) if event.get("state") == "sent" else None
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(key, json.dumps(merged), ex=self._command_ttl)
+                    if link is not None:
+                        pipe.set(
+                            self._keys.remote_start(station_id, link), merged["messageId"], ex=self._link_ttl
+                        )
+                    await pipe.execute()
+                    return merged
+                except WatchError:
+                    continue
+
+    async def get_command(self, message_id: str) -> JsonObject | None:
+        raw = await self._redis.get(self._keys.command(message_id))
+        return None if raw is None else dict(json.loads(raw))
+
+    async def record_transaction(
+        self, station_id: str, transaction_id: str, fields: JsonObject
+    ) -> JsonObject:
+        key = self._keys.transactions(station_id)
+        link = transaction_link(fields)
+        if link is not None:
+            message_id = await self._redis.get(self._keys.remote_start(station_id, link))
+            if message_id is not None:
+                fields = dict(fields, remoteStartMessageId=_text(message_id))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.hget(key, transaction_id)
+                    merged = merge_record(json.loads(raw) if raw else None, fields)
+                    merged["transactionId"] = transaction_id
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.hset(key, transaction_id, json.dumps(merged))
+                    await pipe.execute()
+                    return merged
+                except WatchError:
+                    continue
+
+    async def transactions(self, station_id: str) -> list[JsonObject]:
+        raws = await self._redis.hvals(self._keys.transactions(station_id))
+        records = [json.loads(raw) for raw in raws]
+        return sorted(records, key=lambda record: (str(record.get("startTime", "")), record["transactionId"]))
+
+    async def delete_station(self, station_id: str) -> None:
+        await self._redis.delete(self._keys.transactions(station_id))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

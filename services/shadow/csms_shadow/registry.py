@@ -1,0 +1,195 @@
+"""Answers to ``csms/registry/{method}`` requests: stations, id tokens, lookups, commands, transactions.
+
+Each answer is ``(status, body)`` with HTTP-like status codes, so remote-api can
+pass them through. Redis errors propagate; the MQTT shell turns them into 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from csms_common.clock import utc_now_iso
+from csms_common.station_id import validate_station_id
+from csms_common.topics import RegistryMethod
+from csms_shadow.document import JsonObject
+from csms_shadow.records import Records
+from csms_shadow.store import ShadowStore
+from csms_shadow.tokens import TOKEN_STATUSES, IdTokenStore
+
+logger = logging.getLogger(__name__)
+
+REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
+MAX_TOKEN_LENGTH = 36
+"""OCPP 2.0.1 idToken is an identifierString of at most 36 characters (1.6 idTag: 20)."""
+
+Answer = tuple[int, JsonObject]
+
+
+def _choice(body: JsonObject, name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+    value = body.get(name, default)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+    return str(value)
+
+
+def token_value(value: Any) -> str:
+    """An id token usable as a key: 1 to 36 printable characters, no whitespace."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_TOKEN_LENGTH:
+        raise ValueError(f"idToken must be a string of 1 to {MAX_TOKEN_LENGTH} characters")
+    if any(character.isspace() or not character.isprintable() for character in value):
+        raise ValueError("idToken must not contain whitespace or control characters")
+    return value
+
+
+def expiry_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("expiryDate must be an ISO 8601 date-time string")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError("expiryDate must be an ISO 8601 date-time string") from error
+    if moment.tzinfo is None:
+        raise ValueError("expiryDate must include a time zone (e.g. Z)")
+    return value
+
+
+class RegistryRequests:
+    """Dispatches one request to the store that answers it."""
+
+    def __init__(
+        self, store: ShadowStore, tokens: IdTokenStore, records: Records, allocation_ttl_seconds: int
+    ) -> None:
+        self._store = store
+        self._tokens = tokens
+        self._records = records
+        self._allocation_ttl = allocation_ttl_seconds
+        self._methods: dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]] = {
+            RegistryMethod.CREATE: self.create,
+            RegistryMethod.GET: self.get,
+            RegistryMethod.LIST: self.list_stations,
+            RegistryMethod.DELETE: self.delete,
+            RegistryMethod.UPDATE: self.update,
+            RegistryMethod.LOOKUP: self.lookup,
+            RegistryMethod.TOKEN_PUT: self.token_put,
+            RegistryMethod.TOKEN_GET: self.token_get,
+            RegistryMethod.TOKEN_DELETE: self.token_delete,
+            RegistryMethod.TOKEN_LIST: self.token_list,
+            RegistryMethod.COMMAND_GET: self.command_get,
+            RegistryMethod.TRANSACTIONS: self.transactions,
+        }
+
+    async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
+        return await self._methods[method](body)
+
+    # ------------------------------------------------------------------ stations
+
+    async def create(self, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        status = _choice(body, "registrationStatus", REGISTRATION_STATUSES, "Accepted")
+        record = {"chargePointId": station_id, "registrationStatus": status, "createdAt": utc_now_iso()}
+        if not await self._store.create_station(record, int(time.time())):
+            return 409, {"error": f"Charge point already exists: {station_id}"}
+        logger.info("station registered", extra={"station_id": station_id, "registration_status": status})
+        return 201, await self._store.get_station(station_id) or record
+
+    async def get(self, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        station = await self._store.get_station(station_id)
+        if station is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        return 200, station
+
+    async def list_stations(self, body: JsonObject) -> Answer:
+        return 200, {"chargePoints": await self._store.list_stations()}
+
+    async def delete(self, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        if not await self._store.delete_station(station_id):
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        await self._records.delete_station(station_id)
+        logger.info("station deregistered", extra={"station_id": station_id})
+        return 200, {"chargePointId": station_id, "deleted": True}
+
+    async def update(self, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        status = _choice(body, "registrationStatus", REGISTRATION_STATUSES)
+        if await self._store.set_registration_status(station_id, status) is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        logger.info("registration status changed", extra={"station_id": station_id, "status": status})
+        station = await self._store.get_station(station_id)
+        return 200, station or {}
+
+    async def lookup(self, body: JsonObject) -> Answer:
+        """Everything one handler call needs, in one round trip."""
+        station_id = validate_station_id(body.get("chargePointId"))
+        answer: JsonObject = {}
+        if body.get("registration"):
+            status = await self._store.registration_status(station_id)
+            answer["registrationStatus"] = status or "Rejected"
+        tokens = [token_value(token) for token in body.get("tokens") or []]
+        if tokens:
+            answer["tokens"] = await self._tokens.statuses(tokens, datetime.now(UTC))
+        allocate = body.get("allocate")
+        if allocate:
+            answer["transactionId"] = await self._store.allocate_transaction_id(
+                station_id, str(allocate), self._allocation_ttl
+            )
+        return 200, answer
+
+    # -------------------------------------------------------------------- tokens
+
+    async def token_put(self, body: JsonObject) -> Answer:
+        value = token_value(body.get("idToken"))
+        record: JsonObject = {
+            "idToken": value,
+            "status": _choice(body, "status", TOKEN_STATUSES),
+            "updatedAt": utc_now_iso(),
+        }
+        expiry = expiry_value(body.get("expiryDate"))
+        if expiry is not None:
+            record["expiryDate"] = expiry
+        created = await self._tokens.put(record)
+        logger.info("id token stored", extra={"status": record["status"], "new_token": created})
+        return (201 if created else 200), record
+
+    async def token_get(self, body: JsonObject) -> Answer:
+        value = token_value(body.get("idToken"))
+        record = await self._tokens.get(value)
+        if record is None:
+            return 404, {"error": f"Id token not found: {value}"}
+        return 200, record
+
+    async def token_delete(self, body: JsonObject) -> Answer:
+        value = token_value(body.get("idToken"))
+        if not await self._tokens.delete(value):
+            return 404, {"error": f"Id token not found: {value}"}
+        return 200, {"idToken": value, "deleted": True}
+
+    async def token_list(self, body: JsonObject) -> Answer:
+        return 200, {"idTokens": await self._tokens.all()}
+
+    # ------------------------------------------------------------------- records
+
+    async def command_get(self, body: JsonObject) -> Answer:
+        message_id = body.get("messageId")
+        if not isinstance(message_id, str) or not message_id:
+            raise ValueError("messageId must be a non-empty string")
+        record = await self._records.get_command(message_id)
+        if record is None:
+            return 404, {"error": f"Command not found: {message_id}"}
+        return 200, record
+
+    async def transactions(self, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        if await self._store.get_station(station_id) is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        return 200, {
+            "chargePointId": station_id,
+            "transactions": await self._records.transactions(station_id),
+        }
