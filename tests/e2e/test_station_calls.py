@@ -159,7 +159,7 @@ async def exchange(system: System, station_id: str, frames: list[str | bytes]) -
         ('[2, "m-3", "NoSuchAction", {}]', "m-3", "NotImplemented"),
         # A known 2.0.1 action that only the CSMS sends: recognised, but nothing here handles it.
         ('[2, "m-4", "Reset", {"type": "Immediate"}]', "m-4", "NotSupported"),
-        ('[2, "m-5", "BootNotification", {"reason": "PowerUp"}]', "m-5", "OccurrenceConstraintViolation"),
+        ('[2, "m-5", "BootNotification", {"reason": "PowerUp"}]', "m-5", "OccurenceConstraintViolation"),
         (
             '[2, "m-6", "BootNotification", {"reason": "Nope", "chargingStation": {"model": "m", "vendorName": "v"}}]',
             "m-6",

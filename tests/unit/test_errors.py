@@ -7,7 +7,8 @@ import pytest
 from csms_common.ocpp.errors import ErrorKind, OcppError, error_code
 from csms_common.ocpp.versions import OcppVersion
 
-# kind → (OCPP-J 1.6 code, OCPP-J 2.0 / 2.0.1 code)
+# kind → (OCPP-J 1.6 code, OCPP-J 2.0 / 2.0.1 code). 2.0.1 fixed FormationViolation but kept
+# the 1.6 spelling OccurenceConstraintViolation; 2.1 fixes that one too (test_v21_codes).
 CODES: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.FORMAT_VIOLATION: ("FormationViolation", "FormatViolation"),
     ErrorKind.RPC_FRAMEWORK_ERROR: ("FormationViolation", "RpcFrameworkError"),
@@ -20,7 +21,7 @@ CODES: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.PROPERTY_CONSTRAINT_VIOLATION: ("PropertyConstraintViolation", "PropertyConstraintViolation"),
     ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION: (
         "OccurenceConstraintViolation",
-        "OccurrenceConstraintViolation",
+        "OccurenceConstraintViolation",
     ),
     ErrorKind.TYPE_CONSTRAINT_VIOLATION: ("TypeConstraintViolation", "TypeConstraintViolation"),
     ErrorKind.GENERIC_ERROR: ("GenericError", "GenericError"),
@@ -54,6 +55,14 @@ def test_v16_codes(kind: ErrorKind, codes: tuple[str, str]) -> None:
 @pytest.mark.parametrize("version", [OcppVersion.V20, OcppVersion.V201])
 def test_v2_codes(kind: ErrorKind, codes: tuple[str, str], version: OcppVersion) -> None:
     assert error_code(kind, version) == codes[1]
+
+
+@pytest.mark.parametrize(("kind", "codes"), CODES.items(), ids=[kind.name for kind in CODES])
+def test_v21_codes(kind: ErrorKind, codes: tuple[str, str]) -> None:
+    expected = (
+        "OccurrenceConstraintViolation" if kind is ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION else codes[1]
+    )
+    assert error_code(kind, OcppVersion.V21) == expected
 
 
 @pytest.mark.parametrize("kind", list(ErrorKind), ids=[kind.name for kind in ErrorKind])

@@ -164,6 +164,14 @@ STOP_FULL = {
 }
 STOP_MINIMAL = {"transactionId": 7, "meterStop": 50, "timestamp": T2}
 
+# The clearing update a handler sends before writing a whole new transaction object,
+# so no optional field of an older one survives the shadow's key-by-key merge.
+CLEAR_ACTIVE_1 = ShadowUpdate({"activeTransaction": None, "evses": {"1": {"activeTransaction": None}}})
+CLEAR_ACTIVE_2 = ShadowUpdate({"activeTransaction": None, "evses": {"2": {"activeTransaction": None}}})
+CLEAR_LAST = ShadowUpdate({"lastTransaction": None})
+CLEARING_ACTIONS = {"StartTransaction", "StopTransaction"}
+"""Actions whose first effect is a clearing update (nulls only), and only that one."""
+
 
 @dataclass(frozen=True)
 class Case:
@@ -394,6 +402,7 @@ CASES = [
         START_FULL,
         {"transactionId": 42, "idTagInfo": {"status": "Accepted"}},
         [
+            CLEAR_ACTIVE_2,
             ShadowUpdate(
                 {
                     "activeTransaction": START_FULL_SHOWN,
@@ -423,6 +432,7 @@ CASES = [
         START_MINIMAL,
         {"transactionId": 7, "idTagInfo": {"status": "Invalid"}},
         [
+            CLEAR_ACTIVE_1,
             ShadowUpdate(
                 {
                     "activeTransaction": START_MINIMAL_SHOWN,
@@ -451,6 +461,7 @@ CASES = [
         {**START_MINIMAL, "idTag": TAG},
         {"transactionId": 7, "idTagInfo": {"status": "Blocked"}},
         [
+            CLEAR_ACTIVE_1,
             ShadowUpdate(
                 {
                     "activeTransaction": {**START_MINIMAL_SHOWN, "idTag": TAG},
@@ -479,6 +490,7 @@ CASES = [
         {**START_MINIMAL, "idTag": TAG},
         {"transactionId": 8, "idTagInfo": {"status": "Expired", "expiryDate": EXPIRY}},
         [
+            CLEAR_ACTIVE_1,
             ShadowUpdate(
                 {
                     "activeTransaction": {**START_MINIMAL_SHOWN, "transactionId": 8, "idTag": TAG},
@@ -510,6 +522,7 @@ CASES = [
         STOP_FULL,
         {"idTagInfo": {"status": "Accepted"}},
         [
+            CLEAR_LAST,
             ShadowUpdate(
                 {
                     "lastTransaction": {
@@ -543,6 +556,7 @@ CASES = [
         STOP_MINIMAL,
         {},
         [
+            CLEAR_LAST,
             ShadowUpdate({"lastTransaction": {"transactionId": 7, "endTime": T2, "meterStop": 50}}),
             TransactionRecord("7", {"status": "Ended", "endTime": T2, "meterStop": 50}, ended=True),
         ],
@@ -553,6 +567,7 @@ CASES = [
         {**STOP_MINIMAL, "idTag": OTHER_TAG, "reason": "EVDisconnected", "transactionData": []},
         {"idTagInfo": {"status": "Invalid"}},
         [
+            CLEAR_LAST,
             ShadowUpdate(
                 {
                     "lastTransaction": {
@@ -584,6 +599,7 @@ CASES = [
         {**STOP_MINIMAL, "idTag": TAG, "transactionData": [METER_1]},
         {"idTagInfo": {"status": "Blocked"}},
         [
+            CLEAR_LAST,
             ShadowUpdate(
                 {"lastTransaction": {"transactionId": 7, "endTime": T2, "meterStop": 50, "idTag": TAG}}
             ),
@@ -815,8 +831,20 @@ def test_no_shadow_update_writes_a_null(case: Case) -> None:
             return [found for key, item in value.items() for found in nulls(item, f"{path}.{key}")]
         return []
 
+    def leaves(value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [leaf for item in value.values() for leaf in leaves(item)]
+        return [value]
+
     reply = V16_ROUTES[case.action].handler(case.request, _context(case.lookups))
-    for effect in reply.effects:
+    effects = reply.effects
+    if case.action in CLEARING_ACTIONS:
+        # Only the first effect may write nulls: the clearing update, which writes nothing else.
+        clearing, *effects = effects
+        assert isinstance(clearing, ShadowUpdate)
+        assert clearing.reported
+        assert set(leaves(clearing.reported)) == {None}
+    for effect in effects:
         if isinstance(effect, ShadowUpdate):
             assert nulls(effect.reported, "") == []
         else:
@@ -896,18 +924,25 @@ def test_a_start_transaction_id_of_zero_is_used(processor: FrameProcessor) -> No
     outcome = _process(processor, "StartTransaction", START_MINIMAL, Lookups(transaction_id=0))
 
     assert outcome.reply == CallResult(MESSAGE_ID, {"transactionId": 0, "idTagInfo": {"status": "Invalid"}})
-    assert outcome.effects[1] == TransactionRecord(
-        "0",
-        {
-            "transactionId": "0",
-            "connectorId": 1,
-            "evseId": 1,
-            "idTag": OTHER_TAG,
-            "meterStart": 0,
-            "startTime": T0,
-            "status": "Started",
-        },
-    )
+    shown = {**START_MINIMAL_SHOWN, "transactionId": 0}
+    assert outcome.effects == [
+        ShadowUpdate(
+            {"activeTransaction": None, "evses": {"1": {"activeTransaction": None}}, "lastSeen": NOW_ISO}
+        ),
+        ShadowUpdate({"activeTransaction": shown, "evses": {"1": {"activeTransaction": shown}}}),
+        TransactionRecord(
+            "0",
+            {
+                "transactionId": "0",
+                "connectorId": 1,
+                "evseId": 1,
+                "idTag": OTHER_TAG,
+                "meterStart": 0,
+                "startTime": T0,
+                "status": "Started",
+            },
+        ),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -655,19 +655,19 @@ def test_reply_wire_text(processor: FrameProcessor, action: str, payload: Payloa
         (
             "Authorize",
             {"idToken": {"idToken": "04A2B3C4"}},
-            "OccurrenceConstraintViolation",
+            "OccurenceConstraintViolation",
             "Authorize: idToken: 'type' is a required property",
         ),
         (
             "MeterValues",
             {"evseId": 1, "meterValue": []},
-            "OccurrenceConstraintViolation",
+            "OccurenceConstraintViolation",
             "MeterValues: meterValue: [] should be non-empty",
         ),
         (
             "NotifyEvent",
             {"generatedAt": T0, "seqNo": 0, "eventData": []},
-            "OccurrenceConstraintViolation",
+            "OccurenceConstraintViolation",
             "NotifyEvent: eventData: [] should be non-empty",
         ),
         (

@@ -173,11 +173,19 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
         TOKEN_ACCEPTED,
         {"idTokenInfo": {"status": "Accepted"}},
         [
+            # Started first clears the old transaction (lastSeen folds into this first update) ...
+            ShadowUpdate(
+                {
+                    "activeTransaction": None,
+                    "evses": {"1": {"activeTransaction": None}},
+                    "lastSeen": NOW_ISO,
+                }
+            ),
+            # ... then writes the new one whole.
             ShadowUpdate(
                 {
                     "activeTransaction": TX_STARTED_TRANSACTION,
                     "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
-                    "lastSeen": NOW_ISO,
                 }
             ),
             TransactionRecord("tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}),
@@ -202,7 +210,8 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
         TOKEN_ACCEPTED,
         {"idTokenInfo": {"status": "Accepted"}},
         [
-            ShadowUpdate({"lastTransaction": TX_ENDED_TRANSACTION, "lastSeen": NOW_ISO}),
+            ShadowUpdate({"lastTransaction": None, "lastSeen": NOW_ISO}),
+            ShadowUpdate({"lastTransaction": TX_ENDED_TRANSACTION}),
             TransactionRecord("tx-1", {**TX_ENDED_TRANSACTION, "status": "Ended"}, ended=True),
         ],
     ),
@@ -285,6 +294,7 @@ def test_a_transaction_event_without_evse_or_token(processor: FrameProcessor) ->
     outcome = _process(processor, _raw([2, "m1", "TransactionEvent", request]))
     assert outcome.reply == CallResult("m1", {})
     assert outcome.effects == [
+        ShadowUpdate({"lastTransaction": None, "lastSeen": NOW_ISO}),
         ShadowUpdate(
             {
                 "lastTransaction": {
@@ -293,7 +303,6 @@ def test_a_transaction_event_without_evse_or_token(processor: FrameProcessor) ->
                     "lastTriggerReason": "EVCommunicationLost",
                     "endTime": T0,
                 },
-                "lastSeen": NOW_ISO,
             }
         ),
         # No stoppedReason: the record gets none (never a null).
@@ -519,14 +528,14 @@ def _call_error(message_id: str, code: str, description: str, action: str) -> Ou
             V201,
             "Authorize",
             {"idToken": {"idToken": "04A2B3C4"}},
-            "OccurrenceConstraintViolation",
+            "OccurenceConstraintViolation",
             "Authorize: idToken: 'type' is a required property",
         ),
         (
             V201,
             "BootNotification",
             {"reason": "PowerUp"},
-            "OccurrenceConstraintViolation",
+            "OccurenceConstraintViolation",
             "BootNotification: (payload): 'chargingStation' is a required property",
         ),
         (
@@ -566,7 +575,7 @@ def test_refused_calls(
 
 
 @pytest.mark.parametrize(
-    ("version", "code"), [(V201, "OccurrenceConstraintViolation"), (V16, "OccurenceConstraintViolation")]
+    ("version", "code"), [(V201, "OccurenceConstraintViolation"), (V16, "OccurenceConstraintViolation")]
 )
 def test_schema_errors_use_the_version_spelling(
     processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch, version: OcppVersion, code: str
@@ -800,9 +809,15 @@ def test_complete_runs_the_planned_call_with_its_lookups(
         [
             ShadowUpdate(
                 {
+                    "activeTransaction": None,
+                    "evses": {"1": {"activeTransaction": None}},
+                    "lastSeen": "2024-01-02T03:04:07.678Z",
+                }
+            ),
+            ShadowUpdate(
+                {
                     "activeTransaction": TX_STARTED_TRANSACTION,
                     "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
-                    "lastSeen": "2024-01-02T03:04:07.678Z",
                 }
             ),
             TransactionRecord("tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}),

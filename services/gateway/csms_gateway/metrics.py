@@ -19,3 +19,7 @@ CALLS_REJECTED = Counter(
     "CSMS→station calls refused because the station's queue was full",
 )
 DISCONNECTS = Counter("csms_gateway_disconnects_total", "Station connections ended, by reason", ["reason"])
+RETRANSMISSIONS = Counter(
+    "csms_gateway_retransmissions_total",
+    "Calls a station sent again with the same id and text, answered from the gateway's memory",
+)

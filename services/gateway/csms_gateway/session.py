@@ -22,12 +22,16 @@ from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.ocpp.errors import ErrorKind, error_code
 from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
 from csms_common.ocpp.versions import OcppVersion
-from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES
+from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES, RETRANSMISSIONS
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
+from csms_gateway.retransmissions import RecentReplies
 
 logger = logging.getLogger(__name__)
 
 _TYPE_NAMES = {CALL: "call", CALL_RESULT: "result", CALL_ERROR: "error"}
+
+RECENT_REPLIES = 32
+"""Answers remembered per connection, to answer a retransmitted call without processing it again."""
 
 
 class UnsupportedFrame(Exception):
@@ -88,6 +92,7 @@ class StationSession:
         self._client = client
         self._settings = settings
         self._calls = OutstandingCalls(settings.max_queued_calls)
+        self._replies = RecentReplies(RECENT_REPLIES)
         self._call_timer: asyncio.TimerHandle | None = None
         self._in_topic = topics.station_in(station_id)
         self._log = {"station_id": station_id, "session_id": self.session_id}
@@ -124,6 +129,17 @@ class StationSession:
 
     async def _forward_from_station(self, text: str) -> None:
         header = read_header(text)
+        if header is not None and header.message_type == CALL:
+            cached = self._replies.retransmission(header.message_id, text)
+            if cached is not None:
+                # The station sent the same call again (it missed our answer): same answer, no new effects.
+                RETRANSMISSIONS.inc()
+                logger.info(
+                    "retransmitted call answered again", extra={**self._log, "message_id": header.message_id}
+                )
+                await self._send(cached)
+                return
+            self._replies.forwarded(header.message_id, text)
         metadata = {
             properties.PROTOCOL: self.version.subprotocol,
             properties.GATEWAY: self._settings.gateway_instance,
@@ -181,6 +197,7 @@ class StationSession:
         if header.message_type != CALL:
             if message is not None and properties.REGISTRATION_STATUS in message.user_properties:
                 self.registration_status = message.user_properties[properties.REGISTRATION_STATUS]
+            self._replies.answered(header.message_id, text)
             await self._send(text)
             FRAMES.labels("out", self.version.value, _type_name(header)).inc()
             return

@@ -125,6 +125,21 @@ class TransactionRecord:
     ended: bool = False
 
 
+def replacing(*paths: tuple[str, ...]) -> ShadowUpdate:
+    """An update that deletes the objects at ``paths``, sent before one that writes them anew.
+
+    Shadows merge objects key by key, so writing a new transaction over an old one
+    would keep the old one's optional fields (a stale ``stoppedReason``, say).
+    """
+    reported: Payload = {}
+    for path in paths:
+        node = reported
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = None
+    return ShadowUpdate(reported)
+
+
 Effect = ShadowUpdate | TransactionRecord
 
 

@@ -35,11 +35,23 @@ _V16_CODES: dict[ErrorKind, str] = {
 }
 
 
+# OCPP-J 2.0 and 2.0.1 fixed FormationViolation but kept the 1.6 spelling
+# "OccurenceConstraintViolation"; OCPP 2.1 spells it correctly.
+_V20_CODES: dict[ErrorKind, str] = {
+    ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION: "OccurenceConstraintViolation",
+}
+
+_CODES_BY_VERSION: dict[OcppVersion, dict[ErrorKind, str]] = {
+    OcppVersion.V16: _V16_CODES,
+    OcppVersion.V20: _V20_CODES,
+    OcppVersion.V201: _V20_CODES,
+    OcppVersion.V21: {},
+}
+
+
 def error_code(kind: ErrorKind, version: OcppVersion) -> str:
     """The wire code of ``kind`` in ``version``'s CallError."""
-    if version is OcppVersion.V16:
-        return _V16_CODES.get(kind, kind.value)
-    return kind.value
+    return _CODES_BY_VERSION[version].get(kind, kind.value)
 
 
 class OcppError(Exception):

@@ -18,6 +18,7 @@ from csms_handler.context import (
     Reply,
     ShadowUpdate,
     TransactionRecord,
+    replacing,
 )
 
 STARTED = "Started"
@@ -49,4 +50,5 @@ def start_transaction(request: Payload, context: CallContext) -> Reply:
         "transactionId": transaction_id,
         "idTagInfo": context.lookups.token(request["idTag"]).as_id_tag_info(),
     }
-    return Reply(payload, [ShadowUpdate(reported), TransactionRecord(str(transaction_id), recorded)])
+    stale = replacing(("activeTransaction",), ("evses", str(connector_id), "activeTransaction"))
+    return Reply(payload, [stale, ShadowUpdate(reported), TransactionRecord(str(transaction_id), recorded)])

@@ -18,6 +18,7 @@ from csms_handler.context import (
     Reply,
     ShadowUpdate,
     TransactionRecord,
+    replacing,
 )
 
 ENDED = "Ended"
@@ -52,6 +53,7 @@ def stop_transaction(request: Payload, context: CallContext) -> Reply:
     return Reply(
         payload,
         [
+            replacing(("lastTransaction",)),
             ShadowUpdate({"lastTransaction": last}),
             TransactionRecord(str(transaction_id), record, ended=True),
         ],

@@ -21,6 +21,7 @@ from csms_handler.context import (
     Reply,
     ShadowUpdate,
     TransactionRecord,
+    replacing,
 )
 
 
@@ -59,13 +60,16 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
 
     record: dict[str, Any] = dict(transaction, status=event_type)
     reported: dict[str, Any]
+    cleared: list[tuple[str, ...]] = []
     ended = event_type == TransactionEventEnumType.ended.value
     if event_type == TransactionEventEnumType.started.value:
         transaction["startTime"] = request["timestamp"]
         record["startTime"] = request["timestamp"]
         reported = {"activeTransaction": transaction}
+        cleared.append(("activeTransaction",))
         if evse_id is not None:
             reported["evses"] = {str(evse_id): {"activeTransaction": transaction}}
+            cleared.append(("evses", str(evse_id), "activeTransaction"))
     elif not ended:
         reported = {"activeTransaction": transaction}
         if evse_id is not None:
@@ -76,6 +80,7 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
             ended_transaction["stoppedReason"] = info["stoppedReason"]
         record.update(endTime=request["timestamp"], stoppedReason=info.get("stoppedReason"))
         reported = {"lastTransaction": ended_transaction}
+        cleared.append(("lastTransaction",))
 
     payload: Payload = {}
     if "idToken" in request:
@@ -85,5 +90,7 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
     record = {key: value for key, value in record.items() if value is not None}
     return Reply(
         payload,
-        [ShadowUpdate(reported), TransactionRecord(transaction_id, record, ended=ended)],
+        [replacing(*cleared), ShadowUpdate(reported), TransactionRecord(transaction_id, record, ended=ended)]
+        if cleared
+        else [ShadowUpdate(reported), TransactionRecord(transaction_id, record, ended=ended)],
     )
