@@ -59,7 +59,9 @@ def test_oversized_body_is_413(api: Api) -> None:
 
 
 def test_api_refuses_to_start_without_a_token(system: System) -> None:
-    service = system.start("remote-api", label="remote-api-no-token", OCPP_API_TOKEN="")
+    service = system.start(
+        "remote-api", label="remote-api-no-token", OCPP_API_TOKEN="", OCPP_API_TOKENS_FILE=""
+    )
     code = service.process.wait(timeout=20)
     assert code != 0
     assert "OCPP_API_TOKEN is not set" in service.log_text()

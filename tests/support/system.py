@@ -12,9 +12,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from csms_api.tokens import token_digest
 from tests.support.infra import free_port
 
 API_TOKEN = "test-token-0123456789"
+"""The admin token (OCPP_API_TOKEN)."""
+READ_TOKEN = "read-token-0123456789"
+COMMAND_TOKEN = "command-token-0123456789"
+CORS_ORIGIN = "https://ops.example"
 
 MODULES = {
     "gateway": "csms_gateway",
@@ -73,12 +78,21 @@ class System:
             for key, value in os.environ.items()
             if not key.startswith(("MQTT_", "REDIS_", "GATEWAY_", "API_", "SHADOW_", "HANDLER_", "OCPP_"))
         }
+        tokens_file = self.workdir / "api-tokens"
+        if not tokens_file.exists():
+            tokens_file.write_text(
+                "# name:scope:sha256 of the token\n"
+                f"dashboard:read:{token_digest(READ_TOKEN)}\n"
+                f"dispatcher:command:{token_digest(COMMAND_TOKEN)}\n"
+            )
         env.update(
             MQTT_URL=self.mqtt_url,
             REDIS_URL=self.redis_url,
             LOG_LEVEL="debug",
             PYTHONUNBUFFERED="1",
             OCPP_API_TOKEN=API_TOKEN,
+            OCPP_API_TOKENS_FILE=str(tokens_file),
+            API_CORS_ORIGINS=CORS_ORIGIN,
         )
         return env
 

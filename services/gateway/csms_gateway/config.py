@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
-from csms_common.config import Environment, MqttSettings
+from csms_common.config import ConfigError, Environment, MqttSettings
+
+
+def server_tls_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
+    """TLS for ``wss://`` (profiles 2 and 3); with a client CA, certificates are asked for but optional,
+    so profile 2 stations (password, no certificate) can use the same port."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    if client_ca:
+        context.load_verify_locations(client_ca)
+        context.verify_mode = ssl.CERT_OPTIONAL
+    return context
 
 
 class UnregisteredRejection(StrEnum):
@@ -37,9 +50,25 @@ class GatewaySettings:
     max_queued_calls: int
     max_frame_bytes: int
     ping_interval: float
+    max_connections: int
+    handshake_timeout: float
+    idle_timeout: float
+    station_rate: float
+    station_burst: int
+    tls_port: int
+    tls_cert: str | None
+    tls_key: str | None
+    tls_client_ca: str | None
 
     @classmethod
     def from_environment(cls, env: Environment) -> GatewaySettings:
+        settings = cls._read(env)
+        if settings.tls_port and not (settings.tls_cert and settings.tls_key):
+            raise ConfigError("GATEWAY_TLS_PORT needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY")
+        return settings
+
+    @classmethod
+    def _read(cls, env: Environment) -> GatewaySettings:
         return cls(
             mqtt=MqttSettings.from_environment(env),
             host=env.text("GATEWAY_HOST", "0.0.0.0"),
@@ -61,4 +90,18 @@ class GatewaySettings:
             max_queued_calls=env.integer("GATEWAY_MAX_QUEUED_CALLS", 16, minimum=0),
             max_frame_bytes=env.integer("GATEWAY_MAX_FRAME_BYTES", 1024 * 1024, minimum=1024),
             ping_interval=env.number("GATEWAY_PING_INTERVAL", 20.0, minimum=1),
+            max_connections=env.integer("GATEWAY_MAX_CONNECTIONS", 65_536, minimum=1),
+            handshake_timeout=env.number("GATEWAY_HANDSHAKE_TIMEOUT", 10.0, minimum=0.1),
+            # Two missed heartbeats (OCPP_HEARTBEAT_INTERVAL, 300 s by default) plus a minute.
+            idle_timeout=env.number(
+                "GATEWAY_IDLE_TIMEOUT",
+                2 * env.integer("OCPP_HEARTBEAT_INTERVAL", 300, minimum=1) + 60,
+                minimum=1,
+            ),
+            station_rate=env.number("GATEWAY_STATION_RATE", 20.0, minimum=0.01),
+            station_burst=env.integer("GATEWAY_STATION_BURST", 100, minimum=1),
+            tls_port=env.integer("GATEWAY_TLS_PORT", 0, minimum=0),
+            tls_cert=env.optional_text("GATEWAY_TLS_CERT"),
+            tls_key=env.optional_text("GATEWAY_TLS_KEY"),
+            tls_client_ca=env.optional_text("GATEWAY_TLS_CLIENT_CA"),
         )

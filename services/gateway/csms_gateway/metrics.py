@@ -23,3 +23,11 @@ RETRANSMISSIONS = Counter(
     "csms_gateway_retransmissions_total",
     "Calls a station sent again with the same id and text, answered from the gateway's memory",
 )
+AUTH_FAILURES = Counter(
+    "csms_gateway_auth_failures_total",
+    "Handshakes refused with 401 (malformed or rejected credentials)",
+    ["reason"],
+)
+THROTTLED = Counter(
+    "csms_gateway_throttled_frames_total", "Station frames delayed because the station exceeded its rate"
+)

@@ -1,12 +1,19 @@
-"""Is this station registered? Asked of the shadow service at the handshake, positive answers cached."""
+"""May this connection act as this station? Asked of the shadow service at the handshake.
+
+The gateway sends what the connection proved (a Basic-auth password, TLS, the
+client certificate's CN); the shadow service checks it against the station's
+security profile and password hash, which never leave it. Positive answers are
+cached briefly per set of credentials.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from enum import Enum
 
-from csms_common import properties, topics
+from csms_common import topics
 from csms_common.mqtt_message import PublishError
 from csms_common.mqtt_rpc import AsyncRequester, RequestTimeout
 from csms_common.responses import decode_response
@@ -15,8 +22,23 @@ from csms_common.responses import decode_response
 class Registration(Enum):
     REGISTERED = "registered"
     NOT_REGISTERED = "not_registered"
+    UNAUTHORIZED = "unauthorized"
+    """Wrong or missing credentials, or a weaker connection than the station's security profile."""
     UNAVAILABLE = "unavailable"
     """The shadow service or the broker did not answer: say 503, never "not registered"."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What one connection presented at its handshake."""
+
+    password: str | None = None
+    tls: bool = False
+    certificate_cn: str | None = None
+
+    def cache_key(self, station_id: str) -> tuple[str, str, bool, str]:
+        secret = hashlib.sha256(self.password.encode()).hexdigest() if self.password is not None else ""
+        return station_id, secret, self.tls, self.certificate_cn or ""
 
 
 @dataclass(frozen=True)
@@ -27,36 +49,48 @@ class RegistrationAnswer:
 
 
 class RegistrationChecker:
-    """Asks ``$aws/things/{cp}/shadow/get``: a registered station has a shadow, others none."""
+    """Asks ``csms/registry/authenticate`` and caches positive answers for a few seconds."""
 
     def __init__(self, requester: AsyncRequester, timeout: float, cache_seconds: float) -> None:
         self._requester = requester
         self._timeout = timeout
         self._cache_seconds = cache_seconds
-        self._cached: dict[str, tuple[float, RegistrationAnswer]] = {}
+        self._cached: dict[tuple[str, str, bool, str], tuple[float, RegistrationAnswer]] = {}
 
-    async def check(self, station_id: str) -> RegistrationAnswer:
+    async def check(self, station_id: str, credentials: Credentials) -> RegistrationAnswer:
         now = time.monotonic()
-        cached = self._cached.get(station_id)
+        key = credentials.cache_key(station_id)
+        cached = self._cached.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
+        body: dict[str, object] = {"chargePointId": station_id, "tls": credentials.tls}
+        if credentials.password is not None:
+            body["password"] = credentials.password
+        if credentials.certificate_cn is not None:
+            body["certificateCn"] = credentials.certificate_cn
         try:
-            response = await self._requester.request(topics.shadow_get(station_id), {}, self._timeout)
-            status, _ = decode_response(response)
+            response = await self._requester.request(
+                topics.registry_request(topics.RegistryMethod.AUTHENTICATE), body, self._timeout
+            )
+            status, answer = decode_response(response)
         except (RequestTimeout, PublishError, ValueError):
             return RegistrationAnswer(Registration.UNAVAILABLE)
         if status == 200:
-            answer = RegistrationAnswer(
-                Registration.REGISTERED,
-                response.user_properties.get(properties.REGISTRATION_STATUS, "Accepted"),
+            result = RegistrationAnswer(
+                Registration.REGISTERED, str(answer.get("registrationStatus", "Accepted"))
             )
             if self._cache_seconds > 0:
-                self._cached[station_id] = (now + self._cache_seconds, answer)
-            return answer
+                if len(self._cached) > 100_000:
+                    self._cached.clear()
+                self._cached[key] = (now + self._cache_seconds, result)
+            return result
         if status == 404:
             return RegistrationAnswer(Registration.NOT_REGISTERED)
+        if status == 401:
+            return RegistrationAnswer(Registration.UNAUTHORIZED)
         return RegistrationAnswer(Registration.UNAVAILABLE)
 
     def forget(self, station_id: str) -> None:
-        """Drop a cached answer (the station was deregistered)."""
-        self._cached.pop(station_id, None)
+        """Drop cached answers for a station (it was deregistered or its settings changed)."""
+        for key in [key for key in self._cached if key[0] == station_id]:
+            del self._cached[key]

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 import time
 import weakref
 from collections.abc import Sequence
 from http import HTTPStatus
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection
+from websockets.asyncio.server import serve as websockets_serve
 from websockets.datastructures import Headers
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
@@ -23,10 +25,11 @@ from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
 from csms_common.station_id import InvalidStationId, station_id_from_path
-from csms_gateway.config import GatewaySettings, UnregisteredRejection
-from csms_gateway.metrics import CONNECTED_STATIONS, DISCONNECTS, HANDSHAKES
+from csms_gateway.config import GatewaySettings, UnregisteredRejection, server_tls_context
+from csms_gateway.credentials import InvalidCredentials, presented_credentials
+from csms_gateway.metrics import AUTH_FAILURES, CONNECTED_STATIONS, DISCONNECTS, HANDSHAKES
 from csms_gateway.registration import Registration, RegistrationChecker
-from csms_gateway.session import SessionSettings, StationSession, UnsupportedFrame
+from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +70,12 @@ class Gateway:
             gateway_instance=settings.instance_id,
             call_timeout=settings.call_timeout,
             max_queued_calls=settings.max_queued_calls,
+            idle_timeout=settings.idle_timeout,
+            station_rate=settings.station_rate,
+            station_burst=settings.station_burst,
         )
         self._server: Server | None = None
+        self._tls_server: Server | None = None
 
     @property
     def is_serving(self) -> bool:
@@ -94,9 +101,19 @@ class Gateway:
                 HTTPStatus.BAD_REQUEST,
                 f"Unsupported OCPP subprotocol; supported: {', '.join(SUPPORTED_SUBPROTOCOLS)}\n",
             )
-        answer = await self._registrations.check(station_id)
+        if len(self._sessions) >= self._settings.max_connections:
+            HANDSHAKES.labels("over_capacity").inc()
+            logger.warning("connection refused: gateway full", extra={"station_id": station_id})
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Gateway at capacity, retry later\n")
+        try:
+            credentials = presented_credentials(connection, request, station_id)
+        except InvalidCredentials:
+            return self._unauthorized(connection, station_id, "malformed")
+        answer = await self._registrations.check(station_id, credentials)
         registration = answer.registration
         self._registration_status[connection] = answer.status
+        if registration is Registration.UNAUTHORIZED:
+            return self._unauthorized(connection, station_id, "rejected")
         if registration is Registration.UNAVAILABLE:
             HANDSHAKES.labels("unavailable").inc()
             logger.warning("registry unavailable at handshake", extra={"station_id": station_id})
@@ -109,6 +126,16 @@ class Gateway:
                 return None
             return connection.respond(HTTPStatus.NOT_FOUND, "Charge point not registered\n")
         return None
+
+    @staticmethod
+    def _unauthorized(connection: ServerConnection, station_id: str, reason: str) -> Response:
+        """401 with no hint of which part was wrong (id, password, certificate or profile)."""
+        HANDSHAKES.labels("unauthorized").inc()
+        AUTH_FAILURES.labels(reason).inc()
+        logger.warning("station authentication failed", extra={"station_id": station_id, "reason": reason})
+        response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
+        response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
+        return response
 
     def select_subprotocol(
         self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]
@@ -159,6 +186,9 @@ class Gateway:
         except UnsupportedFrame as error:
             reason = "binary_frame"
             await connection.close(CloseCode.UNSUPPORTED_DATA, str(error))
+        except IdleTimeout as error:
+            reason = "idle"
+            await connection.close(CloseCode.GOING_AWAY, str(error))
         except PublishError as error:
             reason = "broker_unavailable"
             logger.error(
@@ -233,10 +263,12 @@ class Gateway:
         except ValueError:
             logger.error("invalid control message", extra={"station_id": station_id})
             return
-        if not isinstance(command, dict) or command.get("command") != "disconnect":
+        if not isinstance(command, dict) or command.get("command") not in ("disconnect", "refresh"):
             logger.error("unknown control command", extra={"station_id": station_id})
             return
         self._registrations.forget(station_id)
+        if command["command"] == "refresh":
+            return
         session = self._sessions.get(station_id)
         if session is not None:
             logger.info("disconnecting station on request", extra={"station_id": station_id})
@@ -266,26 +298,44 @@ class Gateway:
     async def serve(self, stop: asyncio.Event) -> None:
         await self._client.subscribe(topics.CONTROL_FILTER, self.on_control)
         await self._client.subscribe(topics.PRESENCE_CONNECTED_FILTER, self.on_presence_connected)
-        async with serve(
-            self.handle,
-            self._settings.host,
-            self._settings.port,
-            process_request=self.process_request,
-            select_subprotocol=self.select_subprotocol,
-            max_size=self._settings.max_frame_bytes,
-            ping_interval=self._settings.ping_interval,
-            server_header="csms-gateway",
-        ) as server:
-            self._server = server
+        async with contextlib.AsyncExitStack() as servers:
+            self._server = await servers.enter_async_context(self._listener(self._settings.port, None))
             logger.info(
                 "gateway listening",
                 extra={"port": self._settings.port, "instance": self._settings.instance_id},
             )
+            if self._settings.tls_port and self._settings.tls_cert and self._settings.tls_key:
+                context = server_tls_context(
+                    self._settings.tls_cert, self._settings.tls_key, self._settings.tls_client_ca
+                )
+                self._tls_server = await servers.enter_async_context(
+                    self._listener(self._settings.tls_port, context)
+                )
+                logger.info("gateway listening with TLS", extra={"port": self._settings.tls_port})
             await stop.wait()
             logger.info("gateway draining", extra={"stations": len(self._sessions)})
-            server.close(close_connections=True)
-            await server.wait_closed()
+            for server in (self._server, self._tls_server):
+                if server is not None:
+                    server.close(close_connections=True)
+            for server in (self._server, self._tls_server):
+                if server is not None:
+                    await server.wait_closed()
         self._server = None
+        self._tls_server = None
+
+    def _listener(self, port: int, tls: ssl.SSLContext | None) -> Server:
+        return websockets_serve(
+            self.handle,
+            self._settings.host,
+            port,
+            ssl=tls,
+            process_request=self.process_request,
+            select_subprotocol=self.select_subprotocol,
+            max_size=self._settings.max_frame_bytes,
+            ping_interval=self._settings.ping_interval,
+            open_timeout=self._settings.handshake_timeout,
+            server_header="csms-gateway",
+        )
 
 
 def _station_of_out(message: InboundMessage) -> str:

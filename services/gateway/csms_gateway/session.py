@@ -22,7 +22,8 @@ from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.ocpp.errors import ErrorKind, error_code
 from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
 from csms_common.ocpp.versions import OcppVersion
-from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES, RETRANSMISSIONS
+from csms_common.token_bucket import TokenBucket
+from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES, RETRANSMISSIONS, THROTTLED
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
 from csms_gateway.retransmissions import RecentReplies
 
@@ -68,6 +69,13 @@ class SessionSettings:
     gateway_instance: str
     call_timeout: float
     max_queued_calls: int
+    idle_timeout: float = 660.0
+    station_rate: float = 20.0
+    station_burst: int = 100
+
+
+class IdleTimeout(Exception):
+    """The station sent nothing for longer than the idle timeout."""
 
 
 class StationSession:
@@ -93,6 +101,7 @@ class StationSession:
         self._settings = settings
         self._calls = OutstandingCalls(settings.max_queued_calls)
         self._replies = RecentReplies(RECENT_REPLIES)
+        self._bucket = TokenBucket(settings.station_rate, settings.station_burst, time.monotonic())
         self._call_timer: asyncio.TimerHandle | None = None
         self._in_topic = topics.station_in(station_id)
         self._log = {"station_id": station_id, "session_id": self.session_id}
@@ -105,9 +114,14 @@ class StationSession:
     async def run(self) -> None:
         """Read the station's frames until the connection closes."""
         try:
-            async for message in self._websocket:
+            while True:
+                try:
+                    message = await asyncio.wait_for(self._websocket.recv(), self._settings.idle_timeout)
+                except TimeoutError as error:
+                    raise IdleTimeout(f"nothing received for {self._settings.idle_timeout:g} s") from error
                 if isinstance(message, bytes):
                     raise UnsupportedFrame("binary frames are not OCPP-J")
+                await self._throttle()
                 await self._forward_from_station(message)
         except ConnectionClosed:
             pass
@@ -121,6 +135,14 @@ class StationSession:
                 )
                 for call in unanswered:
                     await self._report(call, CommandState.CLOSED, "the connection ended before an answer")
+
+    async def _throttle(self) -> None:
+        """Over its rate, a station is slowed down: its frames wait (and TCP backpressure stops it)."""
+        wait = self._bucket.take(time.monotonic())
+        if wait > 0:
+            THROTTLED.inc()
+            await asyncio.sleep(wait)
+            self._bucket.take(time.monotonic())
 
     async def close(self, code: int, reason: str) -> None:
         await self._websocket.close(code, reason)

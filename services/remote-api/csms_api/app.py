@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 
@@ -16,7 +15,9 @@ from csms_api.blueprints.transactions import transactions
 from csms_api.bus import ApiBus
 from csms_api.config import ApiSettings
 from csms_api.errors import ApiError, register_error_handlers
-from csms_api.metrics import REQUEST_SECONDS, REQUESTS
+from csms_api.metrics import AUTH_FAILURES, REQUEST_SECONDS, REQUESTS
+from csms_api.rate_limit import RateLimiter
+from csms_api.scopes import required_scope
 from csms_common.config import Environment
 from csms_common.mqtt_sync import ThreadedMqttClient
 from csms_common.ocpp.schemas import SchemaRegistry
@@ -48,20 +49,33 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)
 
+    app.extensions["csms_command_limiter"] = RateLimiter(settings.command_rate, settings.command_burst)
+
     @app.before_request
-    def authenticate() -> None:
+    def authenticate() -> Response | None:
         g.started = time.perf_counter()
+        if request.method == "OPTIONS":
+            # A CORS preflight carries no credentials; after_request adds the CORS headers.
+            return app.make_default_options_response()
         if request.endpoint in PUBLIC_ENDPOINTS:
-            return
+            return None
         requested_version = request.headers.get("API-Version")
         if requested_version is not None and requested_version not in SUPPORTED_API_VERSIONS:
             raise ApiError(400, f"Unsupported API-Version: {requested_version}; supported: v1")
-        if settings.api_token is None:
-            return
+        if settings.tokens is None:
+            return None
         header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.api_token.encode()):
+        scheme, _, presented = header.partition(" ")
+        token = settings.tokens.authenticate(presented) if scheme.lower() == "bearer" and presented else None
+        if token is None:
+            AUTH_FAILURES.labels("unauthenticated").inc()
             raise ApiError(401, "Missing or invalid bearer token")
+        needed = required_scope(app.view_functions.get(request.endpoint or ""))
+        if token.scope < needed:
+            AUTH_FAILURES.labels("forbidden").inc()
+            raise ApiError(403, f"Token {token.name!r} lacks the {needed.name.lower()} scope")
+        g.token_name = token.name
+        return None
 
     @app.after_request
     def observe(response: Response) -> Response:
@@ -71,6 +85,13 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
         REQUEST_SECONDS.labels(route).observe(elapsed)
         if response.status_code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="csms"'
+        origin = request.headers.get("Origin")
+        if origin is not None and origin in settings.cors_origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, API-Version"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+            response.headers["Access-Control-Max-Age"] = "600"
         if request.endpoint not in PUBLIC_ENDPOINTS:
             logger.info(
                 "api request",
@@ -80,6 +101,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
                     "status": response.status_code,
                     "latency_ms": round(elapsed * 1000, 2),
                     "station_id": (request.view_args or {}).get("station_id"),
+                    "token": g.get("token_name"),
                 },
             )
         return response

@@ -89,6 +89,14 @@ class ApiBus:
         event = json.loads(answer.payload)
         return event if isinstance(event, dict) else None
 
+    def refresh_gateways(self, station_id: str) -> None:
+        """Make gateways forget cached handshake answers for the station (its credentials changed)."""
+        body = json.dumps({"command": "refresh"})
+        try:
+            self._client.publish(topics.station_control(station_id), body, timeout=self._timeout)
+        except PublishError as error:
+            raise publish_failed(error) from error
+
     def disconnect(self, station_id: str, reason: str) -> None:
         """Ask whichever gateway holds the station to close its connection."""
         body = json.dumps({"command": "disconnect", "reason": reason})

@@ -6,6 +6,8 @@ from flask import current_app
 
 from csms_api.blueprints.stations import bus
 from csms_api.errors import ApiError
+from csms_api.metrics import RATE_LIMITED
+from csms_api.rate_limit import RateLimiter, retry_after_header
 from csms_common.ocpp.errors import OcppError
 from csms_common.ocpp.frames import Call
 from csms_common.ocpp.schemas import SchemaRegistry
@@ -34,3 +36,16 @@ def validated(call: Call, version: OcppVersion) -> Call:
     except OcppError as error:
         raise ApiError(400, f"Invalid {call.action} payload: {error.description}") from error
     return call
+
+
+def limit_commands(station_id: str) -> None:
+    """429 with Retry-After when a station gets more commands than API_COMMAND_RATE/BURST allow."""
+    limiter: RateLimiter = current_app.extensions["csms_command_limiter"]
+    wait = limiter.acquire(station_id)
+    if wait > 0:
+        RATE_LIMITED.inc()
+        raise ApiError(
+            429,
+            f"Too many commands for {station_id}; retry later",
+            {"Retry-After": retry_after_header(wait)},
+        )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from csms_api.tokens import InvalidTokenConfig, TokenRegistry, load_tokens
 from csms_common.config import ConfigError, Environment, MqttSettings
 
 
@@ -16,29 +18,52 @@ class ApiSettings:
     port: int
     workers: int
     threads: int
-    api_token: str | None
+    tokens: TokenRegistry | None
     """None only when authentication was switched off explicitly with ``OCPP_API_AUTH=none``."""
     request_timeout: float
     log_level: str
     max_body_bytes: int
+    cors_origins: tuple[str, ...]
+    command_rate: float
+    command_burst: int
 
     @classmethod
     def from_environment(cls, env: Environment) -> ApiSettings:
         auth = env.choice("OCPP_API_AUTH", "token", ("token", "none"))
-        token = env.optional_text("OCPP_API_TOKEN")
-        if auth == "token" and token is None:
-            raise ConfigError(
-                "OCPP_API_TOKEN is not set: set a bearer token, or OCPP_API_AUTH=none to run "
-                "without authentication (never in production)"
-            )
+        tokens: TokenRegistry | None = None
+        if auth == "token":
+            tokens = _load_tokens(env)
+            if tokens.empty:
+                raise ConfigError(
+                    "OCPP_API_TOKEN is not set: set a bearer token (or OCPP_API_TOKENS_FILE), or "
+                    "OCPP_API_AUTH=none to run without authentication (never in production)"
+                )
+        origins = tuple(o.strip() for o in env.text("API_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             mqtt=MqttSettings.from_environment(env),
             host=env.text("API_HOST", "0.0.0.0"),
             port=env.integer("API_PORT", 8080, minimum=0),
             workers=env.integer("API_WORKERS", 1, minimum=1),
             threads=env.integer("API_THREADS", 16, minimum=1),
-            api_token=token if auth == "token" else None,
+            tokens=tokens,
             request_timeout=env.number("API_REQUEST_TIMEOUT", 5.0, minimum=0.1),
             log_level=env.text("LOG_LEVEL", "info"),
             max_body_bytes=env.integer("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+            cors_origins=origins,
+            command_rate=env.number("API_COMMAND_RATE", 10.0, minimum=0.01),
+            command_burst=env.integer("API_COMMAND_BURST", 100, minimum=1),
         )
+
+
+def _load_tokens(env: Environment) -> TokenRegistry:
+    path = env.optional_text("OCPP_API_TOKENS_FILE")
+    lines: list[str] = []
+    if path is not None:
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError as error:
+            raise ConfigError(f"OCPP_API_TOKENS_FILE cannot be read: {error}") from error
+    try:
+        return load_tokens(env.optional_text("OCPP_API_TOKEN"), lines)
+    except InvalidTokenConfig as error:
+        raise ConfigError(str(error)) from error

@@ -13,10 +13,11 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error with its HTTP status, raised by views and turned into ``{"error": message}``."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def error_response(status: int, message: str) -> tuple[Response, int]:
@@ -26,7 +27,9 @@ def error_response(status: int, message: str) -> tuple[Response, int]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> tuple[Response, int]:
-        return error_response(error.status, error.message)
+        response, status = error_response(error.status, error.message)
+        response.headers.update(error.headers)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:

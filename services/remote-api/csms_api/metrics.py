@@ -14,3 +14,7 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 COMMANDS = Counter("csms_api_commands_total", "Commands published to stations", ["action", "version"])
+AUTH_FAILURES = Counter(
+    "csms_api_auth_failures_total", "Requests refused by authentication (401) or scope (403)", ["reason"]
+)
+RATE_LIMITED = Counter("csms_api_rate_limited_total", "Command requests refused with 429")

@@ -6,6 +6,7 @@ pass them through. Redis errors propagate; the MQTT shell turns them into 503.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from csms_common.clock import utc_now_iso
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.document import JsonObject
+from csms_shadow.passwords import check_password_rules, hash_password, verify_password
 from csms_shadow.records import Records
 from csms_shadow.store import ShadowStore
 from csms_shadow.tokens import TOKEN_STATUSES, IdTokenStore
@@ -23,6 +25,28 @@ from csms_shadow.tokens import TOKEN_STATUSES, IdTokenStore
 logger = logging.getLogger(__name__)
 
 REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
+SECURITY_PROFILES = (0, 1, 2, 3)
+"""0: no authentication (development only), 1: Basic auth, 2: TLS + Basic auth, 3: TLS client certificate."""
+PASSWORD_PROFILES = (1, 2)
+
+
+def security_profile(value: Any) -> int:
+    if isinstance(value, bool) or value not in SECURITY_PROFILES:
+        raise ValueError("securityProfile must be 0, 1, 2 or 3")
+    return int(value)
+
+
+def connection_level(*, tls: bool, certificate_matches: bool, password_ok: bool) -> int:
+    """The security profile a connection achieves; a station may never connect below its own."""
+    if tls and certificate_matches:
+        return 3
+    if tls and password_ok:
+        return 2
+    if password_ok:
+        return 1
+    return 0
+
+
 MAX_TOKEN_LENGTH = 36
 """OCPP 2.0.1 idToken is an identifierString of at most 36 characters (1.6 idTag: 20)."""
 
@@ -75,6 +99,8 @@ class RegistryRequests:
             RegistryMethod.LIST: self.list_stations,
             RegistryMethod.DELETE: self.delete,
             RegistryMethod.UPDATE: self.update,
+            RegistryMethod.AUTHENTICATE: self.authenticate,
+            RegistryMethod.SET_PASSWORD: self.set_password,
             RegistryMethod.LOOKUP: self.lookup,
             RegistryMethod.TOKEN_PUT: self.token_put,
             RegistryMethod.TOKEN_GET: self.token_get,
@@ -92,7 +118,19 @@ class RegistryRequests:
     async def create(self, body: JsonObject) -> Answer:
         station_id = validate_station_id(body.get("chargePointId"))
         status = _choice(body, "registrationStatus", REGISTRATION_STATUSES, "Accepted")
-        record = {"chargePointId": station_id, "registrationStatus": status, "createdAt": utc_now_iso()}
+        profile = security_profile(body.get("securityProfile", 0))
+        record: JsonObject = {
+            "chargePointId": station_id,
+            "registrationStatus": status,
+            "securityProfile": profile,
+            "createdAt": utc_now_iso(),
+        }
+        if body.get("password") is not None:
+            record["passwordHash"] = await asyncio.to_thread(
+                hash_password, check_password_rules(body["password"])
+            )
+        elif profile in PASSWORD_PROFILES:
+            raise ValueError(f"security profile {profile} needs a password")
         if not await self._store.create_station(record, int(time.time())):
             return 409, {"error": f"Charge point already exists: {station_id}"}
         logger.info("station registered", extra={"station_id": station_id, "registration_status": status})
@@ -118,12 +156,59 @@ class RegistryRequests:
 
     async def update(self, body: JsonObject) -> Answer:
         station_id = validate_station_id(body.get("chargePointId"))
-        status = _choice(body, "registrationStatus", REGISTRATION_STATUSES)
-        if await self._store.set_registration_status(station_id, status) is None:
+        changes: JsonObject = {}
+        if "registrationStatus" in body:
+            changes["registrationStatus"] = _choice(body, "registrationStatus", REGISTRATION_STATUSES)
+        if "securityProfile" in body:
+            changes["securityProfile"] = security_profile(body["securityProfile"])
+        if not changes:
+            raise ValueError("nothing to change: give registrationStatus and/or securityProfile")
+        current = await self._store.station_record(station_id)
+        if current is None:
             return 404, {"error": f"Charge point not found: {station_id}"}
-        logger.info("registration status changed", extra={"station_id": station_id, "status": status})
+        if changes.get("securityProfile") in PASSWORD_PROFILES and "passwordHash" not in current:
+            raise ValueError(f"security profile {changes['securityProfile']} needs a password: set one first")
+        await self._store.update_station(station_id, changes)
+        logger.info("station updated", extra={"station_id": station_id, **changes})
         station = await self._store.get_station(station_id)
         return 200, station or {}
+
+    async def set_password(self, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        password = check_password_rules(body.get("password"))
+        if await self._store.station_record(station_id) is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        password_hash = await asyncio.to_thread(hash_password, password)
+        await self._store.update_station(station_id, {"passwordHash": password_hash})
+        logger.info("station password set", extra={"station_id": station_id})
+        return 200, {"chargePointId": station_id, "hasPassword": True}
+
+    async def authenticate(self, body: JsonObject) -> Answer:
+        """May this connection act as this station? 404 unknown, 401 wrong or too weak, else 200."""
+        station_id = validate_station_id(body.get("chargePointId"))
+        record = await self._store.station_record(station_id)
+        if record is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        password = body.get("password")
+        password_ok = False
+        if password is not None:
+            stored = record.get("passwordHash")
+            password_ok = stored is not None and await asyncio.to_thread(
+                verify_password, str(password), stored
+            )
+            if not password_ok:
+                return 401, {"error": "unauthorized"}
+        achieved = connection_level(
+            tls=bool(body.get("tls")),
+            certificate_matches=body.get("certificateCn") == station_id,
+            password_ok=password_ok,
+        )
+        if achieved < int(record.get("securityProfile", 0)):
+            return 401, {"error": "unauthorized"}
+        return 200, {
+            "registrationStatus": record.get("registrationStatus", "Accepted"),
+            "securityProfile": int(record.get("securityProfile", 0)),
+        }
 
     async def lookup(self, body: JsonObject) -> Answer:
         """Everything one handler call needs, in one round trip."""

@@ -104,6 +104,11 @@ class ShadowStore:
             return None
         return _with_presence(json.loads(record_raw), presence_raw)
 
+    async def station_record(self, station_id: str) -> JsonObject | None:
+        """The stored record as is, password hash included: for authentication only, never shown."""
+        raw = await self._redis.get(self._keys.station(station_id))
+        return None if raw is None else dict(json.loads(raw))
+
     async def list_stations(self) -> list[JsonObject]:
         """Every registered station, oldest first, with presence."""
         station_ids = [
@@ -120,8 +125,8 @@ class ShadowStore:
             if record is not None
         ]
 
-    async def set_registration_status(self, station_id: str, status: str) -> JsonObject | None:
-        """Change a station's registration status; None if it is not registered."""
+    async def update_station(self, station_id: str, changes: JsonObject) -> JsonObject | None:
+        """Merge ``changes`` into a station's record; None if it is not registered."""
         key = self._keys.station(station_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
@@ -130,7 +135,7 @@ class ShadowStore:
                     raw = await pipe.get(key)
                     if raw is None:
                         return None
-                    record = dict(json.loads(raw), registrationStatus=status)
+                    record = {**json.loads(raw), **changes}
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(key, json.dumps(record))
                     await pipe.execute()
@@ -260,6 +265,8 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
     presence = json.loads(presence_raw) if presence_raw else None
     connected = bool(presence and presence.get("eventType") == "connected")
     record = dict(record)
+    record["hasPassword"] = record.pop("passwordHash", None) is not None
+    record.setdefault("securityProfile", 0)
     record["connected"] = connected
     record["connection"] = (
         {

@@ -8,8 +8,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
-from csms_api.calls import connected_version, validated
+from csms_api.calls import connected_version, limit_commands, validated
 from csms_api.errors import ApiError
+from csms_api.scopes import requires
+from csms_api.tokens import Scope
 from csms_common.commands import CommandState
 from csms_common.ocpp.actions import csms_initiated
 from csms_common.ocpp.frames import Call, new_message_id
@@ -73,8 +75,10 @@ def answer_of(result: dict[str, Any] | None, wait: float, base: dict[str, Any]) 
 
 
 @commands.post("/charge-points/<station_id>/commands/<action>")
+@requires(Scope.COMMAND)
 def send_command(station_id: str, action: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
+    limit_commands(station_id)
     payload = json_body(request)
     wait = wait_parameter()
     version = connected_version(station_id)
@@ -90,6 +94,7 @@ def send_command(station_id: str, action: str) -> tuple[Response, int]:
 
 
 @commands.get("/commands/<message_id>")
+@requires(Scope.READ)
 def get_command(message_id: str) -> tuple[Response, int]:
     if not 0 < len(message_id) <= 64:
         raise ApiError(400, "Invalid messageId")

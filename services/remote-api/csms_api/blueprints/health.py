@@ -6,10 +6,11 @@ from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from csms_api.blueprints.stations import bus
+from csms_api.openapi import openapi_document
 
 health = Blueprint("health", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "health.metrics"})
+PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "health.metrics", "health.openapi"})
 
 
 @health.get("/healthz")
@@ -22,6 +23,11 @@ def readyz() -> tuple[Response, int]:
     if bus().is_connected:
         return jsonify({"status": "ready"}), 200
     return jsonify({"status": "not ready", "error": "no broker connection"}), 503
+
+
+@health.get("/openapi.json")
+def openapi() -> tuple[Response, int]:
+    return jsonify(openapi_document()), 200
 
 
 @health.get("/metrics")

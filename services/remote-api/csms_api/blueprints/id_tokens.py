@@ -7,6 +7,8 @@ from flask import Blueprint, Response, jsonify, request
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, required
 from csms_api.errors import ApiError
+from csms_api.scopes import requires
+from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
 
 id_tokens = Blueprint("id_tokens", __name__)
@@ -19,6 +21,7 @@ def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
 
 
 @id_tokens.put("/id-tokens/<token>")
+@requires(Scope.ADMIN)
 def put_token(token: str) -> tuple[Response, int]:
     body = json_body(request)
     record: dict[str, object] = {"idToken": token, "status": required(body, "status")}
@@ -28,15 +31,18 @@ def put_token(token: str) -> tuple[Response, int]:
 
 
 @id_tokens.get("/id-tokens/<token>")
+@requires(Scope.READ)
 def get_token(token: str) -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.TOKEN_GET, {"idToken": token}))
 
 
 @id_tokens.delete("/id-tokens/<token>")
+@requires(Scope.ADMIN)
 def delete_token(token: str) -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.TOKEN_DELETE, {"idToken": token}))
 
 
 @id_tokens.get("/id-tokens")
+@requires(Scope.READ)
 def list_tokens() -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.TOKEN_LIST, {}))

@@ -7,6 +7,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from csms_api.bodies import json_body, required, station_id_parameter
 from csms_api.bus import ApiBus
 from csms_api.errors import ApiError
+from csms_api.scopes import requires
+from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
 
 stations = Blueprint("stations", __name__)
@@ -18,50 +20,78 @@ def bus() -> ApiBus:
 
 
 def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
+    if status == 400:
+        raise ApiError(400, str(body.get("error", "invalid request")))
     if status >= 400 and "error" not in body:
         body = {"error": str(body.get("message", "request failed"))}
     return jsonify(body), status
 
 
 @stations.post("/charge-points")
+@requires(Scope.ADMIN)
 def register_station() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))
     request_body: dict[str, object] = {"chargePointId": station_id}
-    if "registrationStatus" in body:
-        request_body["registrationStatus"] = body["registrationStatus"]
+    for optional in ("registrationStatus", "securityProfile", "password"):
+        if optional in body:
+            request_body[optional] = body[optional]
     return _answer(*bus().registry(RegistryMethod.CREATE, request_body))
 
 
 @stations.patch("/charge-points/<station_id>")
+@requires(Scope.ADMIN)
 def update_station(station_id: str) -> tuple[Response, int]:
-    """Change the registration status (Accepted, Pending, Rejected); the station's next boot learns it."""
+    """Change the registration status (the station's next boot learns it) and/or the security profile."""
     station_id = station_id_parameter(station_id)
     body = json_body(request)
-    status = required(body, "registrationStatus")
-    return _answer(
-        *bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, "registrationStatus": status})
+    changes: dict[str, object] = {
+        key: body[key] for key in ("registrationStatus", "securityProfile") if key in body
+    }
+    if not changes:
+        raise ApiError(400, "Missing required parameter: registrationStatus or securityProfile")
+    status, answer = bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, **changes})
+    if status == 200:
+        bus().refresh_gateways(station_id)
+    return _answer(status, answer)
+
+
+@stations.put("/charge-points/<station_id>/password")
+@requires(Scope.ADMIN)
+def set_password(station_id: str) -> tuple[Response, int]:
+    """The Basic-auth password of security profiles 1 and 2 (16 to 40 characters), stored hashed."""
+    station_id = station_id_parameter(station_id)
+    password = required(json_body(request), "password")
+    status, answer = bus().registry(
+        RegistryMethod.SET_PASSWORD, {"chargePointId": station_id, "password": password}
     )
+    if status == 200:
+        bus().refresh_gateways(station_id)
+    return _answer(status, answer)
 
 
 @stations.get("/charge-points/<station_id>/transactions")
+@requires(Scope.READ)
 def list_transactions(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     return _answer(*bus().registry(RegistryMethod.TRANSACTIONS, {"chargePointId": station_id}))
 
 
 @stations.get("/charge-points")
+@requires(Scope.READ)
 def list_stations() -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.LIST, {}))
 
 
 @stations.get("/charge-points/<station_id>")
+@requires(Scope.READ)
 def get_station(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     return _answer(*bus().registry(RegistryMethod.GET, {"chargePointId": station_id}))
 
 
 @stations.delete("/charge-points/<station_id>")
+@requires(Scope.ADMIN)
 def delete_station(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     status, body = bus().registry(RegistryMethod.DELETE, {"chargePointId": station_id})
@@ -71,6 +101,7 @@ def delete_station(station_id: str) -> tuple[Response, int]:
 
 
 @stations.get("/charge-points/<station_id>/shadow")
+@requires(Scope.READ)
 def get_shadow(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     status, body = bus().shadow(station_id)

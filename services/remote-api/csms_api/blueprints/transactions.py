@@ -9,8 +9,10 @@ from flask import Blueprint, Response, jsonify, request
 from csms_api.blueprints.commands import answer_of, wait_parameter
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, optional_text, positive_integer, required, station_id_parameter
-from csms_api.calls import connected_version, validated
+from csms_api.calls import connected_version, limit_commands, validated
 from csms_api.errors import ApiError
+from csms_api.scopes import requires
+from csms_api.tokens import Scope
 from csms_common.ocpp import builders
 
 transactions = Blueprint("transactions", __name__)
@@ -31,9 +33,11 @@ def transaction_id_parameter(body: dict[str, Any]) -> str:
 
 
 @transactions.post("/remote-start-transaction")
+@requires(Scope.COMMAND)
 def remote_start() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))
+    limit_commands(station_id)
     id_tag = optional_text(body, "idTag")
     connector_id = positive_integer(body, "connectorId", 1)
     version = connected_version(station_id)
@@ -61,9 +65,11 @@ def remote_start() -> tuple[Response, int]:
 
 
 @transactions.post("/remote-stop-transaction")
+@requires(Scope.COMMAND)
 def remote_stop() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))
+    limit_commands(station_id)
     transaction_id = transaction_id_parameter(body)
     version = connected_version(station_id)
     if version.is_v16 and not transaction_id.lstrip("-").isdigit():

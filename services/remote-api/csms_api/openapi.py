@@ -1,0 +1,445 @@
+"""The OpenAPI 3.0 document of the remote-api, served at ``/openapi.json``.
+
+Written by hand next to the views, and checked against the running API by
+schemathesis in the test suite: every documented response must match, and no
+undocumented status may appear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+STATION_ID: Schema = {"type": "string", "minLength": 1, "maxLength": 48}
+
+PASSWORD: Schema = {"type": "string", "minLength": 16, "maxLength": 40}
+
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}},
+}
+
+STATION: Schema = {
+    "type": "object",
+    "required": ["chargePointId", "registrationStatus", "createdAt", "connected", "connection"],
+    "properties": {
+        "chargePointId": {"type": "string"},
+        "registrationStatus": {"type": "string", "enum": ["Accepted", "Pending", "Rejected"]},
+        "securityProfile": {"type": "integer", "enum": [0, 1, 2, 3]},
+        "hasPassword": {"type": "boolean"},
+        "createdAt": {"type": "string"},
+        "connected": {"type": "boolean"},
+        "connection": {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "protocol": {"type": "string"},
+                "gatewayInstance": {"type": "string"},
+                "sessionId": {"type": "string"},
+                "since": {"type": "string"},
+            },
+        },
+        "lastDisconnectedAt": {"type": "string"},
+    },
+}
+
+SHADOW: Schema = {
+    "type": "object",
+    "required": ["state", "metadata", "version", "timestamp"],
+    "properties": {
+        "state": {
+            "type": "object",
+            "required": ["reported"],
+            "properties": {"reported": {"type": "object"}},
+        },
+        "metadata": {"type": "object"},
+        "version": {"type": "integer"},
+        "timestamp": {"type": "integer"},
+    },
+}
+
+ID_TOKEN: Schema = {
+    "type": "object",
+    "required": ["idToken", "status", "updatedAt"],
+    "properties": {
+        "idToken": {"type": "string"},
+        "status": {"type": "string", "enum": ["Accepted", "Blocked", "Expired", "Invalid"]},
+        "expiryDate": {"type": "string"},
+        "updatedAt": {"type": "string"},
+    },
+}
+
+COMMAND_ANSWER: Schema = {
+    "type": "object",
+    "required": ["messageId", "chargePointId", "state"],
+    "properties": {
+        "messageId": {"type": "string"},
+        "chargePointId": {"type": "string"},
+        "action": {"type": "string"},
+        "state": {"type": "string", "enum": ["sent", "answered", "error", "timeout", "rejected", "closed"]},
+        "result": {"type": "object"},
+        "error": {"type": "string"},
+        "errorCode": {"type": "string"},
+        "errorDescription": {"type": "string"},
+        "errorDetails": {"type": "object"},
+    },
+}
+
+COMMAND_RECORD: Schema = {
+    "type": "object",
+    "required": ["messageId", "state", "chargePointId"],
+    "properties": {
+        "messageId": {"type": "string"},
+        "chargePointId": {"type": "string"},
+        "state": COMMAND_ANSWER["properties"]["state"],
+        "action": {"type": "string"},
+        "request": {"type": "object"},
+        "payload": {"type": "object"},
+        "errorCode": {"type": "string"},
+        "errorDescription": {"type": "string"},
+        "reason": {"type": "string"},
+    },
+}
+
+TRANSACTION: Schema = {
+    "type": "object",
+    "required": ["transactionId"],
+    "properties": {
+        "transactionId": {"type": "string"},
+        "status": {"type": "string"},
+        "remoteStartMessageId": {"type": "string"},
+    },
+}
+
+REMOTE_START_ANSWER: Schema = {
+    "type": "object",
+    "required": ["message", "messageId", "chargePointId"],
+    "properties": {
+        "message": {"type": "string"},
+        "messageId": {"type": "string"},
+        "chargePointId": {"type": "string"},
+        "remoteStartId": {"type": "integer"},
+        "transactionId": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "state": {"type": "string"},
+        "result": {"type": "object"},
+        "error": {"type": "string"},
+    },
+}
+
+_ERROR_TEXT = {
+    400: "Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version",
+    401: "Missing or invalid bearer token",
+    403: "The token lacks the scope this endpoint needs",
+    404: "Not found (station, command, token or route)",
+    405: "Method not allowed",
+    409: "Conflict: the station exists already, or is not connected",
+    413: "Request body larger than API_MAX_BODY_BYTES",
+    415: "Unsupported media type",
+    429: "Too many commands for this station (Retry-After says when to retry)",
+    500: "Failed to publish message to the broker",
+    502: "The station answered with a CallError, or closed before answering",
+    503: "The shadow service or the station's call queue is unavailable",
+    504: "No answer from the station in time",
+}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Schema]:
+    common = (400, 401, 403, 405, 413, 500, 503)
+    return {str(code): _json(ERROR, _ERROR_TEXT[code]) for code in sorted(set(common + codes))}
+
+
+def _operation(
+    summary: str, scope: str, responses: dict[str, Schema], body: Schema | None = None, **extra: Any
+) -> Schema:
+    operation: Schema = {"summary": summary, "description": f"Needs a token with the {scope} scope.", **extra}
+    operation["responses"] = responses
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def _path_parameter(name: str, schema: Schema) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+WAIT: Schema = {
+    "name": "wait",
+    "in": "query",
+    "required": False,
+    "description": "Wait up to this many seconds (0 < wait <= 60) for the station's answer",
+    "schema": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 60},
+}
+
+
+def _paths() -> dict[str, Schema]:
+    station = _path_parameter("station_id", STATION_ID)
+    return {
+        "/remote-start-transaction": {
+            "post": _operation(
+                "Start a transaction on a station (RequestStartTransaction / RemoteStartTransaction)",
+                "command",
+                {"200": _json(REMOTE_START_ANSWER, "Sent (or answered, with wait)")}
+                | _errors(404, 409, 415, 429, 502, 504),
+                {
+                    "type": "object",
+                    "required": ["chargePointId"],
+                    "properties": {
+                        "chargePointId": STATION_ID,
+                        "idTag": {"type": "string"},
+                        "connectorId": {"type": "integer", "minimum": 1},
+                        "transactionData": {"type": "object"},
+                    },
+                },
+                parameters=[WAIT],
+            )
+        },
+        "/remote-stop-transaction": {
+            "post": _operation(
+                "Stop a transaction (RequestStopTransaction / RemoteStopTransaction)",
+                "command",
+                {"200": _json(REMOTE_START_ANSWER, "Sent (or answered, with wait)")}
+                | _errors(404, 409, 415, 429, 502, 504),
+                {
+                    "type": "object",
+                    "required": ["chargePointId", "transactionId"],
+                    "properties": {
+                        "chargePointId": STATION_ID,
+                        "transactionId": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                },
+                parameters=[WAIT],
+            )
+        },
+        "/charge-points": {
+            "get": _operation(
+                "List registered stations",
+                "read",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["chargePoints"],
+                            "properties": {"chargePoints": {"type": "array", "items": STATION}},
+                        },
+                        "The registry",
+                    )
+                }
+                | _errors(),
+            ),
+            "post": _operation(
+                "Register a station",
+                "admin",
+                {"201": _json(STATION, "Registered")} | _errors(409, 415),
+                {
+                    "type": "object",
+                    "required": ["chargePointId"],
+                    "properties": {
+                        "chargePointId": STATION_ID,
+                        "registrationStatus": {"type": "string", "enum": ["Accepted", "Pending", "Rejected"]},
+                        "securityProfile": {"type": "integer", "enum": [0, 1, 2, 3]},
+                        "password": PASSWORD,
+                    },
+                },
+            ),
+        },
+        "/charge-points/{station_id}/password": {
+            "parameters": [station],
+            "put": _operation(
+                "Set the station's Basic-auth password (security profiles 1 and 2), stored as a scrypt hash",
+                "admin",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "hasPassword"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "hasPassword": {"type": "boolean"},
+                            },
+                        },
+                        "Set",
+                    )
+                }
+                | _errors(404, 415),
+                {"type": "object", "required": ["password"], "properties": {"password": PASSWORD}},
+            ),
+        },
+        "/charge-points/{station_id}": {
+            "parameters": [station],
+            "get": _operation(
+                "Show a station", "read", {"200": _json(STATION, "The station")} | _errors(404)
+            ),
+            "patch": _operation(
+                "Change a station's registration status",
+                "admin",
+                {"200": _json(STATION, "Updated")} | _errors(404, 415),
+                {
+                    "type": "object",
+                    "properties": {
+                        "registrationStatus": {"type": "string", "enum": ["Accepted", "Pending", "Rejected"]},
+                        "securityProfile": {"type": "integer", "enum": [0, 1, 2, 3]},
+                    },
+                },
+            ),
+            "delete": _operation(
+                "Deregister a station and drop its connection",
+                "admin",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "deleted"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "deleted": {"type": "boolean"},
+                            },
+                        },
+                        "Deleted",
+                    )
+                }
+                | _errors(404),
+            ),
+        },
+        "/charge-points/{station_id}/shadow": {
+            "parameters": [station],
+            "get": _operation(
+                "The station's reported state (AWS IoT shadow document)",
+                "read",
+                {"200": _json(SHADOW, "The shadow")} | _errors(404),
+            ),
+        },
+        "/charge-points/{station_id}/transactions": {
+            "parameters": [station],
+            "get": _operation(
+                "The station's transaction records",
+                "read",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "transactions"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "transactions": {"type": "array", "items": TRANSACTION},
+                            },
+                        },
+                        "Records, oldest first",
+                    )
+                }
+                | _errors(404),
+            ),
+        },
+        "/charge-points/{station_id}/commands/{action}": {
+            "parameters": [station, _path_parameter("action", {"type": "string", "minLength": 1})],
+            "post": _operation(
+                "Send any CSMS-initiated OCPP call of the station's version; the body is its payload",
+                "command",
+                {
+                    "200": _json(COMMAND_ANSWER, "Answered (with wait)"),
+                    "202": _json(COMMAND_ANSWER, "Sent (without wait)"),
+                }
+                | _errors(404, 409, 415, 429, 502, 504),
+                {"type": "object"},
+                parameters=[WAIT],
+            ),
+        },
+        "/commands/{message_id}": {
+            "parameters": [
+                _path_parameter("message_id", {"type": "string", "minLength": 1, "maxLength": 64})
+            ],
+            "get": _operation(
+                "A command's record", "read", {"200": _json(COMMAND_RECORD, "The record")} | _errors(404)
+            ),
+        },
+        "/id-tokens": {
+            "get": _operation(
+                "List id tokens",
+                "read",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["idTokens"],
+                            "properties": {"idTokens": {"type": "array", "items": ID_TOKEN}},
+                        },
+                        "Every token",
+                    )
+                }
+                | _errors(),
+            )
+        },
+        "/id-tokens/{token}": {
+            "parameters": [_path_parameter("token", {"type": "string", "minLength": 1, "maxLength": 36})],
+            "get": _operation(
+                "Show an id token", "read", {"200": _json(ID_TOKEN, "The token")} | _errors(404)
+            ),
+            "put": _operation(
+                "Create or replace an id token",
+                "admin",
+                {"200": _json(ID_TOKEN, "Replaced"), "201": _json(ID_TOKEN, "Created")} | _errors(415),
+                {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "status": ID_TOKEN["properties"]["status"],
+                        "expiryDate": {"type": "string", "format": "date-time"},
+                    },
+                },
+            ),
+            "delete": _operation(
+                "Delete an id token",
+                "admin",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["idToken", "deleted"],
+                            "properties": {"idToken": {"type": "string"}, "deleted": {"type": "boolean"}},
+                        },
+                        "Deleted",
+                    )
+                }
+                | _errors(404),
+            ),
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Liveness",
+                "security": [],
+                "responses": {"200": _json({"type": "object"}, "Alive")},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: 200 with a broker connection",
+                "security": [],
+                "responses": {
+                    "200": _json({"type": "object"}, "Ready"),
+                    "503": _json({"type": "object"}, "No broker connection"),
+                },
+            }
+        },
+    }
+
+
+def openapi_document() -> Schema:
+    """The whole document (the ``/v1`` aliases behave the same and are not listed twice)."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "csms remote-api",
+            "version": "1",
+            "description": "Registry, shadows, id tokens and commands of a self-hosted OCPP CSMS. Every path "
+            "also exists under /v1; an API-Version header other than v1 is refused. Every error is "
+            '{"error": "..."}.',
+        },
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": _paths(),
+    }
