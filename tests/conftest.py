@@ -31,7 +31,9 @@ def system(
     redis_service: infra.RunningService,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
-    running = System(Path(tmp_path_factory.mktemp("services")), broker.url, redis_service.url)
+    running = System(
+        Path(tmp_path_factory.mktemp("services")), broker.url, redis_service.url, broker.passwords
+    )
     try:
         running.start_all()
         yield running

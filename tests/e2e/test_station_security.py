@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import websockets
 
+from scripts.pki import Pki, make_pki
 from tests.support.api import Api
-from tests.support.certs import Pki, make_pki
 from tests.support.system import ServiceProcess, System
 
 pytestmark = pytest.mark.e2e

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from scripts.broker import write_broker_config
+from scripts.pki import Pki, make_pki
 
 
 class InfrastructureUnavailable(RuntimeError):
@@ -51,10 +55,30 @@ def _docker_engine_available() -> bool:
     return result.returncode == 0
 
 
+TEST_USER = "test"
+"""A broker user for the tests themselves: may read and write every topic."""
+
+TEST_ACL = """
+user test
+topic readwrite #
+topic readwrite $aws/#
+"""
+
+
 @dataclass
 class RunningService:
     url: str
     process: subprocess.Popen[bytes] | None = None
+    passwords: dict[str, str] = field(default_factory=dict)
+    """Broker users and passwords (empty for a broker without authentication)."""
+    tls_url: str | None = None
+    pki: Pki | None = None
+    """The CA that signed the broker's TLS certificate (and signs client certificates for tests)."""
+
+    @property
+    def address(self) -> str:
+        """The URL without credentials."""
+        return "mqtt://" + self.url.rsplit("@", 1)[-1].removeprefix("mqtt://")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -74,15 +98,28 @@ def mosquitto(workdir: Path) -> Iterator[RunningService]:
         return
     binary = _binary("mosquitto")
     if binary is not None:
-        port = free_port()
-        config = workdir / "mosquitto.conf"
-        config.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 100000\n"
+        # The same locked-down broker as `make run`: a user per service, ACLs, a TLS listener.
+        pki = make_pki(workdir / "pki")
+        test_password = secrets.token_urlsafe(12)
+        setup = write_broker_config(
+            workdir,
+            free_port(),
+            tls_port=free_port(),
+            pki=pki,
+            extra_users={TEST_USER: test_password},
+            extra_acl=TEST_ACL,
         )
+        port = setup.port
         log = (workdir / "mosquitto.log").open("wb")
-        process = subprocess.Popen([binary, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT)
-        service = RunningService(f"mqtt://127.0.0.1:{port}", process)
+        process = subprocess.Popen([binary, "-c", str(setup.config)], stdout=log, stderr=subprocess.STDOUT)
+        # The URL carries the test user; each service logs in as itself (MQTT_USERNAME wins).
+        service = RunningService(
+            f"mqtt://{TEST_USER}:{test_password}@127.0.0.1:{port}",
+            process,
+            setup.passwords,
+            f"mqtts://127.0.0.1:{setup.tls_port}",
+            pki,
+        )
         try:
             wait_for_port("127.0.0.1", port, 10)
             yield service

@@ -30,6 +30,8 @@ class MqttObserver:
             Observed(m.topic, bytes(m.payload), read_user_properties(getattr(m, "properties", None)))
         )
         self._client.on_subscribe = lambda c, u, mid, codes, props: self._subscribed.put(mid)
+        if parts.username:
+            self._client.username_pw_set(parts.username, parts.password)
         self._client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
         self._client.loop_start()
         for topic_filter in filters:

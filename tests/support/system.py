@@ -68,6 +68,7 @@ class System:
     workdir: Path
     mqtt_url: str
     redis_url: str
+    broker_passwords: dict[str, str] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api_url: str = ""
     gateway_url: str = ""
@@ -100,6 +101,8 @@ class System:
         """Start one service with free ports (``overrides`` are extra environment variables)."""
         label = label or name
         env = self.base_env()
+        if name in self.broker_passwords:
+            env.update(MQTT_USERNAME=name, MQTT_PASSWORD=self.broker_passwords[name])
         admin_port = free_port()
         if name == "gateway":
             env.update(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -92,11 +93,15 @@ class MqttSettings:
     password: str | None
     tls: bool
     keepalive: int
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
 
     @classmethod
     def from_environment(cls, env: Environment) -> MqttSettings:
         """Read ``MQTT_URL`` (``mqtt://[user:pass@]host:port`` or ``mqtts://``), ``MQTT_USERNAME``,
-        ``MQTT_PASSWORD`` and ``MQTT_KEEPALIVE``."""
+        ``MQTT_PASSWORD``, ``MQTT_KEEPALIVE`` and, for mqtts, ``MQTT_CA_FILE``, ``MQTT_CERT_FILE`` and
+        ``MQTT_KEY_FILE`` (a client certificate: the broker may take its CN as the user name)."""
         url = env.text("MQTT_URL", DEFAULT_MQTT_URL)
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
@@ -115,7 +120,17 @@ class MqttSettings:
             password=env.optional_text("MQTT_PASSWORD") or _unquoted(parts.password),
             tls=tls,
             keepalive=env.integer("MQTT_KEEPALIVE", 30, minimum=5),
+            ca_file=env.optional_text("MQTT_CA_FILE"),
+            cert_file=env.optional_text("MQTT_CERT_FILE"),
+            key_file=env.optional_text("MQTT_KEY_FILE"),
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verify the broker (MQTT_CA_FILE, else the system's CAs); present MQTT_CERT_FILE if given."""
+        context = ssl.create_default_context(cafile=self.ca_file)
+        if self.cert_file:
+            context.load_cert_chain(self.cert_file, self.key_file)
+        return context
 
     @property
     def url(self) -> str:

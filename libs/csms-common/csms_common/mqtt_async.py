@@ -102,7 +102,7 @@ class AsyncMqttClient:
         if self._settings.username:
             client.username_pw_set(self._settings.username, self._settings.password)
         if self._settings.tls:
-            client.tls_set_context(ssl.create_default_context())
+            client.tls_set_context(self._settings.tls_context())
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(100_000)
         client.on_connect = self._on_connect

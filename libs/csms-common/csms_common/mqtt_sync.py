@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import ssl
 import threading
 import uuid
 from collections.abc import Iterator
@@ -64,7 +63,7 @@ class ThreadedMqttClient:
         if settings.username:
             self._paho.username_pw_set(settings.username, settings.password)
         if settings.tls:
-            self._paho.tls_set_context(ssl.create_default_context())
+            self._paho.tls_set_context(settings.tls_context())
         self._paho.max_inflight_messages_set(1000)
         self._paho.reconnect_delay_set(min_delay=1, max_delay=5)
         self._paho.on_connect = self._on_connect
