@@ -29,6 +29,13 @@ ENVIRONMENT_HELP = """\
   GATEWAY_CALL_TIMEOUT            seconds a CSMS call may wait for the station's answer [30]
   GATEWAY_MAX_QUEUED_CALLS        CSMS calls queued per station behind the outstanding one [16]
   GATEWAY_MAX_FRAME_BYTES         largest frame accepted; larger closes with 1009 [1048576]
+  GATEWAY_TLS_PORT                wss:// listener (0 = off) [0]; GATEWAY_TLS_CERT, GATEWAY_TLS_KEY,
+                                  GATEWAY_TLS_CLIENT_CA (client certificates for profile 3)
+  GATEWAY_MAX_CONNECTIONS         connections per process; then 503 [65536]
+  GATEWAY_STATION_RATE/BURST      frames per second a station may send, and burst [20/100]
+  GATEWAY_HANDSHAKE_TIMEOUT       seconds to complete the WebSocket handshake [10]
+  GATEWAY_IDLE_TIMEOUT            seconds without a frame before closing [2 x heartbeat + 60]
+  GATEWAY_REUSE_PORT              let several processes share the port (SO_REUSEPORT) [false]
   GATEWAY_PING_INTERVAL           seconds between WebSocket pings [20]
   LOG_LEVEL                       debug, info, warning, error [info]
 """

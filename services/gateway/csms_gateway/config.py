@@ -56,6 +56,7 @@ class GatewaySettings:
     station_rate: float
     station_burst: int
     tls_port: int
+    reuse_port: bool
     tls_cert: str | None
     tls_key: str | None
     tls_client_ca: str | None
@@ -101,6 +102,7 @@ class GatewaySettings:
             station_rate=env.number("GATEWAY_STATION_RATE", 20.0, minimum=0.01),
             station_burst=env.integer("GATEWAY_STATION_BURST", 100, minimum=1),
             tls_port=env.integer("GATEWAY_TLS_PORT", 0, minimum=0),
+            reuse_port=env.boolean("GATEWAY_REUSE_PORT", False),
             tls_cert=env.optional_text("GATEWAY_TLS_CERT"),
             tls_key=env.optional_text("GATEWAY_TLS_KEY"),
             tls_client_ca=env.optional_text("GATEWAY_TLS_CLIENT_CA"),

@@ -286,7 +286,9 @@ class Gateway:
             return
         if event.get("gatewayInstance") == self._settings.instance_id:
             return
-        if int(event.get("timestamp", 0)) >= session.connected_at_ms:
+        theirs = (int(event.get("timestamp", 0)), str(event.get("sessionId", "")))
+        # Ties (same millisecond) are broken by session id, so exactly one of two connections survives.
+        if theirs > (session.connected_at_ms, session.session_id):
             logger.info(
                 "station taken over by another gateway",
                 extra={"station_id": station_id, "gateway": event.get("gatewayInstance")},
@@ -335,6 +337,8 @@ class Gateway:
             ping_interval=self._settings.ping_interval,
             open_timeout=self._settings.handshake_timeout,
             server_header="csms-gateway",
+            # Several gateway processes may share one port; the kernel spreads connections.
+            reuse_port=self._settings.reuse_port,
         )
 
 
