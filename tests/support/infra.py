@@ -10,12 +10,14 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scripts.broker import write_broker_config
 from scripts.pki import Pki, make_pki
@@ -80,14 +82,26 @@ class RunningService:
         """The URL without credentials."""
         return "mqtt://" + self.url.rsplit("@", 1)[-1].removeprefix("mqtt://")
 
-    def stop(self) -> None:
+    command: list[str] = field(default_factory=list)
+    log_path: Path | None = None
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def restart(self) -> None:
+        """Start the same local process again, on the same port and files (after stop())."""
+        assert self.command and self.log_path is not None, "only local processes can be restarted"
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
+        port = urlsplit(self.url).port
+        assert port is not None
+        wait_for_port("127.0.0.1", port, 10)
 
 
 @contextlib.contextmanager
@@ -110,8 +124,9 @@ def mosquitto(workdir: Path) -> Iterator[RunningService]:
             extra_acl=TEST_ACL,
         )
         port = setup.port
+        command = [binary, "-c", str(setup.config)]
         log = (workdir / "mosquitto.log").open("wb")
-        process = subprocess.Popen([binary, "-c", str(setup.config)], stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         # The URL carries the test user; each service logs in as itself (MQTT_USERNAME wins).
         service = RunningService(
             f"mqtt://{TEST_USER}:{test_password}@127.0.0.1:{port}",
@@ -119,6 +134,8 @@ def mosquitto(workdir: Path) -> Iterator[RunningService]:
             setup.passwords,
             f"mqtts://127.0.0.1:{setup.tls_port}",
             pki,
+            command,
+            workdir / "mosquitto.log",
         )
         try:
             wait_for_port("127.0.0.1", port, 10)
@@ -144,33 +161,24 @@ def mosquitto(workdir: Path) -> Iterator[RunningService]:
 
 
 @contextlib.contextmanager
-def redis(workdir: Path) -> Iterator[RunningService]:
-    """Yield a Redis: REDIS_URL if set, else a private redis-server, else a container."""
-    if os.environ.get("REDIS_URL"):
+def redis(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
+    """Yield a Redis: REDIS_URL if set, else a private redis-server, else a container.
+
+    ``persistent`` turns on the append-only file, so a restarted server keeps its data.
+    """
+    if os.environ.get("REDIS_URL") and not persistent:
         yield RunningService(os.environ["REDIS_URL"])
         return
     binary = _binary("redis-server")
     if binary is not None:
         port = free_port()
         log = (workdir / "redis.log").open("wb")
-        process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(workdir),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "yes" if persistent else "no", "--dir", str(workdir)]  # fmt: skip
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        service = RunningService(
+            f"redis://127.0.0.1:{port}/0", process, command=command, log_path=workdir / "redis.log"
         )
-        service = RunningService(f"redis://127.0.0.1:{port}/0", process)
         try:
             wait_for_port("127.0.0.1", port, 10)
             yield service
