@@ -101,6 +101,7 @@ def test_broker_outage(
             assert ws.close_code is None  # the socket stays open while the broker is away
             broker.restart()
             reply, attempts = await until_answered(ws, "after", 30)
+            assert reply[0] == 3 and reply[2]["currentTime"].endswith("Z")
             # Subscriptions were restored: a command reaches the station again.
             for _ in range(100):
                 if http_status(f"{outage_system.api_url}/readyz") == 200:
