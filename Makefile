@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-unit test-e2e lint format deps venv clean help
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ venv: $(STAMP)  ## create .venv and install the pinned dependencies
 deps:  ## install Mosquitto and Redis server binaries if missing (Debian/Ubuntu, as root)
 	@scripts/install-system-packages.sh
 
-run: venv deps  ## start broker and Redis if needed, then all four services (Ctrl-C stops)
+run: venv deps  ## start a locked-down broker, Redis if needed, and the four services (Ctrl-C stops)
 	$(BIN)/python scripts/devrun.py
 
 test: venv deps  ## the whole suite: unit tests and end-to-end tests on private broker and Redis
@@ -45,3 +45,5 @@ format: venv  ## apply ruff's fixes and formatting
 
 clean:  ## remove the virtual environment and runtime files
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
+
+include deploy/deploy.mk

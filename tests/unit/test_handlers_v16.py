@@ -120,6 +120,17 @@ BOOT_FULL_STATION = {
     "meterSerialNumber": "MS-9",
 }
 BOOT_MINIMAL = {"chargePointVendor": "Acme", "chargePointModel": "Volt-22"}
+BOOT_MINIMAL_STATION = {
+    "model": "Volt-22",
+    "vendorName": "Acme",
+    "serialNumber": None,
+    "firmwareVersion": None,
+    "modem": None,
+    "chargeBoxSerialNumber": None,
+    "meterType": None,
+    "meterSerialNumber": None,
+}
+"""Every identity key is written at every boot: null deletes what an earlier boot reported."""
 
 METER_1 = {"timestamp": T0, "sampledValue": [{"value": "0"}]}
 METER_2 = {
@@ -213,7 +224,7 @@ CASES = [
         [
             ShadowUpdate(
                 {
-                    "chargingStation": {"model": "Volt-22", "vendorName": "Acme"},
+                    "chargingStation": BOOT_MINIMAL_STATION,
                     "bootedAt": NOW_ISO,
                     "registrationStatus": "Accepted",
                 }
@@ -230,9 +241,8 @@ CASES = [
             ShadowUpdate(
                 {
                     "chargingStation": {
-                        "model": "Volt-22",
-                        "vendorName": "Acme",
-                        "modem": {"iccid": "8931000000000000001"},
+                        **BOOT_MINIMAL_STATION,
+                        "modem": {"iccid": "8931000000000000001", "imsi": None},
                     },
                     "bootedAt": NOW_ISO,
                     "registrationStatus": "Pending",
@@ -251,9 +261,8 @@ CASES = [
             ShadowUpdate(
                 {
                     "chargingStation": {
-                        "model": "Volt-22",
-                        "vendorName": "Acme",
-                        "modem": {"imsi": "204040000000001"},
+                        **BOOT_MINIMAL_STATION,
+                        "modem": {"iccid": None, "imsi": "204040000000001"},
                         "meterType": "EM-340",
                     },
                     "bootedAt": NOW_ISO,
@@ -314,7 +323,22 @@ CASES = [
         {},
         [
             ShadowUpdate(
-                {"evses": {"1": {"connectors": {"1": {"status": "Available", "errorCode": "NoError"}}}}}
+                {
+                    "evses": {
+                        "1": {
+                            "connectors": {
+                                "1": {
+                                    "status": "Available",
+                                    "errorCode": "NoError",
+                                    "timestamp": None,
+                                    "info": None,
+                                    "vendorErrorCode": None,
+                                    "vendorId": None,
+                                }
+                            }
+                        }
+                    }
+                }
             )
         ],
     ),
@@ -347,13 +371,42 @@ CASES = [
         ],
     ),
     Case(
+        "status-charge-point-minimal",
+        "StatusNotification",
+        {"connectorId": 0, "errorCode": "NoError", "status": "Available"},
+        {},
+        [
+            ShadowUpdate(
+                {
+                    "chargePointStatus": {
+                        "status": "Available",
+                        "errorCode": "NoError",
+                        "timestamp": None,
+                        "info": None,
+                        "vendorErrorCode": None,
+                        "vendorId": None,
+                    }
+                }
+            )
+        ],
+    ),
+    Case(
         "status-charge-point-with-timestamp",
         "StatusNotification",
         {"connectorId": 0, "errorCode": "NoError", "status": "Available", "timestamp": T0},
         {},
         [
             ShadowUpdate(
-                {"chargePointStatus": {"status": "Available", "errorCode": "NoError", "timestamp": T0}}
+                {
+                    "chargePointStatus": {
+                        "status": "Available",
+                        "errorCode": "NoError",
+                        "timestamp": T0,
+                        "info": None,
+                        "vendorErrorCode": None,
+                        "vendorId": None,
+                    }
+                }
             )
         ],
     ),
@@ -667,7 +720,11 @@ CASES = [
         "DataTransfer",
         {"vendorId": "com.acme"},
         {"status": "UnknownVendorId"},
-        [ShadowUpdate({"lastDataTransfer": {"vendorId": "com.acme", "receivedAt": NOW_ISO}})],
+        [
+            ShadowUpdate(
+                {"lastDataTransfer": {"vendorId": "com.acme", "messageId": None, "receivedAt": NOW_ISO}}
+            )
+        ],
     ),
     # ---------------------------------------------------------------- diagnostics and firmware
     Case(
@@ -682,7 +739,8 @@ CASES = [
         "FirmwareStatusNotification",
         {"status": "Installing"},
         {},
-        [ShadowUpdate({"firmwareStatus": {"status": "Installing", "updatedAt": NOW_ISO}})],
+        # A plain 1.6 status belongs to no SignedUpdateFirmware: no requestId, and none left behind.
+        [ShadowUpdate({"firmwareStatus": {"status": "Installing", "requestId": None, "updatedAt": NOW_ISO}})],
     ),
     # ---------------------------------------------------------------- security extension
     Case(
@@ -701,7 +759,11 @@ CASES = [
         "SecurityEventNotification",
         {"type": "StartupOfTheDevice", "timestamp": T0},
         {},
-        [ShadowUpdate({"lastSecurityEvent": {"type": "StartupOfTheDevice", "timestamp": T0}})],
+        [
+            ShadowUpdate(
+                {"lastSecurityEvent": {"type": "StartupOfTheDevice", "timestamp": T0, "techInfo": None}}
+            )
+        ],
     ),
     Case(
         "log-status-with-request",
@@ -715,7 +777,7 @@ CASES = [
         "LogStatusNotification",
         {"status": "Idle"},
         {},
-        [ShadowUpdate({"logStatus": {"status": "Idle", "updatedAt": NOW_ISO}})],
+        [ShadowUpdate({"logStatus": {"status": "Idle", "requestId": None, "updatedAt": NOW_ISO}})],
     ),
     Case(
         "signed-firmware-status-with-request",
@@ -733,7 +795,7 @@ CASES = [
         "SignedFirmwareStatusNotification",
         {"status": "Idle"},
         {},
-        [ShadowUpdate({"firmwareStatus": {"status": "Idle", "updatedAt": NOW_ISO}})],
+        [ShadowUpdate({"firmwareStatus": {"status": "Idle", "requestId": None, "updatedAt": NOW_ISO}})],
     ),
     Case(
         "sign-certificate-is-rejected",
@@ -822,20 +884,56 @@ def test_the_processor_plans_the_lookups_the_handler_needs(processor: FrameProce
     assert plan.lookup.is_empty == (case.needs == NO_LOOKUP)
 
 
+def _nulls(value: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of every null in ``value``."""
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _nulls(item, (*path, key))]
+    return []
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    return [value]
+
+
+def _matches(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    return len(pattern) == len(path) and all(
+        want in ("*", key) for want, key in zip(pattern, path, strict=True)
+    )
+
+
+_STATUS_OPTIONAL = ("timestamp", "info", "vendorErrorCode", "vendorId")
+
+NULLABLE: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {
+    "BootNotification": {
+        ("chargingStation", "serialNumber"): ("chargePointSerialNumber",),
+        ("chargingStation", "firmwareVersion"): ("firmwareVersion",),
+        ("chargingStation", "modem"): ("iccid", "imsi"),
+        ("chargingStation", "modem", "iccid"): ("iccid",),
+        ("chargingStation", "modem", "imsi"): ("imsi",),
+        ("chargingStation", "chargeBoxSerialNumber"): ("chargeBoxSerialNumber",),
+        ("chargingStation", "meterType"): ("meterType",),
+        ("chargingStation", "meterSerialNumber"): ("meterSerialNumber",),
+    },
+    "StatusNotification": {
+        **{("chargePointStatus", key): (key,) for key in _STATUS_OPTIONAL},
+        **{("evses", "*", "connectors", "1", key): (key,) for key in _STATUS_OPTIONAL},
+    },
+    "DataTransfer": {("lastDataTransfer", "messageId"): ("messageId",)},
+    # A plain 1.6 FirmwareStatusNotification has no requestId at all: it is always null.
+    "FirmwareStatusNotification": {("firmwareStatus", "requestId"): ()},
+    "LogStatusNotification": {("logStatus", "requestId"): ("requestId",)},
+    "SecurityEventNotification": {("lastSecurityEvent", "techInfo"): ("techInfo",)},
+    "SignedFirmwareStatusNotification": {("firmwareStatus", "requestId"): ("requestId",)},
+}
+"""Per action, each reported path that may be null, and the request fields whose absence makes it null."""
+
+
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_no_shadow_update_writes_a_null(case: Case) -> None:
-    def nulls(value: Any, path: str) -> list[str]:
-        if value is None:
-            return [path]
-        if isinstance(value, dict):
-            return [found for key, item in value.items() for found in nulls(item, f"{path}.{key}")]
-        return []
-
-    def leaves(value: Any) -> list[Any]:
-        if isinstance(value, dict):
-            return [leaf for item in value.values() for leaf in leaves(item)]
-        return [value]
-
+def test_nulls_are_written_only_for_absent_optional_fields(case: Case) -> None:
     reply = V16_ROUTES[case.action].handler(case.request, _context(case.lookups))
     effects = reply.effects
     if case.action in CLEARING_ACTIONS:
@@ -843,12 +941,95 @@ def test_no_shadow_update_writes_a_null(case: Case) -> None:
         clearing, *effects = effects
         assert isinstance(clearing, ShadowUpdate)
         assert clearing.reported
-        assert set(leaves(clearing.reported)) == {None}
+        assert set(_leaves(clearing.reported)) == {None}
+    nullable = NULLABLE.get(case.action, {})
     for effect in effects:
-        if isinstance(effect, ShadowUpdate):
-            assert nulls(effect.reported, "") == []
-        else:
-            assert nulls(effect.fields, "") == []
+        if isinstance(effect, TransactionRecord):
+            assert _nulls(effect.fields) == []
+            continue
+        for path in _nulls(effect.reported):
+            fields = next((fields for pattern, fields in nullable.items() if _matches(pattern, path)), None)
+            assert fields is not None, f"{'.'.join(path)} is not an optional field of a reported object"
+            present = [name for name in fields if name in case.request]
+            assert not present, f"{'.'.join(path)} is null though the request has {present}"
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _objects(reported: Payload, pattern: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The paths of the objects in ``reported`` that match ``pattern`` (``*`` stands for any key)."""
+    found: list[tuple[str, ...]] = [()]
+    for want in pattern:
+        found = [
+            (*path, key)
+            for path in found
+            for key, value in _at(reported, path).items()
+            if want in ("*", key) and isinstance(value, dict)
+        ]
+    return found
+
+
+def _updates(case: Case) -> list[Payload]:
+    """The shadow updates of a case, without the clearing update of a clearing action."""
+    reply = V16_ROUTES[case.action].handler(case.request, _context(case.lookups))
+    updates = [effect.reported for effect in reply.effects if isinstance(effect, ShadowUpdate)]
+    return updates[1:] if case.action in CLEARING_ACTIONS else updates
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_every_absent_optional_field_is_written_as_null(case: Case) -> None:
+    """The other way round: an optional field the station left out is never left out of its object."""
+    for pattern, fields in NULLABLE.get(case.action, {}).items():
+        if any(name in case.request for name in fields):
+            continue
+        for reported in _updates(case):
+            for parent in _objects(reported, pattern[:-1]):
+                shown = _at(reported, parent)
+                assert pattern[-1] in shown, f"{'.'.join((*parent, pattern[-1]))} is left out"
+                assert shown[pattern[-1]] is None
+
+
+REPORTED_OBJECTS: list[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]]] = [
+    ("chargingStation", ("BootNotification",), (("chargingStation",),)),
+    ("modem", ("BootNotification",), (("chargingStation", "modem"),)),
+    # A connector's status and the charge point's are one kind of object.
+    ("status", ("StatusNotification",), (("chargePointStatus",), ("evses", "*", "connectors", "1"))),
+    ("lastDataTransfer", ("DataTransfer",), (("lastDataTransfer",),)),
+    # Plain and signed firmware statuses are one object.
+    (
+        "firmwareStatus",
+        ("FirmwareStatusNotification", "SignedFirmwareStatusNotification"),
+        (("firmwareStatus",),),
+    ),
+    ("logStatus", ("LogStatusNotification",), (("logStatus",),)),
+    ("lastSecurityEvent", ("SecurityEventNotification",), (("lastSecurityEvent",),)),
+]
+"""Each kind of reported object with optional fields: the actions that report it and where it is."""
+
+
+@pytest.mark.parametrize(
+    ("actions", "patterns"),
+    [entry[1:] for entry in REPORTED_OBJECTS],
+    ids=[entry[0] for entry in REPORTED_OBJECTS],
+)
+def test_each_reported_object_always_has_the_same_keys(
+    actions: tuple[str, ...], patterns: tuple[tuple[str, ...], ...]
+) -> None:
+    """Whatever the station sent, a reported object has one set of keys: nothing of an earlier one survives."""
+    shown = [
+        _at(reported, path)
+        for case in CASES
+        if case.action in actions
+        for reported in _updates(case)
+        for pattern in patterns
+        for path in _objects(reported, pattern)
+    ]
+    assert len(shown) >= 2
+    assert len({frozenset(item) for item in shown}) == 1, shown
 
 
 # ------------------------------------------------------------------ particular rules

@@ -62,6 +62,32 @@ def _process(
 # ------------------------------------------------------------------ golden calls
 
 BOOT = {"chargingStation": {"model": "M1", "vendorName": "Acme", "serialNumber": "S-1"}, "reason": "PowerUp"}
+BOOT_STATION = {
+    "model": "M1",
+    "vendorName": "Acme",
+    "serialNumber": "S-1",
+    "firmwareVersion": None,
+    "modem": None,
+}
+"""Every identity key is written at every boot: null deletes what an earlier boot reported."""
+BOOT_MODEM = {
+    "chargingStation": {
+        "model": "M2",
+        "vendorName": "Acme",
+        "firmwareVersion": "2.0",
+        "modem": {"imsi": "204040000000001", "customData": {"vendorId": "com.acme"}},
+        "customData": {"vendorId": "com.acme", "board": "rev-b"},
+    },
+    "reason": "FirmwareUpdate",
+}
+BOOT_MODEM_STATION = {
+    "model": "M2",
+    "vendorName": "Acme",
+    "serialNumber": None,
+    "firmwareVersion": "2.0",
+    # A modem that is sent has both keys; customData is not kept, here or in the station.
+    "modem": {"iccid": None, "imsi": "204040000000001"},
+}
 ID_TOKEN = {"idToken": "04A2B3C4", "type": "ISO14443"}
 TOKEN_ACCEPTED = Lookups(tokens={"04A2B3C4": TokenStatus("Accepted")})
 METER_1 = {"timestamp": T0, "sampledValue": [{"value": 0}]}
@@ -134,8 +160,50 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
         [
             ShadowUpdate(
                 {
-                    "chargingStation": BOOT["chargingStation"],
+                    "chargingStation": BOOT_STATION,
                     "bootReason": "PowerUp",
+                    "bootedAt": NOW_ISO,
+                    "registrationStatus": "Accepted",
+                    "lastSeen": NOW_ISO,
+                }
+            )
+        ],
+    ),
+    (
+        "boot-modem-custom-data",
+        "BootNotification",
+        BOOT_MODEM,
+        Lookups(registration_status="Accepted"),
+        {"currentTime": NOW_ISO, "interval": INTERVAL, "status": "Accepted"},
+        [
+            ShadowUpdate(
+                {
+                    "chargingStation": BOOT_MODEM_STATION,
+                    "bootReason": "FirmwareUpdate",
+                    "bootedAt": NOW_ISO,
+                    "registrationStatus": "Accepted",
+                    "lastSeen": NOW_ISO,
+                }
+            )
+        ],
+    ),
+    (
+        "boot-empty-modem",
+        "BootNotification",
+        {"chargingStation": {"model": "M3", "vendorName": "Acme", "modem": {}}, "reason": "Unknown"},
+        Lookups(registration_status="Accepted"),
+        {"currentTime": NOW_ISO, "interval": INTERVAL, "status": "Accepted"},
+        [
+            ShadowUpdate(
+                {
+                    "chargingStation": {
+                        "model": "M3",
+                        "vendorName": "Acme",
+                        "serialNumber": None,
+                        "firmwareVersion": None,
+                        "modem": {"iccid": None, "imsi": None},
+                    },
+                    "bootReason": "Unknown",
                     "bootedAt": NOW_ISO,
                     "registrationStatus": "Accepted",
                     "lastSeen": NOW_ISO,
@@ -369,7 +437,7 @@ def test_the_boot_status_is_the_registry_one(
         [
             ShadowUpdate(
                 {
-                    "chargingStation": BOOT["chargingStation"],
+                    "chargingStation": BOOT_STATION,
                     "bootReason": "PowerUp",
                     "bootedAt": NOW_ISO,
                     "registrationStatus": status,

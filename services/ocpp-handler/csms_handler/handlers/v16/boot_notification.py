@@ -3,6 +3,10 @@
 The shadow gets the station in the version-neutral ``chargingStation`` shape of
 OCPP 2.x (model, vendorName, serialNumber, firmwareVersion, modem); the 1.6-only
 fields keep their own names beside it. 1.6 has no boot reason.
+
+Every identity key is written at every boot, null when the station left it out
+(``modem`` is null when neither iccid nor imsi was sent): the shadow merges
+objects key by key, so an omitted key would keep an earlier boot's value.
 """
 
 from __future__ import annotations
@@ -31,19 +35,19 @@ def boot_notification_needs(request: Payload) -> LookupRequest:
 
 
 def charging_station(request: Payload) -> Payload:
-    """The 1.6 request's station identity in the 2.x ``chargingStation`` shape, plus the 1.6-only fields."""
+    """The 1.6 request's station identity in the 2.x ``chargingStation`` shape, plus the 1.6-only fields.
+
+    Every key is always there, None where the station sent nothing.
+    """
+    has_modem = "iccid" in request or "imsi" in request
     station: dict[str, Any] = {
         "model": request["chargePointModel"],
         "vendorName": request["chargePointVendor"],
+        "serialNumber": request.get("chargePointSerialNumber"),
+        "firmwareVersion": request.get("firmwareVersion"),
+        "modem": {"iccid": request.get("iccid"), "imsi": request.get("imsi")} if has_modem else None,
     }
-    if "chargePointSerialNumber" in request:
-        station["serialNumber"] = request["chargePointSerialNumber"]
-    if "firmwareVersion" in request:
-        station["firmwareVersion"] = request["firmwareVersion"]
-    modem = {key: request[key] for key in ("iccid", "imsi") if key in request}
-    if modem:
-        station["modem"] = modem
-    station.update({key: request[key] for key in _V16_ONLY_FIELDS if key in request})
+    station.update({key: request.get(key) for key in _V16_ONLY_FIELDS})
     return station
 
 

@@ -1,4 +1,8 @@
-"""DataTransfer: note what arrived; this CSMS implements no vendor extension, so every vendor is unknown."""
+"""DataTransfer: note what arrived; this CSMS implements no vendor extension, so every vendor is unknown.
+
+An absent ``messageId`` is reported as null, which deletes the previous one
+(the shadow merges objects key by key). The data itself is not kept.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def data_transfer(request: Payload, context: CallContext) -> Reply:
-    received: dict[str, Any] = {"vendorId": request["vendorId"]}
-    if "messageId" in request:
-        received["messageId"] = request["messageId"]
-    received["receivedAt"] = context.now_iso
+    received: dict[str, Any] = {
+        "vendorId": request["vendorId"],
+        "messageId": request.get("messageId"),
+        "receivedAt": context.now_iso,
+    }
     return Reply(
         {"status": DataTransferStatus.unknown_vendor_id.value},
         [ShadowUpdate({"lastDataTransfer": received})],

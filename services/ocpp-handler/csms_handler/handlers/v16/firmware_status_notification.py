@@ -1,4 +1,10 @@
-"""FirmwareStatusNotification: show how the station's firmware update is going."""
+"""FirmwareStatusNotification: show how the station's firmware update is going.
+
+It reports to the same ``firmwareStatus`` as SignedFirmwareStatusNotification,
+but a plain 1.6 status belongs to no SignedUpdateFirmware: its ``requestId`` is
+reported as null, which deletes one a signed update's status left there (the
+shadow merges objects key by key).
+"""
 
 from __future__ import annotations
 
@@ -6,5 +12,7 @@ from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def firmware_status_notification(request: Payload, context: CallContext) -> Reply:
-    reported = {"firmwareStatus": {"status": request["status"], "updatedAt": context.now_iso}}
+    reported = {
+        "firmwareStatus": {"status": request["status"], "requestId": None, "updatedAt": context.now_iso}
+    }
     return Reply({}, [ShadowUpdate(reported)])

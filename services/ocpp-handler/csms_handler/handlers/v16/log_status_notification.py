@@ -1,4 +1,8 @@
-"""LogStatusNotification (1.6 security extension): show how the station's log upload is going."""
+"""LogStatusNotification (1.6 security extension): show how the station's log upload is going.
+
+An absent ``requestId`` is reported as null, which deletes the previous one
+(the shadow merges objects key by key).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def log_status_notification(request: Payload, context: CallContext) -> Reply:
-    log_status: dict[str, Any] = {"status": request["status"]}
-    if "requestId" in request:
-        log_status["requestId"] = request["requestId"]
-    log_status["updatedAt"] = context.now_iso
+    log_status: dict[str, Any] = {
+        "status": request["status"],
+        "requestId": request.get("requestId"),
+        "updatedAt": context.now_iso,
+    }
     return Reply({}, [ShadowUpdate({"logStatus": log_status})])

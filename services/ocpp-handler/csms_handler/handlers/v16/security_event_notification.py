@@ -1,4 +1,8 @@
-"""SecurityEventNotification (1.6 security extension): show the station's latest security event."""
+"""SecurityEventNotification (1.6 security extension): show the station's latest security event.
+
+An absent ``techInfo`` is reported as null, which deletes the previous event's
+(the shadow merges objects key by key).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def security_event_notification(request: Payload, context: CallContext) -> Reply:
-    event: dict[str, Any] = {"type": request["type"], "timestamp": request["timestamp"]}
-    if "techInfo" in request:
-        event["techInfo"] = request["techInfo"]
+    event: dict[str, Any] = {
+        "type": request["type"],
+        "timestamp": request["timestamp"],
+        "techInfo": request.get("techInfo"),
+    }
     return Reply({}, [ShadowUpdate({"lastSecurityEvent": event})])

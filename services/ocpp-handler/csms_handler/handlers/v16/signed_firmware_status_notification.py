@@ -1,7 +1,9 @@
 """SignedFirmwareStatusNotification (1.6 security extension): show how a signed firmware update is going.
 
 It reports to the same ``firmwareStatus`` as the plain FirmwareStatusNotification,
-with the ``requestId`` of the SignedUpdateFirmware it belongs to when given.
+with the ``requestId`` of the SignedUpdateFirmware it belongs to when given. An
+absent ``requestId`` is reported as null, which deletes the previous one (the
+shadow merges objects key by key).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def signed_firmware_status_notification(request: Payload, context: CallContext) -> Reply:
-    firmware_status: dict[str, Any] = {"status": request["status"]}
-    if "requestId" in request:
-        firmware_status["requestId"] = request["requestId"]
-    firmware_status["updatedAt"] = context.now_iso
+    firmware_status: dict[str, Any] = {
+        "status": request["status"],
+        "requestId": request.get("requestId"),
+        "updatedAt": context.now_iso,
+    }
     return Reply({}, [ShadowUpdate({"firmwareStatus": firmware_status})])

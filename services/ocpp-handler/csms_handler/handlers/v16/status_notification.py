@@ -2,8 +2,10 @@
 
 A 1.6 connector N is shown as 2.x EVSE N with one connector,
 ``evses.{N}.connectors.1``; connector 0 (the charge point itself) goes to
-``chargePointStatus``. Optional fields the station left out are left out here
-too: a null would delete the key in the shadow.
+``chargePointStatus``. Optional fields the station left out are reported as
+null, which deletes an earlier status's (the shadow merges objects key by key):
+a recovered connector must not keep the fault's info or vendor codes. The
+object is written in one update, so each call stays one publish.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ CONNECTOR_OF_EVSE = "1"
 
 def status_notification(request: Payload, context: CallContext) -> Reply:
     status: dict[str, Any] = {"status": request["status"], "errorCode": request["errorCode"]}
-    status.update({key: request[key] for key in _OPTIONAL_FIELDS if key in request})
+    status.update({key: request.get(key) for key in _OPTIONAL_FIELDS})
     connector_id = request["connectorId"]
     reported: Payload
     if connector_id == 0:

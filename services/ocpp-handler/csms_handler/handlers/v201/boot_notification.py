@@ -1,4 +1,11 @@
-"""BootNotification: answer with the registry's status for the station and report its identity."""
+"""BootNotification: answer with the registry's status for the station and report its identity.
+
+``chargingStation`` always carries every identity key (model, vendorName,
+serialNumber, firmwareVersion, modem), null when the station left it out: the
+shadow merges objects key by key, so an omitted key would keep an earlier boot's
+value. A modem that is sent always carries iccid and imsi the same way.
+``customData`` is not kept.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,18 @@ def boot_notification_needs(request: Payload) -> LookupRequest:
     return LookupRequest(registration=True)
 
 
+def charging_station(station: Payload) -> Payload:
+    """The station's identity with every key present, None where the station sent nothing."""
+    modem = station.get("modem")
+    return {
+        "model": station["model"],
+        "vendorName": station["vendorName"],
+        "serialNumber": station.get("serialNumber"),
+        "firmwareVersion": station.get("firmwareVersion"),
+        "modem": None if modem is None else {"iccid": modem.get("iccid"), "imsi": modem.get("imsi")},
+    }
+
+
 def boot_notification(request: Payload, context: CallContext) -> Reply:
     status = RegistrationStatusEnumType(context.lookups.registration_status or ACCEPTED)
     reply = call_result.BootNotification(
@@ -29,7 +48,7 @@ def boot_notification(request: Payload, context: CallContext) -> Reply:
         status=status,
     )
     reported = {
-        "chargingStation": request["chargingStation"],
+        "chargingStation": charging_station(request["chargingStation"]),
         "bootReason": request["reason"],
         "bootedAt": context.now_iso,
         "registrationStatus": status.value,
