@@ -55,7 +55,11 @@ def test_cors_only_for_configured_origins(system: System) -> None:
 
 def test_command_rate_limit_per_station(system: System, station_id: str) -> None:
     service = system.start(
-        "remote-api", label="remote-api-limited", API_COMMAND_RATE="0.5", API_COMMAND_BURST="3"
+        "remote-api",
+        label="remote-api-limited",
+        API_COMMAND_RATE="0.5",
+        API_COMMAND_BURST="3",
+        API_CONNECT_GRACE="0",  # the offline answers must come at once for the timing below
     )
     try:
         system.wait_ready(service)

@@ -200,3 +200,32 @@ def test_new_message_id_is_a_fresh_uuid_of_maximum_length() -> None:
     assert len(first) == MAX_MESSAGE_ID_LENGTH
     assert str(uuid.UUID(first)) == first
     assert parse_frame(json.dumps([CALL, first, "Heartbeat", {}])) == Call(first, "Heartbeat", {})
+
+
+def test_frames_nesting_deeper_than_the_limit_are_format_violations() -> None:
+    from csms_common.json_limits import MAX_NESTING
+
+    allowed = (
+        '[2,"m1","DataTransfer",{"vendorId":"v","data":'
+        + "[" * (MAX_NESTING - 3)
+        + "]" * (MAX_NESTING - 3)
+        + "}]"
+    )
+    assert isinstance(parse_frame(allowed), Call)
+    too_deep = '[2,"m1","DataTransfer",{"vendorId":"v","data":' + "[" * MAX_NESTING + "]" * MAX_NESTING + "}]"
+    with pytest.raises(FrameError) as refused:
+        parse_frame(too_deep)
+    assert (refused.value.kind, refused.value.message_id) == (ErrorKind.FORMAT_VIOLATION, "m1")
+
+
+def test_overflowing_floats_are_format_violations() -> None:
+    with pytest.raises(FrameError) as refused:
+        parse_frame('[2,"m1","Heartbeat",{"x":1e400}]')
+    assert refused.value.kind is ErrorKind.FORMAT_VIOLATION
+    assert isinstance(parse_frame('[2,"m1","Heartbeat",{"x":1e300}]'), Call)
+
+
+def test_call_error_descriptions_are_capped_at_255_characters() -> None:
+    frame = json.loads(CallError("m1", "FormatViolation", "x" * 10_000, {}).to_json())
+    assert len(frame[3]) == 255 and frame[3].endswith("…")
+    assert json.loads(CallError("m1", "FormatViolation", "short", {}).to_json())[3] == "short"

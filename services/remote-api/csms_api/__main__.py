@@ -19,6 +19,10 @@ ENVIRONMENT_HELP = """\
   API_WORKERS             gunicorn worker processes [1]
   API_THREADS             threads per worker (gthread) [16]
   API_REQUEST_TIMEOUT     seconds to wait for the broker or the shadow service [5]
+  API_CONNECT_GRACE       seconds a command waits for a station that is just connecting [1]
+  API_COMMAND_RATE/BURST  commands per second per station, and burst [10/100]
+  API_CORS_ORIGINS        comma-separated origins allowed by CORS [none]
+  OCPP_API_TOKENS_FILE    name:scope:sha256 lines of further tokens [none]
   API_MAX_BODY_BYTES      largest request body [65536]
   LOG_LEVEL               debug, info, warning, error [info]
 

@@ -38,6 +38,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["CSMS_CONNECT_GRACE"] = settings.connect_grace
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["csms_bus"] = bus
     app.extensions["csms_schemas"] = SchemaRegistry()

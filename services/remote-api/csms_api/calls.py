@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 
 from csms_api.blueprints.stations import bus
@@ -16,16 +18,25 @@ from csms_common.topics import RegistryMethod
 
 
 def connected_version(station_id: str) -> OcppVersion:
-    """The OCPP version of the station's live connection; 404 if unknown, 409 if offline."""
-    status, station = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
-    if status == 404:
-        raise ApiError(404, f"Charge point not found: {station_id}")
-    if status != 200:
-        raise ApiError(status, str(station.get("error", "registry request failed")))
-    connection = station.get("connection")
-    if not station.get("connected") or not isinstance(connection, dict):
-        raise ApiError(409, f"Charge point not connected: {station_id}")
-    return OcppVersion.from_subprotocol(connection.get("protocol"))
+    """The OCPP version of the station's live connection; 404 if unknown, 409 if offline.
+
+    Presence is recorded a few milliseconds after a station connects; a command sent in that
+    moment is not refused: the registry is asked again for up to API_CONNECT_GRACE seconds.
+    """
+    grace: float = current_app.config["CSMS_CONNECT_GRACE"]
+    deadline = time.monotonic() + grace
+    while True:
+        status, station = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
+        if status == 404:
+            raise ApiError(404, f"Charge point not found: {station_id}")
+        if status != 200:
+            raise ApiError(status, str(station.get("error", "registry request failed")))
+        connection = station.get("connection")
+        if station.get("connected") and isinstance(connection, dict):
+            return OcppVersion.from_subprotocol(connection.get("protocol"))
+        if time.monotonic() >= deadline:
+            raise ApiError(409, f"Charge point not connected: {station_id}")
+        time.sleep(0.1)
 
 
 def validated(call: Call, version: OcppVersion) -> Call:

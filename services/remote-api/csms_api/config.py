@@ -26,6 +26,7 @@ class ApiSettings:
     cors_origins: tuple[str, ...]
     command_rate: float
     command_burst: int
+    connect_grace: float
 
     @classmethod
     def from_environment(cls, env: Environment) -> ApiSettings:
@@ -52,6 +53,7 @@ class ApiSettings:
             cors_origins=origins,
             command_rate=env.number("API_COMMAND_RATE", 10.0, minimum=0.01),
             command_burst=env.integer("API_COMMAND_BURST", 100, minimum=1),
+            connect_grace=env.number("API_CONNECT_GRACE", 1.0, minimum=0),
         )
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from csms_common.json_limits import SHADOW_MAX_NESTING, nesting_depth_exceeds
+
 JsonObject = dict[str, Any]
 
 
@@ -40,6 +42,8 @@ def reported_of(update: Any) -> JsonObject:
     reported = state.get("reported")
     if not isinstance(reported, dict):
         raise InvalidShadowUpdate("update must have a 'state.reported' object")
+    if nesting_depth_exceeds(reported, SHADOW_MAX_NESTING):
+        raise InvalidShadowUpdate(f"update nests deeper than {SHADOW_MAX_NESTING} levels")
     return reported
 
 

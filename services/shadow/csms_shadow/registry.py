@@ -69,6 +69,14 @@ def token_value(value: Any) -> str:
     return value
 
 
+def is_token_value(value: Any) -> bool:
+    try:
+        token_value(value)
+    except ValueError:
+        return False
+    return True
+
+
 def expiry_value(value: Any) -> str | None:
     if value is None:
         return None
@@ -217,9 +225,12 @@ class RegistryRequests:
         if body.get("registration"):
             status = await self._store.registration_status(station_id)
             answer["registrationStatus"] = status or "Rejected"
-        tokens = [token_value(token) for token in body.get("tokens") or []]
-        if tokens:
-            answer["tokens"] = await self._tokens.statuses(tokens, datetime.now(UTC))
+        presented = [str(token) for token in body.get("tokens") or []]
+        # A token no one can store (a space in it, too long, empty) is simply unknown: Invalid.
+        storable = [token for token in presented if is_token_value(token)]
+        if presented:
+            statuses = await self._tokens.statuses(storable, datetime.now(UTC))
+            answer["tokens"] = {token: statuses.get(token, {"status": "Invalid"}) for token in presented}
         allocate = body.get("allocate")
         if allocate:
             answer["transactionId"] = await self._store.allocate_transaction_id(

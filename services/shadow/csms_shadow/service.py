@@ -134,7 +134,7 @@ class ShadowService:
         try:
             document = json.loads(message.payload)
             reported = reported_of(document)
-        except (ValueError, InvalidShadowUpdate) as error:
+        except (ValueError, RecursionError, InvalidShadowUpdate) as error:
             SHADOW_UPDATES.labels("rejected").inc()
             logger.warning("shadow update rejected", extra={"station_id": station_id, "error": str(error)})
             await self._publish_update_result(station_id, False, {"code": 400, "message": str(error)})

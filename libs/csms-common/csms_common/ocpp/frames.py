@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from csms_common.json_limits import json_problem
 from csms_common.ocpp.errors import ErrorKind
 
 CALL = 2
@@ -57,7 +58,10 @@ class CallError:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return _dumps([CALL_ERROR, self.message_id, self.error_code, self.description, self.details])
+        description = self.description
+        if len(description) > MAX_DESCRIPTION_LENGTH:
+            description = description[: MAX_DESCRIPTION_LENGTH - 1] + "…"
+        return _dumps([CALL_ERROR, self.message_id, self.error_code, description, self.details])
 
 
 Frame = Call | CallResult | CallError
@@ -81,6 +85,11 @@ def _dumps(value: Any) -> str:
 def new_message_id() -> str:
     """A fresh message id (a UUID, 36 characters: the OCPP 2.0.1 maximum)."""
     return str(uuid.uuid4())
+
+
+MAX_DESCRIPTION_LENGTH = 255
+"""OCPP-J 2.0.1 limits a CallError's errorDescription to 255 characters; 1.6 sets no limit, and a
+short description keeps an answer well under any frame-size limit whatever the request carried."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -119,6 +128,12 @@ def parse_frame(text: str | bytes) -> Frame:
             f"message id must be a string of 1 to {MAX_MESSAGE_ID_LENGTH} characters",
             None,
         )
+    # 1e400 reads as inf, which no JSON encoder writes back; deep nesting would overflow later steps.
+    problem = json_problem(decoded)
+    if problem is not None:
+        refused = FrameError(ErrorKind.FORMAT_VIOLATION, f"frame {problem}", readable_id)
+        refused.message_type = message_type
+        raise refused
     if message_type == CALL:
         return _parse_call(decoded, readable_id)
     if message_type == CALL_RESULT:

@@ -1,0 +1,42 @@
+"""Limits on JSON that comes from outside: no OCPP message nests anywhere near this deep."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MAX_NESTING = 64
+"""Deepest nesting of arrays and objects accepted in a frame or a shadow update. OCPP payloads nest
+fewer than ten levels; a limit far below Python's recursion limit keeps every later step (schema
+validation, copying, merging, serialising) safe from RecursionError."""
+
+SHADOW_MAX_NESTING = MAX_NESTING + 16
+"""Shadow updates may nest a little deeper: a handler files a frame's objects under a few levels of its
+own (``evses.{id}.activeTransaction.lastMeterValue``)."""
+
+
+def json_problem(value: Any, limit: int = MAX_NESTING) -> str | None:
+    """Why decoded JSON is unacceptable (too deep, or a number that overflowed to infinity), or None.
+
+    Iterative, so it never recurses however deep the value is.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, float) and not math.isfinite(current):
+            return "a number is out of range"
+        if isinstance(current, dict):
+            children: list[Any] = list(current.values())
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth > limit:
+            return f"nests deeper than {limit} levels"
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | float))
+    return None
+
+
+def nesting_depth_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether ``value`` nests arrays/objects more than ``limit`` levels deep (or holds an infinity)."""
+    return json_problem(value, limit) is not None
