@@ -86,3 +86,30 @@ def test_service_logs_are_json_lines_with_station_ids(system: System, registered
         if entry["event"] == "station connected" and entry.get("station_id") == registered
     ]
     assert connected and connected[0]["service"] == "gateway" and connected[0]["ts"].endswith("Z")
+
+
+def _promtool() -> str | None:
+    import shutil
+    from pathlib import Path
+
+    local = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "promtool"
+    return str(local) if local.exists() else shutil.which("promtool")
+
+
+@pytest.mark.parametrize("service", ["gateway", "ocpp-handler", "shadow", "remote-api"])
+def test_live_metrics_pass_promtool(system: System, service: str) -> None:
+    """`promtool check metrics` on what each running service serves (make deploy-check installs promtool)."""
+    promtool = _promtool()
+    if promtool is None:
+        pytest.skip("promtool is not installed: run `make deploy-tools` (CI does, before the tests)")
+    exposition = metrics_of(system.processes[service].admin_url)
+    assert "csms_mqtt_connected" in exposition
+    result = subprocess.run(
+        [promtool, "check", "metrics"],
+        input=exposition,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

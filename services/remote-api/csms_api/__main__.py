@@ -6,6 +6,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from csms_api.config import ApiSettings
+from csms_api.gunicorn_options import options
 from csms_common.config import ConfigError, Environment
 from csms_common.logs import configure_logging
 from csms_common.runtime import parse_arguments
@@ -38,15 +39,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
-        self.cfg.set("bind", f"{self._settings.host}:{self._settings.port}")
-        self.cfg.set("workers", self._settings.workers)
-        self.cfg.set("threads", self._settings.threads)
-        # gthread: requests block on MQTT round trips, so each worker serves many at once.
-        self.cfg.set("worker_class", "gthread")
-        self.cfg.set("graceful_timeout", 20)
-        self.cfg.set("accesslog", None)
-        # One control socket path per user would collide between API processes on one host.
-        self.cfg.set("control_socket_disable", True)
+        for key, value in options(self._settings).items():
+            self.cfg.set(key, value)
 
     def load(self) -> Flask:
         from csms_api.app import create_app
