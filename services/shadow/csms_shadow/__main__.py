@@ -30,6 +30,7 @@ ENVIRONMENT_HELP = """\
   SHADOW_DUPLICATE_WINDOW   seconds an update's client token is remembered [3600]
   SHADOW_COMMAND_TTL        seconds a command's record is kept [604800]
   SHADOW_REMOTE_START_LINK  seconds a remote start waits to be linked to its transaction [3600]
+  SHADOW_PUBLISH_ACCEPTED   publish .../shadow/update/accepted after each update [false]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
   LOG_LEVEL                 debug, info, warning, error [info]

@@ -21,6 +21,8 @@ class ShadowSettings:
     partitions: int
     partition: int
     command_ttl_seconds: int
+    publish_accepted: bool
+    """AWS-style ``.../shadow/update/accepted`` after every applied update (off: it doubles the traffic)."""
     remote_start_link_seconds: int
 
     @classmethod
@@ -40,5 +42,6 @@ class ShadowSettings:
             partitions=partitions,
             partition=partition,
             command_ttl_seconds=env.integer("SHADOW_COMMAND_TTL", 7 * 24 * 3600, minimum=60),
+            publish_accepted=env.boolean("SHADOW_PUBLISH_ACCEPTED", False),
             remote_start_link_seconds=env.integer("SHADOW_REMOTE_START_LINK", 3600, minimum=1),
         )

@@ -150,7 +150,11 @@ class ShadowService:
             await self._publish_update_result(
                 station_id, False, {"code": 404, "message": f"No shadow exists with name: '{station_id}'"}
             )
-        elif result.outcome is UpdateOutcome.APPLIED and result.shadow is not None:
+        elif (
+            result.outcome is UpdateOutcome.APPLIED
+            and result.shadow is not None
+            and self._settings.publish_accepted
+        ):
             accepted = {
                 "state": {"reported": reported},
                 "version": result.shadow["version"],

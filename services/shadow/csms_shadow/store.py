@@ -184,11 +184,14 @@ class ShadowStore:
                 try:
                     watched = [station_key, shadow_key] + ([token_key] if token_key else [])
                     await pipe.watch(*watched)
-                    if not await pipe.exists(station_key):
+                    # One round trip for the three reads (this runs for every station call).
+                    station_raw, raw, token_seen = await pipe.mget(
+                        station_key, shadow_key, token_key or station_key
+                    )
+                    if station_raw is None:
                         return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
-                    if token_key and await pipe.exists(token_key):
+                    if token_key and token_seen is not None:
                         return UpdateResult(UpdateOutcome.DUPLICATE, None)
-                    raw = await pipe.get(shadow_key)
                     current = json.loads(raw) if raw is not None else empty_shadow(now)
                     merged = merge_reported(current, reported, now)
                     pipe.multi()  # type: ignore[no-untyped-call]
