@@ -30,12 +30,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 @pytest.fixture(scope="module")
 def tls_gateway(system: System, pki: Pki) -> Iterator[ServiceProcess]:
-    from tests.support.infra import free_port
 
     gateway = system.start(
         "gateway",
         label="gateway-tls",
-        GATEWAY_TLS_PORT=str(free_port()),
+        extra_ports=("GATEWAY_TLS_PORT",),
         GATEWAY_TLS_CERT=str(pki.server_cert),
         GATEWAY_TLS_KEY=str(pki.server_key),
         GATEWAY_TLS_CLIENT_CA=str(pki.ca),

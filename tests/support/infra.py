@@ -28,9 +28,19 @@ class InfrastructureUnavailable(RuntimeError):
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: the probes stay bound until all are chosen, so none is handed out twice."""
+    probes = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:
@@ -115,10 +125,11 @@ def mosquitto(workdir: Path) -> Iterator[RunningService]:
         # The same locked-down broker as `make run`: a user per service, ACLs, a TLS listener.
         pki = make_pki(workdir / "pki")
         test_password = secrets.token_urlsafe(12)
+        port, tls_port = free_ports(2)
         setup = write_broker_config(
             workdir,
-            free_port(),
-            tls_port=free_port(),
+            port,
+            tls_port=tls_port,
             pki=pki,
             extra_users={TEST_USER: test_password},
             extra_acl=TEST_ACL,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csms_api.tokens import token_digest
-from tests.support.infra import free_port
+from tests.support.infra import free_ports
 
 API_TOKEN = "test-token-0123456789"
 """The admin token (OCPP_API_TOKEN)."""
@@ -97,16 +97,20 @@ class System:
         )
         return env
 
-    def start(self, name: str, label: str | None = None, **overrides: str) -> ServiceProcess:
-        """Start one service with free ports (``overrides`` are extra environment variables)."""
+    def start(
+        self, name: str, label: str | None = None, extra_ports: tuple[str, ...] = (), **overrides: str
+    ) -> ServiceProcess:
+        """Start one service with free ports (``overrides`` are extra environment variables;
+        ``extra_ports`` names variables that get further free ports, distinct from the others)."""
         label = label or name
         env = self.base_env()
         if name in self.broker_passwords:
             env.update(MQTT_USERNAME=name, MQTT_PASSWORD=self.broker_passwords[name])
-        admin_port = free_port()
+        admin_port, service_port, *more_ports = free_ports(2 + len(extra_ports))
+        env.update({variable: str(port) for variable, port in zip(extra_ports, more_ports, strict=True)})
         if name == "gateway":
             env.update(
-                GATEWAY_PORT=str(free_port()),
+                GATEWAY_PORT=str(service_port),
                 GATEWAY_METRICS_PORT=str(admin_port),
                 GATEWAY_HOST="127.0.0.1",
                 GATEWAY_METRICS_HOST="127.0.0.1",

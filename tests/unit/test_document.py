@@ -184,3 +184,17 @@ def test_reported_of_errors(update: Any, message: str) -> None:
         reported_of(update)
     assert str(raised.value) == message
     assert isinstance(raised.value, ValueError)
+
+
+def test_in_place_merge_equals_the_copying_merge() -> None:
+    import copy as copy_module
+
+    from csms_shadow.document import empty_shadow, merge_reported
+
+    shadow = merge_reported(empty_shadow(1), {"a": {"b": 1, "c": [1, 2]}, "d": "x"}, 2)
+    patch = {"a": {"b": None, "e": {"f": True}}, "g": [3]}
+    expected = merge_reported(shadow, patch, 3)
+    mine = copy_module.deepcopy(shadow)
+    merged = merge_reported(mine, copy_module.deepcopy(patch), 3, in_place=True)
+    assert merged == expected
+    assert merged is mine

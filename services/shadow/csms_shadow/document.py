@@ -47,7 +47,7 @@ def reported_of(update: Any) -> JsonObject:
     return reported
 
 
-def _merge(target: JsonObject, metadata: JsonObject, patch: JsonObject, now: int) -> None:
+def _merge(target: JsonObject, metadata: JsonObject, patch: JsonObject, now: int, copy_values: bool) -> None:
     for key, value in patch.items():
         if value is None:
             target.pop(key, None)
@@ -63,19 +63,25 @@ def _merge(target: JsonObject, metadata: JsonObject, patch: JsonObject, now: int
             if not isinstance(child_metadata, dict):
                 child_metadata = {}
                 metadata[key] = child_metadata
-            _merge(child, child_metadata, value, now)
+            _merge(child, child_metadata, value, now, copy_values)
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = copy.deepcopy(value) if copy_values else value
             metadata[key] = {"timestamp": now}
 
 
-def merge_reported(shadow: JsonObject, reported: JsonObject, now: int) -> JsonObject:
-    """Return a new shadow with ``reported`` merged in, ``version`` + 1 and ``timestamp`` = now."""
-    merged = copy.deepcopy(shadow)
+def merge_reported(
+    shadow: JsonObject, reported: JsonObject, now: int, *, in_place: bool = False
+) -> JsonObject:
+    """Return a new shadow with ``reported`` merged in, ``version`` + 1 and ``timestamp`` = now.
+
+    ``in_place`` merges into ``shadow`` itself and shares ``reported``'s values instead of copying
+    them: for callers that own both, freshly decoded (the store, on every update), not for others.
+    """
+    merged = shadow if in_place else copy.deepcopy(shadow)
     state = merged.setdefault("state", {}).setdefault("reported", {})
     metadata = merged.setdefault("metadata", {}).setdefault("reported", {})
-    _merge(state, metadata, reported, now)
-    merged["version"] = int(shadow.get("version", 0)) + 1
+    _merge(state, metadata, reported, now, copy_values=not in_place)
+    merged["version"] = int(merged.get("version", 0)) + 1
     merged["timestamp"] = now
     return merged
 

@@ -193,7 +193,8 @@ class ShadowStore:
                     if token_key and token_seen is not None:
                         return UpdateResult(UpdateOutcome.DUPLICATE, None)
                     current = json.loads(raw) if raw is not None else empty_shadow(now)
-                    merged = merge_reported(current, reported, now)
+                    # Both documents were just decoded and are ours: no copies needed.
+                    merged = merge_reported(current, reported, now, in_place=True)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(shadow_key, json.dumps(merged))
                     if token_key:
