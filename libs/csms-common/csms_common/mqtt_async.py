@@ -29,7 +29,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from csms_common.config import MqttSettings
 from csms_common.metrics import MQTT_CONNECTED, MQTT_PUBLISH_FAILURES, MQTT_RECONNECTS
 from csms_common.mqtt_message import InboundMessage, PublishError
-from csms_common.properties import user_properties
+from csms_common.properties import publish_properties
 from csms_common.serial import KeyedSerialExecutor
 
 logger = logging.getLogger(__name__)
@@ -238,11 +238,7 @@ class AsyncMqttClient:
         if not self.is_connected:
             MQTT_PUBLISH_FAILURES.labels(self._service).inc()
             raise PublishError(f"not connected to the broker at {self._settings.url}")
-        packet_properties = user_properties(properties or {})
-        if response_topic is not None:
-            packet_properties.ResponseTopic = response_topic
-        if correlation_data is not None:
-            packet_properties.CorrelationData = correlation_data
+        packet_properties = publish_properties(properties, response_topic, correlation_data)
         info = self._paho.publish(topic, payload, qos=qos, retain=retain, properties=packet_properties)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS and info.rc != MQTTErrorCode.MQTT_ERR_NO_CONN:
             MQTT_PUBLISH_FAILURES.labels(self._service).inc()

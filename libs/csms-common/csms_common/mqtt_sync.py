@@ -25,7 +25,7 @@ from csms_common.config import MqttSettings
 from csms_common.metrics import MQTT_CONNECTED, MQTT_PUBLISH_FAILURES, MQTT_RECONNECTS
 from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.mqtt_rpc import RequestTimeout
-from csms_common.properties import user_properties
+from csms_common.properties import publish_properties
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +101,7 @@ class ThreadedMqttClient:
         if not self.is_connected:
             MQTT_PUBLISH_FAILURES.labels(self._service).inc()
             raise PublishError(f"not connected to the broker at {self._settings.url}")
-        packet_properties = user_properties(properties or {})
-        if response_topic is not None:
-            packet_properties.ResponseTopic = response_topic
-        if correlation_data is not None:
-            packet_properties.CorrelationData = correlation_data
+        packet_properties = publish_properties(properties, response_topic, correlation_data)
         info = self._paho.publish(topic, payload, qos=1, properties=packet_properties)
         try:
             if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):

@@ -32,6 +32,23 @@ def user_properties(values: Mapping[str, str]) -> Properties:
     return properties
 
 
+def publish_properties(
+    values: Mapping[str, str] | None,
+    response_topic: str | None = None,
+    correlation_data: bytes | None = None,
+) -> Properties | None:
+    """PUBLISH properties, or None when there are none: building paho's Properties is not free,
+    and most replies and events carry nothing beside the payload."""
+    if not values and response_topic is None and correlation_data is None:
+        return None
+    properties = user_properties(values or {})
+    if response_topic is not None:
+        properties.ResponseTopic = response_topic
+    if correlation_data is not None:
+        properties.CorrelationData = correlation_data
+    return properties
+
+
 def read_user_properties(properties: Properties | None) -> dict[str, str]:
     """Return the user properties of a received message as a dict (last value wins)."""
     if properties is None:
