@@ -26,7 +26,8 @@ run: venv deps  ## start a locked-down broker, Redis if needed, and the four ser
 	$(BIN)/python scripts/devrun.py
 
 test: venv deps  ## the whole suite: unit tests and end-to-end tests on private broker and Redis
-	$(BIN)/pytest
+	# -s shows the counts the fuzz, property, schemathesis, scale and outage tests print.
+	$(BIN)/pytest -s
 
 test-unit: venv  ## only the fast unit tests
 	$(BIN)/pytest tests/unit -q
