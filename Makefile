@@ -48,3 +48,4 @@ clean:  ## remove the virtual environment and runtime files
 	rm -rf $(VENV) .run .mypy_cache .ruff_cache .pytest_cache
 
 include deploy/deploy.mk
+include bench/bench.mk

@@ -123,6 +123,8 @@ def write_broker_config(
         "max_queued_messages 100000",
         "log_type error",
         "log_type warning",
+        # Small request/response messages must not wait for Nagle's algorithm (tens of ms each).
+        "set_tcp_nodelay true",
         f"listener {port} 127.0.0.1",
     ]
     if tls_port is not None and pki is not None:

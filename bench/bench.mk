@@ -1,0 +1,21 @@
+# Benchmark targets, included by the root Makefile (`include bench/bench.mk`). See bench/README.md.
+# Uses the root Makefile's venv/deps targets and $(BIN).
+
+BENCH_SCALE ?= full
+CAPACITY_STATIONS ?= 5000
+BENCH_ARGS ?=
+
+.PHONY: bench bench-capacity bench-profile bench-test
+
+bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
+	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-capacity: venv deps  ## hold CAPACITY_STATIONS (5000; 20000 documented) idle stations on one gateway
+	$(BIN)/python -m bench.run --capacity --stations $(CAPACITY_STATIONS) $(BENCH_ARGS)
+
+bench-profile: venv deps  ## make bench's scenarios plus py-spy profiles of gateway, handler and shadow
+	@test -x $(BIN)/py-spy || { echo "py-spy missing: $(BIN)/pip install py-spy"; exit 1; }
+	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run --profile $(BENCH_ARGS)
+
+bench-test: venv  ## the load generator's unit tests (frames against the official schemas, statistics)
+	$(BIN)/pytest bench -q
