@@ -3,7 +3,8 @@
 The small parts of tests/support/infra.py and tests/support/system.py the benchmark needs, copied
 so that bench/ does not depend on the test suite: everything binds 127.0.0.1 on free ports, the
 services get the same environment variables as in the end-to-end tests (with LOG_LEVEL=warning),
-and nothing ever uses the machine's own broker or Redis.
+and nothing ever uses the machine's own broker or Redis. The broker is the one the project ships
+(``scripts/broker.py``: a user per service, ACLs, ``set_tcp_nodelay true``; plain listener only).
 """
 
 from __future__ import annotations
@@ -32,11 +33,6 @@ MODULES = {
     "shadow": "csms_shadow",
     "remote-api": "csms_api",
 }
-
-MOSQUITTO_CONFIG = (
-    "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n"
-)
-"""The end-to-end tests' broker settings (tests/support/infra.py)."""
 
 
 class InfrastructureUnavailable(RuntimeError):
@@ -82,6 +78,8 @@ class Proc:
     log_path: Path
     url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=dict)
+    """The broker's: MQTT password per service user."""
 
     @property
     def pid(self) -> int:
@@ -112,12 +110,18 @@ def _start(name: str, command: list[str], workdir: Path, env: dict[str, str] | N
 
 @contextlib.contextmanager
 def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[Proc]:
-    """A private broker with the end-to-end tests' settings plus ``extra_config`` lines."""
+    """A private broker configured as the project ships it, plus ``extra_config`` lines at the end."""
+    from scripts.broker import write_broker_config
+
     port = free_port()
-    config = workdir / "mosquitto.conf"
-    config.write_text(MOSQUITTO_CONFIG.format(port=port) + extra_config)
-    proc = _start("mosquitto", [binary("mosquitto"), "-c", str(config)], workdir)
+    setup = write_broker_config(workdir / "broker", port)
+    if extra_config:
+        with setup.config.open("a") as config:
+            config.write(extra_config)
+    shutil.copy(setup.config, workdir / "mosquitto.conf")
+    proc = _start("mosquitto", [binary("mosquitto"), "-c", str(setup.config)], workdir)
     proc.url = f"mqtt://127.0.0.1:{port}"
+    proc.passwords = dict(setup.passwords)
     try:
         wait_for_port(port, 10, proc.process)
         yield proc
@@ -182,15 +186,19 @@ def system(
     redis_url: str,
     log_level: str = "warning",
     overrides: dict[str, dict[str, str]] | None = None,
+    broker_passwords: dict[str, str] | None = None,
 ) -> Iterator[System]:
     """Start shadow, ocpp-handler, gateway and remote-api (as tests/support/system.py does).
 
-    ``overrides`` maps a service name to extra environment variables for it.
+    ``overrides`` maps a service name to extra environment variables for it; each service logs in
+    to the broker as itself with ``broker_passwords``.
     """
     started: dict[str, Proc] = {}
     try:
         for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
             env = _base_env(mqtt_url, redis_url, log_level)
+            if broker_passwords and name in broker_passwords:
+                env.update(MQTT_USERNAME=name, MQTT_PASSWORD=broker_passwords[name])
             admin_port = free_port()
             if name == "gateway":
                 env.update(

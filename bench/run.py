@@ -49,8 +49,17 @@ TARGET_MB_PER_1K = 20.0
 
 QUIET_BUSY_CORES = 0.35
 """Before each run, wait until the rest of the machine uses less than this (it is shared)..."""
-QUIET_MAX_WAIT = float(os.environ.get("BENCH_QUIET_WAIT", "20"))
-"""... but never longer than this; the CPU others used during a run is reported either way."""
+QUIET_MAX_WAIT = {"full": 10.0, "short": 5.0}
+"""... but never longer than this per scenario (BENCH_QUIET_WAIT overrides); the CPU others used
+during a run is reported either way."""
+
+
+@dataclass
+class Quiet:
+    max_wait: float = 20.0
+
+
+QUIET = Quiet()
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,7 @@ class Variant:
 
     def describe(self) -> str:
         if self.is_default:
-            return "as shipped (defaults; tests' broker config)"
+            return "as shipped (service defaults; broker from scripts/broker.py)"
         parts = [f"REDIS_URL ?{self.redis_query}"] if self.redis_query else []
         parts += [f"{key}={value}" for key, value in self.service_env]
         parts += [f"mosquitto: {line}" for line in self.mosquitto_extra.splitlines() if line]
@@ -203,7 +212,7 @@ def run_generator(
     if scenario.probe:
         assert api is not None
         command += ["--api", api, "--token", token, "--probe-remote-start", str(scenario.probe)]
-    busy, waited = procstats.wait_for_quiet(QUIET_BUSY_CORES, QUIET_MAX_WAIT if wait_quiet else 0.0)
+    busy, waited = procstats.wait_for_quiet(QUIET_BUSY_CORES, QUIET.max_wait if wait_quiet else 0.0)
     if waited > 1.5:
         log(f"  waited {waited:.0f} s for other work on the machine to calm down (busy {busy:.2f} cores)")
     metrics_before = {name: scrape_counters(url) for name, url in (metrics_urls or {}).items()}
@@ -283,6 +292,7 @@ def full_system(
             overrides={
                 name: {**dict(variant.service_env), **(extra or {}).get(name, {})} for name in infra.MODULES
             },
+            broker_passwords=broker.passwords,
         ) as system,
     ):
         trees = {name: proc.pid for name, proc in system.processes.items()}
@@ -415,7 +425,7 @@ def profile_system(
         return {"error": "py-spy not installed"}
     seconds = max(3, int(scenario.duration) - 3)
     recorders: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-    procstats.wait_for_quiet(QUIET_BUSY_CORES, QUIET_MAX_WAIT)
+    procstats.wait_for_quiet(QUIET_BUSY_CORES, QUIET.max_wait)
     log(f"profiling gateway, ocpp-handler, shadow for {seconds} s under {scenario.title}")
     for name in ("gateway", "ocpp-handler", "shadow"):
         output = workdir / f"profile-{name}.txt"
@@ -589,7 +599,11 @@ def build_table(results: dict[str, Any]) -> str:
     table = Table()
     title = f"make bench {results['date']} {results['cpu_count']} cores, scale {results['scale']}"
     table.row(title, "baseline", "csms", "ratio", "target")
-    table.text(f"csms: {results.get('variant', 'as shipped')}")
+    code = results.get("code") or {}
+    version = f"commit {code.get('commit')}"
+    if code.get("modified_files"):
+        version += f" + {code['modified_files']} modified files"
+    table.text(f"csms: {results.get('variant', 'as shipped')}; {version}")
     table.rule()
     for scenario in results["scenarios"]:
         table.text(scenario["title"])
@@ -759,6 +773,7 @@ def run_capacity(arguments: argparse.Namespace) -> int:
         "cpu_count": os.cpu_count(),
         "machine": platform.platform(),
         "variant": variant.describe(),
+        "code": code_version(),
         "stations": stations,
         "rate_per_station": call_rate,
         "ramp_per_second": ramp,
@@ -783,6 +798,7 @@ def run_capacity(arguments: argparse.Namespace) -> int:
         [
             f"make bench-capacity {result['date']} {result['cpu_count']} cores: "
             f"{stations} stations x {call_rate:g} calls/s, one gateway process",
+            f"  system              {variant.describe()}",
             f"  connections held    {report['held']}/{stations} (gateway gauge peak {peak_connected:.0f}); "
             f"connect failures {report['connect_failures']} {report['connect_errors'] or ''}",
             f"  file descriptors    runner {file_limit.soft}/{file_limit.hard} ({file_limit.note}); "
@@ -817,6 +833,27 @@ def run_capacity(arguments: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------- main
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured and how many files the system runs (services, libs, scripts) differed from it.
+
+    Read-only git commands only.
+    """
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*arguments: str) -> str:
+        try:
+            result = subprocess.run(
+                ["git", *arguments], cwd=root, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    status = git("status", "--porcelain", "--untracked-files=no", "--", "services", "libs", "scripts")
+    changed = [line for line in status.splitlines() if line]
+    return {"commit": git("rev-parse", "--short", "HEAD") or None, "modified_files": len(changed)}
+
+
 def keep_logs(workdir: Path) -> None:
     """The last run's service logs and generator reports, in bench/results/last-run.tmp/ (git-ignored)."""
     target = RESULTS / "last-run.tmp"
@@ -849,6 +886,7 @@ def run_bench(arguments: argparse.Namespace) -> int:
         "cpu_count": os.cpu_count(),
         "scale": scale_name,
         "variant": variant.describe(),
+        "code": code_version(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "file_limit": file_limit.as_dict(),
@@ -926,6 +964,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.scale not in SCALES:
         parser.error(f"BENCH_SCALE must be one of {', '.join(SCALES)}")
+    QUIET.max_wait = float(os.environ.get("BENCH_QUIET_WAIT", QUIET_MAX_WAIT.get(arguments.scale, 20.0)))
     if arguments.capacity:
         return run_capacity(arguments)
     return run_bench(arguments)
