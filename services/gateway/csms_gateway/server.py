@@ -230,6 +230,8 @@ class Gateway:
             "timestamp": int(time.time() * 1000),
             "time": utc_now_iso(),
             "sessionId": session.session_id,
+            # Both events carry when the session began: that is what orders two connections.
+            "connectedAt": session.connected_at_ms,
             "gatewayInstance": self._settings.instance_id,
             "protocol": session.version.subprotocol,
             "ipAddress": session.remote_address,

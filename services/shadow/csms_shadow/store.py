@@ -253,8 +253,8 @@ class ShadowStore:
                     if current is not None:
                         if require_session is not None and current.get("sessionId") != require_session:
                             return False
-                        if require_session is None and current.get("timestamp", 0) > presence.get(
-                            "timestamp", 0
+                        if require_session is None and _connection_order(current) > _connection_order(
+                            presence
                         ):
                             return False
                     pipe.multi()  # type: ignore[no-untyped-call]
@@ -263,6 +263,14 @@ class ShadowStore:
                     return True
                 except WatchError:
                     continue
+
+
+def _connection_order(presence: JsonObject) -> tuple[int, str]:
+    """Which of two connections is newer: time first, then session id, the order the gateways use to
+    decide a takeover, so the shadow always names the connection that survived."""
+    # A disconnected record's own timestamp is when it ended; connectedAt is when it began.
+    began = presence.get("connectedAt") or presence.get("timestamp") or 0
+    return int(began), str(presence.get("sessionId", ""))
 
 
 def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> JsonObject:
