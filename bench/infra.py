@@ -17,13 +17,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.net import free_port
+from tests.support.system import http_status
 
 API_TOKEN = "bench-token-0123456789abcdef"
 
@@ -57,16 +56,6 @@ def wait_for_port(port: int, timeout: float, process: subprocess.Popen[bytes] | 
             return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-def http_status(url: str, timeout: float = 1.0) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except (urllib.error.URLError, OSError):
-        return None
 
 
 @dataclass
