@@ -5,7 +5,7 @@ BENCH_SCALE ?= full
 CAPACITY_STATIONS ?= 5000
 BENCH_ARGS ?=
 
-.PHONY: bench bench-capacity bench-profile bench-test
+.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt
 
 bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -19,3 +19,6 @@ bench-profile: venv deps  ## make bench's scenarios plus py-spy profiles of gate
 
 bench-test: venv  ## the load generator's unit tests (frames against the official schemas, statistics)
 	$(BIN)/pytest bench -q
+
+bench-mqtt: venv deps  ## the MQTT client choice: paho on the event loop vs the shipped gmqtt-based client
+	$(BIN)/python -m bench.mqtt_clients

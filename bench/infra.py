@@ -90,7 +90,7 @@ class Proc:
                 self.process.wait(timeout=5)
 
 
-def _start(name: str, command: list[str], workdir: Path, env: dict[str, str] | None = None) -> Proc:
+def start_process(name: str, command: list[str], workdir: Path, env: dict[str, str] | None = None) -> Proc:
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=os.getcwd())
@@ -108,7 +108,7 @@ def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[Proc]:
         with setup.config.open("a") as config:
             config.write(extra_config)
     shutil.copy(setup.config, workdir / "mosquitto.conf")
-    proc = _start("mosquitto", [binary("mosquitto"), "-c", str(setup.config)], workdir)
+    proc = start_process("mosquitto", [binary("mosquitto"), "-c", str(setup.config)], workdir)
     proc.url = f"mqtt://127.0.0.1:{port}"
     proc.passwords = dict(setup.passwords)
     try:
@@ -123,7 +123,7 @@ def redis(workdir: Path) -> Iterator[Proc]:
     port = free_port()
     command = [binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     command += ["--appendonly", "no", "--dir", str(workdir)]
-    proc = _start("redis", command, workdir)
+    proc = start_process("redis", command, workdir)
     proc.url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_for_port(port, 10, proc.process)
@@ -204,7 +204,7 @@ def system(
             else:
                 env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1", API_THREADS="8")
             env.update((overrides or {}).get(name, {}))
-            proc = _start(name, [sys.executable, "-m", MODULES[name]], workdir, env)
+            proc = start_process(name, [sys.executable, "-m", MODULES[name]], workdir, env)
             proc.url = f"http://127.0.0.1:{admin_port}"
             started[name] = proc
         for proc in started.values():
@@ -224,7 +224,7 @@ def baseline(workdir: Path) -> Iterator[Proc]:
     """The ocpp-library baseline (bench/baseline.py) with its remote-start endpoint."""
     port, api_port = free_port(), free_port()
     command = [sys.executable, "-m", "bench.baseline", "--port", str(port), "--api-port", str(api_port)]
-    proc = _start("baseline", command, workdir, {**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = start_process("baseline", command, workdir, {**os.environ, "PYTHONUNBUFFERED": "1"})
     proc.url = f"ws://127.0.0.1:{port}"
     proc.env["API_URL"] = f"http://127.0.0.1:{api_port}"
     try:

@@ -121,6 +121,9 @@ def write_broker_config(
         f"acl_file {acl_file}",
         "persistence false",
         "max_queued_messages 100000",
+        # Also the Receive Maximum announced to MQTT 5 clients: how many QoS 1 publishes a
+        # service may have awaiting their PUBACK. The default, 20, throttles a busy gateway.
+        "max_inflight_messages 1000",
         "log_type error",
         "log_type warning",
         # Small request/response messages must not wait for Nagle's algorithm (tens of ms each).

@@ -1263,8 +1263,8 @@ def test_short_session_over_2x_subprotocols(
     async def scenario() -> dict[str, Any]:
         async with websockets.connect(f"{system.gateway_url}/{registered}", subprotocols=[subprotocol]) as ws:
             assert ws.subprotocol == subprotocol
-            connection = (await api.aget(f"/charge-points/{registered}")).json()["connection"]
-            assert connection["protocol"] == subprotocol
+            station = await api.station_once(registered, lambda record: record["connected"])
+            assert station["connection"]["protocol"] == subprotocol
             replies = []
             for frame in (
                 [2, "boot-1", "BootNotification", boot],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -41,6 +42,18 @@ class Api:
 
     async def adelete(self, path: str, **kwargs: Any) -> requests.Response:
         return await asyncio.to_thread(self.delete, path, **kwargs)
+
+    async def station_once(
+        self, station_id: str, condition: Callable[[dict[str, Any]], bool], seconds: float = 5.0
+    ) -> dict[str, Any]:
+        """The station's record once ``condition`` holds: presence reaches the shadow a moment
+        after the handshake, so a read right after connecting may not show it yet."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            station: dict[str, Any] = (await self.aget(f"/charge-points/{station_id}")).json()
+            if condition(station) or asyncio.get_running_loop().time() > deadline:
+                return station
+            await asyncio.sleep(0.05)
 
     def register(self, station_id: str) -> None:
         response = self.post("/charge-points", json={"chargePointId": station_id})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from paho.mqtt.client import MQTTMessage
 
@@ -30,6 +31,20 @@ class InboundMessage:
             user_properties=read_user_properties(properties),
             response_topic=getattr(properties, "ResponseTopic", None),
             correlation_data=getattr(properties, "CorrelationData", None),
+        )
+
+    @classmethod
+    def from_gmqtt(cls, topic: str, payload: bytes, qos: int, properties: dict[str, Any]) -> InboundMessage:
+        """From gmqtt's callback arguments: each property arrives as a list of its values."""
+        response_topic = properties.get("response_topic")
+        correlation_data = properties.get("correlation_data")
+        return cls(
+            topic=topic,
+            payload=payload,
+            qos=qos,
+            user_properties={str(key): str(value) for key, value in properties.get("user_property", ())},
+            response_topic=response_topic[0] if response_topic else None,
+            correlation_data=bytes(correlation_data[0]) if correlation_data else None,
         )
 
     def text(self) -> str:

@@ -21,6 +21,16 @@ def parse_arguments(prog: str, description: str, environment_help: str) -> argpa
     return parser.parse_args()
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it exists (not on Windows): in ``make bench`` it cut the services' CPU
+    per call (see bench/README.md); None means asyncio's own loop."""
+    try:
+        import uvloop  # optional: absent on Windows
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> int:
     """Run ``serve(stop)`` on a fresh event loop; SIGTERM or SIGINT sets ``stop``."""
 
@@ -32,7 +42,8 @@ def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> in
         await serve(stop)
 
     try:
-        asyncio.run(main())
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(main())
     except ConfigError as error:
         raise SystemExit(f"configuration error: {error}") from error
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from csms_common.admin_http import AdminServer
 from csms_common.config import ConfigError, Environment
@@ -31,6 +31,7 @@ ENVIRONMENT_HELP = """\
   SHADOW_COMMAND_TTL        seconds a command's record is kept [604800]
   SHADOW_REMOTE_START_LINK  seconds a remote start waits to be linked to its transaction [3600]
   SHADOW_PUBLISH_ACCEPTED   publish .../shadow/update/accepted after each update [false]
+  SHADOW_REDIS_CONNECTIONS  connections to Redis; more requests wait for one [32]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
   LOG_LEVEL                 debug, info, warning, error [info]
@@ -38,7 +39,16 @@ ENVIRONMENT_HELP = """\
 
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
-    redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    # redis-py's default pool raises "Too many connections" when every connection is busy; a
+    # burst of station calls would then be retried after a backoff. This pool makes it wait.
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_connections,
+        timeout=5,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+    )
+    redis = Redis(connection_pool=pool)
     store = ShadowStore(redis, settings.key_prefix, settings.duplicate_window_seconds)
     records = Records(
         redis, settings.key_prefix, settings.command_ttl_seconds, settings.remote_start_link_seconds
@@ -61,6 +71,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     service.stop()
     await client.close()
     await redis.aclose()
+    await pool.disconnect()
     admin.stop()
 
 

@@ -24,6 +24,8 @@ class ShadowSettings:
     publish_accepted: bool
     """AWS-style ``.../shadow/update/accepted`` after every applied update (off: it doubles the traffic)."""
     remote_start_link_seconds: int
+    redis_connections: int
+    """Connections to Redis; a busy moment waits for a free one instead of failing."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -44,4 +46,5 @@ class ShadowSettings:
             command_ttl_seconds=env.integer("SHADOW_COMMAND_TTL", 7 * 24 * 3600, minimum=60),
             publish_accepted=env.boolean("SHADOW_PUBLISH_ACCEPTED", False),
             remote_start_link_seconds=env.integer("SHADOW_REMOTE_START_LINK", 3600, minimum=1),
+            redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
         )
