@@ -71,9 +71,12 @@ class AsyncMqttClient:
         clean_start: bool = True,
         session_expiry_seconds: int = 0,
         publish_timeout: float = 10.0,
+        client_id: str | None = None,
     ) -> None:
         self._settings = settings
-        self.client_id = f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
+        # An exact id names a persistent session the broker keeps for this client across restarts;
+        # otherwise every process gets a fresh one.
+        self.client_id = client_id or f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
         self._service = service
         self._clean_start = clean_start
         self._session_expiry = session_expiry_seconds

@@ -33,6 +33,10 @@ ENVIRONMENT_HELP = """\
   SHADOW_PUBLISH_ACCEPTED   publish .../shadow/update/accepted after each update [false]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
+  SHADOW_CLIENT_ID          MQTT client id; the broker keeps its session across restarts
+                            [shadow-<hostname>-p<partition>]
+  SHADOW_SESSION_EXPIRY     seconds the broker queues updates for a replica that is away
+                            (0 = no persistent session) [300]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -46,7 +50,16 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     registry = RegistryRequests(
         store, IdTokenStore(redis, settings.key_prefix), records, settings.duplicate_window_seconds
     )
-    client = AsyncMqttClient(settings.mqtt, "shadow", service="shadow")
+    # A persistent session: the shadow updates and records published while this replica is away
+    # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
+    client = AsyncMqttClient(
+        settings.mqtt,
+        "shadow",
+        service="shadow",
+        client_id=settings.client_id,
+        clean_start=settings.session_expiry_seconds == 0,
+        session_expiry_seconds=settings.session_expiry_seconds,
+    )
     service = ShadowService(settings, client, store, records, registry)
     admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
     admin.start()

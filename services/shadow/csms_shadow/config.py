@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
@@ -24,6 +25,10 @@ class ShadowSettings:
     publish_accepted: bool
     """AWS-style ``.../shadow/update/accepted`` after every applied update (off: it doubles the traffic)."""
     remote_start_link_seconds: int
+    client_id: str
+    """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
+    session_expiry_seconds: int
+    """How long the broker queues updates for this replica while it is away."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -44,4 +49,6 @@ class ShadowSettings:
             command_ttl_seconds=env.integer("SHADOW_COMMAND_TTL", 7 * 24 * 3600, minimum=60),
             publish_accepted=env.boolean("SHADOW_PUBLISH_ACCEPTED", False),
             remote_start_link_seconds=env.integer("SHADOW_REMOTE_START_LINK", 3600, minimum=1),
+            client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
+            session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
         )
