@@ -50,14 +50,26 @@ def transaction_link(fields: JsonObject) -> str | None:
     return None
 
 
-def merge_record(current: JsonObject | None, fields: JsonObject) -> JsonObject:
+def merge_record(
+    current: JsonObject | None, fields: JsonObject, event: JsonObject | None = None
+) -> JsonObject:
+    """Fold fields (and an event for the ``events`` log) into a record (pure)."""
     merged = dict(current or {})
     for key, value in fields.items():
         if value is None:
             merged.pop(key, None)
         else:
             merged[key] = value
+    if event is not None:
+        merged["events"] = [*merged.get("events", []), event]
     return merged
+
+
+def already_applied(current: JsonObject | None, event: JsonObject | None) -> bool:
+    """Whether the record's event log holds this event's seqNo: it was applied before."""
+    if current is None or event is None or "seqNo" not in event:
+        return False
+    return any(entry.get("seqNo") == event["seqNo"] for entry in current.get("events", []))
 
 
 class Records:
@@ -96,8 +108,9 @@ class Records:
         return None if raw is None else dict(json.loads(raw))
 
     async def record_transaction(
-        self, station_id: str, transaction_id: str, fields: JsonObject
+        self, station_id: str, transaction_id: str, fields: JsonObject, event: JsonObject | None = None
     ) -> JsonObject:
+        """Merge fields into the record, once per event (a seqNo already logged changes nothing)."""
         key = self._keys.transactions(station_id)
         link = transaction_link(fields)
         if link is not None:
@@ -109,7 +122,11 @@ class Records:
                 try:
                     await pipe.watch(key)
                     raw = await pipe.hget(key, transaction_id)
-                    merged = merge_record(json.loads(raw) if raw else None, fields)
+                    current = json.loads(raw) if raw else None
+                    if already_applied(current, event):
+                        # Leaving the pipeline's block un-watches the key; nothing is written.
+                        return dict(current or {})
+                    merged = merge_record(current, fields, event)
                     merged["transactionId"] = transaction_id
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.hset(key, transaction_id, json.dumps(merged))

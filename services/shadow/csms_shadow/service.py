@@ -283,8 +283,10 @@ class ShadowService:
         if event is topics.StationEvent.TRANSACTIONS:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
+            event_entry = body.get("event")
             await self._until_written(
-                lambda: self._records.record_transaction(station_id, transaction_id, fields), station_id
+                lambda: self._records.record_transaction(station_id, transaction_id, fields, event_entry),
+                station_id,
             )
             if body.get("ended"):
                 now = int(time.time())
