@@ -41,3 +41,11 @@ def test_records_without_events_never_count_as_applied() -> None:
 
 def test_none_removes_a_field() -> None:
     assert merge_record({"a": 1, "b": 2}, {"a": None}) == {"b": 2}
+
+
+def test_a_late_older_event_does_not_reopen_an_ended_record() -> None:
+    record = merge_record(None, {"status": "Ended", "endTime": "t1"}, ENDED)
+    record = merge_record(record, {"status": "Started", "startTime": "t0"}, STARTED)
+    assert record["status"] == "Ended"
+    assert record["startTime"] == "t0"  # what the record lacked is filled in
+    assert [event["seqNo"] for event in record["events"]] == [0, 1]

@@ -53,15 +53,25 @@ def transaction_link(fields: JsonObject) -> str | None:
 def merge_record(
     current: JsonObject | None, fields: JsonObject, event: JsonObject | None = None
 ) -> JsonObject:
-    """Fold fields (and an event for the ``events`` log) into a record (pure)."""
+    """Fold fields (and an event for the ``events`` log, kept in seqNo order) into a record (pure).
+
+    An event older than one already logged arrived out of order (a redelivery after a
+    reconnect, a broker that reorders a backlog): it is logged, but it only fills in
+    fields the record lacks, so a late Started or Updated never reopens an Ended record.
+    """
     merged = dict(current or {})
+    logged = merged.get("events", [])
+    stale = event is not None and any(entry.get("seqNo", -1) > event.get("seqNo", -1) for entry in logged)
     for key, value in fields.items():
-        if value is None:
+        if stale:
+            if value is not None and key not in merged:
+                merged[key] = value
+        elif value is None:
             merged.pop(key, None)
         else:
             merged[key] = value
     if event is not None:
-        merged["events"] = [*merged.get("events", []), event]
+        merged["events"] = sorted([*logged, event], key=lambda entry: int(entry.get("seqNo", -1)))
     return merged
 
 
