@@ -14,6 +14,8 @@ are answered when one comes back, and a handler stopped with SIGTERM answers wha
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import time
@@ -22,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
 
 from tests.support import infra
 from tests.support.api import Api
 from tests.support.system import ServiceProcess, System
-from tests.support.transactions import RetryingStation, StationRun, Tally, tally
+from tests.support.transactions import RetryingStation, StationRun, Tally, tally, transaction_events
 
 pytestmark = pytest.mark.e2e
 
@@ -188,6 +192,114 @@ def run_stream(killable: KillableSystem, label: str, kills: tuple[str, ...], pre
     for problem in result.problems:
         print(f"  {problem}")
     return result
+
+
+async def answer_to(ws: ClientConnection, message_id: str, timeout: float) -> list[Any]:
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if frame[0] in (3, 4) and frame[1] == message_id:
+            return list(frame)
+
+
+async def frames_within(ws: ClientConnection, seconds: float) -> list[list[Any]]:
+    frames: list[list[Any]] = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), seconds)))
+    return frames
+
+
+def stop_handlers(killable: KillableSystem) -> list[int]:
+    return [killable.system.processes[label].stop() for label in ("ocpp-handler", "ocpp-handler-b")]
+
+
+def test_calls_made_while_no_handler_runs_are_answered_when_one_returns(killable: KillableSystem) -> None:
+    """Every handler stopped (SIGTERM): a call waits in the broker (persistent session) and is answered,
+    once, with its own id, when a handler is back; one that waits longer than GATEWAY_CALL_TIMEOUT
+    gets InternalError instead of silence."""
+    api = Api(killable.system.api_url)
+    station_id = "CP-NO-HANDLER"
+    api.register(station_id)
+    started = transaction_events(f"{station_id}-tx", 0)[0]
+    call = json.dumps([2, "queued-start", "TransactionEvent", started])
+
+    async def scenario() -> tuple[list[Any], float, list[Any], list[list[Any]]]:
+        async with websockets.connect(
+            f"{killable.gateway_urls()[0]}/{station_id}", subprotocols=["ocpp2.0.1"]
+        ) as ws:
+            await ws.send(json.dumps([2, "boot", "BootNotification", _BOOT]))
+            assert (await answer_to(ws, "boot", 10))[0] == 3
+            assert await asyncio.to_thread(stop_handlers, killable) == [0, 0]
+            began = time.monotonic()
+            await ws.send(json.dumps([2, "hb-away", "Heartbeat", {}]))
+            timed_out = await answer_to(ws, "hb-away", 15)
+            waited = time.monotonic() - began
+            await ws.send(call)
+            await asyncio.sleep(0.5)
+            await ws.send(call)  # the station retries with the same id: both copies wait
+            await asyncio.to_thread(killable.restart, "ocpp-handler")
+            answer = await answer_to(ws, "queued-start", 10)
+            later = await frames_within(ws, 2.0)
+            await asyncio.to_thread(killable.restart, "ocpp-handler-b")
+            return timed_out, waited, answer, later
+
+    timed_out, waited, answer, later = asyncio.run(scenario())
+    assert timed_out[:3] == [4, "hb-away", "InternalError"]
+    assert float(CALL_TIMEOUT) - 0.5 <= waited < float(CALL_TIMEOUT) + 3
+    assert answer[:2] == [3, "queued-start"]
+    assert later == []  # neither the second copy's answer nor the late Heartbeat answer is written
+    records = api.get(f"/charge-points/{station_id}/transactions").json()["transactions"]
+    assert [[event["seqNo"] for event in record["events"]] for record in records] == [[0]]
+    print(
+        f"no handler running: InternalError after {waited:.1f} s (GATEWAY_CALL_TIMEOUT {CALL_TIMEOUT}); "
+        f"a call sent twice meanwhile answered once when a handler returned, applied {len(records)} time"
+    )
+
+
+def test_a_handler_stopped_with_sigterm_answers_the_call_it_holds(killable: KillableSystem) -> None:
+    """The call is in a handler's hands (its lookup waits on a paused shadow service) when SIGTERM
+    comes: the handler finishes it, the station gets its answer, the handler exits with 0."""
+    api = Api(killable.system.api_url)
+    station_id = "CP-SIGTERM-HANDLER"
+    api.register(station_id)
+    shadow = killable.system.processes["shadow"].process
+    handlers = [killable.system.processes[label] for label in ("ocpp-handler", "ocpp-handler-b")]
+
+    async def scenario() -> list[Any]:
+        async with websockets.connect(
+            f"{killable.gateway_urls()[0]}/{station_id}", subprotocols=["ocpp2.0.1"]
+        ) as ws:
+            await ws.send(json.dumps([2, "boot", "BootNotification", _BOOT]))
+            assert (await answer_to(ws, "boot", 10))[0] == 3
+            shadow.send_signal(signal.SIGSTOP)
+            try:
+                authorize = {"idToken": {"idToken": "TAG-IN-FLIGHT", "type": "ISO14443"}}
+                await ws.send(json.dumps([2, "in-flight", "Authorize", authorize]))
+                await asyncio.sleep(0.7)  # a handler took it and waits for the token lookup
+                for handler in handlers:
+                    handler.process.send_signal(signal.SIGTERM)
+                await asyncio.sleep(0.5)
+            finally:
+                shadow.send_signal(signal.SIGCONT)
+            return await answer_to(ws, "in-flight", 10)
+
+    answer = asyncio.run(scenario())
+    codes = [handler.process.wait(timeout=15) for handler in handlers]
+    handled_after_stop = [
+        log.index('"ocpp-handler stopping"') < log.rindex('"message_id": "in-flight"')
+        for log in (handler.log_text() for handler in handlers)
+        if '"message_id": "in-flight"' in log
+    ]
+    for label in ("ocpp-handler", "ocpp-handler-b"):
+        killable.restart(label)
+    assert answer[:2] == [3, "in-flight"]
+    assert answer[2]["idTokenInfo"]["status"] == "Invalid"
+    assert codes == [0, 0]
+    assert handled_after_stop == [True]  # answered by the handler that had already been told to stop
+    print("handler SIGTERM with a call in hand: answered after the signal, exit codes", codes)
+
+
+_BOOT = {"chargingStation": {"model": "M", "vendorName": "V"}, "reason": "PowerUp"}
 
 
 @pytest.mark.parametrize("what", KILLS)
