@@ -97,3 +97,16 @@ def test_giving_up_on_an_answered_call_does_nothing() -> None:
 
 def test_an_answer_to_a_frame_never_forwarded_is_written() -> None:
     assert RecentReplies(4).answered("-1", '[4,"-1","RpcFrameworkError","",{}]') is True
+
+
+def test_an_error_answer_is_written_once_and_a_retry_is_processed_again() -> None:
+    # Found by the soak: a Boot answered InternalError during a broker outage was answered with
+    # the same error from memory forever.
+    replies = RecentReplies(4)
+    replies.forwarded("m1", CALL)
+    assert replies.errored("m1") is True
+    assert replies.errored("m1") is False
+    assert replies.answered("m1", REPLY) is False
+    assert replies.retransmission("m1", CALL) is None
+    replies.forwarded("m1", CALL)
+    assert replies.answered("m1", REPLY) is True

@@ -51,6 +51,17 @@ class RecentReplies:
         self._bound(self._answered)
         return True
 
+    def errored(self, message_id: str) -> bool:
+        """A CallError came back; True if it is to be written to the station.
+
+        It is not remembered as the call's answer: an error (InternalError above all: the
+        CSMS could not process it) asks the station to retry, and the retry must be processed
+        again rather than get the same error from memory forever. Later answers are dropped.
+        """
+        if message_id not in self._awaiting:
+            return message_id not in self._answered and message_id not in self._given_up
+        return self.gave_up(message_id)
+
     def gave_up(self, message_id: str) -> bool:
         """No answer came in time and the station gets an error instead; False if it was not awaited.
 

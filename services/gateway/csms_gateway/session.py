@@ -288,7 +288,12 @@ class StationSession:
             timer = self._station_call_timers.pop(header.message_id, None)
             if timer is not None:
                 timer.cancel()
-            if not self._replies.answered(header.message_id, text):
+            first = (
+                self._replies.errored(header.message_id)
+                if header.message_type == CALL_ERROR
+                else self._replies.answered(header.message_id, text)
+            )
+            if not first:
                 # Processed twice (a redelivery or a retry) or answered too late: the station
                 # already has its one answer for this id.
                 DUPLICATE_ANSWERS.inc()
