@@ -93,7 +93,8 @@ def _overrides(old: ServiceProcess) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def killable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KillableSystem]:
     with (
-        infra.mosquitto(tmp_path_factory.mktemp("kill-mosquitto")) as broker,
+        # Like the Redis, the broker keeps its state across a restart (sessions, queued messages).
+        infra.mosquitto(tmp_path_factory.mktemp("kill-mosquitto"), persistent=True) as broker,
         infra.redis(tmp_path_factory.mktemp("kill-redis"), persistent=True) as redis,
     ):
         if not broker.command or not redis.command:
