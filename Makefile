@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-e2e lint format deps venv clean help
+.PHONY: run test test-unit test-e2e soak lint format deps venv clean help
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +34,14 @@ test-unit: venv  ## only the fast unit tests
 
 test-e2e: venv deps  ## only the end-to-end tests
 	$(BIN)/pytest tests/e2e
+
+SOAK_MINUTES ?= 10
+SOAK_STATIONS ?= 60
+
+soak: venv deps  ## the kill cycle (handler, gateway, shadow, Redis, broker) again and again for SOAK_MINUTES [10] with SOAK_STATIONS [60]
+	# make test runs the short version (one kill of each, 20 stations); this repeats it and prints every count.
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_STATIONS=$(SOAK_STATIONS) $(BIN)/pytest -s -p no:cacheprovider \
+	  -o timeout=$$(( $(SOAK_MINUTES) * 60 + 600 )) tests/e2e/test_kill_counts.py -k soak
 
 lint: venv  ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .

@@ -55,6 +55,7 @@ class PahoOnLoop:
         self._client.max_inflight_messages_set(1000)
         self._acks: dict[int, asyncio.Future[None]] = {}
         self._handler: OnMessage | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
         self._loop = asyncio.get_running_loop()
         self._connected = asyncio.Event()
         client = self._client
@@ -93,7 +94,9 @@ class PahoOnLoop:
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         if self._handler is not None:
-            asyncio.ensure_future(self._handler(message.topic, bytes(message.payload)))
+            task = asyncio.ensure_future(self._handler(message.topic, bytes(message.payload)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def publish(self, topic: str, payload: bytes, user_properties: dict[str, str] | None) -> None:
         packet_properties: Properties | None = publish_properties(user_properties)

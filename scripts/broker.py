@@ -98,8 +98,15 @@ def write_broker_config(
     pki: Pki | None = None,
     extra_users: dict[str, str] | None = None,
     extra_acl: str = "",
+    persistence: bool = False,
 ) -> BrokerSetup:
-    """Write mosquitto.conf, the password file and the ACL into ``directory``."""
+    """Write mosquitto.conf, the password file and the ACL into ``directory``.
+
+    ``persistence`` keeps sessions, subscriptions and queued QoS 1 messages across a broker
+    restart (saved on shutdown and every second): without it a restart drops what the broker had
+    acknowledged to a publisher but not yet delivered, such as shadow updates queued for the
+    shadow service.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     passwords = dict(
         passwords or {user: secrets.token_urlsafe(18) for user in (*SERVICE_USERS, MONITOR_USER)}
@@ -119,7 +126,11 @@ def write_broker_config(
         "allow_anonymous false",
         f"password_file {password_file}",
         f"acl_file {acl_file}",
-        "persistence false",
+        *(
+            ["persistence true", f"persistence_location {directory}/", "autosave_interval 1"]
+            if persistence
+            else ["persistence false"]
+        ),
         "max_queued_messages 100000",
         # Also the Receive Maximum announced to MQTT 5 clients: how many QoS 1 publishes a
         # service may have awaiting their PUBACK. The default, 20, throttles a busy gateway.

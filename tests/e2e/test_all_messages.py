@@ -243,6 +243,20 @@ UPDATED_201 = {
 }
 
 
+def logged_event(seq_no: int, event_type: str, trigger: str, timestamp: str, meter_values: int) -> Any:
+    """An entry of a 2.x transaction record's ``events`` log: one per seqNo the station sent."""
+    return {
+        "seqNo": seq_no,
+        "eventType": event_type,
+        "triggerReason": trigger,
+        "timestamp": timestamp,
+        "meterValues": meter_values,
+    }
+
+
+STARTED_EVENT = logged_event(0, "Started", "Authorized", TS, len(METER_VALUES_201))
+
+
 def started_201() -> Any:
     return call201.TransactionEvent(
         event_type="Started",
@@ -607,7 +621,7 @@ CASES_201: list[Case] = [
             "evses": {"1": {"activeTransaction": TRANSACTION_201}},
             "lastSeen": NOW,
         },
-        transactions=[{**TRANSACTION_201, "status": "Started"}],
+        transactions=[{**TRANSACTION_201, "status": "Started", "events": [STARTED_EVENT]}],
     ),
     Case(
         "TransactionEvent-Updated",
@@ -626,7 +640,13 @@ CASES_201: list[Case] = [
             "lastSeen": NOW,
         },
         setup=((started_201(), {"idTokenInfo": {"status": "Accepted", "cacheExpiryDateTime": EXPIRY}}),),
-        transactions=[{**UPDATED_201, "status": "Updated"}],
+        transactions=[
+            {
+                **UPDATED_201,
+                "status": "Updated",
+                "events": [STARTED_EVENT, logged_event(1, "Updated", "ChargingStateChanged", TS2, 0)],
+            }
+        ],
     ),
     Case(
         "TransactionEvent-Ended",
@@ -663,6 +683,7 @@ CASES_201: list[Case] = [
                 "idToken": {"idToken": "ALL-BLOCKED", "type": "ISO14443"},
                 "endTime": TS2,
                 "stoppedReason": "Local",
+                "events": [STARTED_EVENT, logged_event(1, "Ended", "StopAuthorized", TS2, 0)],
             }
         ],
     ),

@@ -67,7 +67,8 @@ def boot(message_id: str) -> list[Any]:
 def test_commands_reach_every_station_exactly_once(
     api: Api, system: System, second_gateway: ServiceProcess
 ) -> None:
-    handler = system.start("ocpp-handler", label="ocpp-handler-b")
+    # It leaves for good afterwards: no persistent session that would park later tests' calls.
+    handler = system.start("ocpp-handler", label="ocpp-handler-b", HANDLER_SESSION_EXPIRY="0")
     system.wait_ready(handler)
     prefix = f"SCALE-{uuid.uuid4().hex[:6]}"
     station_ids = [f"{prefix}-{index}" for index in range(STATIONS)]
@@ -162,7 +163,9 @@ def test_takeover_race_leaves_exactly_one_connection(
 def test_killing_a_handler_loses_no_call(api: Api, system: System, registered: str) -> None:
     """Transactions keep flowing while one of two handlers is killed with SIGKILL; a call whose answer
     is lost is retried by the station with the same message id and takes effect once."""
-    extra = system.start("ocpp-handler", label="ocpp-handler-killed")
+    # Killed and never restarted: without a session, so the broker parks no later call with it
+    # (tests/e2e/test_kill_counts.py kills handlers with persistent sessions and restarts them).
+    extra = system.start("ocpp-handler", label="ocpp-handler-killed", HANDLER_SESSION_EXPIRY="0")
     system.wait_ready(extra)
     transactions = 60
     retries = 0

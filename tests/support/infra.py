@@ -115,8 +115,10 @@ class RunningService:
 
 
 @contextlib.contextmanager
-def mosquitto(workdir: Path) -> Iterator[RunningService]:
-    """Yield a broker: MQTT_URL if set, else a private mosquitto, else a container."""
+def mosquitto(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
+    """Yield a broker: MQTT_URL if set, else a private mosquitto, else a container.
+
+    ``persistent`` keeps sessions and queued messages across a restart (Mosquitto's persistence)."""
     if os.environ.get("MQTT_URL"):
         yield RunningService(os.environ["MQTT_URL"])
         return
@@ -133,6 +135,7 @@ def mosquitto(workdir: Path) -> Iterator[RunningService]:
             pki=pki,
             extra_users={TEST_USER: test_password},
             extra_acl=TEST_ACL,
+            persistence=persistent,
         )
         port = setup.port
         command = [binary, "-c", str(setup.config)]

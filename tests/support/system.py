@@ -117,9 +117,18 @@ class System:
                 GATEWAY_INSTANCE_ID=label,
             )
         elif name == "ocpp-handler":
-            env.update(HANDLER_METRICS_PORT=str(admin_port), HANDLER_METRICS_HOST="127.0.0.1")
+            # One MQTT session per label and system: a handler started again under its label resumes it.
+            env.update(
+                HANDLER_METRICS_PORT=str(admin_port),
+                HANDLER_METRICS_HOST="127.0.0.1",
+                HANDLER_CLIENT_ID=f"{label}-{self.workdir.name}",
+            )
         elif name == "shadow":
-            env.update(SHADOW_METRICS_PORT=str(admin_port), SHADOW_METRICS_HOST="127.0.0.1")
+            env.update(
+                SHADOW_METRICS_PORT=str(admin_port),
+                SHADOW_METRICS_HOST="127.0.0.1",
+                SHADOW_CLIENT_ID=f"{label}-{self.workdir.name}",
+            )
         else:
             env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1", API_THREADS="8")
         env.update(overrides)

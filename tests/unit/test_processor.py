@@ -42,6 +42,17 @@ def processor(schemas: SchemaRegistry) -> FrameProcessor:
     return FrameProcessor(schemas, heartbeat_interval=INTERVAL)
 
 
+def _event(request: Payload) -> Payload:
+    """The entry a TransactionEvent adds to its record's event log."""
+    return {
+        "seqNo": request["seqNo"],
+        "eventType": request["eventType"],
+        "triggerReason": request["triggerReason"],
+        "timestamp": request["timestamp"],
+        "meterValues": len(request.get("meterValue") or ()),
+    }
+
+
 def _raw(frame: list[Any]) -> bytes:
     return json.dumps(frame).encode()
 
@@ -256,7 +267,9 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
                     "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
                 }
             ),
-            TransactionRecord("tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}),
+            TransactionRecord(
+                "tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}, event=_event(TX_STARTED)
+            ),
         ],
     ),
     (
@@ -267,7 +280,9 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
         {},
         [
             ShadowUpdate({"activeTransaction": TX_UPDATED_TRANSACTION, "lastSeen": NOW_ISO}),
-            TransactionRecord("tx-1", {**TX_UPDATED_TRANSACTION, "status": "Updated"}),
+            TransactionRecord(
+                "tx-1", {**TX_UPDATED_TRANSACTION, "status": "Updated"}, event=_event(TX_UPDATED)
+            ),
         ],
     ),
     (
@@ -280,7 +295,9 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
         [
             ShadowUpdate({"lastTransaction": None, "lastSeen": NOW_ISO}),
             ShadowUpdate({"lastTransaction": TX_ENDED_TRANSACTION}),
-            TransactionRecord("tx-1", {**TX_ENDED_TRANSACTION, "status": "Ended"}, ended=True),
+            TransactionRecord(
+                "tx-1", {**TX_ENDED_TRANSACTION, "status": "Ended"}, ended=True, event=_event(TX_ENDED)
+            ),
         ],
     ),
 ]
@@ -384,6 +401,7 @@ def test_a_transaction_event_without_evse_or_token(processor: FrameProcessor) ->
                 "endTime": T0,
             },
             ended=True,
+            event=_event(request),
         ),
     ]
 
@@ -888,7 +906,9 @@ def test_complete_runs_the_planned_call_with_its_lookups(
                     "evses": {"1": {"activeTransaction": TX_STARTED_TRANSACTION}},
                 }
             ),
-            TransactionRecord("tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}),
+            TransactionRecord(
+                "tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}, event=_event(TX_STARTED)
+            ),
         ],
         action="TransactionEvent",
         message_id="p1",

@@ -60,3 +60,53 @@ def test_awaiting_calls_are_bounded_too() -> None:
     replies.answered("m2", "reply-2")
     assert replies.retransmission("m0", "call-0") is None
     assert replies.retransmission("m2", "call-2") == "reply-2"
+
+
+def test_a_second_answer_to_an_answered_call_is_not_written() -> None:
+    replies = RecentReplies(4)
+    replies.forwarded("m1", CALL)
+    assert replies.answered("m1", REPLY) is True
+    assert replies.answered("m1", REPLY) is False
+
+
+def test_a_late_answer_to_a_call_given_up_on_is_not_written() -> None:
+    replies = RecentReplies(4)
+    replies.forwarded("m1", CALL)
+    assert replies.gave_up("m1") is True
+    assert replies.answered("m1", REPLY) is False
+    assert replies.retransmission("m1", CALL) is None  # a retry is forwarded, not answered with the error
+
+
+def test_a_retry_after_giving_up_is_awaited_again() -> None:
+    replies = RecentReplies(4)
+    replies.forwarded("m1", CALL)
+    replies.gave_up("m1")
+    replies.forwarded("m1", CALL)
+    assert replies.is_awaiting("m1")
+    assert replies.answered("m1", REPLY) is True
+    assert replies.retransmission("m1", CALL) == REPLY
+
+
+def test_giving_up_on_an_answered_call_does_nothing() -> None:
+    replies = RecentReplies(4)
+    replies.forwarded("m1", CALL)
+    replies.answered("m1", REPLY)
+    assert replies.gave_up("m1") is False
+    assert replies.retransmission("m1", CALL) == REPLY
+
+
+def test_an_answer_to_a_frame_never_forwarded_is_written() -> None:
+    assert RecentReplies(4).answered("-1", '[4,"-1","RpcFrameworkError","",{}]') is True
+
+
+def test_an_error_answer_is_written_once_and_a_retry_is_processed_again() -> None:
+    # Found by the soak: a Boot answered InternalError during a broker outage was answered with
+    # the same error from memory forever.
+    replies = RecentReplies(4)
+    replies.forwarded("m1", CALL)
+    assert replies.errored("m1") is True
+    assert replies.errored("m1") is False
+    assert replies.answered("m1", REPLY) is False
+    assert replies.retransmission("m1", CALL) is None
+    replies.forwarded("m1", CALL)
+    assert replies.answered("m1", REPLY) is True

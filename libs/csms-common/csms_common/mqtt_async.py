@@ -158,6 +158,8 @@ class AsyncMqttClient:
         publish_timeout: float = 10.0,
     ) -> None:
         self._settings = settings
+        # An exact id names a persistent session the broker keeps for this client across restarts;
+        # otherwise every process gets a fresh one.
         self.client_id = client_id or f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
         self._service = service
         self._session_expiry = session_expiry_seconds

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 
 from csms_common.config import ConfigError
+
+logger = logging.getLogger(__name__)
 
 
 def parse_arguments(prog: str, description: str, environment_help: str) -> argparse.Namespace:
@@ -32,13 +36,28 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> int:
-    """Run ``serve(stop)`` on a fresh event loop; SIGTERM or SIGINT sets ``stop``."""
+    """Run ``serve(stop)`` on a fresh event loop; SIGTERM or SIGINT sets ``stop``, a second one exits.
+
+    The first signal asks for a graceful stop (finish in-flight work, drain). A second means
+    "now" (an impatient operator, or a stop that hangs): the process exits at once with
+    128 + the signal number. Nothing is lost by that which a crash would not lose too: MQTT
+    messages in hand are unacknowledged, so the broker delivers them again, and stations
+    reconnect elsewhere.
+    """
+
+    def on_signal(stop: asyncio.Event, signum: int) -> None:
+        if stop.is_set():
+            logger.warning("second signal: exiting at once", extra={"signal": signum})
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(128 + signum)
+        stop.set()
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, on_signal, stop, signum)
         await serve(stop)
 
     try:

@@ -26,7 +26,8 @@ ENVIRONMENT_HELP = """\
   GATEWAY_UNREGISTERED_REJECTION  http-404 (at the handshake) or close-1008 [http-404]
   GATEWAY_REGISTRATION_TIMEOUT    seconds to wait for the registry at a handshake [3]
   GATEWAY_REGISTRATION_CACHE      seconds a positive registry answer is reused [5]
-  GATEWAY_CALL_TIMEOUT            seconds a CSMS call may wait for the station's answer [30]
+  GATEWAY_CALL_TIMEOUT            seconds a CSMS call may wait for the station's answer, and a
+                                  station's call for the CSMS's; then InternalError to the station [30]
   GATEWAY_MAX_QUEUED_CALLS        CSMS calls queued per station behind the outstanding one [16]
   GATEWAY_MAX_FRAME_BYTES         largest frame accepted; larger closes with 1009 [1048576]
   GATEWAY_TLS_PORT                wss:// listener (0 = off) [0]; GATEWAY_TLS_CERT, GATEWAY_TLS_KEY,
@@ -37,6 +38,10 @@ ENVIRONMENT_HELP = """\
   GATEWAY_IDLE_TIMEOUT            seconds without a frame before closing [2 x heartbeat + 60]
   GATEWAY_REUSE_PORT              let several processes share the port (SO_REUSEPORT) [false]
   GATEWAY_PING_INTERVAL           seconds between WebSocket pings [20]
+  GATEWAY_DRAIN_SECONDS           on SIGTERM: /readyz 503 and no new connections at once, stations
+                                  closed with 1001 spread over this period (each once nothing is in
+                                  flight), exit within it; 0 closes all at once. A second signal
+                                  exits at once [30]
   LOG_LEVEL                       debug, info, warning, error [info]
 """
 

@@ -60,6 +60,8 @@ class GatewaySettings:
     tls_cert: str | None
     tls_key: str | None
     tls_client_ca: str | None
+    drain_seconds: float
+    """On SIGTERM: the period over which stations are closed (spread out, each once idle)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> GatewaySettings:
@@ -106,4 +108,5 @@ class GatewaySettings:
             tls_cert=env.optional_text("GATEWAY_TLS_CERT"),
             tls_key=env.optional_text("GATEWAY_TLS_KEY"),
             tls_client_ca=env.optional_text("GATEWAY_TLS_CLIENT_CA"),
+            drain_seconds=env.number("GATEWAY_DRAIN_SECONDS", 30.0, minimum=0),
         )

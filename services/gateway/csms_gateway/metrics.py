@@ -31,3 +31,11 @@ AUTH_FAILURES = Counter(
 THROTTLED = Counter(
     "csms_gateway_throttled_frames_total", "Station frames delayed because the station exceeded its rate"
 )
+STATION_CALL_TIMEOUTS = Counter(
+    "csms_gateway_station_call_timeouts_total",
+    "Station→CSMS calls no handler answered within GATEWAY_CALL_TIMEOUT (the station got InternalError)",
+)
+DUPLICATE_ANSWERS = Counter(
+    "csms_gateway_duplicate_answers_total",
+    "Answers to station calls not written because the station already had one (redelivery, late answer)",
+)

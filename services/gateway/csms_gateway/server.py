@@ -27,6 +27,7 @@ from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
 from csms_common.station_id import InvalidStationId, station_id_from_path
 from csms_gateway.config import GatewaySettings, UnregisteredRejection, server_tls_context
 from csms_gateway.credentials import InvalidCredentials, presented_credentials
+from csms_gateway.drain import drain_sessions
 from csms_gateway.metrics import AUTH_FAILURES, CONNECTED_STATIONS, DISCONNECTS, HANDSHAKES
 from csms_gateway.registration import Registration, RegistrationChecker
 from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
@@ -76,10 +77,12 @@ class Gateway:
         )
         self._server: Server | None = None
         self._tls_server: Server | None = None
+        self._draining = False
 
     @property
     def is_serving(self) -> bool:
-        return self._server is not None and self._server.is_serving()
+        """Ready for new stations: listening and not draining (``/readyz``)."""
+        return not self._draining and self._server is not None and self._server.is_serving()
 
     @property
     def session_count(self) -> int:
@@ -317,15 +320,34 @@ class Gateway:
                 )
                 logger.info("gateway listening with TLS", extra={"port": self._settings.tls_port})
             await stop.wait()
-            logger.info("gateway draining", extra={"stations": len(self._sessions)})
-            for server in (self._server, self._tls_server):
-                if server is not None:
-                    server.close(close_connections=True)
-            for server in (self._server, self._tls_server):
-                if server is not None:
-                    await server.wait_closed()
+            await self._drain()
         self._server = None
         self._tls_server = None
+
+    async def _drain(self) -> None:
+        """Not ready at once, no new connections, then stations closed with 1001 over the drain period."""
+        self._draining = True
+        began = time.monotonic()
+        drain_seconds = self._settings.drain_seconds
+        logger.info(
+            "gateway draining", extra={"stations": len(self._sessions), "drain_seconds": drain_seconds}
+        )
+        servers = [server for server in (self._server, self._tls_server) if server is not None]
+        for server in servers:
+            # Stop accepting; the open connections are closed below, one by one.
+            server.close(close_connections=False)
+        busy = await drain_sessions(list(self._sessions.values()), drain_seconds)
+        remaining = max(0.1, drain_seconds - (time.monotonic() - began))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(server.wait_closed() for server in servers)), remaining)
+        logger.info(
+            "gateway drained",
+            extra={
+                "seconds": round(time.monotonic() - began, 2),
+                "closed_busy": busy,
+                "still_open": len(self._sessions),
+            },
+        )
 
     def _listener(self, port: int, tls: ssl.SSLContext | None) -> Server:
         return websockets_serve(

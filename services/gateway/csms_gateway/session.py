@@ -23,7 +23,15 @@ from csms_common.ocpp.errors import ErrorKind, error_code
 from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
 from csms_common.ocpp.versions import OcppVersion
 from csms_common.token_bucket import TokenBucket
-from csms_gateway.metrics import CALL_TIMEOUTS, CALLS_REJECTED, FRAMES, RETRANSMISSIONS, THROTTLED
+from csms_gateway.metrics import (
+    CALL_TIMEOUTS,
+    CALLS_REJECTED,
+    DUPLICATE_ANSWERS,
+    FRAMES,
+    RETRANSMISSIONS,
+    STATION_CALL_TIMEOUTS,
+    THROTTLED,
+)
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
 from csms_gateway.retransmissions import RecentReplies
 
@@ -103,6 +111,10 @@ class StationSession:
         self._replies = RecentReplies(RECENT_REPLIES)
         self._bucket = TokenBucket(settings.station_rate, settings.station_burst, time.monotonic())
         self._call_timer: asyncio.TimerHandle | None = None
+        self._station_call_timers: dict[str, asyncio.TimerHandle] = {}
+        """Station calls forwarded and not yet answered, each with its deadline (GATEWAY_CALL_TIMEOUT)."""
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._in_topic = topics.station_in(station_id)
         self._log = {"station_id": station_id, "session_id": self.session_id}
 
@@ -127,6 +139,10 @@ class StationSession:
             pass
         finally:
             self._cancel_timer()
+            for timer in self._station_call_timers.values():
+                timer.cancel()
+            self._station_call_timers.clear()
+            self._idle.set()
             unanswered = self._calls.drain()
             if unanswered:
                 logger.warning(
@@ -147,6 +163,29 @@ class StationSession:
     async def close(self, code: int, reason: str) -> None:
         await self._websocket.close(code, reason)
 
+    @property
+    def is_idle(self) -> bool:
+        """No station call awaits its answer and no CSMS call awaits the station's."""
+        return not self._station_call_timers and self._calls.in_flight is None
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) until the session is idle; False if it still is not."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not self.is_idle:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return False
+            self._idle.clear()
+            try:
+                await asyncio.wait_for(self._idle.wait(), remaining)
+            except TimeoutError:
+                return self.is_idle
+        return True
+
+    def _maybe_idle(self) -> None:
+        if self.is_idle:
+            self._idle.set()
+
     # -------------------------------------------------------- station → MQTT
 
     async def _forward_from_station(self, text: str) -> None:
@@ -162,6 +201,7 @@ class StationSession:
                 await self._send(cached)
                 return
             self._replies.forwarded(header.message_id, text)
+            self._await_station_call_answer(header.message_id)
         metadata = {
             properties.PROTOCOL: self.version.subprotocol,
             properties.GATEWAY: self._settings.gateway_instance,
@@ -187,16 +227,43 @@ class StationSession:
             )
         except PublishError as error:
             logger.error("could not forward a station frame", extra={**self._log, "error": str(error)})
-            if header is not None and header.message_type == CALL:
+            if header is not None and header.message_type == CALL and self._give_up(header.message_id):
                 # The station retries a call that got an InternalError; nothing was processed.
-                await self._send(
-                    CallError(
-                        header.message_id,
-                        error_code(ErrorKind.INTERNAL_ERROR, self.version),
-                        "CSMS temporarily unavailable, retry later",
-                        {},
-                    ).to_json()
-                )
+                description = "CSMS temporarily unavailable, retry later"
+                await self._send_internal_error(header.message_id, description)
+
+    def _await_station_call_answer(self, message_id: str) -> None:
+        """Start (or restart, for a retransmission) the deadline of a forwarded station call."""
+        previous = self._station_call_timers.pop(message_id, None)
+        if previous is not None:
+            previous.cancel()
+        self._station_call_timers[message_id] = asyncio.get_running_loop().call_later(
+            self._settings.call_timeout, self._on_station_call_timeout, message_id
+        )
+        self._idle.clear()
+
+    def _give_up(self, message_id: str) -> bool:
+        """Stop waiting for a station call's answer; True if it was awaited (the station gets an error)."""
+        timer = self._station_call_timers.pop(message_id, None)
+        if timer is not None:
+            timer.cancel()
+        given_up = self._replies.gave_up(message_id)
+        self._maybe_idle()
+        return given_up
+
+    def _on_station_call_timeout(self, message_id: str) -> None:
+        """No handler answered in time (none running, or the broker lost the call): never silence,
+        an InternalError the station retries. A late answer is then dropped, not written."""
+        self._station_call_timers.pop(message_id, None)
+        if not self._give_up(message_id):
+            return
+        STATION_CALL_TIMEOUTS.inc()
+        logger.warning("station call not answered in time", extra={**self._log, "message_id": message_id})
+        self._spawn(self._send_internal_error(message_id, "no answer from the CSMS in time, retry later"))
+
+    async def _send_internal_error(self, message_id: str, description: str) -> None:
+        code = error_code(ErrorKind.INTERNAL_ERROR, self.version)
+        await self._send(CallError(message_id, code, description, {}).to_json())
 
     def _on_station_answer(self, message_id: str) -> PendingCall | None:
         answered, next_call = self._calls.answer(message_id)
@@ -206,6 +273,7 @@ class StationSession:
         self._cancel_timer()
         if next_call is not None:
             self._write_call_soon(next_call)
+        self._maybe_idle()
         return answered
 
     # -------------------------------------------------------- MQTT → station
@@ -217,10 +285,27 @@ class StationSession:
             logger.error("refusing a malformed frame from {cp}/out", extra={**self._log, "frame": text[:200]})
             return
         if header.message_type != CALL:
+            timer = self._station_call_timers.pop(header.message_id, None)
+            if timer is not None:
+                timer.cancel()
+            first = (
+                self._replies.errored(header.message_id)
+                if header.message_type == CALL_ERROR
+                else self._replies.answered(header.message_id, text)
+            )
+            if not first:
+                # Processed twice (a redelivery or a retry) or answered too late: the station
+                # already has its one answer for this id.
+                DUPLICATE_ANSWERS.inc()
+                logger.info(
+                    "second or late answer not written", extra={**self._log, "message_id": header.message_id}
+                )
+                self._maybe_idle()
+                return
             if message is not None and properties.REGISTRATION_STATUS in message.user_properties:
                 self.registration_status = message.user_properties[properties.REGISTRATION_STATUS]
-            self._replies.answered(header.message_id, text)
             await self._send(text)
+            self._maybe_idle()
             FRAMES.labels("out", self.version.value, _type_name(header)).inc()
             return
         call = PendingCall(
@@ -282,6 +367,7 @@ class StationSession:
             self._spawn(self._report(expired, CommandState.TIMEOUT, "no answer from the station in time"))
         if next_call is not None:
             self._write_call_soon(next_call)
+        self._maybe_idle()
 
     async def _report(self, call: PendingCall, state: CommandState, reason: str) -> None:
         """Tell the command record (and a waiting caller) that a call ended without an answer."""

@@ -24,13 +24,27 @@ ENVIRONMENT_HELP = """\
   OCPP_HEARTBEAT_INTERVAL    interval (s) sent in BootNotification replies [300]
   HANDLER_LOOKUP_TIMEOUT     seconds to wait for token/registration lookups [3]
   HANDLER_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9102]
+  HANDLER_CLIENT_ID          MQTT client id, one per handler process; the broker keeps its session
+                             across restarts [ocpp-handler-<hostname>]
+  HANDLER_SESSION_EXPIRY     seconds the broker keeps the session and queues calls for a handler
+                             that is away; only with stable client ids, since Mosquitto keeps
+                             sending a shared subscription's share to a departed member [0 = none]
   LOG_LEVEL                  debug, info, warning, error [info]
 """
 
 
 async def serve(settings: HandlerSettings, stop: asyncio.Event) -> None:
     processor = FrameProcessor(SchemaRegistry(), settings.heartbeat_interval)
-    client = AsyncMqttClient(settings.mqtt, "ocpp-handler", service="ocpp-handler")
+    # A persistent session: calls published while this handler is away (restarting, or the whole pool
+    # is down) are queued by the broker and answered when it is back, within the gateway's call timeout.
+    client = AsyncMqttClient(
+        settings.mqtt,
+        "ocpp-handler",
+        service="ocpp-handler",
+        client_id=settings.client_id,
+        clean_start=settings.session_expiry_seconds == 0,
+        session_expiry_seconds=settings.session_expiry_seconds,
+    )
     service = HandlerService(client, AsyncRequester(client), processor, settings.lookup_timeout)
     admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
     admin.start()

@@ -118,11 +118,19 @@ class TransactionRecord:
     removes the transaction from ``activeTransaction`` and ``evses.{id}.activeTransaction``
     wherever it is still shown there, so a handler that does not know the EVSE
     (OCPP 1.6 StopTransaction) need not.
+
+    ``event`` (2.x) is appended to the record's ``events`` log: seqNo, eventType,
+    triggerReason, timestamp and the number of meter values. The seqNo is the
+    event's identity (OCPP 2.0.1 uses it to spot missing messages): an event whose
+    seqNo the log already holds was applied before, by a redelivery or a station's
+    retry on another connection, and the shadow service changes nothing for it, so
+    a late copy of an old event can neither duplicate an entry nor undo a newer state.
     """
 
     transaction_id: str
     fields: Payload
     ended: bool = False
+    event: Payload | None = None
 
 
 def replacing(*paths: tuple[str, ...]) -> ShadowUpdate:

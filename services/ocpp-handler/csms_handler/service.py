@@ -176,6 +176,8 @@ class HandlerService:
                     "fields": effect.fields,
                     "ended": effect.ended,
                 }
+                if effect.event is not None:
+                    record["event"] = effect.event
                 await self._client.publish(
                     topics.station_event(topics.StationEvent.TRANSACTIONS, station_id),
                     json.dumps(record),

@@ -34,6 +34,10 @@ ENVIRONMENT_HELP = """\
   SHADOW_REDIS_CONNECTIONS  connections to Redis; more requests wait for one [32]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
+  SHADOW_CLIENT_ID          MQTT client id; the broker keeps its session across restarts
+                            [shadow-<hostname>-p<partition>]
+  SHADOW_SESSION_EXPIRY     seconds the broker queues updates for a replica that is away
+                            (0 = no persistent session) [300]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -56,12 +60,30 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     registry = RegistryRequests(
         store, IdTokenStore(redis, settings.key_prefix), records, settings.duplicate_window_seconds
     )
-    client = AsyncMqttClient(settings.mqtt, "shadow", service="shadow")
-    service = ShadowService(settings, client, store, records, registry)
-    admin = AdminServer(settings.metrics_host, settings.metrics_port, lambda: client.is_connected)
+    # A persistent session: the shadow updates and records published while this replica is away
+    # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
+    client = AsyncMqttClient(
+        settings.mqtt,
+        "shadow",
+        service="shadow",
+        client_id=settings.client_id,
+        clean_start=settings.session_expiry_seconds == 0,
+        session_expiry_seconds=settings.session_expiry_seconds,
+    )
+    # Registry requests and shadow gets: a clean session, so that a replica that leaves for good
+    # takes no share of a shared subscription's requests with it (Mosquitto keeps dispatching to a
+    # disconnected persistent member, and the callers time out after a few seconds anyway).
+    request_client = AsyncMqttClient(settings.mqtt, "shadow-requests", service="shadow-requests")
+    service = ShadowService(settings, client, request_client, store, records, registry)
+    admin = AdminServer(
+        settings.metrics_host,
+        settings.metrics_port,
+        lambda: client.is_connected and request_client.is_connected,
+    )
     admin.start()
     await service.start()
     await client.start()
+    await request_client.start()
     logger.info(
         "shadow service started",
         extra={"broker": settings.mqtt.url, "metrics_port": admin.port},
@@ -69,6 +91,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     await stop.wait()
     logger.info("shadow service stopping")
     service.stop()
+    await request_client.close()
     await client.close()
     await redis.aclose()
     await pool.disconnect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
@@ -26,6 +27,10 @@ class ShadowSettings:
     remote_start_link_seconds: int
     redis_connections: int
     """Connections to Redis; a busy moment waits for a free one instead of failing."""
+    client_id: str
+    """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
+    session_expiry_seconds: int
+    """How long the broker queues updates for this replica while it is away."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -47,4 +52,6 @@ class ShadowSettings:
             publish_accepted=env.boolean("SHADOW_PUBLISH_ACCEPTED", False),
             remote_start_link_seconds=env.integer("SHADOW_REMOTE_START_LINK", 3600, minimum=1),
             redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
+            client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
+            session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
         )

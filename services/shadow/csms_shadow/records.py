@@ -50,14 +50,36 @@ def transaction_link(fields: JsonObject) -> str | None:
     return None
 
 
-def merge_record(current: JsonObject | None, fields: JsonObject) -> JsonObject:
+def merge_record(
+    current: JsonObject | None, fields: JsonObject, event: JsonObject | None = None
+) -> JsonObject:
+    """Fold fields (and an event for the ``events`` log, kept in seqNo order) into a record (pure).
+
+    An event older than one already logged arrived out of order (a redelivery after a
+    reconnect, a broker that reorders a backlog): it is logged, but it only fills in
+    fields the record lacks, so a late Started or Updated never reopens an Ended record.
+    """
     merged = dict(current or {})
+    logged = merged.get("events", [])
+    stale = event is not None and any(entry.get("seqNo", -1) > event.get("seqNo", -1) for entry in logged)
     for key, value in fields.items():
-        if value is None:
+        if stale:
+            if value is not None and key not in merged:
+                merged[key] = value
+        elif value is None:
             merged.pop(key, None)
         else:
             merged[key] = value
+    if event is not None:
+        merged["events"] = sorted([*logged, event], key=lambda entry: int(entry.get("seqNo", -1)))
     return merged
+
+
+def already_applied(current: JsonObject | None, event: JsonObject | None) -> bool:
+    """Whether the record's event log holds this event's seqNo: it was applied before."""
+    if current is None or event is None or "seqNo" not in event:
+        return False
+    return any(entry.get("seqNo") == event["seqNo"] for entry in current.get("events", []))
 
 
 class Records:
@@ -96,8 +118,9 @@ class Records:
         return None if raw is None else dict(json.loads(raw))
 
     async def record_transaction(
-        self, station_id: str, transaction_id: str, fields: JsonObject
+        self, station_id: str, transaction_id: str, fields: JsonObject, event: JsonObject | None = None
     ) -> JsonObject:
+        """Merge fields into the record, once per event (a seqNo already logged changes nothing)."""
         key = self._keys.transactions(station_id)
         link = transaction_link(fields)
         if link is not None:
@@ -109,7 +132,11 @@ class Records:
                 try:
                     await pipe.watch(key)
                     raw = await pipe.hget(key, transaction_id)
-                    merged = merge_record(json.loads(raw) if raw else None, fields)
+                    current = json.loads(raw) if raw else None
+                    if already_applied(current, event):
+                        # Leaving the pipeline's block un-watches the key; nothing is written.
+                        return dict(current or {})
+                    merged = merge_record(current, fields, event)
                     merged["transactionId"] = transaction_id
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.hset(key, transaction_id, json.dumps(merged))

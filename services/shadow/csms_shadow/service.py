@@ -56,12 +56,14 @@ class ShadowService:
         self,
         settings: ShadowSettings,
         client: AsyncMqttClient,
+        request_client: AsyncMqttClient,
         store: ShadowStore,
         records: Records,
         registry: RegistryRequests,
     ) -> None:
         self._settings = settings
         self._client = client
+        self._request_client = request_client
         self._store = store
         self._records = records
         self._registry = registry
@@ -71,9 +73,11 @@ class ShadowService:
         await self._client.subscribe(
             topics.SHADOW_UPDATE_FILTER, self.on_update, order_key=_station_of_shadow_topic
         )
-        await self._client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
         await self._client.subscribe(topics.PRESENCE_FILTER, self.on_presence)
-        await self._client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
+        # Requests answered within the caller's timeout ride on the request client's clean session:
+        # one queued for a replica that is away would only be answered after its caller gave up.
+        await self._request_client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
+        await self._request_client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
         # Same order key as shadow updates: a station's records follow its updates in order.
         await self._client.subscribe(
             topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
@@ -206,9 +210,9 @@ class ShadowService:
         body: dict[str, Any],
         extra_properties: dict[str, str] | None = None,
     ) -> None:
-        if not await respond(self._client, request, status, body, extra_properties):
+        if not await respond(self._request_client, request, status, body, extra_properties):
             topic = topics.shadow_get_result(station_id, status == 200)
-            await self._client.publish(topic, json.dumps(body), qos=1)
+            await self._request_client.publish(topic, json.dumps(body), qos=1)
 
     # ----------------------------------------------------------------- presence
 
@@ -250,7 +254,7 @@ class ShadowService:
         try:
             method = topics.registry_method_from_topic(message.topic)
         except ValueError:
-            await respond(self._client, message, 404, {"error": "unknown registry method"})
+            await respond(self._request_client, message, 404, {"error": "unknown registry method"})
             return
         try:
             body = json.loads(message.payload) if message.payload else {}
@@ -264,7 +268,7 @@ class ShadowService:
             REDIS_UP.set(0)
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
-        await respond(self._client, message, status, answer)
+        await respond(self._request_client, message, status, answer)
 
     # ----------------------------------------------------------- station events
 
@@ -283,8 +287,10 @@ class ShadowService:
         if event is topics.StationEvent.TRANSACTIONS:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
+            event_entry = body.get("event")
             await self._until_written(
-                lambda: self._records.record_transaction(station_id, transaction_id, fields), station_id
+                lambda: self._records.record_transaction(station_id, transaction_id, fields, event_entry),
+                station_id,
             )
             if body.get("ended"):
                 now = int(time.time())

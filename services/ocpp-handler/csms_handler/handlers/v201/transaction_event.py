@@ -88,9 +88,17 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         status = context.lookups.token(token) if token is not None else None
         payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
     record = {key: value for key, value in record.items() if value is not None}
+    event = {
+        "seqNo": request["seqNo"],
+        "eventType": event_type,
+        "triggerReason": request["triggerReason"],
+        "timestamp": request["timestamp"],
+        "meterValues": len(request.get("meterValue") or ()),
+    }
+    recorded = TransactionRecord(transaction_id, record, ended=ended, event=event)
     return Reply(
         payload,
-        [replacing(*cleared), ShadowUpdate(reported), TransactionRecord(transaction_id, record, ended=ended)]
+        [replacing(*cleared), ShadowUpdate(reported), recorded]
         if cleared
-        else [ShadowUpdate(reported), TransactionRecord(transaction_id, record, ended=ended)],
+        else [ShadowUpdate(reported), recorded],
     )

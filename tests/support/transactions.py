@@ -1,0 +1,199 @@
+"""Stations running OCPP 2.0.1 transactions the way a real one must: every call retried, with the
+same message id, until it is answered; reconnecting when the gateway goes away. Afterwards the
+records the CSMS stored are compared with what was sent, event by event (seqNo)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+EVENTS_PER_TRANSACTION = 4
+"""Started, two Updated with meter values, Ended."""
+
+
+def transaction_events(transaction_id: str, clock: int) -> list[dict[str, Any]]:
+    """The TransactionEvent payloads of one transaction, seqNo 0-3, distinct timestamps."""
+    events = []
+    for seq_no, (event_type, trigger) in enumerate(
+        (
+            ("Started", "Authorized"),
+            ("Updated", "MeterValuePeriodic"),
+            ("Updated", "MeterValuePeriodic"),
+            ("Ended", "StopAuthorized"),
+        )
+    ):
+        timestamp = (
+            f"2024-01-01T{(clock // 3600) % 24:02d}:{(clock // 60) % 60:02d}:{clock % 60:02d}.{seq_no:03d}Z"
+        )
+        payload: dict[str, Any] = {
+            "eventType": event_type,
+            "timestamp": timestamp,
+            "triggerReason": trigger,
+            "seqNo": seq_no,
+            "transactionInfo": {"transactionId": transaction_id},
+            "evse": {"id": 1, "connectorId": 1},
+        }
+        if seq_no > 0:
+            payload["meterValue"] = [{"timestamp": timestamp, "sampledValue": [{"value": 1000.0 * seq_no}]}]
+        events.append(payload)
+    return events
+
+
+@dataclass
+class StationRun:
+    """One station's side of the story: what it sent and how often it had to retry."""
+
+    station_id: str
+    transactions: list[str] = field(default_factory=list)
+    messages: int = 0
+    retries: int = 0
+    reconnects: int = 0
+    errors: int = 0
+
+
+class RetryingStation:
+    """A 2.0.1 station: one call at a time, retried with the same id until a CallResult comes."""
+
+    def __init__(
+        self,
+        station_id: str,
+        gateways: Callable[[], list[str]],
+        answer_timeout: float,
+        first_gateway: int = 0,
+        pause: float = 0.2,
+    ) -> None:
+        self.run = StationRun(station_id)
+        self._gateways = gateways
+        self._answer_timeout = answer_timeout
+        self._ws: ClientConnection | None = None
+        self._attempt = first_gateway
+        self._pause = pause
+
+    async def _connection(self) -> ClientConnection:
+        while self._ws is None:
+            urls = self._gateways()
+            url = urls[self._attempt % len(urls)]
+            self._attempt += 1
+            try:
+                self._ws = await websockets.connect(
+                    f"{url}/{self.run.station_id}", subprotocols=["ocpp2.0.1"], open_timeout=5
+                )
+            except (OSError, websockets.InvalidStatus, websockets.InvalidHandshake, TimeoutError):
+                await asyncio.sleep(0.3)
+        return self._ws
+
+    async def _drop_connection(self) -> None:
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        self._ws = None
+        self.run.reconnects += 1
+
+    async def call(self, message_id: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        frame = json.dumps([2, message_id, action, payload])
+        first = True
+        while True:
+            if not first:
+                self.run.retries += 1
+            first = False
+            ws = await self._connection()
+            try:
+                await ws.send(frame)
+                deadline = asyncio.get_running_loop().time() + self._answer_timeout
+                while True:
+                    remaining = deadline - asyncio.get_running_loop().time()
+                    reply = json.loads(await asyncio.wait_for(ws.recv(), max(0.01, remaining)))
+                    if reply[0] in (3, 4) and reply[1] == message_id:
+                        break
+            except TimeoutError:
+                continue  # unanswered: send the same call again
+            except websockets.ConnectionClosed:
+                await self._drop_connection()
+                continue
+            if reply[0] == 3:
+                return dict(reply[2])
+            self.run.errors += 1
+            await asyncio.sleep(0.3)  # a CallError (CSMS busy or away): retry the same call
+
+    async def transactions(self, stop: asyncio.Event, clock_base: int) -> StationRun:
+        """Boot, then run whole transactions until ``stop`` is set."""
+        await self.call(f"{self.run.station_id}-boot", "BootNotification", _boot())
+        number = 0
+        while not stop.is_set():
+            transaction_id = f"{self.run.station_id}-tx{number}"
+            for event in transaction_events(transaction_id, clock_base + number):
+                await self.call(f"{transaction_id}-{event['seqNo']}", "TransactionEvent", event)
+                self.run.messages += 1
+            self.run.transactions.append(transaction_id)
+            number += 1
+            await asyncio.sleep(self._pause)  # a charging session is not back to back
+        await self.close()
+        return self.run
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+            self._ws = None
+
+
+def _boot() -> dict[str, Any]:
+    return {"chargingStation": {"model": "M", "vendorName": "V"}, "reason": "PowerUp"}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Sent against stored, over every station."""
+
+    stations: int
+    transactions: int
+    messages: int
+    lost: int
+    duplicated: int
+    retries: int
+    problems: list[str] = field(default_factory=list)
+    """The first records that were lost, out of order or duplicated, for the failure message."""
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label}: stations {self.stations}, transactions {self.transactions}, "
+            f"messages {self.messages}, lost {self.lost}, duplicated {self.duplicated} "
+            f"(station retries {self.retries})"
+        )
+
+
+def tally(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Tally:
+    """Compare: a sent event missing from its record is lost; a seqNo logged twice is duplicated;
+    a record the station never sent counts as duplicated too."""
+    lost = duplicated = 0
+    problems: list[str] = []
+    for run in runs:
+        records = {record["transactionId"]: record for record in stored.get(run.station_id, [])}
+        for transaction_id in run.transactions:
+            record = records.pop(transaction_id, None)
+            seq_nos = [event["seqNo"] for event in (record or {}).get("events", [])]
+            missing = sum(1 for seq_no in range(EVENTS_PER_TRANSACTION) if seq_no not in seq_nos)
+            twice = len(seq_nos) - len(set(seq_nos))
+            out_of_order = record is not None and record.get("status") != "Ended"
+            lost += missing + (1 if out_of_order else 0)
+            duplicated += twice
+            if (missing or twice or out_of_order) and len(problems) < 5:
+                problems.append(f"{transaction_id}: {record}")
+        # A station finishes the transaction it is in before it stops: any other record is extra.
+        duplicated += len(records)
+    return Tally(
+        stations=len(runs),
+        transactions=sum(len(run.transactions) for run in runs),
+        messages=sum(run.messages for run in runs),
+        lost=lost,
+        duplicated=duplicated,
+        retries=sum(run.retries for run in runs),
+        problems=problems,
+    )
