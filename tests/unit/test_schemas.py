@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from csms_common.ocpp.errors import ErrorKind, OcppError
-from csms_common.ocpp.schemas import SchemaRegistry
+from csms_common.ocpp.schemas import SchemaRegistry, _never_sure
 from csms_common.ocpp.versions import OcppVersion
 
 V16, V20, V201 = OcppVersion.V16, OcppVersion.V20, OcppVersion.V201
@@ -313,3 +313,49 @@ def test_a_registry_may_load_only_some_versions() -> None:
     assert registry.knows(V16, "BootNotification")
     with pytest.raises(KeyError):
         registry.knows(V201, "BootNotification")
+
+
+# ------------------------------------------------------- fast path (fastjsonschema)
+
+
+@pytest.mark.parametrize("version", list(OcppVersion))
+def test_every_schema_has_a_fast_validator(version: OcppVersion) -> None:
+    """Each official schema compiles with fastjsonschema, so no action is left on the slow path alone."""
+    registry = SchemaRegistry((version,))
+    compiled = 0
+    for action in registry.actions(version):
+        schemas = registry._schemas(version, action)
+        for validator in (schemas.request, schemas.response):
+            registry._passes_fast(validator, {})
+            assert registry._fast[id(validator)] is not _never_sure
+            compiled += 1
+    assert compiled == 2 * len(registry.actions(version))
+
+
+@pytest.mark.parametrize(
+    ("payload", "kind"),
+    [
+        # draft 4: 1.0 is no integer (fastjsonschema alone would accept it)
+        ({**STATUS_201, "evseId": 1.0}, ErrorKind.TYPE_CONSTRAINT_VIOLATION),
+        ({**STATUS_201, "evseId": True}, ErrorKind.TYPE_CONSTRAINT_VIOLATION),
+        ({**STATUS_201, "connectorStatus": "Sleeping"}, ErrorKind.PROPERTY_CONSTRAINT_VIOLATION),
+        ({**STATUS_201, "extra": 1}, ErrorKind.FORMAT_VIOLATION),
+        (
+            {key: value for key, value in STATUS_201.items() if key != "evseId"},
+            ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
+        ),
+    ],
+)
+def test_the_fast_path_refuses_what_draft4_refuses(
+    schemas: SchemaRegistry, payload: dict[str, Any], kind: ErrorKind
+) -> None:
+    with pytest.raises(OcppError) as refused:
+        schemas.validate_request(V201, "StatusNotification", payload)
+    assert refused.value.kind is kind
+
+
+def test_the_fast_path_leaves_a_payload_unchanged(schemas: SchemaRegistry) -> None:
+    """fastjsonschema writes schema defaults into the payload unless told not to."""
+    payload = copy.deepcopy(TRANSACTION_201)
+    schemas.validate_request(V201, "TransactionEvent", payload)
+    assert payload == TRANSACTION_201

@@ -17,6 +17,7 @@ from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId
+from csms_shadow.batching import Batcher
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import InvalidShadowUpdate, reported_of
 from csms_shadow.metrics import (
@@ -30,7 +31,7 @@ from csms_shadow.metrics import (
 )
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
-from csms_shadow.store import ShadowStore, UpdateOutcome
+from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class ShadowService:
         self._records = records
         self._registry = registry
         self._stopping = asyncio.Event()
+        self._updates: Batcher[ShadowUpdateRequest, UpdateResult] = Batcher(store.apply_updates)
 
     async def start(self) -> None:
         await self._client.subscribe(
@@ -145,9 +147,8 @@ class ShadowService:
             return
         token = message.user_properties.get(properties.CLIENT_TOKEN) or document.get("clientToken")
         now = int(time.time())
-        result = await self._until_written(
-            lambda: self._store.apply_update(station_id, reported, token, now), station_id
-        )
+        request = ShadowUpdateRequest(station_id, reported, token, now)
+        result = await self._until_written(lambda: self._updates.submit(request), station_id)
         SHADOW_UPDATES.labels(result.outcome.value).inc()
         if result.outcome is UpdateOutcome.NOT_REGISTERED:
             logger.info("shadow update for unregistered station", extra={"station_id": station_id})

@@ -25,6 +25,16 @@ class UpdateResult:
     shadow: JsonObject | None
 
 
+@dataclass(frozen=True)
+class ShadowUpdateRequest:
+    """One station's reported state to merge, applied once per ``client_token``."""
+
+    station_id: str
+    reported: JsonObject
+    client_token: str | None
+    now: int
+
+
 class Keys:
     """Redis key names, all under one prefix so the data can live in a shared database."""
 
@@ -76,6 +86,7 @@ class ShadowStore:
         self._keys = Keys(prefix)
         self._duplicate_window = duplicate_window_seconds
         self._allocate = redis.register_script(ALLOCATE_ONCE)
+        self._replace_shadow = redis.register_script(REPLACE_SHADOW_IF_UNCHANGED)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -204,6 +215,62 @@ class ShadowStore:
                 except WatchError:
                     continue
 
+    async def apply_updates(self, requests: list[ShadowUpdateRequest]) -> list[UpdateResult]:
+        """Apply many stations' updates in two round trips, whatever their number.
+
+        One pipeline reads every station's record, shadow and token; the merges happen here; a
+        second pipeline writes each new shadow with a script that replaces it only if it is still
+        the one that was read. An update whose shadow changed meanwhile (a registry request or
+        another replica wrote it) goes through :meth:`apply_update` on its own.
+        """
+        async with self._redis.pipeline(transaction=False) as reads:
+            for request in requests:
+                station_key = self._keys.station(request.station_id)
+                token_key = self._token_key(request)
+                reads.mget(station_key, self._keys.shadow(request.station_id), token_key or station_key)
+            rows = await reads.execute()
+        results: list[UpdateResult | None] = [None] * len(requests)
+        writes: list[tuple[int, JsonObject]] = []
+        async with self._redis.pipeline(transaction=False) as replaces:
+            for index, (request, (station_raw, raw, token_seen)) in enumerate(
+                zip(requests, rows, strict=True)
+            ):
+                token_key = self._token_key(request)
+                if station_raw is None:
+                    results[index] = UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
+                    continue
+                if token_key and token_seen is not None:
+                    results[index] = UpdateResult(UpdateOutcome.DUPLICATE, None)
+                    continue
+                current = json.loads(raw) if raw is not None else empty_shadow(request.now)
+                merged = merge_reported(current, request.reported, request.now, in_place=True)
+                station_key = self._keys.station(request.station_id)
+                await self._replace_shadow(
+                    keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
+                    args=[raw or b"", json.dumps(merged), 1 if token_key else 0, self._duplicate_window],
+                    client=replaces,
+                )
+                writes.append((index, merged))
+            outcomes = await replaces.execute() if writes else []
+        for (index, merged), outcome in zip(writes, outcomes, strict=True):
+            if outcome == 1:
+                results[index] = UpdateResult(UpdateOutcome.APPLIED, merged)
+            elif outcome == -1:
+                results[index] = UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
+            else:
+                request = requests[index]
+                results[index] = await self.apply_update(
+                    request.station_id, request.reported, request.client_token, request.now
+                )
+        applied = [result for result in results if result is not None]
+        assert len(applied) == len(requests), "every update gets a result"
+        return applied
+
+    def _token_key(self, request: ShadowUpdateRequest) -> str | None:
+        if not request.client_token:
+            return None
+        return self._keys.client_token(request.station_id, request.client_token)
+
     async def clear_active_transaction(self, station_id: str, transaction_id: str, now: int) -> bool:
         """Remove an ended transaction from ``activeTransaction`` and ``evses.*.activeTransaction``."""
         shadow_key = self._keys.shadow(station_id)
@@ -294,6 +361,18 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
         record["lastDisconnectedAt"] = presence.get("time")
     return record
 
+
+# Writes a merged shadow (KEYS[1]) only if it still holds what the merge started from (ARGV[1], '' for
+# none) and the station (KEYS[2]) is still registered; marks the client token (KEYS[3]) as applied.
+# Returns 1 when written, 0 when the shadow changed meanwhile, -1 when the station is gone.
+REPLACE_SHADOW_IF_UNCHANGED = """
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] == '1' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[4]) end
+return 1
+"""
 
 # Allocates an integer transaction id once per key: a retransmitted StartTransaction gets the same id.
 ALLOCATE_ONCE = """

@@ -1,0 +1,91 @@
+"""ShadowStore.apply_updates against the private Redis: many stations in two round trips, same rules
+as one update at a time (registered stations only, a client token applied once, nothing overwritten)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from csms_shadow.document import empty_shadow
+from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from tests.support import infra
+
+pytestmark = pytest.mark.e2e
+NOW = 1_700_000_000
+
+
+async def _store(redis_url: str) -> tuple[Redis, ShadowStore]:
+    redis = Redis.from_url(redis_url)
+    return redis, ShadowStore(redis, f"test-{uuid.uuid4().hex[:8]}:", duplicate_window_seconds=60)
+
+
+def test_a_batch_applies_each_update_once(redis_service: infra.RunningService) -> None:
+    async def scenario() -> None:
+        redis, store = await _store(redis_service.url)
+        try:
+            stations = [f"CP-BATCH-{index}" for index in range(3)]
+            for station in stations[:2]:
+                assert await store.create_station({"chargePointId": station}, NOW)
+            requests = [
+                ShadowUpdateRequest(stations[0], {"status": "Available"}, "token-a", NOW),
+                ShadowUpdateRequest(stations[1], {"status": "Charging", "evses": {"1": {"w": 5}}}, None, NOW),
+                ShadowUpdateRequest(stations[2], {"status": "Available"}, "token-c", NOW),  # not registered
+            ]
+            results = await store.apply_updates(requests)
+            assert [result.outcome for result in results] == [
+                UpdateOutcome.APPLIED,
+                UpdateOutcome.APPLIED,
+                UpdateOutcome.NOT_REGISTERED,
+            ]
+            again = await store.apply_updates(requests[:1])  # the same client token: applied once
+            assert [result.outcome for result in again] == [UpdateOutcome.DUPLICATE]
+            first = await store.get_shadow(stations[0])
+            second = await store.get_shadow(stations[1])
+            assert first is not None and second is not None
+            assert first["state"]["reported"] == {"status": "Available"}
+            assert first["version"] == empty_shadow(NOW)["version"] + 1
+            assert second["state"]["reported"] == {"status": "Charging", "evses": {"1": {"w": 5}}}
+            assert await store.get_shadow(stations[2]) is None
+        finally:
+            await redis.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_shadow_changed_between_read_and_write_is_merged_not_overwritten(
+    redis_service: infra.RunningService,
+) -> None:
+    """The batch's conditional write notices another writer and redoes that update on its own."""
+
+    async def scenario() -> None:
+        redis, store = await _store(redis_service.url)
+        try:
+            station = "CP-BATCH-RACE"
+            assert await store.create_station({"chargePointId": station}, NOW)
+            shadow_key = store._keys.shadow(station)
+            conditional_write = store._replace_shadow
+
+            async def another_writer_first(**kwargs: Any) -> Any:
+                # Between the batch's read and its write, someone else changes the shadow.
+                changed = json.loads(await redis.get(shadow_key) or b"{}")
+                changed["state"]["reported"]["firmware"] = "2.0"
+                await redis.set(shadow_key, json.dumps(changed))
+                return await conditional_write(**kwargs)
+
+            store._replace_shadow = another_writer_first  # type: ignore[assignment]
+            results = await store.apply_updates(
+                [ShadowUpdateRequest(station, {"connector": "Occupied"}, None, NOW)]
+            )
+            assert [result.outcome for result in results] == [UpdateOutcome.APPLIED]
+            shadow = await store.get_shadow(station)
+            assert shadow is not None
+            assert shadow["state"]["reported"] == {"firmware": "2.0", "connector": "Occupied"}
+        finally:
+            await redis.aclose()
+
+    asyncio.run(scenario())
