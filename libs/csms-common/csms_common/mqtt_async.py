@@ -109,6 +109,39 @@ class _PublishTracker(PersistentStorage):  # type: ignore[misc]
         self._on_cleared()
 
 
+class _CoalescingTransport:
+    """Hands the socket everything written during one event-loop iteration in one write.
+
+    gmqtt writes each packet (every PUBLISH, every PUBACK) with its own ``transport.write``,
+    that is its own ``send`` system call; with hundreds of stations' calls in flight most
+    iterations write dozens of packets. py-spy put that write at 19-27 % of the gateway's
+    and the handler's time. Nothing waits longer: the joined write happens at the end of
+    the same iteration.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending and not self._transport.is_closing():
+            self._transport.write(b"".join(pending))
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _SendWindow:
     """At most ``limit`` QoS 1 publishes awaiting their PUBACK: the broker's Receive Maximum
     (MQTT 5 §3.3.4), which it announces in CONNACK (Mosquitto: max_inflight_messages)."""
@@ -391,6 +424,7 @@ class AsyncMqttClient:
         if self._ever_connected:
             MQTT_RECONNECTS.labels(self._service).inc()
         self._ever_connected = True
+        self._coalesce_writes(client)
         announced = properties.get("receive_maximum") if isinstance(properties, dict) else None
         self._window.limit = int(announced[0]) if announced else DEFAULT_RECEIVE_MAXIMUM
         # gmqtt draws SUBSCRIBE and UNSUBSCRIBE ids from the same pool, which it caps at the
@@ -405,6 +439,17 @@ class AsyncMqttClient:
         )
         if self._subscriptions:
             self._send_subscribe(list(self._subscriptions.values()))
+
+    @staticmethod
+    def _coalesce_writes(client: gmqtt.Client) -> None:
+        # gmqtt (pinned below 0.9 for this) keeps the transport on its connection and protocol
+        # objects, a new pair per (re)connection: both are pointed at one coalescing wrapper.
+        connection = client._connection
+        if isinstance(connection._transport, _CoalescingTransport):
+            return
+        coalescing = _CoalescingTransport(connection._transport, asyncio.get_running_loop())
+        connection._transport = coalescing
+        connection._protocol._transport = coalescing
 
     def _on_disconnect(self, client: gmqtt.Client, packet: Any, exc: BaseException | None = None) -> None:
         was_connected = self._connected.is_set()

@@ -9,12 +9,12 @@ overwritten by ``sent``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
+from csms_common import fast_json
 from csms_shadow.document import JsonObject
 from csms_shadow.store import Keys
 
@@ -99,11 +99,11 @@ class Records:
                     await pipe.watch(key)
                     raw = await pipe.get(key)
                     merged = merge_command(
-                        json.loads(raw) if raw else None, dict(event, chargePointId=station_id)
+                        fast_json.loads(raw) if raw else None, dict(event, chargePointId=station_id)
                     )
                     link = remote_start_link(merged) if event.get("state") == "sent" else None
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, json.dumps(merged), ex=self._command_ttl)
+                    pipe.set(key, fast_json.dumps(merged), ex=self._command_ttl)
                     if link is not None:
                         pipe.set(
                             self._keys.remote_start(station_id, link), merged["messageId"], ex=self._link_ttl
@@ -115,7 +115,7 @@ class Records:
 
     async def get_command(self, message_id: str) -> JsonObject | None:
         raw = await self._redis.get(self._keys.command(message_id))
-        return None if raw is None else dict(json.loads(raw))
+        return None if raw is None else dict(fast_json.loads(raw))
 
     async def record_transaction(
         self, station_id: str, transaction_id: str, fields: JsonObject, event: JsonObject | None = None
@@ -132,14 +132,14 @@ class Records:
                 try:
                     await pipe.watch(key)
                     raw = await pipe.hget(key, transaction_id)
-                    current = json.loads(raw) if raw else None
+                    current = fast_json.loads(raw) if raw else None
                     if already_applied(current, event):
                         # Leaving the pipeline's block un-watches the key; nothing is written.
                         return dict(current or {})
                     merged = merge_record(current, fields, event)
                     merged["transactionId"] = transaction_id
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(key, transaction_id, json.dumps(merged))
+                    pipe.hset(key, transaction_id, fast_json.dumps(merged))
                     await pipe.execute()
                     return merged
                 except WatchError:
@@ -147,7 +147,7 @@ class Records:
 
     async def transactions(self, station_id: str) -> list[JsonObject]:
         raws = await self._redis.hvals(self._keys.transactions(station_id))
-        records = [json.loads(raw) for raw in raws]
+        records = [fast_json.loads(raw) for raw in raws]
         return sorted(records, key=lambda record: (str(record.get("startTime", "")), record["transactionId"]))
 
     async def delete_station(self, station_id: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import zlib
@@ -12,7 +11,7 @@ from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 
-from csms_common import properties, topics
+from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
@@ -138,7 +137,7 @@ class ShadowService:
         if not self.owns(station_id):
             return
         try:
-            document = json.loads(message.payload)
+            document = fast_json.loads(message.payload)
             reported = reported_of(document)
         except (ValueError, RecursionError, InvalidShadowUpdate) as error:
             SHADOW_UPDATES.labels("rejected").inc()
@@ -171,7 +170,9 @@ class ShadowService:
 
     async def _publish_update_result(self, station_id: str, accepted: bool, body: dict[str, Any]) -> None:
         # QoS 0: the outcome is informational (AWS compatibility); nothing waits on it.
-        await self._client.publish(topics.shadow_update_result(station_id, accepted), json.dumps(body), qos=0)
+        await self._client.publish(
+            topics.shadow_update_result(station_id, accepted), fast_json.dumps(body), qos=0
+        )
 
     # --------------------------------------------------------------------- gets
 
@@ -213,14 +214,14 @@ class ShadowService:
     ) -> None:
         if not await respond(self._request_client, request, status, body, extra_properties):
             topic = topics.shadow_get_result(station_id, status == 200)
-            await self._request_client.publish(topic, json.dumps(body), qos=1)
+            await self._request_client.publish(topic, fast_json.dumps(body), qos=1)
 
     # ----------------------------------------------------------------- presence
 
     async def on_presence(self, message: InboundMessage) -> None:
         try:
             event, station_id = topics.parse_presence_topic(message.topic)
-            presence = json.loads(message.payload)
+            presence = fast_json.loads(message.payload)
             if not isinstance(presence, dict):
                 raise ValueError("presence event is not a JSON object")
         except ValueError as error:
@@ -258,7 +259,7 @@ class ShadowService:
             await respond(self._request_client, message, 404, {"error": "unknown registry method"})
             return
         try:
-            body = json.loads(message.payload) if message.payload else {}
+            body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
             status, answer = await self._registry.handle(method, body)
@@ -277,7 +278,7 @@ class ShadowService:
         """Transaction records and command states, applied in order per station, retried until written."""
         try:
             event, station_id = topics.parse_station_event_topic(message.topic)
-            body = json.loads(message.payload)
+            body = fast_json.loads(message.payload)
             if not isinstance(body, dict):
                 raise ValueError("station event is not a JSON object")
         except ValueError as error:

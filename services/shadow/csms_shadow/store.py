@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
+from csms_common import fast_json
 from csms_shadow.document import JsonObject, active_transaction_removal, empty_shadow, merge_reported
 
 
@@ -96,11 +96,11 @@ class ShadowStore:
     async def create_station(self, record: JsonObject, now: int) -> bool:
         """Register a station; False if it already exists."""
         station_id = record["chargePointId"]
-        created = await self._redis.set(self._keys.station(station_id), json.dumps(record), nx=True)
+        created = await self._redis.set(self._keys.station(station_id), fast_json.dumps(record), nx=True)
         if not created:
             return False
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.shadow(station_id), json.dumps(empty_shadow(now)))
+            pipe.set(self._keys.shadow(station_id), fast_json.dumps(empty_shadow(now)))
             pipe.zadd(self._keys.station_index, {station_id: now})
             await pipe.execute()
         return True
@@ -113,12 +113,12 @@ class ShadowStore:
             record_raw, presence_raw = await pipe.execute()
         if record_raw is None:
             return None
-        return _with_presence(json.loads(record_raw), presence_raw)
+        return _with_presence(fast_json.loads(record_raw), presence_raw)
 
     async def station_record(self, station_id: str) -> JsonObject | None:
         """The stored record as is, password hash included: for authentication only, never shown."""
         raw = await self._redis.get(self._keys.station(station_id))
-        return None if raw is None else dict(json.loads(raw))
+        return None if raw is None else dict(fast_json.loads(raw))
 
     async def list_stations(self) -> list[JsonObject]:
         """Every registered station, oldest first, with presence."""
@@ -131,7 +131,7 @@ class ShadowStore:
         records = await self._redis.mget([self._keys.station(s) for s in station_ids])
         presences = await self._redis.mget([self._keys.presence(s) for s in station_ids])
         return [
-            _with_presence(json.loads(record), presence)
+            _with_presence(fast_json.loads(record), presence)
             for record, presence in zip(records, presences, strict=True)
             if record is not None
         ]
@@ -146,9 +146,9 @@ class ShadowStore:
                     raw = await pipe.get(key)
                     if raw is None:
                         return None
-                    record = {**json.loads(raw), **changes}
+                    record = {**fast_json.loads(raw), **changes}
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, json.dumps(record))
+                    pipe.set(key, fast_json.dumps(record))
                     await pipe.execute()
                     return record
                 except WatchError:
@@ -159,7 +159,7 @@ class ShadowStore:
         raw = await self._redis.get(self._keys.station(station_id))
         if raw is None:
             return None
-        return str(json.loads(raw).get("registrationStatus", "Accepted"))
+        return str(fast_json.loads(raw).get("registrationStatus", "Accepted"))
 
     async def allocate_transaction_id(self, station_id: str, key: str, ttl_seconds: int) -> int:
         """A new integer transaction id, or the one already allocated for ``key``."""
@@ -181,7 +181,7 @@ class ShadowStore:
 
     async def get_shadow(self, station_id: str) -> JsonObject | None:
         raw = await self._redis.get(self._keys.shadow(station_id))
-        return None if raw is None else dict(json.loads(raw))
+        return None if raw is None else dict(fast_json.loads(raw))
 
     async def apply_update(
         self, station_id: str, reported: JsonObject, client_token: str | None, now: int
@@ -203,11 +203,11 @@ class ShadowStore:
                         return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
                     if token_key and token_seen is not None:
                         return UpdateResult(UpdateOutcome.DUPLICATE, None)
-                    current = json.loads(raw) if raw is not None else empty_shadow(now)
+                    current = fast_json.loads(raw) if raw is not None else empty_shadow(now)
                     # Both documents were just decoded and are ours: no copies needed.
                     merged = merge_reported(current, reported, now, in_place=True)
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(shadow_key, json.dumps(merged))
+                    pipe.set(shadow_key, fast_json.dumps(merged))
                     if token_key:
                         pipe.set(token_key, b"1", ex=self._duplicate_window)
                     await pipe.execute()
@@ -242,12 +242,12 @@ class ShadowStore:
                 if token_key and token_seen is not None:
                     results[index] = UpdateResult(UpdateOutcome.DUPLICATE, None)
                     continue
-                current = json.loads(raw) if raw is not None else empty_shadow(request.now)
+                current = fast_json.loads(raw) if raw is not None else empty_shadow(request.now)
                 merged = merge_reported(current, request.reported, request.now, in_place=True)
                 station_key = self._keys.station(request.station_id)
                 await self._replace_shadow(
                     keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
-                    args=[raw or b"", json.dumps(merged), 1 if token_key else 0, self._duplicate_window],
+                    args=[raw or b"", fast_json.dumps(merged), 1 if token_key else 0, self._duplicate_window],
                     client=replaces,
                 )
                 writes.append((index, merged))
@@ -281,12 +281,12 @@ class ShadowStore:
                     raw = await pipe.get(shadow_key)
                     if raw is None:
                         return False
-                    current = json.loads(raw)
+                    current = fast_json.loads(raw)
                     patch = active_transaction_removal(current["state"]["reported"], transaction_id)
                     if not patch:
                         return False
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(shadow_key, json.dumps(merge_reported(current, patch, now)))
+                    pipe.set(shadow_key, fast_json.dumps(merge_reported(current, patch, now)))
                     await pipe.execute()
                     return True
                 except WatchError:
@@ -316,7 +316,7 @@ class ShadowStore:
                     if not await pipe.exists(station_key):
                         return False
                     raw = await pipe.get(key)
-                    current: dict[str, Any] | None = json.loads(raw) if raw else None
+                    current: dict[str, Any] | None = fast_json.loads(raw) if raw else None
                     if current is not None:
                         if require_session is not None and current.get("sessionId") != require_session:
                             return False
@@ -325,7 +325,7 @@ class ShadowStore:
                         ):
                             return False
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, json.dumps(presence))
+                    pipe.set(key, fast_json.dumps(presence))
                     await pipe.execute()
                     return True
                 except WatchError:
@@ -341,7 +341,7 @@ def _connection_order(presence: JsonObject) -> tuple[int, str]:
 
 
 def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> JsonObject:
-    presence = json.loads(presence_raw) if presence_raw else None
+    presence = fast_json.loads(presence_raw) if presence_raw else None
     connected = bool(presence and presence.get("eventType") == "connected")
     record = dict(record)
     record["hasPassword"] = record.pop("passwordHash", None) is not None
