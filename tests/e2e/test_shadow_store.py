@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from csms_shadow.document import empty_shadow
+from csms_shadow.records import Records, TransactionRecordRequest
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
 from tests.support import infra
 
@@ -85,6 +86,35 @@ def test_a_shadow_changed_between_read_and_write_is_merged_not_overwritten(
             shadow = await store.get_shadow(station)
             assert shadow is not None
             assert shadow["state"]["reported"] == {"firmware": "2.0", "connector": "Occupied"}
+        finally:
+            await redis.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_batch_of_transaction_records_applies_each_event_once(redis_service: infra.RunningService) -> None:
+    async def scenario() -> None:
+        redis = Redis.from_url(redis_service.url)
+        prefix = f"test-{uuid.uuid4().hex[:8]}:"
+        records = Records(redis, prefix, command_ttl_seconds=60, link_ttl_seconds=60)
+        try:
+            await redis.set(f"{prefix}remote-start:CP-R1:id:17", "command-17")
+            started = TransactionRecordRequest(
+                "CP-R1",
+                "tx-1",
+                {"status": "Started", "remoteStartId": 17},
+                {"seqNo": 0, "eventType": "Started"},
+            )
+            other = TransactionRecordRequest("CP-R2", "tx-2", {"status": "Started"}, {"seqNo": 0})
+            first = await records.record_transactions([started, other])
+            assert first[0]["remoteStartMessageId"] == "command-17"
+            assert first[1] == {"status": "Started", "events": [{"seqNo": 0}], "transactionId": "tx-2"}
+            updated = TransactionRecordRequest("CP-R1", "tx-1", {"status": "Updated"}, {"seqNo": 1})
+            second = await records.record_transactions([updated, started])  # started again: a redelivery
+            assert second[0]["status"] == "Updated"
+            stored = await records.transactions("CP-R1")
+            assert [record["status"] for record in stored] == ["Updated"]
+            assert [event["seqNo"] for event in stored[0]["events"]] == [0, 1]
         finally:
             await redis.aclose()
 

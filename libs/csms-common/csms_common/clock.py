@@ -12,8 +12,8 @@ def utc_now() -> datetime:
 
 def iso_z(moment: datetime) -> str:
     """Format ``moment`` as ``2023-12-01T10:00:00.123Z`` (milliseconds, UTC, ``Z``)."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: this runs for every frame, and strftime took 2% of the gateway's time.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def utc_now_iso() -> str:

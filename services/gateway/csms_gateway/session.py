@@ -157,8 +157,11 @@ class StationSession:
         wait = self._bucket.take(time.monotonic())
         if wait > 0:
             THROTTLED.inc()
+        # Until a token is really taken: a timer may fire a little early (uvloop's have millisecond
+        # resolution), and a frame let through without its token would double the station's rate.
+        while wait > 0:
             await asyncio.sleep(wait)
-            self._bucket.take(time.monotonic())
+            wait = self._bucket.take(time.monotonic())
 
     async def close(self, code: int, reason: str) -> None:
         await self._websocket.close(code, reason)

@@ -9,6 +9,7 @@ overwritten by ``sent``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -82,6 +83,26 @@ def already_applied(current: JsonObject | None, event: JsonObject | None) -> boo
     return any(entry.get("seqNo") == event["seqNo"] for entry in current.get("events", []))
 
 
+@dataclass(frozen=True)
+class TransactionRecordRequest:
+    """Fields (and the 2.x event for the ``events`` log) to fold into one transaction's record."""
+
+    station_id: str
+    transaction_id: str
+    fields: JsonObject
+    event: JsonObject | None = None
+
+
+# Writes a transaction record (field ARGV[1] of hash KEYS[1]) only if it still holds what the merge
+# started from (ARGV[2], '' for none). Returns 1 when written, 0 when the record changed meanwhile.
+REPLACE_RECORD_IF_UNCHANGED = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (current or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
+
 class Records:
     """Command and transaction records in Redis."""
 
@@ -90,6 +111,7 @@ class Records:
         self._keys = Keys(prefix)
         self._command_ttl = command_ttl_seconds
         self._link_ttl = link_ttl_seconds
+        self._replace_record = redis.register_script(REPLACE_RECORD_IF_UNCHANGED)
 
     async def record_command(self, station_id: str, event: JsonObject) -> JsonObject:
         key = self._keys.command(str(event["messageId"]))
@@ -144,6 +166,55 @@ class Records:
                     return merged
                 except WatchError:
                     continue
+
+    async def record_transactions(self, requests: list[TransactionRecordRequest]) -> list[JsonObject]:
+        """:meth:`record_transaction` for many records in two round trips, whatever their number.
+
+        One pipeline reads each record (and the remote start it may link to), the merges happen
+        here, a second pipeline writes each record through a script that replaces it only if it
+        is unchanged since the read; a record that changed meanwhile is redone on its own.
+        """
+        links = [transaction_link(request.fields) for request in requests]
+        async with self._redis.pipeline(transaction=False) as reads:
+            for request, link in zip(requests, links, strict=True):
+                reads.hget(self._keys.transactions(request.station_id), request.transaction_id)
+                if link is not None:
+                    reads.get(self._keys.remote_start(request.station_id, link))
+            answers = iter(await reads.execute())
+        results: list[JsonObject | None] = [None] * len(requests)
+        writes: list[tuple[int, JsonObject]] = []
+        async with self._redis.pipeline(transaction=False) as replaces:
+            for index, (request, link) in enumerate(zip(requests, links, strict=True)):
+                raw = next(answers)
+                fields = request.fields
+                if link is not None:
+                    message_id = next(answers)
+                    if message_id is not None:
+                        fields = dict(fields, remoteStartMessageId=_text(message_id))
+                current = fast_json.loads(raw) if raw else None
+                if already_applied(current, request.event):
+                    results[index] = dict(current or {})
+                    continue
+                merged = merge_record(current, fields, request.event)
+                merged["transactionId"] = request.transaction_id
+                await self._replace_record(
+                    keys=[self._keys.transactions(request.station_id)],
+                    args=[request.transaction_id, raw or b"", fast_json.dumps(merged)],
+                    client=replaces,
+                )
+                writes.append((index, merged))
+            outcomes = await replaces.execute() if writes else []
+        for (index, merged), outcome in zip(writes, outcomes, strict=True):
+            if outcome == 1:
+                results[index] = merged
+            else:
+                request = requests[index]
+                results[index] = await self.record_transaction(
+                    request.station_id, request.transaction_id, request.fields, request.event
+                )
+        recorded = [result for result in results if result is not None]
+        assert len(recorded) == len(requests), "every record gets a result"
+        return recorded
 
     async def transactions(self, station_id: str) -> list[JsonObject]:
         raws = await self._redis.hvals(self._keys.transactions(station_id))

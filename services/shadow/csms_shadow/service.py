@@ -28,7 +28,7 @@ from csms_shadow.metrics import (
     SHADOW_UPDATES,
     STATION_EVENTS,
 )
-from csms_shadow.records import Records
+from csms_shadow.records import Records, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 
@@ -69,6 +69,9 @@ class ShadowService:
         self._registry = registry
         self._stopping = asyncio.Event()
         self._updates: Batcher[ShadowUpdateRequest, UpdateResult] = Batcher(store.apply_updates)
+        self._transaction_records: Batcher[TransactionRecordRequest, dict[str, Any]] = Batcher(
+            records.record_transactions
+        )
 
     async def start(self) -> None:
         await self._client.subscribe(
@@ -289,11 +292,8 @@ class ShadowService:
         if event is topics.StationEvent.TRANSACTIONS:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
-            event_entry = body.get("event")
-            await self._until_written(
-                lambda: self._records.record_transaction(station_id, transaction_id, fields, event_entry),
-                station_id,
-            )
+            request = TransactionRecordRequest(station_id, transaction_id, fields, body.get("event"))
+            await self._until_written(lambda: self._transaction_records.submit(request), station_id)
             if body.get("ended"):
                 now = int(time.time())
                 await self._until_written(
