@@ -220,6 +220,7 @@ class AsyncMqttClient:
             persistent_storage=self._tracker,
             logger=_quiet_gmqtt_logger(),
             session_expiry_interval=self._session_expiry,
+            receive_maximum=self._settings.receive_maximum,
         )
         if self._settings.username:
             client.set_auth_credentials(self._settings.username, self._settings.password)
@@ -425,7 +426,9 @@ class AsyncMqttClient:
             MQTT_RECONNECTS.labels(self._service).inc()
         self._ever_connected = True
         self._coalesce_writes(client)
-        announced = properties.get("receive_maximum") if isinstance(properties, dict) else None
+        # The broker's own Receive Maximum: gmqtt's merged ``properties`` let this client's
+        # CONNECT value (its own receive maximum) hide the CONNACK's.
+        announced = client._package_handler._connack_properties.get("receive_maximum")
         self._window.limit = int(announced[0]) if announced else DEFAULT_RECEIVE_MAXIMUM
         # gmqtt draws SUBSCRIBE and UNSUBSCRIBE ids from the same pool, which it caps at the
         # Receive Maximum; the spec limits only QoS 1/2 PUBLISHes (which _SendWindow does),
