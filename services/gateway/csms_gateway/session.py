@@ -128,7 +128,10 @@ class StationSession:
         try:
             while True:
                 try:
-                    message = await asyncio.wait_for(self._websocket.recv(), self._settings.idle_timeout)
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps recv() in one more
+                    # task per waiting station, and every idle station is always waiting here.
+                    async with asyncio.timeout(self._settings.idle_timeout):
+                        message = await self._websocket.recv()
                 except TimeoutError as error:
                     raise IdleTimeout(f"nothing received for {self._settings.idle_timeout:g} s") from error
                 if isinstance(message, bytes):
