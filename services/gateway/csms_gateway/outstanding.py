@@ -7,7 +7,6 @@ send, an answer received, a timeout) and writes whatever it returns.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 
@@ -32,7 +31,9 @@ class OutstandingCalls:
     def __init__(self, max_queued: int) -> None:
         self._max_queued = max_queued
         self._in_flight: PendingCall | None = None
-        self._queue: deque[PendingCall] = deque()
+        # A list, not a deque: an empty deque takes 760 bytes, an empty list 56, and this exists for
+        # every connected station while the queue is short (GATEWAY_MAX_QUEUED_CALLS, 16).
+        self._queue: list[PendingCall] = []
 
     @property
     def in_flight(self) -> PendingCall | None:
@@ -67,7 +68,7 @@ class OutstandingCalls:
         return expired, self._advance()
 
     def _advance(self) -> PendingCall | None:
-        self._in_flight = self._queue.popleft() if self._queue else None
+        self._in_flight = self._queue.pop(0) if self._queue else None
         return self._in_flight
 
     def drain(self) -> list[PendingCall]:
