@@ -139,31 +139,26 @@ class Records:
         raw = await self._redis.get(self._keys.command(message_id))
         return None if raw is None else dict(fast_json.loads(raw))
 
-    async def record_transaction(
-        self, station_id: str, transaction_id: str, fields: JsonObject, event: JsonObject | None = None
-    ) -> JsonObject:
-        """Merge fields into the record, once per event (a seqNo already logged changes nothing)."""
-        key = self._keys.transactions(station_id)
-        link = transaction_link(fields)
+    async def record_transaction(self, request: TransactionRecordRequest) -> JsonObject:
+        """Fold one event into its record, once per event (a seqNo already logged changes nothing)."""
+        key = self._keys.transactions(request.station_id)
+        link = transaction_link(request.fields)
+        linked = None
         if link is not None:
-            message_id = await self._redis.get(self._keys.remote_start(station_id, link))
-            if message_id is not None:
-                fields = dict(fields, remoteStartMessageId=_text(message_id))
+            linked = await self._redis.get(self._keys.remote_start(request.station_id, link))
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
                     await pipe.watch(key)
-                    raw = await pipe.hget(key, transaction_id)
-                    current = fast_json.loads(raw) if raw else None
-                    if already_applied(current, event):
+                    raw = await pipe.hget(key, request.transaction_id)
+                    record, changed = _folded_record(request, raw, linked)
+                    if not changed:
                         # Leaving the pipeline's block un-watches the key; nothing is written.
-                        return dict(current or {})
-                    merged = merge_record(current, fields, event)
-                    merged["transactionId"] = transaction_id
+                        return record
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(key, transaction_id, fast_json.dumps(merged))
+                    pipe.hset(key, request.transaction_id, fast_json.dumps(record))
                     await pipe.execute()
-                    return merged
+                    return record
                 except WatchError:
                     continue
 
@@ -186,32 +181,23 @@ class Records:
         async with self._redis.pipeline(transaction=False) as replaces:
             for index, (request, link) in enumerate(zip(requests, links, strict=True)):
                 raw = next(answers)
-                fields = request.fields
-                if link is not None:
-                    message_id = next(answers)
-                    if message_id is not None:
-                        fields = dict(fields, remoteStartMessageId=_text(message_id))
-                current = fast_json.loads(raw) if raw else None
-                if already_applied(current, request.event):
-                    results[index] = dict(current or {})
+                linked = next(answers) if link is not None else None
+                record, changed = _folded_record(request, raw, linked)
+                if not changed:
+                    results[index] = record
                     continue
-                merged = merge_record(current, fields, request.event)
-                merged["transactionId"] = request.transaction_id
                 await self._replace_record(
                     keys=[self._keys.transactions(request.station_id)],
-                    args=[request.transaction_id, raw or b"", fast_json.dumps(merged)],
+                    args=[request.transaction_id, raw or b"", fast_json.dumps(record)],
                     client=replaces,
                 )
-                writes.append((index, merged))
+                writes.append((index, record))
             outcomes = await replaces.execute() if writes else []
         for (index, merged), outcome in zip(writes, outcomes, strict=True):
             if outcome == 1:
                 results[index] = merged
             else:
-                request = requests[index]
-                results[index] = await self.record_transaction(
-                    request.station_id, request.transaction_id, request.fields, request.event
-                )
+                results[index] = await self.record_transaction(requests[index])
         recorded = [result for result in results if result is not None]
         assert len(recorded) == len(requests), "every record gets a result"
         return recorded
@@ -223,6 +209,22 @@ class Records:
 
     async def delete_station(self, station_id: str) -> None:
         await self._redis.delete(self._keys.transactions(station_id))
+
+
+def _folded_record(
+    request: TransactionRecordRequest, raw: Any, linked_command: Any
+) -> tuple[JsonObject, bool]:
+    """The record once this event is folded in, and whether that changed it (False: the event is
+    already in its log). ``linked_command`` is the remote start the transaction names, if any."""
+    current = fast_json.loads(raw) if raw else None
+    if already_applied(current, request.event):
+        return dict(current or {}), False
+    fields = request.fields
+    if linked_command is not None:
+        fields = dict(fields, remoteStartMessageId=_text(linked_command))
+    record = merge_record(current, fields, request.event)
+    record["transactionId"] = request.transaction_id
+    return record, True
 
 
 def _text(value: Any) -> str:

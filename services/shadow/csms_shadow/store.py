@@ -183,35 +183,29 @@ class ShadowStore:
         raw = await self._redis.get(self._keys.shadow(station_id))
         return None if raw is None else dict(fast_json.loads(raw))
 
-    async def apply_update(
-        self, station_id: str, reported: JsonObject, client_token: str | None, now: int
-    ) -> UpdateResult:
-        """Merge ``reported`` into the station's shadow once per ``client_token``."""
-        station_key = self._keys.station(station_id)
-        shadow_key = self._keys.shadow(station_id)
-        token_key = self._keys.client_token(station_id, client_token) if client_token else None
+    async def apply_update(self, request: ShadowUpdateRequest) -> UpdateResult:
+        """Merge one update into its station's shadow, once per client token (WATCH/MULTI)."""
+        station_key = self._keys.station(request.station_id)
+        shadow_key = self._keys.shadow(request.station_id)
+        token_key = self._token_key(request)
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
                     watched = [station_key, shadow_key] + ([token_key] if token_key else [])
                     await pipe.watch(*watched)
-                    # One round trip for the three reads (this runs for every station call).
+                    # One round trip for the three reads.
                     station_raw, raw, token_seen = await pipe.mget(
                         station_key, shadow_key, token_key or station_key
                     )
-                    if station_raw is None:
-                        return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
-                    if token_key and token_seen is not None:
-                        return UpdateResult(UpdateOutcome.DUPLICATE, None)
-                    current = fast_json.loads(raw) if raw is not None else empty_shadow(now)
-                    # Both documents were just decoded and are ours: no copies needed.
-                    merged = merge_reported(current, reported, now, in_place=True)
+                    result = _merged_update(request, station_raw, raw, token_seen)
+                    if result.shadow is None:
+                        return result
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(shadow_key, fast_json.dumps(merged))
+                    pipe.set(shadow_key, fast_json.dumps(result.shadow))
                     if token_key:
                         pipe.set(token_key, b"1", ex=self._duplicate_window)
                     await pipe.execute()
-                    return UpdateResult(UpdateOutcome.APPLIED, merged)
+                    return result
                 except WatchError:
                     continue
 
@@ -235,22 +229,23 @@ class ShadowStore:
             for index, (request, (station_raw, raw, token_seen)) in enumerate(
                 zip(requests, rows, strict=True)
             ):
+                result = _merged_update(request, station_raw, raw, token_seen)
+                if result.shadow is None:
+                    results[index] = result
+                    continue
                 token_key = self._token_key(request)
-                if station_raw is None:
-                    results[index] = UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
-                    continue
-                if token_key and token_seen is not None:
-                    results[index] = UpdateResult(UpdateOutcome.DUPLICATE, None)
-                    continue
-                current = fast_json.loads(raw) if raw is not None else empty_shadow(request.now)
-                merged = merge_reported(current, request.reported, request.now, in_place=True)
                 station_key = self._keys.station(request.station_id)
                 await self._replace_shadow(
                     keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
-                    args=[raw or b"", fast_json.dumps(merged), 1 if token_key else 0, self._duplicate_window],
+                    args=[
+                        raw or b"",
+                        fast_json.dumps(result.shadow),
+                        1 if token_key else 0,
+                        self._duplicate_window,
+                    ],
                     client=replaces,
                 )
-                writes.append((index, merged))
+                writes.append((index, result.shadow))
             outcomes = await replaces.execute() if writes else []
         for (index, merged), outcome in zip(writes, outcomes, strict=True):
             if outcome == 1:
@@ -258,10 +253,7 @@ class ShadowStore:
             elif outcome == -1:
                 results[index] = UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
             else:
-                request = requests[index]
-                results[index] = await self.apply_update(
-                    request.station_id, request.reported, request.client_token, request.now
-                )
+                results[index] = await self.apply_update(requests[index])
         applied = [result for result in results if result is not None]
         assert len(applied) == len(requests), "every update gets a result"
         return applied
@@ -330,6 +322,21 @@ class ShadowStore:
                     return True
                 except WatchError:
                     continue
+
+
+def _merged_update(
+    request: ShadowUpdateRequest, station_raw: Any, raw: bytes | str | None, token_seen: Any
+) -> UpdateResult:
+    """What an update makes of the documents just read: refused (station not registered), a
+    duplicate (its client token was applied), or applied, with the merged shadow still to write."""
+    if station_raw is None:
+        return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
+    if request.client_token and token_seen is not None:
+        return UpdateResult(UpdateOutcome.DUPLICATE, None)
+    current = fast_json.loads(raw) if raw is not None else empty_shadow(request.now)
+    # The document was just decoded and is ours: merged in place, without copies.
+    merged = merge_reported(current, request.reported, request.now, in_place=True)
+    return UpdateResult(UpdateOutcome.APPLIED, merged)
 
 
 def _connection_order(presence: JsonObject) -> tuple[int, str]:
