@@ -185,3 +185,29 @@ def test_retransmitted_start_transaction_gets_the_same_id(system: System, regist
     assert first[0] == 3 and second[0] == 3
     assert first[2]["transactionId"] == second[2]["transactionId"]
     assert first[2]["idTagInfo"] == {"status": "Invalid"}
+
+
+def test_start_transaction_sent_again_on_a_new_connection_gets_the_same_id(
+    system: System, registered: str
+) -> None:
+    """A station that lost its connection (a gateway killed or drained) sends its StartTransaction
+    again, same id and payload, on the next one: one transaction, not two."""
+    frame = json.dumps(
+        [
+            2,
+            "start-again-1",
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "ANY", "meterStart": 7, "timestamp": "2024-01-02T10:00:00Z"},
+        ]
+    )
+
+    async def answer_on_a_new_connection() -> Any:
+        async with websockets.connect(f"{system.gateway_url}/{registered}", subprotocols=["ocpp1.6"]) as ws:
+            await ws.send(frame)
+            return json.loads(await asyncio.wait_for(ws.recv(), 5))
+
+    first = asyncio.run(answer_on_a_new_connection())
+    second = asyncio.run(answer_on_a_new_connection())
+    assert first[0] == 3 and second[0] == 3
+    assert isinstance(first[2]["transactionId"], int)
+    assert first[2]["transactionId"] == second[2]["transactionId"]

@@ -45,6 +45,13 @@ def client_token(station_id: str, session_id: str, raw: bytes) -> str:
     return hashlib.sha256(f"{station_id}\x00{session_id}\x00".encode() + raw).hexdigest()[:32]
 
 
+def transaction_allocation_key(station_id: str, raw: bytes) -> str:
+    """Idempotency key of a 1.6 transaction id: the same StartTransaction (same message id, same
+    payload) gets the same id even when the station sends it again on a new connection, as it
+    does after losing the one that carried the first copy (a gateway killed or drained)."""
+    return hashlib.sha256(f"{station_id}\x00".encode() + raw).hexdigest()[:32]
+
+
 class HandlerService:
     """Subscribes to every station's inbound frames through the handler pool's shared subscription."""
 
@@ -92,7 +99,9 @@ class HandlerService:
         session_id = metadata.get(properties.SESSION, "")
         token_base = client_token(station_id, session_id, message.payload)
         try:
-            outcome = await self._process(frame, token_base)
+            outcome = await self._process(
+                frame, token_base, transaction_allocation_key(station_id, message.payload)
+            )
         except Exception:
             logger.exception("handler failed", extra={"station_id": station_id})
             outcome = _internal_error(frame)
@@ -109,7 +118,7 @@ class HandlerService:
             )
         self._observe(station_id, version, outcome, time.perf_counter() - started)
 
-    async def _process(self, frame: StationFrame, token_base: str) -> Outcome:
+    async def _process(self, frame: StationFrame, token_base: str, allocation_key: str) -> Outcome:
         now = utc_now()
         planned = self._processor.plan(frame, now)
         if isinstance(planned, Outcome):
@@ -117,7 +126,7 @@ class HandlerService:
         if planned.lookup.is_empty:
             return self._processor.complete(planned, Lookups(), now)
         try:
-            lookups = await self._look_up(frame.station_id, planned.lookup, token_base)
+            lookups = await self._look_up(frame.station_id, planned.lookup, allocation_key)
         except (RequestTimeout, PublishError, ValueError) as error:
             logger.error(
                 "lookup failed",
@@ -134,7 +143,7 @@ class HandlerService:
             )
         return self._processor.complete(planned, lookups, now)
 
-    async def _look_up(self, station_id: str, request: LookupRequest, token_base: str) -> Lookups:
+    async def _look_up(self, station_id: str, request: LookupRequest, allocation_key: str) -> Lookups:
         """One request to the shadow service for everything the handler declared it needs."""
         body: dict[str, object] = {"chargePointId": station_id}
         if request.registration:
@@ -142,7 +151,7 @@ class HandlerService:
         if request.tokens:
             body["tokens"] = list(request.tokens)
         if request.allocate_transaction_id:
-            body["allocate"] = token_base
+            body["allocate"] = allocation_key
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
