@@ -5,7 +5,6 @@ within the period. A second signal exits at once."""
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import time
 from typing import Any
@@ -15,24 +14,13 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.support.api import Api
+from tests.support.raw_calls import call, heartbeat
 from tests.support.system import System, http_status
 
 pytestmark = pytest.mark.e2e
 
 DRAIN_SECONDS = 4.0
 STATIONS = 10
-
-
-async def call(ws: ClientConnection, frame: list[Any], timeout: float = 10) -> list[Any]:
-    await ws.send(json.dumps(frame))
-    while True:
-        reply = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-        if reply[0] in (3, 4) and reply[1] == frame[1]:
-            return list(reply)
-
-
-def heartbeat(message_id: str) -> list[Any]:
-    return [2, message_id, "Heartbeat", {}]
 
 
 def test_sigterm_drains_the_gateway(api: Api, system: System) -> None:

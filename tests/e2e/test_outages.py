@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.support import infra
 from tests.support.api import Api
+from tests.support.raw_calls import call, heartbeat
 from tests.support.system import System, http_status
 
 pytestmark = pytest.mark.e2e
@@ -52,18 +53,6 @@ def outage_system(
         running.stop_all()
 
 
-async def call(ws: ClientConnection, frame: list[Any], timeout: float = 5) -> list[Any]:
-    await ws.send(json.dumps(frame))
-    while True:
-        reply = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-        if reply[0] in (3, 4) and reply[1] == frame[1]:
-            return list(reply)
-
-
-def heartbeat(message_id: str) -> list[Any]:
-    return [2, message_id, "Heartbeat", {}]
-
-
 async def until_answered(ws: ClientConnection, prefix: str, seconds: float) -> tuple[list[Any], int]:
     """Retry a Heartbeat like a station would until a CallResult comes; (reply, attempts)."""
     deadline = asyncio.get_running_loop().time() + seconds
@@ -93,10 +82,10 @@ def test_broker_outage(
         async with websockets.connect(
             f"{outage_system.gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]
         ) as ws:
-            assert (await call(ws, heartbeat("before")))[0] == 3
+            assert (await call(ws, heartbeat("before"), timeout=5))[0] == 3
             broker.stop()
             await asyncio.sleep(1.0)
-            during = await call(ws, heartbeat("during"))
+            during = await call(ws, heartbeat("during"), timeout=5)
             assert during[:3] == [4, "during", "InternalError"]  # answered, not silently dropped
             assert ws.close_code is None  # the socket stays open while the broker is away
             broker.restart()
@@ -133,7 +122,7 @@ def test_redis_outage(
         async with websockets.connect(
             f"{outage_system.gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]
         ) as ws:
-            assert (await call(ws, heartbeat("before")))[0] == 3
+            assert (await call(ws, heartbeat("before"), timeout=5))[0] == 3
             redis.stop()
             # A connected station keeps working: its status goes to the broker, the shadow retries.
             status = [
@@ -147,7 +136,7 @@ def test_redis_outage(
                     "connectorId": 1,
                 },
             ]
-            assert (await call(ws, status))[0] == 3
+            assert (await call(ws, status, timeout=5))[0] == 3
             # A new connection cannot be checked against the registry: 503, not "not registered".
             with pytest.raises(websockets.InvalidStatus) as refused:
                 async with websockets.connect(f"{outage_system.gateway_url}/CP-NEW-DURING-OUTAGE"):

@@ -18,6 +18,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.support.api import Api
+from tests.support.raw_calls import call
 from tests.support.system import ServiceProcess, System
 
 pytestmark = pytest.mark.e2e
@@ -35,14 +36,6 @@ def second_gateway(system: System) -> Iterator[ServiceProcess]:
 
 def url_of(gateway: ServiceProcess) -> str:
     return f"ws://127.0.0.1:{gateway.env['GATEWAY_PORT']}"
-
-
-async def call(ws: ClientConnection, frame: list[Any], timeout: float = 10) -> list[Any]:
-    await ws.send(json.dumps(frame))
-    while True:
-        reply = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-        if reply[0] in (3, 4) and reply[1] == frame[1]:
-            return list(reply)
 
 
 async def boot_accepted(ws: ClientConnection) -> list[Any]:

@@ -186,7 +186,6 @@ class AsyncMqttClient:
         *,
         service: str,
         client_id: str | None = None,
-        clean_start: bool = True,
         session_expiry_seconds: int = 0,
         publish_timeout: float = 10.0,
     ) -> None:
@@ -209,12 +208,13 @@ class AsyncMqttClient:
         self._connection_task: asyncio.Task[None] | None = None
         self._tracker = _PublishTracker(self._fail_pending_publishes)
         self._window = _SendWindow()
-        self._gmqtt = self._build_gmqtt_client(clean_start)
+        self._gmqtt = self._build_gmqtt_client()
 
-    def _build_gmqtt_client(self, clean_start: bool) -> gmqtt.Client:
+    def _build_gmqtt_client(self) -> gmqtt.Client:
         client = gmqtt.Client(
             self.client_id,
-            clean_session=clean_start,
+            # A client that keeps a session resumes it; one that keeps none starts clean.
+            clean_session=self._session_expiry == 0,
             # Acknowledge a QoS 1 message when its handler returns, not on arrival.
             optimistic_acknowledgement=False,
             persistent_storage=self._tracker,

@@ -42,7 +42,6 @@ async def serve(settings: HandlerSettings, stop: asyncio.Event) -> None:
         "ocpp-handler",
         service="ocpp-handler",
         client_id=settings.client_id,
-        clean_start=settings.session_expiry_seconds == 0,
         session_expiry_seconds=settings.session_expiry_seconds,
     )
     service = HandlerService(client, AsyncRequester(client), processor, settings.lookup_timeout)

@@ -67,7 +67,6 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         "shadow",
         service="shadow",
         client_id=settings.client_id,
-        clean_start=settings.session_expiry_seconds == 0,
         session_expiry_seconds=settings.session_expiry_seconds,
     )
     # Registry requests and shadow gets: a clean session, so that a replica that leaves for good
