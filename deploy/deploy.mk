@@ -50,7 +50,7 @@ IMAGE_TARGETS := gateway ocpp-handler remote-api shadow
 
 .PHONY: images deploy-tools deploy-check deploy-lint deploy-render deploy-validate deploy-checkov \
 	deploy-promtool deploy-hadolint deploy-metric-names deploy-metrics-lint deploy-schema-negative \
-	deploy-k8s deploy-k8s-check deploy-clean
+	deploy-tls-defaults deploy-k8s deploy-k8s-check deploy-clean
 
 # ------------------------------------------------------------------------------------------------ images
 
@@ -119,8 +119,8 @@ $(HADOLINT):
 deploy-check: deploy-tools  ## all offline deployment checks (tools are installed on first use)
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory -f $(DEPLOY_ROOT)/deploy/deploy.mk deploy-lint deploy-schema-negative \
-	  deploy-render deploy-k8s-check deploy-validate deploy-checkov deploy-promtool deploy-metric-names \
-	  deploy-metrics-lint deploy-hadolint && \
+	  deploy-render deploy-k8s-check deploy-validate deploy-tls-defaults deploy-checkov deploy-promtool \
+	  deploy-metric-names deploy-metrics-lint deploy-hadolint && \
 	echo "deploy-check: all checks passed in $$(( $$(date +%s) - start )) s"
 
 deploy-lint: $(HELM)  ## helm lint --strict with the default and the CI values
@@ -164,6 +164,11 @@ deploy-render: $(RENDERS)  ## helm template with each values file into .tools/re
 deploy-validate: $(RENDERS) $(KUBERNETES_VALIDATE)  ## kubernetes-validate --strict on 1.29 and the newest version
 	@$(KV_VENV)/bin/python $(DEPLOY_ROOT)/deploy/validate_manifests.py \
 	  --kubernetes-validate $(KUBERNETES_VALIDATE) --oldest $(KUBE_MIN_VERSION) $(RENDERS)
+
+# The default render and the plain manifests keep stations on wss (TLS ends in the gateway) and services on mqtts.
+deploy-tls-defaults: $(RENDERS) $(KUBERNETES_VALIDATE)  ## no plain ws or plain MQTT in the default install
+	@$(KV_VENV)/bin/python $(DEPLOY_ROOT)/deploy/check_tls_defaults.py --strict $(RENDER)/default.yaml \
+	  --strict $(RENDER)/k8s.yaml $(RENDER)/external.yaml $(RENDER)/bundled-tls.yaml
 
 deploy-checkov: $(RENDERS) $(CHECKOV)  ## checkov (kubernetes framework) on every rendered manifest
 	@$(PYTHON) $(DEPLOY_ROOT)/deploy/run_checkov.py --checkov $(CHECKOV) \

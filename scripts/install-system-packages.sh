@@ -2,11 +2,17 @@
 # Install the Mosquitto and Redis server binaries when they are missing.
 # `make run` starts them as local processes if nothing listens on 1883/6379,
 # and the tests start private ones on free ports, so both need the binaries.
+# Mosquitto also loads a small plugin that binds client ids to users
+# (scripts/mosquitto_clientid_binding.c), compiled on first use: it needs a C
+# compiler and the Mosquitto and OpenSSL headers.
 set -euo pipefail
 
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+[ -e /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
+[ -e /usr/include/openssl/x509.h ] || missing+=(libssl-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
@@ -26,7 +32,7 @@ elif command -v apt-get >/dev/null 2>&1; then
     echo "missing ${missing[*]}: run 'sudo apt-get install ${missing[*]}'" >&2
     exit 1
 else
-    echo "missing ${missing[*]}: install Mosquitto and Redis with your package manager" \
-         "(macOS: brew install mosquitto redis)" >&2
+    echo "missing ${missing[*]}: install Mosquitto (with its plugin headers), Redis, a C compiler and" \
+         "OpenSSL's headers with your package manager (macOS: brew install mosquitto redis openssl)" >&2
     exit 1
 fi

@@ -55,11 +55,20 @@ def test_anonymous_and_wrong_passwords_are_refused(private_broker: infra.Running
     ("user", "topic", "allowed"),
     [
         ("gateway", "CP1/in", True),
-        ("gateway", "CP1/out", False),  # only handlers and the API write to stations
+        ("gateway", "CP1/out", False),  # only handlers answer stations
+        ("gateway", "CP1/call", False),  # only the API commands them
+        ("gateway", "$aws/things/CP1/shadow/update", False),
+        ("gateway", "csms/secret/registry/authenticate", True),
+        ("gateway", "csms/secret/registry/create", False),
         ("ocpp-handler", "CP1/out", True),
+        ("ocpp-handler", "CP1/call", False),
         ("ocpp-handler", "CP1/in", False),  # nobody but the gateway speaks for a station
         ("ocpp-handler", "csms/control/CP1", False),
+        ("remote-api", "CP1/call", True),
+        ("remote-api", "CP1/out", False),
         ("remote-api", "csms/control/CP1", True),
+        ("remote-api", "csms/secret/registry/set-password", True),
+        ("remote-api", "csms/secret/registry/authenticate", False),  # no password guessing via the API
         ("remote-api", "$aws/things/CP1/shadow/update", False),
         ("monitor", "CP1/out", False),
         ("monitor", "$aws/things/CP1/shadow/update", False),
@@ -84,7 +93,7 @@ def test_each_user_writes_only_its_topics(
 def test_a_service_connects_with_a_client_certificate(
     system: System, private_broker: infra.RunningService
 ) -> None:
-    """The broker's TLS listener takes the certificate's CN as the user: no password at all."""
+    """The broker's TLS listener takes a client certificate whose CN is the user, with its password."""
     assert private_broker.tls_url is not None and private_broker.pki is not None
     pki = private_broker.pki
     cert, key = pki.client("shadow")
@@ -92,8 +101,6 @@ def test_a_service_connects_with_a_client_certificate(
         "shadow",
         label="shadow-over-tls",
         MQTT_URL=private_broker.tls_url,
-        MQTT_USERNAME="",
-        MQTT_PASSWORD="",
         MQTT_CA_FILE=str(pki.ca),
         MQTT_CERT_FILE=str(cert),
         MQTT_KEY_FILE=str(key),

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_remote_start_reaches_a_201_station(api: Api, system: System, registered: str) -> None:
-    observer = MqttObserver(system.mqtt_url, f"{registered}/out")
+    observer = MqttObserver(system.mqtt_url, f"{registered}/call")
 
     async def scenario() -> None:
         async with station201(system.gateway_url, registered) as station:

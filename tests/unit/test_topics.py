@@ -27,7 +27,11 @@ STATION = "CP-001"
         (topics.shadow_get_result(STATION, False), "$aws/things/CP-001/shadow/get/rejected"),
         (topics.presence(PresenceEvent.CONNECTED, STATION), "$aws/events/presence/connected/CP-001"),
         (topics.presence(PresenceEvent.DISCONNECTED, STATION), "$aws/events/presence/disconnected/CP-001"),
-        (topics.registry_request(RegistryMethod.CREATE), "csms/registry/create"),
+        (topics.station_call(STATION), "CP-001/call"),
+        (topics.registry_request(RegistryMethod.CREATE), "csms/secret/registry/create"),
+        (topics.registry_request(RegistryMethod.SET_PASSWORD), "csms/secret/registry/set-password"),
+        (topics.registry_request(RegistryMethod.AUTHENTICATE), "csms/secret/registry/authenticate"),
+        (topics.registry_request(RegistryMethod.LOOKUP), "csms/registry/lookup"),
         (topics.registry_request(RegistryMethod.GET), "csms/registry/get"),
         (topics.registry_request(RegistryMethod.LIST), "csms/registry/list"),
         (topics.registry_request(RegistryMethod.DELETE), "csms/registry/delete"),
@@ -48,6 +52,7 @@ def test_builders_format_exact_topics(topic: str, expected: str) -> None:
         ("PRESENCE_CONNECTED_FILTER", "$aws/events/presence/connected/+"),
         ("CONTROL_FILTER", "csms/control/+"),
         ("REGISTRY_FILTER", "$share/shadow/csms/registry/+"),
+        ("SECRET_REGISTRY_FILTER", "$share/shadow/csms/secret/registry/+"),
     ],
 )
 def test_subscription_filters(name: str, expected: str) -> None:
@@ -174,3 +179,22 @@ def test_station_from_control_topic_refuses(topic: str) -> None:
 def test_registry_method_from_topic_refuses(topic: str) -> None:
     with pytest.raises(ValueError):
         topics.registry_method_from_topic(topic)
+
+
+@pytest.mark.parametrize("method", list(RegistryMethod))
+def test_every_registry_method_round_trips_on_its_own_branch(method: RegistryMethod) -> None:
+    assert topics.registry_method_from_topic(topics.registry_request(method)) is method
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["csms/registry/create", "csms/registry/authenticate", "csms/secret/registry/get", "csms/secret/x/get"],
+)
+def test_a_method_on_the_other_branch_is_refused(topic: str) -> None:
+    """Passwords travel only under csms/secret/, and nothing else does: a request on the wrong branch is refused."""
+    with pytest.raises(ValueError):
+        topics.registry_method_from_topic(topic)
+
+
+def test_the_call_topic_is_a_station_topic() -> None:
+    assert topics.station_from_station_topic(topics.station_call(STATION)) == STATION

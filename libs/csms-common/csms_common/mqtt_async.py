@@ -26,6 +26,7 @@ import gmqtt
 from gmqtt.mqtt.constants import MQTTv50
 from gmqtt.storage import PersistentStorage
 
+from csms_common.client_ids import owned_client_id
 from csms_common.config import MqttSettings
 from csms_common.metrics import MQTT_CONNECTED, MQTT_PUBLISH_FAILURES, MQTT_RECONNECTS
 from csms_common.mqtt_message import InboundMessage, PublishError
@@ -192,7 +193,9 @@ class AsyncMqttClient:
         self._settings = settings
         # An exact id names a persistent session the broker keeps for this client across restarts;
         # otherwise every process gets a fresh one.
-        self.client_id = client_id or f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
+        self.client_id = owned_client_id(
+            settings.username, client_id or f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
+        )
         self._service = service
         self._session_expiry = session_expiry_seconds
         self._publish_timeout = publish_timeout

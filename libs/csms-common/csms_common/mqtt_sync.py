@@ -22,6 +22,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from csms_common import topics
+from csms_common.client_ids import owned_client_id
 from csms_common.config import MqttSettings
 from csms_common.metrics import MQTT_CONNECTED, MQTT_PUBLISH_FAILURES, MQTT_RECONNECTS
 from csms_common.mqtt_message import InboundMessage, PublishError
@@ -51,7 +52,7 @@ class ThreadedMqttClient:
     def __init__(self, settings: MqttSettings, client_id_prefix: str, *, service: str) -> None:
         self._settings = settings
         self._service = service
-        self.client_id = f"{client_id_prefix}-{uuid.uuid4().hex[:8]}"
+        self.client_id = owned_client_id(settings.username, f"{client_id_prefix}-{uuid.uuid4().hex[:8]}")
         self._inbox = topics.reply_inbox(self.client_id)
         self._lock = threading.Lock()
         self._requests: dict[bytes, PendingResponse] = {}

@@ -58,8 +58,19 @@ def station_in(station_id: str) -> str:
 
 
 def station_out(station_id: str) -> str:
-    """Frames to write to a station's socket: ocpp-handler, remote-api → gateway."""
+    """Replies to the station's own calls (CallResult, CallError): ocpp-handler → gateway.
+
+    The gateway writes nothing else from this topic, so the handler's login cannot command a station.
+    """
     return f"{validate_station_id(station_id)}/out"
+
+
+def station_call(station_id: str) -> str:
+    """CSMS-initiated calls to write to a station's socket: remote-api → gateway.
+
+    The gateway writes only Call frames from this topic, one outstanding at a time.
+    """
+    return f"{validate_station_id(station_id)}/call"
 
 
 def station_control(station_id: str) -> str:
@@ -92,8 +103,17 @@ def presence(event: PresenceEvent, station_id: str) -> str:
     return f"$aws/events/presence/{event.value}/{validate_station_id(station_id)}"
 
 
+SECRET_REGISTRY_METHODS = frozenset(
+    {RegistryMethod.CREATE, RegistryMethod.SET_PASSWORD, RegistryMethod.AUTHENTICATE}
+)
+"""Requests that may carry a station password in clear: they travel under ``csms/secret/``, a branch
+the broker lets only their sender and the shadow service see (never ``monitor``), see docs/broker-trust.md."""
+
+
 def registry_request(method: RegistryMethod) -> str:
-    """Registry requests: remote-api → one shadow replica (shared subscription)."""
+    """Registry requests: remote-api, gateway, ocpp-handler → one shadow replica (shared subscription)."""
+    if method in SECRET_REGISTRY_METHODS:
+        return f"csms/secret/registry/{method.value}"
     return f"csms/registry/{method.value}"
 
 
@@ -117,6 +137,7 @@ PRESENCE_FILTER = "$aws/events/presence/+/+"
 PRESENCE_CONNECTED_FILTER = "$aws/events/presence/connected/+"
 CONTROL_FILTER = "csms/control/+"
 REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/registry/+"
+SECRET_REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/secret/registry/+"
 STATION_EVENTS_FILTER = "csms/stations/+/+"
 
 
@@ -125,9 +146,9 @@ def _levels(topic: str) -> list[str]:
 
 
 def station_from_station_topic(topic: str) -> str:
-    """Return the station id of ``{cp}/in`` or ``{cp}/out``."""
+    """Return the station id of ``{cp}/in``, ``{cp}/out`` or ``{cp}/call``."""
     levels = _levels(topic)
-    if len(levels) != 2 or levels[1] not in ("in", "out"):
+    if len(levels) != 2 or levels[1] not in ("in", "out", "call"):
         raise InvalidStationId(f"not a station topic: {topic!r}")
     return validate_station_id(levels[0])
 
@@ -157,11 +178,21 @@ def station_from_control_topic(topic: str) -> str:
 
 
 def registry_method_from_topic(topic: str) -> RegistryMethod:
-    """Return the method of ``csms/registry/{method}``."""
+    """Return the method of ``csms/registry/{method}`` or ``csms/secret/registry/{method}``.
+
+    A method that carries secrets is accepted only on the secret branch, and only there."""
     levels = _levels(topic)
+    if levels[:2] == ["csms", "secret"]:
+        levels = ["csms", *levels[2:]]
+        secret = True
+    else:
+        secret = False
     if len(levels) != 3 or levels[:2] != ["csms", "registry"]:
         raise ValueError(f"not a registry topic: {topic!r}")
-    return RegistryMethod(levels[2])
+    method = RegistryMethod(levels[2])
+    if (method in SECRET_REGISTRY_METHODS) != secret:
+        raise ValueError(f"{method.value} is not served on {topic!r}")
+    return method
 
 
 def parse_station_event_topic(topic: str) -> tuple[StationEvent, str]:

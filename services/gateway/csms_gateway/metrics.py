@@ -39,3 +39,8 @@ DUPLICATE_ANSWERS = Counter(
     "csms_gateway_duplicate_answers_total",
     "Answers to station calls not written because the station already had one (redelivery, late answer)",
 )
+MISROUTED_FRAMES = Counter(
+    "csms_gateway_misrouted_frames_total",
+    "Frames refused for their topic: a Call on {cp}/out (replies only) or a reply on {cp}/call",
+    ["topic"],
+)

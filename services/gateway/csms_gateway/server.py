@@ -178,8 +178,15 @@ class Gateway:
         reason = "closed"
         CONNECTED_STATIONS.labels(version.value).inc()
         try:
-            await self._client.subscribe(
-                topics.station_out(station_id), self.on_station_out, order_key=_station_of_out
+            # Replies to the station's calls and the CSMS's own calls arrive on separate topics, which
+            # different logins may write (docs/broker-trust.md); one order key keeps them in sequence.
+            await asyncio.gather(
+                self._client.subscribe(
+                    topics.station_out(station_id), self.on_station_out, order_key=_station_of_out
+                ),
+                self._client.subscribe(
+                    topics.station_call(station_id), self.on_station_call, order_key=_station_of_out
+                ),
             )
             await self._publish_presence(topics.PresenceEvent.CONNECTED, session)
             logger.info(
@@ -214,6 +221,7 @@ class Gateway:
             if self._sessions.get(station_id) is session:
                 del self._sessions[station_id]
                 await self._client.unsubscribe(topics.station_out(station_id))
+                await self._client.unsubscribe(topics.station_call(station_id))
             with contextlib.suppress(PublishError):
                 await self._publish_presence(
                     topics.PresenceEvent.DISCONNECTED,
@@ -254,6 +262,14 @@ class Gateway:
     # ------------------------------------------------------------ MQTT inputs
 
     async def on_station_out(self, message: InboundMessage) -> None:
+        """``{cp}/out``: the handler's replies (CallResult, CallError) to the station's calls."""
+        await self._deliver(message, calls=False)
+
+    async def on_station_call(self, message: InboundMessage) -> None:
+        """``{cp}/call``: the CSMS's own calls to the station (remote-api)."""
+        await self._deliver(message, calls=True)
+
+    async def _deliver(self, message: InboundMessage, *, calls: bool) -> None:
         station_id = topics.station_from_station_topic(message.topic)
         session = self._sessions.get(station_id)
         if session is None:
@@ -262,9 +278,9 @@ class Gateway:
         try:
             text = message.text()
         except UnicodeDecodeError:
-            logger.error("refusing a non-UTF-8 frame from {cp}/out", extra={"station_id": station_id})
+            logger.error("non-UTF-8 frame refused", extra={"station_id": station_id, "topic": message.topic})
             return
-        await session.deliver(text, message)
+        await session.deliver(text, message, calls=calls)
 
     async def on_control(self, message: InboundMessage) -> None:
         """``{"command": "disconnect", "reason": ...}``: the station was deregistered."""

@@ -28,6 +28,7 @@ from csms_gateway.metrics import (
     CALLS_REJECTED,
     DUPLICATE_ANSWERS,
     FRAMES,
+    MISROUTED_FRAMES,
     RETRANSMISSIONS,
     STATION_CALL_TIMEOUTS,
     THROTTLED,
@@ -284,11 +285,25 @@ class StationSession:
 
     # -------------------------------------------------------- MQTT → station
 
-    async def deliver(self, text: str, message: InboundMessage | None = None) -> None:
-        """Write a frame published on ``{cp}/out``: replies at once, calls one at a time."""
+    async def deliver(
+        self, text: str, message: InboundMessage | None = None, *, calls: bool | None = None
+    ) -> None:
+        """Write a frame for the station: replies at once, calls one at a time.
+
+        ``calls`` says which topic it came from: True ``{cp}/call`` (Calls only), False ``{cp}/out``
+        (CallResult and CallError only); a frame of the other kind is refused, so a login that may
+        answer stations cannot command them and the other way round (docs/broker-trust.md).
+        """
         header = read_header(text)
         if header is None:
-            logger.error("refusing a malformed frame from {cp}/out", extra={**self._log, "frame": text[:200]})
+            logger.error("malformed frame refused", extra={**self._log, "frame": text[:200]})
+            return
+        if calls is not None and (header.message_type == CALL) != calls:
+            MISROUTED_FRAMES.labels("call" if calls else "out").inc()
+            logger.error(
+                "refusing a frame published on the wrong topic",
+                extra={**self._log, "message_id": header.message_id, "topic": "call" if calls else "out"},
+            )
             return
         if header.message_type != CALL:
             timer = self._station_call_timers.pop(header.message_id, None)

@@ -25,7 +25,8 @@ ENVIRONMENT_HELP = """\
   HANDLER_LOOKUP_TIMEOUT     seconds to wait for token/registration lookups [3]
   HANDLER_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9102]
   HANDLER_CLIENT_ID          MQTT client id, one per handler process; the broker keeps its session
-                             across restarts [ocpp-handler-<hostname>]
+                             across restarts; prefixed with MQTT_USERNAME unless it starts with
+                             it [ocpp-handler-<hostname>]
   HANDLER_SESSION_EXPIRY     seconds the broker keeps the session and queues calls for a handler
                              that is away; only with stable client ids, since Mosquitto keeps
                              sending a shared subscription's share to a departed member [0 = none]

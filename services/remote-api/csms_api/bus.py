@@ -55,7 +55,7 @@ class ApiBus:
     def send_call(
         self, station_id: str, call: Call, version: str, wait: float | None = None
     ) -> dict[str, Any] | None:
-        """Publish a CSMS→station call on ``{cp}/out`` and record it as sent.
+        """Publish a CSMS→station call on ``{cp}/call`` and record it as sent.
 
         With ``wait``, block until the station's answer (or the gateway's report that there will be
         none) and return that command event; None means nothing came within ``wait`` seconds.
@@ -66,7 +66,7 @@ class ApiBus:
         try:
             with self._client.expect_response() as pending:
                 self._client.publish(
-                    topics.station_out(station_id),
+                    topics.station_call(station_id),
                     call.to_json(),
                     timeout=self._timeout,
                     response_topic=self._client.inbox if wait is not None else None,

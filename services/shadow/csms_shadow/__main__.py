@@ -34,7 +34,8 @@ ENVIRONMENT_HELP = """\
   SHADOW_REDIS_CONNECTIONS  connections to Redis; more requests wait for one [32]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
-  SHADOW_CLIENT_ID          MQTT client id; the broker keeps its session across restarts
+  SHADOW_CLIENT_ID          MQTT client id; the broker keeps its session across restarts;
+                            prefixed with MQTT_USERNAME unless it starts with it
                             [shadow-<hostname>-p<partition>]
   SHADOW_SESSION_EXPIRY     seconds the broker queues updates for a replica that is away
                             (0 = no persistent session) [300]

@@ -82,6 +82,8 @@ class ShadowService:
         # one queued for a replica that is away would only be answered after its caller gave up.
         await self._request_client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
         await self._request_client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
+        # Requests that carry a station password, on a branch the monitor login cannot read.
+        await self._request_client.subscribe(topics.SECRET_REGISTRY_FILTER, self.on_registry_request)
         # Same order key as shadow updates: a station's records follow its updates in order.
         await self._client.subscribe(
             topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
