@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-e2e soak lint format deps venv clean help
+.PHONY: run test test-unit test-integration test-e2e soak lint format deps venv clean help
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,12 +25,15 @@ deps:  ## install Mosquitto and Redis server binaries if missing (Debian/Ubuntu,
 run: venv deps  ## start a locked-down broker, Redis if needed, and the four services (Ctrl-C stops)
 	$(BIN)/python scripts/devrun.py
 
-test: venv deps  ## the whole suite: unit tests and end-to-end tests on private broker and Redis
+test: venv deps  ## the whole suite: unit, integration and end-to-end tests on private broker and Redis
 	# -s shows the counts the fuzz, property, schemathesis, scale and outage tests print.
 	$(BIN)/pytest -s
 
 test-unit: venv  ## only the fast unit tests
 	$(BIN)/pytest tests/unit -q
+
+test-integration: venv deps  ## one component at a time (the MQTT client) against a private Mosquitto, no services
+	$(BIN)/pytest tests/integration -s
 
 test-e2e: venv deps  ## only the end-to-end tests
 	$(BIN)/pytest tests/e2e

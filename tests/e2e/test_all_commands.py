@@ -23,6 +23,7 @@ import pytest
 from ocpp.charge_point import snake_to_camel_case
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import command_station16, command_station201
 from tests.support.system import System
 
@@ -333,15 +334,21 @@ class Exchange:
 
 
 async def command_record(api: Api, message_id: str, timeout: float = 5.0) -> dict[str, Any]:
-    """GET /commands/{messageId} until it leaves the "sent" state (the record is written asynchronously)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+    """GET /commands/{messageId} until it leaves the "sent" state (the record is written asynchronously).
+
+    On timeout the failure is returned as the record, not raised: the module's fixture reads every
+    command's record at once, and each command's own test reports it (``state`` is then missing)."""
+
+    async def settled() -> dict[str, Any] | NotYet:
         response = await api.aget(f"/commands/{message_id}")
         if response.status_code == 200 and response.json().get("state") != "sent":
             return dict(response.json())
-        if asyncio.get_running_loop().time() > deadline:
-            return {"status_code": response.status_code, "body": response.text}
-        await asyncio.sleep(0.05)
+        return NotYet(response.text)
+
+    try:
+        return await wait_until_async(settled, timeout, message=f"command {message_id} left the sent state")
+    except AssertionError as error:
+        return {"error": str(error)}
 
 
 async def send_all(

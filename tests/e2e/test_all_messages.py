@@ -34,6 +34,7 @@ from ocpp.v201 import call as call201
 from csms_common.ocpp.versions import OcppVersion
 from csms_handler.routing import ROUTES
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import Station16, Station201, running
 from tests.support.system import System
 
@@ -1144,33 +1145,28 @@ async def shadow_matching(
     api: Api, station_id: str, expected: dict[str, Any], bindings: dict[str, Any]
 ) -> None:
     """Poll the shadow until ``state.reported`` matches exactly (updates land after the reply)."""
-    deadline = asyncio.get_running_loop().time() + 3.0
-    while True:
+
+    async def matched() -> bool | NotYet:
         shadow = (await api.aget(f"/charge-points/{station_id}/shadow")).json()
         attempt = dict(bindings)
         problem = mismatch(shadow["state"]["reported"], expected, attempt)
-        if problem is None:
-            bindings.update(attempt)
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(
-                f"shadow never matched ({problem}): {json.dumps(shadow['state']['reported'])}"
-            )
-        await asyncio.sleep(0.05)
+        if problem is not None:
+            return NotYet(f"{problem}: {json.dumps(shadow['state']['reported'])}")
+        bindings.update(attempt)
+        return True
+
+    await wait_until_async(matched, 3.0, message=f"station {station_id}'s shadow matched")
 
 
 async def transactions_matching(
     api: Api, station_id: str, expected: list[Any], bindings: dict[str, Any]
 ) -> None:
-    deadline = asyncio.get_running_loop().time() + 3.0
-    while True:
+    async def matched() -> bool | NotYet:
         records = (await api.aget(f"/charge-points/{station_id}/transactions")).json()["transactions"]
         problem = mismatch(records, expected, dict(bindings))
-        if problem is None:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"transactions never matched ({problem}): {json.dumps(records)}")
-        await asyncio.sleep(0.05)
+        return True if problem is None else NotYet(f"{problem}: {json.dumps(records)}")
+
+    await wait_until_async(matched, 3.0, message=f"station {station_id}'s transactions matched")
 
 
 async def call_and_match(

@@ -12,6 +12,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import station16, station201
 from tests.support.system import System
 
@@ -19,14 +20,13 @@ pytestmark = pytest.mark.e2e
 
 
 async def command_state(api: Api, message_id: str, state: str, timeout: float = 5.0) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+    async def in_state() -> dict[str, Any] | NotYet:
         response = await api.aget(f"/commands/{message_id}")
         if response.status_code == 200 and response.json()["state"] == state:
             return dict(response.json())
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"command {message_id} never reached {state}: {response.text}")
-        await asyncio.sleep(0.05)
+        return NotYet(response.text)
+
+    return await wait_until_async(in_state, timeout, message=f"command {message_id} reached {state}")
 
 
 def test_command_waits_for_the_answer(api: Api, system: System, registered: str) -> None:

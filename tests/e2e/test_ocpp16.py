@@ -11,6 +11,7 @@ import websockets
 from ocpp.v16 import call
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import station16
 from tests.support.system import System
 
@@ -18,14 +19,11 @@ pytestmark = pytest.mark.e2e
 
 
 async def eventually(api: Api, path: str, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
+    async def matching() -> dict[str, Any] | NotYet:
         body: dict[str, Any] = (await api.aget(path)).json()
-        if predicate(body):
-            return body
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{path} never matched: {json.dumps(body)}")
-        await asyncio.sleep(0.05)
+        return body if predicate(body) else NotYet(body)
+
+    return await wait_until_async(matching, timeout, message=f"{path} matched")
 
 
 def test_full_16_session(api: Api, system: System, registered: str) -> None:

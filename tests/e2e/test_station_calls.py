@@ -12,6 +12,7 @@ import websockets
 from ocpp.v201 import call
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import station201
 from tests.support.system import System
 
@@ -22,15 +23,12 @@ UTC_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 async def reported(api: Api, station_id: str, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
     """Poll the shadow until ``predicate(reported)`` holds (updates are asynchronous to replies)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        shadow = (await api.aget(f"/charge-points/{station_id}/shadow")).json()
-        state: dict[str, Any] = shadow["state"]["reported"]
-        if predicate(state):
-            return shadow
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"shadow never matched: {json.dumps(shadow)}")
-        await asyncio.sleep(0.05)
+
+    async def matching() -> dict[str, Any] | NotYet:
+        shadow: dict[str, Any] = (await api.aget(f"/charge-points/{station_id}/shadow")).json()
+        return shadow if predicate(shadow["state"]["reported"]) else NotYet(shadow)
+
+    return await wait_until_async(matching, timeout, message=f"station {station_id}'s shadow matched")
 
 
 def test_full_session_reaches_the_shadow(api: Api, system: System, registered: str) -> None:

@@ -18,6 +18,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import Station16, Station201, running
 from tests.support.system import System
 
@@ -63,14 +64,14 @@ def violations(connection: RecordingConnection, version: str) -> tuple[int, list
 
 
 async def wait_for_transactions(api: Api, station_id: str, count: int) -> list[dict[str, Any]]:
-    for _ in range(100):
-        records: list[dict[str, Any]] = (await api.aget(f"/charge-points/{station_id}/transactions")).json()[
-            "transactions"
-        ]
-        if len(records) >= count:
-            return records
-        await asyncio.sleep(0.05)
-    raise AssertionError("transactions never recorded")
+    async def recorded() -> list[dict[str, Any]] | NotYet:
+        path = f"/charge-points/{station_id}/transactions"
+        records: list[dict[str, Any]] = (await api.aget(path)).json()["transactions"]
+        return records if len(records) >= count else NotYet(records)
+
+    return await wait_until_async(
+        recorded, 5.0, message=f"{count} transactions of {station_id} were recorded"
+    )
 
 
 def test_strict_201_session(api: Api, system: System, registered: str) -> None:

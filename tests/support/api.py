@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.system import API_TOKEN
 
 
@@ -48,12 +49,12 @@ class Api:
     ) -> dict[str, Any]:
         """The station's record once ``condition`` holds: presence reaches the shadow a moment
         after the handshake, so a read right after connecting may not show it yet."""
-        deadline = asyncio.get_running_loop().time() + seconds
-        while True:
+
+        async def matching() -> dict[str, Any] | NotYet:
             station: dict[str, Any] = (await self.aget(f"/charge-points/{station_id}")).json()
-            if condition(station) or asyncio.get_running_loop().time() > deadline:
-                return station
-            await asyncio.sleep(0.05)
+            return station if condition(station) else NotYet(station)
+
+        return await wait_until_async(matching, seconds, message=f"station {station_id}'s record matched")
 
     def register(self, station_id: str) -> None:
         response = self.post("/charge-points", json={"chargePointId": station_id})

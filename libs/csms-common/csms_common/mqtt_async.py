@@ -8,7 +8,8 @@ threaded remote-api (``mqtt_sync``), where gunicorn's threads call it.
 What this module adds to gmqtt: a publish that waits for its PUBACK (and sees a
 refusal in its reason code), a subscribe that waits for its SUBACK, subscriptions
 restored after every reconnect, handlers in tasks (ordered per key when asked),
-and a QoS 1 message acknowledged only after its handler has finished.
+and a QoS 1 message acknowledged only after its handler has finished. What that takes
+from gmqtt's internals is in ``csms_common.gmqtt_compat``, which checks gmqtt's version.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import struct
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,8 +24,8 @@ from typing import Any
 
 import gmqtt
 from gmqtt.mqtt.constants import MQTTv50
-from gmqtt.storage import PersistentStorage
 
+from csms_common import gmqtt_compat
 from csms_common.client_ids import owned_client_id
 from csms_common.config import MqttSettings
 from csms_common.metrics import MQTT_CONNECTED, MQTT_PUBLISH_FAILURES, MQTT_RECONNECTS
@@ -88,61 +88,6 @@ def _quiet_gmqtt_logger() -> logging.Logger:
     return gmqtt_logger
 
 
-class _PublishTracker(PersistentStorage):  # type: ignore[misc]
-    """gmqtt's in-flight store, which also tells this client each publish's packet id.
-
-    gmqtt pushes every QoS 1 packet here, synchronously inside ``publish``, under
-    the id its PUBACK will carry; the store is gmqtt's documented extension point.
-    """
-
-    def __init__(self, on_cleared: Callable[[], None]) -> None:
-        super().__init__()
-        self.last_mid: int | None = None
-        self._on_cleared = on_cleared
-
-    def push_message(self, mid: int, raw_package: bytes) -> None:
-        self.last_mid = mid
-        super().push_message(mid, raw_package)
-
-    def clear(self) -> None:
-        # The broker kept no session: what was in flight will never be acknowledged.
-        super().clear()
-        self._on_cleared()
-
-
-class _CoalescingTransport:
-    """Hands the socket everything written during one event-loop iteration in one write.
-
-    gmqtt writes each packet (every PUBLISH, every PUBACK) with its own ``transport.write``,
-    that is its own ``send`` system call; with hundreds of stations' calls in flight most
-    iterations write dozens of packets. py-spy put that write at 19-27 % of the gateway's
-    and the handler's time. Nothing waits longer: the joined write happens at the end of
-    the same iteration.
-    """
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(data)
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, []
-        if pending and not self._transport.is_closing():
-            self._transport.write(b"".join(pending))
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
 class _SendWindow:
     """At most ``limit`` QoS 1 publishes awaiting their PUBACK: the broker's Receive Maximum
     (MQTT 5 §3.3.4), which it announces in CONNACK (Mosquitto: max_inflight_messages)."""
@@ -158,6 +103,12 @@ class _SendWindow:
             self._waiters.append(waiter)
             try:
                 await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    # Woken by release() but cancelled before running (a publisher's own
+                    # timeout): the free slot goes to the next waiter, or it would be lost.
+                    self._wake_next()
+                raise
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
@@ -165,6 +116,9 @@ class _SendWindow:
 
     def release(self) -> None:
         self._in_flight -= 1
+        self._wake_next()
+
+    def _wake_next(self) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -209,7 +163,7 @@ class AsyncMqttClient:
         self._ever_connected = False
         self._closing = False
         self._connection_task: asyncio.Task[None] | None = None
-        self._tracker = _PublishTracker(self._fail_pending_publishes)
+        self._tracker = gmqtt_compat.PublishTracker(self._fail_pending_publishes)
         self._window = _SendWindow()
         self._gmqtt = self._build_gmqtt_client()
 
@@ -237,24 +191,8 @@ class AsyncMqttClient:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
-        self._observe_pubacks(client)
+        gmqtt_compat.observe_pubacks(client, self._resolve_publish)
         return client
-
-    def _observe_pubacks(self, client: gmqtt.Client) -> None:
-        # gmqtt 0.8 frees a PUBACK's packet id without reading its reason code (a TODO in
-        # its handler), yet Mosquitto answers a publish its ACL denies with 0x87: wrap the
-        # PUBACK handler so a refused publish fails instead of passing as delivered.
-        handler = client._package_handler
-        original = handler._handle_puback_packet
-
-        def on_puback(cmd: int, packet: bytes) -> None:
-            (mid,) = struct.unpack("!H", packet[:2])
-            reason = packet[2] if len(packet) > 2 else _SUCCESS
-            self._resolve_publish(mid, reason)
-            original(cmd, packet)
-
-        handler._handle_puback_packet = on_puback
-        handler._handler_cache.clear()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -428,15 +366,14 @@ class AsyncMqttClient:
         if self._ever_connected:
             MQTT_RECONNECTS.labels(self._service).inc()
         self._ever_connected = True
-        self._coalesce_writes(client)
-        # The broker's own Receive Maximum: gmqtt's merged ``properties`` let this client's
-        # CONNECT value (its own receive maximum) hide the CONNACK's.
-        announced = client._package_handler._connack_properties.get("receive_maximum")
-        self._window.limit = int(announced[0]) if announced else DEFAULT_RECEIVE_MAXIMUM
-        # gmqtt draws SUBSCRIBE and UNSUBSCRIBE ids from the same pool, which it caps at the
-        # Receive Maximum; the spec limits only QoS 1/2 PUBLISHes (which _SendWindow does),
-        # and a gateway subscribes once per station, so the id pool gets the full range.
-        client._package_handler.id_generator._max = DEFAULT_RECEIVE_MAXIMUM
+        gmqtt_compat.coalesce_writes(client)
+        # The broker's own Receive Maximum bounds this client's QoS 1 publishes in flight.
+        announced = gmqtt_compat.connack_receive_maximum(client)
+        self._window.limit = announced if announced is not None else DEFAULT_RECEIVE_MAXIMUM
+        # SUBSCRIBE and UNSUBSCRIBE ids come from the same pool as PUBLISH ids; a gateway
+        # subscribes once per station, so the pool gets the full range (_SendWindow bounds
+        # the publishes).
+        gmqtt_compat.widen_packet_ids(client)
         self._connected.set()
         MQTT_CONNECTED.labels(self._service).set(1)
         logger.info(
@@ -445,17 +382,6 @@ class AsyncMqttClient:
         )
         if self._subscriptions:
             self._send_subscribe(list(self._subscriptions.values()))
-
-    @staticmethod
-    def _coalesce_writes(client: gmqtt.Client) -> None:
-        # gmqtt (pinned below 0.9 for this) keeps the transport on its connection and protocol
-        # objects, a new pair per (re)connection: both are pointed at one coalescing wrapper.
-        connection = client._connection
-        if isinstance(connection._transport, _CoalescingTransport):
-            return
-        coalescing = _CoalescingTransport(connection._transport, asyncio.get_running_loop())
-        connection._transport = coalescing
-        connection._protocol._transport = coalescing
 
     def _on_disconnect(self, client: gmqtt.Client, packet: Any, exc: BaseException | None = None) -> None:
         was_connected = self._connected.is_set()

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.v16 import call_result
-from ocpp.v16.enums import RegistrationStatus
-
 from csms_common.ocpp.errors import ErrorKind, OcppError
+from csms_common.ocpp.types import wire
+from csms_common.ocpp.types.v16 import BootNotificationResponse, BootNotificationResponseStatus
 from csms_handler.context import (
     ACCEPTED,
     CallContext,
@@ -24,10 +23,16 @@ from csms_handler.context import (
     Payload,
     Reply,
     ShadowUpdate,
-    payload_of,
 )
 
 _V16_ONLY_FIELDS = ("chargeBoxSerialNumber", "meterType", "meterSerialNumber")
+
+_STATUSES: dict[str, BootNotificationResponseStatus] = {
+    "Accepted": "Accepted",
+    "Pending": "Pending",
+    "Rejected": "Rejected",
+}
+"""The registry's status → the reply's (mypy checks each value is one the schema allows)."""
 
 
 def boot_notification_needs(request: Payload) -> LookupRequest:
@@ -53,19 +58,18 @@ def charging_station(request: Payload) -> Payload:
 
 def boot_notification(request: Payload, context: CallContext) -> Reply:
     registered = context.lookups.registration_status or ACCEPTED
-    try:
-        status = RegistrationStatus(registered)
-    except ValueError as error:
-        raise OcppError(ErrorKind.INTERNAL_ERROR, f"unknown registration status {registered!r}") from error
-    reply = call_result.BootNotification(
-        current_time=context.now_iso,
+    status = _STATUSES.get(registered)
+    if status is None:
+        raise OcppError(ErrorKind.INTERNAL_ERROR, f"unknown registration status {registered!r}")
+    reply: BootNotificationResponse = {
+        "currentTime": context.now_iso,
         # While Pending or Rejected, the interval is how long the station waits before booting again.
-        interval=context.heartbeat_interval,
-        status=status,
-    )
+        "interval": context.heartbeat_interval,
+        "status": status,
+    }
     reported = {
         "chargingStation": charging_station(request),
         "bootedAt": context.now_iso,
-        "registrationStatus": status.value,
+        "registrationStatus": status,
     }
-    return Reply(payload_of(reply), [ShadowUpdate(reported)])
+    return Reply(wire(reply), [ShadowUpdate(reported)])

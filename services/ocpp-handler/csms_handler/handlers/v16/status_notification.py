@@ -10,23 +10,31 @@ object is written in one update, so each call stays one publish.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from csms_common.ocpp.types import wire
+from csms_common.ocpp.types.v16 import StatusNotificationRequest, StatusNotificationResponse
 from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
-
-_OPTIONAL_FIELDS = ("timestamp", "info", "vendorErrorCode", "vendorId")
 
 CONNECTOR_OF_EVSE = "1"
 """The one connector of the EVSE that a 1.6 connector is shown as."""
 
 
 def status_notification(request: Payload, context: CallContext) -> Reply:
-    status: dict[str, Any] = {"status": request["status"], "errorCode": request["errorCode"]}
-    status.update({key: request.get(key) for key in _OPTIONAL_FIELDS})
-    connector_id = request["connectorId"]
+    notification = cast(StatusNotificationRequest, request)  # validated against the schema by the processor
+    status: dict[str, Any] = {
+        "status": notification["status"],
+        "errorCode": notification["errorCode"],
+        "timestamp": notification.get("timestamp"),
+        "info": notification.get("info"),
+        "vendorErrorCode": notification.get("vendorErrorCode"),
+        "vendorId": notification.get("vendorId"),
+    }
+    connector_id = notification["connectorId"]
     reported: Payload
     if connector_id == 0:
         reported = {"chargePointStatus": status}
     else:
         reported = {"evses": {str(connector_id): {"connectors": {CONNECTOR_OF_EVSE: status}}}}
-    return Reply({}, [ShadowUpdate(reported)])
+    reply: StatusNotificationResponse = {}
+    return Reply(wire(reply), [ShadowUpdate(reported)])

@@ -9,9 +9,16 @@ value. A modem that is sent always carries iccid and imsi the same way.
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result
-from ocpp.v201.enums import RegistrationStatusEnumType
+from typing import cast
 
+from csms_common.ocpp.errors import ErrorKind, OcppError
+from csms_common.ocpp.types import wire
+from csms_common.ocpp.types.v201 import (
+    BootNotificationRequest,
+    BootNotificationResponse,
+    ChargingStationType,
+    RegistrationStatusEnumType,
+)
 from csms_handler.context import (
     ACCEPTED,
     CallContext,
@@ -19,15 +26,21 @@ from csms_handler.context import (
     Payload,
     Reply,
     ShadowUpdate,
-    payload_of,
 )
+
+_STATUSES: dict[str, RegistrationStatusEnumType] = {
+    "Accepted": "Accepted",
+    "Pending": "Pending",
+    "Rejected": "Rejected",
+}
+"""The registry's status → the reply's (mypy checks each value is one the schema allows)."""
 
 
 def boot_notification_needs(request: Payload) -> LookupRequest:
     return LookupRequest(registration=True)
 
 
-def charging_station(station: Payload) -> Payload:
+def charging_station(station: ChargingStationType) -> Payload:
     """The station's identity with every key present, None where the station sent nothing."""
     modem = station.get("modem")
     return {
@@ -40,17 +53,21 @@ def charging_station(station: Payload) -> Payload:
 
 
 def boot_notification(request: Payload, context: CallContext) -> Reply:
-    status = RegistrationStatusEnumType(context.lookups.registration_status or ACCEPTED)
-    reply = call_result.BootNotification(
-        current_time=context.now_iso,
+    boot = cast(BootNotificationRequest, request)  # validated against the schema by the processor
+    registered = context.lookups.registration_status or ACCEPTED
+    status = _STATUSES.get(registered)
+    if status is None:
+        raise OcppError(ErrorKind.INTERNAL_ERROR, f"unknown registration status {registered!r}")
+    reply: BootNotificationResponse = {
+        "currentTime": context.now_iso,
         # While Pending or Rejected, the interval is how long the station waits before booting again.
-        interval=context.heartbeat_interval,
-        status=status,
-    )
-    reported = {
-        "chargingStation": charging_station(request["chargingStation"]),
-        "bootReason": request["reason"],
-        "bootedAt": context.now_iso,
-        "registrationStatus": status.value,
+        "interval": context.heartbeat_interval,
+        "status": status,
     }
-    return Reply(payload_of(reply), [ShadowUpdate(reported)])
+    reported = {
+        "chargingStation": charging_station(boot["chargingStation"]),
+        "bootReason": boot["reason"],
+        "bootedAt": context.now_iso,
+        "registrationStatus": status,
+    }
+    return Reply(wire(reply), [ShadowUpdate(reported)])

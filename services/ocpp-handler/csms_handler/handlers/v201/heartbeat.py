@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result
-
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate, payload_of
+from csms_common.ocpp.types import wire
+from csms_common.ocpp.types.v201 import HeartbeatResponse
+from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def heartbeat(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.Heartbeat(current_time=context.now_iso)
-    return Reply(payload_of(reply), [ShadowUpdate({"lastHeartbeat": context.now_iso})])
+    reply: HeartbeatResponse = {"currentTime": context.now_iso}
+    return Reply(wire(reply), [ShadowUpdate({"lastHeartbeat": context.now_iso})])

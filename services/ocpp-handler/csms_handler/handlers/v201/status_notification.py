@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from csms_common.ocpp.types import wire
+from csms_common.ocpp.types.v201 import StatusNotificationRequest, StatusNotificationResponse
 from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def status_notification(request: Payload, context: CallContext) -> Reply:
-    connector = {"status": request["connectorStatus"], "timestamp": request["timestamp"]}
-    reported = {"evses": {str(request["evseId"]): {"connectors": {str(request["connectorId"]): connector}}}}
-    return Reply({}, [ShadowUpdate(reported)])
+    status = cast(StatusNotificationRequest, request)  # validated against the schema by the processor
+    connector = {"status": status["connectorStatus"], "timestamp": status["timestamp"]}
+    reported = {"evses": {str(status["evseId"]): {"connectors": {str(status["connectorId"]): connector}}}}
+    reply: StatusNotificationResponse = {}
+    return Reply(wire(reply), [ShadowUpdate(reported)])
