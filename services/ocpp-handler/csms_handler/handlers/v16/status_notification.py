@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_handler.budgets import check_evse_id
 from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 _OPTIONAL_FIELDS = ("timestamp", "info", "vendorErrorCode", "vendorId")
@@ -24,6 +25,7 @@ def status_notification(request: Payload, context: CallContext) -> Reply:
     status: dict[str, Any] = {"status": request["status"], "errorCode": request["errorCode"]}
     status.update({key: request.get(key) for key in _OPTIONAL_FIELDS})
     connector_id = request["connectorId"]
+    check_evse_id(connector_id, context.limits)
     reported: Payload
     if connector_id == 0:
         reported = {"chargePointStatus": status}
