@@ -31,10 +31,10 @@ ENVIRONMENT_HELP = """\
                              sending a shared subscription's share to a departed member [0 = none]
   HANDLER_MAX_EVSE_ID        highest EVSE id (1.6: connector id) a station may report; above it
                              StatusNotification/MeterValues get PropertyConstraintViolation and a
-                             transaction is kept without its per-EVSE copy [64]
-  HANDLER_MAX_CONNECTOR_ID   highest 2.x connector id within an EVSE [16]
+                             transaction is kept without its per-EVSE copy [16]
+  HANDLER_MAX_CONNECTOR_ID   highest 2.x connector id within an EVSE [8]
   HANDLER_MAX_SAMPLED_VALUES sampled values kept per meter-value summary (the latest per
-                             measurand, phase and location) [24]
+                             measurand, phase and location) [16]
   HANDLER_MAX_METER_VALUE_CHARS  longest 1.6 sampled value kept in a summary [256]
   HANDLER_MAX_ANSWER_BYTES   largest station answer to a CSMS call kept in its command record;
                              larger ones are recorded without the payload [65536]

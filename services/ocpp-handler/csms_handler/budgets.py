@@ -33,11 +33,11 @@ class BudgetReason:
 class StationLimits:
     """Budgets of one station's reported state (HANDLER_MAX_* settings)."""
 
-    max_evse_id: int = 64
+    max_evse_id: int = 16
     """Highest EVSE id (1.6: connector id) a station may report; OCPP has no count at boot to check."""
-    max_connector_id: int = 16
+    max_connector_id: int = 8
     """Highest connector id within an EVSE (2.x)."""
-    max_sampled_values: int = 24
+    max_sampled_values: int = 16
     """Sampled values kept per meter-value summary (the latest per measurand, phase and location)."""
     max_value_chars: int = 256
     """Longest 1.6 sampled value (a string there) kept in a summary; longer ones are left out."""

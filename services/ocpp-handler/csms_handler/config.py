@@ -42,9 +42,9 @@ class HandlerSettings:
             client_id=env.text("HANDLER_CLIENT_ID", f"ocpp-handler-{socket.gethostname()}"),
             session_expiry_seconds=env.integer("HANDLER_SESSION_EXPIRY", 0, minimum=0),
             limits=StationLimits(
-                max_evse_id=env.integer("HANDLER_MAX_EVSE_ID", 64, minimum=1),
-                max_connector_id=env.integer("HANDLER_MAX_CONNECTOR_ID", 16, minimum=1),
-                max_sampled_values=env.integer("HANDLER_MAX_SAMPLED_VALUES", 24, minimum=1),
+                max_evse_id=env.integer("HANDLER_MAX_EVSE_ID", 16, minimum=1),
+                max_connector_id=env.integer("HANDLER_MAX_CONNECTOR_ID", 8, minimum=1),
+                max_sampled_values=env.integer("HANDLER_MAX_SAMPLED_VALUES", 16, minimum=1),
                 max_value_chars=env.integer("HANDLER_MAX_METER_VALUE_CHARS", 256, minimum=16),
                 max_answer_bytes=env.integer("HANDLER_MAX_ANSWER_BYTES", 65536, minimum=1024),
             ),
