@@ -39,3 +39,7 @@ DUPLICATE_ANSWERS = Counter(
     "csms_gateway_duplicate_answers_total",
     "Answers to station calls not written because the station already had one (redelivery, late answer)",
 )
+UNSOLICITED_ANSWERS = Counter(
+    "csms_gateway_unsolicited_answers_total",
+    "CallResults/CallErrors from stations that answer no outstanding CSMS call (not forwarded)",
+)

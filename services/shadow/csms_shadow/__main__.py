@@ -45,8 +45,8 @@ ENVIRONMENT_HELP = """\
   SHADOW_MAX_TRANSACTIONS   transaction records kept per station; the oldest make room [200]
   SHADOW_MAX_OPEN_TRANSACTIONS  records not yet Ended per station; a new one beyond is not
                             recorded [32]
-  SHADOW_MAX_TRANSACTION_EVENTS entries in one record's events log (the first and the newest) [200]
-  SHADOW_MAX_TRANSACTION_BYTES  encoded size of one transaction record; larger is refused [65536]
+  SHADOW_MAX_TRANSACTION_EVENTS entries in one record's events log (the first and the newest) [64]
+  SHADOW_MAX_TRANSACTION_BYTES  encoded size of one transaction record; larger is refused [16384]
   SHADOW_TRANSACTION_TTL    seconds a station's records are kept after their last change [7776000]
   LOG_LEVEL                 debug, info, warning, error [info]
 """

@@ -54,9 +54,9 @@ class RecordBudget:
     """Records kept per station; the oldest (by creation) make room for new ones."""
     max_open: int = 32
     """Records not yet Ended per station; a new one beyond it is not recorded."""
-    max_events: int = 200
+    max_events: int = 64
     """Entries in one record's ``events`` log: the first and the newest are kept."""
-    max_record_bytes: int = 65536
+    max_record_bytes: int = 16384
     ttl_seconds: int = 90 * 24 * 3600
     """A station's records expire this long after their last change."""
 

@@ -70,8 +70,8 @@ class ShadowSettings:
             record_budget=RecordBudget(
                 max_records=env.integer("SHADOW_MAX_TRANSACTIONS", 200, minimum=1),
                 max_open=env.integer("SHADOW_MAX_OPEN_TRANSACTIONS", 32, minimum=1),
-                max_events=env.integer("SHADOW_MAX_TRANSACTION_EVENTS", 200, minimum=2),
-                max_record_bytes=env.integer("SHADOW_MAX_TRANSACTION_BYTES", 65536, minimum=4096),
+                max_events=env.integer("SHADOW_MAX_TRANSACTION_EVENTS", 64, minimum=2),
+                max_record_bytes=env.integer("SHADOW_MAX_TRANSACTION_BYTES", 16384, minimum=4096),
                 ttl_seconds=env.integer("SHADOW_TRANSACTION_TTL", 90 * 24 * 3600, minimum=60),
             ),
         )
