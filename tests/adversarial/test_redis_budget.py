@@ -147,7 +147,7 @@ def test_one_station_cannot_fill_redis(budget_system: tuple[System, Redis]) -> N
                                 "MeterValues",
                                 {"connectorId": 1, "transactionId": 900_000 + number, "meterValue": [meter]},
                             ]
-                        )  # fmt: skip
+                        )
                         for number in range(100)
                     ]
                     events = [json.dumps(started_201(f"tx-{number}", 0)) for number in range(30)]
