@@ -40,7 +40,7 @@ ENVIRONMENT_HELP = """\
                             (0 = no persistent session) [300]
   SHADOW_MAX_DOCUMENT_BYTES encoded size of one station's shadow; an update that would make it
                             larger is refused (update/rejected 413) [131072]
-  SHADOW_MAX_DOCUMENT_KEYS  keys in one station's reported state, all levels [4096]
+  SHADOW_MAX_DOCUMENT_KEYS  keys in one station's reported state, all levels [8192]
   SHADOW_MAX_RESERVATIONS   entries kept under reservations; the oldest make room [32]
   SHADOW_MAX_TRANSACTIONS   transaction records kept per station; the oldest make room [200]
   SHADOW_MAX_OPEN_TRANSACTIONS  records not yet Ended per station; a new one beyond is not

@@ -41,7 +41,7 @@ class DocumentBudget:
 
     max_bytes: int = 131072
     """Encoded size of the whole document (reported state and metadata)."""
-    max_keys: int = 4096
+    max_keys: int = 8192
     """Keys in the reported state, counted through every level."""
     map_caps: Mapping[str, int] = field(default_factory=lambda: DEFAULT_MAP_CAPS)
 

@@ -61,7 +61,7 @@ class ShadowSettings:
             session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
             document_budget=DocumentBudget(
                 max_bytes=env.integer("SHADOW_MAX_DOCUMENT_BYTES", 131072, minimum=4096),
-                max_keys=env.integer("SHADOW_MAX_DOCUMENT_KEYS", 4096, minimum=64),
+                max_keys=env.integer("SHADOW_MAX_DOCUMENT_KEYS", 8192, minimum=64),
                 map_caps={
                     **DEFAULT_MAP_CAPS,
                     "reservations": env.integer("SHADOW_MAX_RESERVATIONS", 32, minimum=1),
