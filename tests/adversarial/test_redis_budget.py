@@ -106,6 +106,7 @@ def started_201(transaction_id: str, seq_no: int, event_type: str = "Started") -
     ]
 
 
+@pytest.mark.timeout(300)
 def test_one_station_cannot_fill_redis(budget_system: tuple[System, Redis]) -> None:
     system, redis = budget_system
     api = Api(system.api_url)

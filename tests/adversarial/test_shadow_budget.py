@@ -185,6 +185,7 @@ async def handshake_seconds(gateway_url: str, station_id: str) -> float:
         return time.perf_counter() - started
 
 
+@pytest.mark.timeout(300)
 def test_one_station_cannot_grow_its_shadow_without_bound(shadow_system: tuple[System, Redis]) -> None:
     system, redis = shadow_system
     api = Api(system.api_url)
