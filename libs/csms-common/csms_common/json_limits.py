@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 MAX_NESTING = 64
@@ -30,23 +31,27 @@ def json_problem(value: Any, limit: int = MAX_NESTING, max_items: int = MAX_ITEM
     own cost is bounded however large the value is.
     """
     stack: list[tuple[Any, int]] = [(value, 1)]
-    items = 0
+    items = 1
+    too_many = f"holds more than {max_items} objects, arrays and decimal numbers"
     while stack:
         current, depth = stack.pop()
-        items += 1
-        if items > max_items:
-            return f"holds more than {max_items} objects, arrays and decimal numbers"
         if isinstance(current, float) and not math.isfinite(current):
             return "a number is out of range"
         if isinstance(current, dict):
-            children: list[Any] = list(current.values())
+            children: Iterable[Any] = current.values()
         elif isinstance(current, list):
             children = current
         else:
             continue
         if depth > limit:
             return f"nests deeper than {limit} levels"
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | float))
+        # Counted as they are found, so one wide array stops the check at the limit too.
+        for child in children:
+            if isinstance(child, dict | list | float):
+                items += 1
+                if items > max_items:
+                    return too_many
+                stack.append((child, depth + 1))
     return None
 
 

@@ -76,6 +76,7 @@ def evse_within(evse_id: int | None, limits: StationLimits) -> bool:
     return evse_id is not None and evse_id <= limits.max_evse_id
 
 
+ENERGY_REGISTER = "Energy.Active.Import.Register"
 _V16_SAMPLE_FIELDS = ("value", "context", "format", "measurand", "phase", "location", "unit")
 _V2_SAMPLE_FIELDS = ("value", "context", "measurand", "phase", "location", "unitOfMeasure")
 
@@ -91,7 +92,7 @@ class MeterSummary:
 def summarise_meter_values(meter_values: list[Payload], limits: StationLimits) -> MeterSummary:
     """The newest of ``meter_values`` (the station sends them oldest first) as OCPP's
     ``{"timestamp", "sampledValue": [...]}`` with one sampled value per measurand, phase and
-    location (the last one given), at most ``max_sampled_values`` of them.
+    location (the last one given), at most ``max_sampled_values`` of them, the energy register first.
 
     Vendor ``customData`` and signed meter data are not kept (their size is the station's
     choice), nor 1.6 values (strings) longer than ``max_value_chars``.
@@ -113,8 +114,15 @@ def summarise_meter_values(meter_values: list[Payload], limits: StationLimits) -
     samples = list(latest.values())
     if len(samples) > limits.max_sampled_values:
         dropped += len(samples) - limits.max_sampled_values
-        samples = samples[: limits.max_sampled_values]
+        # The energy register (billing's reading; OCPP's default measurand) is kept before others.
+        found = list(samples)
+        ranked = sorted(range(len(found)), key=lambda index: (not _is_energy_register(found[index]), index))
+        samples = [found[index] for index in sorted(ranked[: limits.max_sampled_values])]
     return MeterSummary({"timestamp": newest.get("timestamp"), "sampledValue": samples}, dropped)
+
+
+def _is_energy_register(sample: Payload) -> bool:
+    return bool(sample.get("measurand", ENERGY_REGISTER) == ENERGY_REGISTER)
 
 
 def summarise_id_token(id_token: Payload) -> Payload:

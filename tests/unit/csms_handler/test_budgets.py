@@ -180,3 +180,17 @@ def test_a_v16_meter_value_for_a_transaction_only_updates_an_existing_record(
     )
     records = [effect for effect in outcome.effects if isinstance(effect, TransactionRecord)]
     assert [record.update_only for record in records] == [True]
+
+
+def test_the_energy_register_survives_the_cap() -> None:
+    """Billing reads the energy register: it is kept even when it comes after the cap."""
+    samples = [_sample(n, "Current.Import", phase) for n, phase in enumerate(["L1", "L2", "L3", "N"])]
+    samples.append(_sample(99, "Energy.Active.Import.Register"))
+    samples.append({"value": 7})  # no measurand: OCPP's default, the energy register too
+    summary = summarise_meter_values([{"timestamp": "t", "sampledValue": samples}], LIMITS)
+    assert summary.value["sampledValue"] == [
+        {"value": 0, "measurand": "Current.Import", "phase": "L1"},
+        {"value": 99, "measurand": "Energy.Active.Import.Register"},
+        {"value": 7},
+    ]
+    assert summary.dropped == 3
