@@ -33,7 +33,7 @@ import websockets
 from redis import Redis
 
 from tests.support.api import Api
-from tests.support.budgets import heartbeat_probe, measure_idle, private_system
+from tests.support.budgets import heartbeat_probe, latency_kept, measure_idle, private_system
 from tests.support.raw_calls import call
 from tests.support.system import System
 
@@ -48,7 +48,7 @@ FRAME_LIMIT = 1_048_576
 ATTACK_RATE = 15.0
 """Frames per second, under the gateway's GATEWAY_STATION_RATE (20): this test is about storage."""
 PERIOD = 0.05
-IDLE_SAMPLES = 40
+IDLE_SAMPLES = 60
 HEARTBEATS = 40
 HUGE_FRAMES = 10
 STEADY_FRAMES = 100
@@ -230,8 +230,10 @@ def test_one_station_cannot_grow_its_shadow_without_bound(shadow_system: tuple[S
             await asyncio.sleep(0.5)
             heartbeat_cpu = (cpu_seconds(shadow_pid) - cpu_before) / HEARTBEATS
         handshake_after = await handshake_seconds(system.gateway_url, newcomer)
+        idle_after = await measure_idle(system.gateway_url, good, IDLE_SAMPLES, PERIOD)
         return {
             "idle": idle,
+            "idle_after": idle_after,
             "fill": fill_probe,
             "steady": steady_probe,
             "errors": errors,
@@ -274,18 +276,19 @@ def test_one_station_cannot_grow_its_shadow_without_bound(shadow_system: tuple[S
     assert result["heartbeat_cpu"] < 0.05
     assert rss < 256
 
-    idle_p99, fill_p99, steady_p99 = (result[phase].p99() for phase in ("idle", "fill", "steady"))
+    kept, line = latency_kept(result["idle"], result["steady"], result["idle_after"])
     before, after = result["handshakes"]
     print(
-        f"well-behaved station: idle p99 {idle_p99 * 1000:.1f} ms; while the attacker fills its "
-        f"document p99 {fill_p99 * 1000:.1f} ms (frames of up to 5,000 items at {ATTACK_RATE:.0f}/s: "
-        f"per-frame work, bounded by MAX_ITEMS, at the gateway's frame rate); while it rewrites its full "
-        f"document at {ATTACK_RATE:.0f} calls/s p99 {steady_p99 * 1000:.1f} ms "
-        f"({result['steady_cpu'] * 1000:.1f} ms of shadow CPU a call)"
+        f"while the attacker fills its document: well-behaved p99 {result['fill'].p99() * 1000:.1f} ms "
+        f"(frames of up to 5,000 items at {ATTACK_RATE:.0f}/s: per-frame work, bounded by MAX_ITEMS, at "
+        f"the gateway's frame rate; not asserted)"
+    )
+    print(
+        f"while it rewrites its full document at {ATTACK_RATE:.0f} calls/s "
+        f"({result['steady_cpu'] * 1000:.1f} ms of shadow CPU a call): {line}"
     )
     print(
         f"a new station's handshake: {before * 1000:.0f} ms before, {after * 1000:.0f} ms after (main: 500 ms)"
     )
-    # A 10 ms floor under the idle figure: a 2-core machine shared with other test runs.
-    assert steady_p99 <= 2 * max(idle_p99, 0.010)
+    assert kept
     assert after <= max(2 * before, 0.1)

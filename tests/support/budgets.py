@@ -107,3 +107,19 @@ async def measure_idle(gateway_url: str, station_id: str, count: int, period: fl
         while len(probe.samples) < count:
             await asyncio.sleep(period)
     return probe
+
+
+def latency_kept(
+    idle_before: LatencyProbe, attack: LatencyProbe, idle_after: LatencyProbe
+) -> tuple[bool, str]:
+    """Whether the well-behaved station's p99 under attack is within 2x of its idle p99, and a line
+    saying so. The idle figure is the larger of a run before and one after the attack (the machine
+    is shared: other load comes and goes), with a 10 ms floor."""
+    baseline = max(idle_before.p99(), idle_after.p99(), 0.010)
+    line = (
+        f"well-behaved station: idle p99 {idle_before.p99() * 1000:.1f} ms before, "
+        f"{idle_after.p99() * 1000:.1f} ms after; under attack p99 {attack.p99() * 1000:.1f} ms, "
+        f"p50 {percentile(attack.samples, 0.5) * 1000:.1f} ms over {len(attack.samples)} heartbeats "
+        f"(limit {2 * baseline * 1000:.1f} ms)"
+    )
+    return attack.p99() <= 2 * baseline, line
