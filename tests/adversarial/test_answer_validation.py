@@ -67,3 +67,36 @@ def test_made_up_action_names_never_become_metric_labels(system: System, registe
     print(f"made-up action names in the handler's metrics: {len(leaked)} of {len(invented)}; {unknown}")
     assert leaked == []
     assert unknown
+
+
+def test_a_large_answer_reaches_the_caller_but_not_the_record(
+    api: Api, system: System, registered: str
+) -> None:
+    """A station's answer over HANDLER_MAX_ANSWER_BYTES (64 KiB): the waiting caller gets it whole,
+    the command record (kept 7 days) keeps its size instead of its payload."""
+    data = "x" * 200_000
+
+    async def scenario() -> tuple[Any, Any]:
+        async with websockets.connect(f"{system.gateway_url}/{registered}", subprotocols=["ocpp2.0.1"]) as ws:
+            pending = asyncio.create_task(
+                api.apost(
+                    f"/charge-points/{registered}/commands/DataTransfer?wait=10", json={"vendorId": "v"}
+                )
+            )
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await ws.send(json.dumps([3, frame[1], {"status": "Accepted", "data": data}]))
+            response = await pending
+            for _ in range(100):
+                record = (await api.aget(f"/commands/{frame[1]}")).json()
+                if record["state"] != "sent":
+                    break
+                await asyncio.sleep(0.05)
+            return response, record
+
+    response, record = asyncio.run(scenario())
+    print(f"200 KB answer: caller got {len(response.text)} bytes, record {len(json.dumps(record))} bytes")
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["result"]["data"] == data
+    assert record["state"] == "answered"
+    assert "payload" not in record
+    assert record["payloadOmitted"] is True and record["payloadBytes"] > 200_000
