@@ -17,6 +17,7 @@ from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId
 from csms_shadow.batching import Batcher
+from csms_shadow.budget import BudgetReason
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import InvalidShadowUpdate, reported_of
 from csms_shadow.metrics import (
@@ -343,7 +344,7 @@ class ShadowService:
                     lambda: self._records.record_command(station_id, body), station_id
                 )
             except ForeignCommand as error:
-                BUDGET_REJECTIONS.labels("command_owner").inc()
+                BUDGET_REJECTIONS.labels(BudgetReason.COMMAND_OWNER).inc()
                 logger.warning(
                     "command event for another station's record refused",
                     extra={
