@@ -106,12 +106,12 @@ def test_a_batch_of_transaction_records_applies_each_event_once(redis_service: i
                 {"seqNo": 0, "eventType": "Started"},
             )
             other = TransactionRecordRequest("CP-R2", "tx-2", {"status": "Started"}, {"seqNo": 0})
-            first = await records.record_transactions([started, other])
-            assert first[0]["remoteStartMessageId"] == "command-17"
+            first = [outcome.record for outcome in await records.record_transactions([started, other])]
+            assert first[0] is not None and first[0]["remoteStartMessageId"] == "command-17"
             assert first[1] == {"status": "Started", "events": [{"seqNo": 0}], "transactionId": "tx-2"}
             updated = TransactionRecordRequest("CP-R1", "tx-1", {"status": "Updated"}, {"seqNo": 1})
             second = await records.record_transactions([updated, started])  # started again: a redelivery
-            assert second[0]["status"] == "Updated"
+            assert second[0].record is not None and second[0].record["status"] == "Updated"
             stored = await records.transactions("CP-R1")
             assert [record["status"] for record in stored] == ["Updated"]
             assert [event["seqNo"] for event in stored[0]["events"]] == [0, 1]

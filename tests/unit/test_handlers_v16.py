@@ -679,7 +679,7 @@ CASES = [
         {},
         [
             ShadowUpdate({"evses": {"2": {"lastMeterValue": METER_2}}}),
-            TransactionRecord("42", {"lastMeterValue": METER_2}),
+            TransactionRecord("42", {"lastMeterValue": METER_2}, update_only=True),
         ],
     ),
     Case(
@@ -701,7 +701,10 @@ CASES = [
         "MeterValues",
         {"connectorId": 0, "transactionId": 3, "meterValue": [METER_2]},
         {},
-        [ShadowUpdate({"lastMeterValue": METER_2}), TransactionRecord("3", {"lastMeterValue": METER_2})],
+        [
+            ShadowUpdate({"lastMeterValue": METER_2}),
+            TransactionRecord("3", {"lastMeterValue": METER_2}, update_only=True),
+        ],
     ),
     # ---------------------------------------------------------------- DataTransfer
     Case(
@@ -1048,7 +1051,7 @@ def test_last_seen_is_folded_into_the_shadow_update_before_the_record(processor:
 
     assert outcome.effects == [
         ShadowUpdate({"evses": {"1": {"lastMeterValue": METER_1}}, "lastSeen": NOW_ISO}),
-        TransactionRecord("5", {"lastMeterValue": METER_1}, ended=False),
+        TransactionRecord("5", {"lastMeterValue": METER_1}, ended=False, update_only=True),
     ]
 
 

@@ -1061,6 +1061,7 @@ def test_an_invalid_station_answer_is_reported_not_answered(
     processor: FrameProcessor, version: OcppVersion, answered_action: str, payload: Payload, error: str
 ) -> None:
     outcome = _process(processor, _raw([3, "c1", payload]), version, answered_action)
+    assert outcome.answer_violation is not None
     assert outcome == Outcome(
         None,
         [LAST_SEEN],
@@ -1068,22 +1069,31 @@ def test_an_invalid_station_answer_is_reported_not_answered(
         message_id="c1",
         error=error,
         answer=CallResult("c1", payload),
+        answer_violation=outcome.answer_violation,
+        over_budget=("invalid_answer",),
     )
+    # The record says error, with the violation, never "answered".
+    assert outcome.answer_violation.description in error
 
 
-@pytest.mark.parametrize("answered_action", [None, "NoSuchAction"])
-def test_an_answer_to_an_unknown_call_is_not_validated(
-    processor: FrameProcessor, answered_action: str | None
-) -> None:
-    outcome = _process(processor, _raw([3, "c1", {"anything": 1}]), V201, answered_action)
+def test_an_answer_to_no_outstanding_call_is_not_reported(processor: FrameProcessor) -> None:
+    """Without the gateway's action the answer matches no call the CSMS made: no command record."""
+    outcome = _process(processor, _raw([3, "c1", {"anything": 1}]), V201, None)
     assert outcome == Outcome(
         None,
         [LAST_SEEN],
-        action=answered_action or "-",
         message_id="c1",
-        error=None,
-        answer=CallResult("c1", {"anything": 1}),
+        error="answer to no outstanding CSMS call",
+        over_budget=("unsolicited_answer",),
     )
+    assert outcome.answer is None
+
+
+def test_an_answer_to_an_action_the_version_lacks_is_an_error(processor: FrameProcessor) -> None:
+    outcome = _process(processor, _raw([3, "c1", {"anything": 1}]), V201, "NoSuchAction")
+    assert outcome.answer == CallResult("c1", {"anything": 1})
+    assert outcome.answer_violation is not None
+    assert outcome.error == "station answer violates the schema: NoSuchAction is not an OCPP 2.0.1 action"
 
 
 @pytest.mark.parametrize("version", [V201, V16])

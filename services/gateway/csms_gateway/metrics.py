@@ -44,3 +44,7 @@ MISROUTED_FRAMES = Counter(
     "Frames refused for their topic: a Call on {cp}/out (replies only) or a reply on {cp}/call",
     ["topic"],
 )
+UNSOLICITED_ANSWERS = Counter(
+    "csms_gateway_unsolicited_answers_total",
+    "CallResults/CallErrors from stations that answer no outstanding CSMS call (not forwarded)",
+)

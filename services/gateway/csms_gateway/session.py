@@ -32,6 +32,7 @@ from csms_gateway.metrics import (
     RETRANSMISSIONS,
     STATION_CALL_TIMEOUTS,
     THROTTLED,
+    UNSOLICITED_ANSWERS,
 )
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
 from csms_gateway.retransmissions import RecentReplies
@@ -219,8 +220,14 @@ class StationSession:
         answered: PendingCall | None = None
         if header is not None and header.message_type != CALL:
             answered = self._on_station_answer(header.message_id)
-            if answered is not None:
-                metadata[properties.ACTION] = answered.action
+            if answered is None:
+                # It answers no call the CSMS made on this connection (unknown, late or another
+                # station's id): there is nothing to record, and it is never forwarded, so its
+                # size costs the broker and the handlers nothing. OCPP-J never answers an answer.
+                UNSOLICITED_ANSWERS.inc()
+                FRAMES.labels("in", self.version.value, _type_name(header)).inc()
+                return
+            metadata[properties.ACTION] = answered.action
         FRAMES.labels("in", self.version.value, _type_name(header)).inc()
         try:
             await self._client.publish(

@@ -30,12 +30,21 @@ ENVIRONMENT_HELP = """\
   HANDLER_SESSION_EXPIRY     seconds the broker keeps the session and queues calls for a handler
                              that is away; only with stable client ids, since Mosquitto keeps
                              sending a shared subscription's share to a departed member [0 = none]
+  HANDLER_MAX_EVSE_ID        highest EVSE id (1.6: connector id) a station may report; above it
+                             StatusNotification/MeterValues get PropertyConstraintViolation and a
+                             transaction is kept without its per-EVSE copy [16]
+  HANDLER_MAX_CONNECTOR_ID   highest 2.x connector id within an EVSE [8]
+  HANDLER_MAX_SAMPLED_VALUES sampled values kept per meter-value summary (the latest per
+                             measurand, phase and location) [16]
+  HANDLER_MAX_METER_VALUE_CHARS  longest 1.6 sampled value kept in a summary [256]
+  HANDLER_MAX_ANSWER_BYTES   largest station answer to a CSMS call kept in its command record;
+                             larger ones are recorded without the payload [65536]
   LOG_LEVEL                  debug, info, warning, error [info]
 """
 
 
 async def serve(settings: HandlerSettings, stop: asyncio.Event) -> None:
-    processor = FrameProcessor(SchemaRegistry(), settings.heartbeat_interval)
+    processor = FrameProcessor(SchemaRegistry(), settings.heartbeat_interval, settings.limits)
     # A persistent session: calls published while this handler is away (restarting, or the whole pool
     # is down) are queued by the broker and answered when it is back, within the gateway's call timeout.
     client = AsyncMqttClient(

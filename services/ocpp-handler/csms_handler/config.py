@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass
 
 from csms_common.config import Environment, MqttSettings
+from csms_handler.budgets import StationLimits
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class HandlerSettings:
     default: a handler that leaves for good (a scale-down, a pod replaced under a new name) would
     keep its share of the shared subscription's calls parked until the session expires, because
     Mosquitto goes on dispatching to a disconnected member; a lost call is retried by its station."""
+    limits: StationLimits
+    """What one station's calls may make the system store (docs/budgets-storage.md)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> HandlerSettings:
@@ -38,4 +41,11 @@ class HandlerSettings:
             # In Kubernetes the hostname is the pod name: one session per pod, kept across restarts.
             client_id=env.text("HANDLER_CLIENT_ID", f"ocpp-handler-{socket.gethostname()}"),
             session_expiry_seconds=env.integer("HANDLER_SESSION_EXPIRY", 0, minimum=0),
+            limits=StationLimits(
+                max_evse_id=env.integer("HANDLER_MAX_EVSE_ID", 16, minimum=1),
+                max_connector_id=env.integer("HANDLER_MAX_CONNECTOR_ID", 8, minimum=1),
+                max_sampled_values=env.integer("HANDLER_MAX_SAMPLED_VALUES", 16, minimum=1),
+                max_value_chars=env.integer("HANDLER_MAX_METER_VALUE_CHARS", 256, minimum=16),
+                max_answer_bytes=env.integer("HANDLER_MAX_ANSWER_BYTES", 65536, minimum=1024),
+            ),
         )

@@ -21,6 +21,7 @@ from ocpp.charge_point import remove_nones, snake_to_camel_case
 
 from csms_common.clock import iso_z
 from csms_common.ocpp.versions import OcppVersion
+from csms_handler.budgets import StationLimits
 
 Payload = dict[str, Any]
 
@@ -97,6 +98,7 @@ class CallContext:
     now: datetime
     heartbeat_interval: int
     lookups: Lookups = field(default_factory=Lookups)
+    limits: StationLimits = field(default_factory=StationLimits)
 
     @property
     def now_iso(self) -> str:
@@ -131,6 +133,9 @@ class TransactionRecord:
     fields: Payload
     ended: bool = False
     event: Payload | None = None
+    update_only: bool = False
+    """Only fold ``fields`` into a record that exists: a 1.6 MeterValues names a transaction id the
+    station chose, so it must not create a record for one that was never started."""
 
 
 def replacing(*paths: tuple[str, ...]) -> ShadowUpdate:
@@ -157,6 +162,8 @@ class Reply:
 
     payload: Payload
     effects: list[Effect] = field(default_factory=list)
+    over_budget: tuple[str, ...] = ()
+    """Budget reasons (csms_handler.budgets.BudgetReason) for parts of the call not kept."""
 
 
 Handler = Callable[[Payload, CallContext], Reply]

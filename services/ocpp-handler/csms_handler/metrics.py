@@ -15,3 +15,9 @@ LATENCY = Histogram(
     ["version", "action"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+BUDGET_REJECTIONS = Counter(
+    "csms_handler_budget_rejections_total",
+    "Station input refused or left out because it exceeded a storage budget, by reason "
+    "(evse_id, connector_id, sampled_values, unsolicited_answer, invalid_answer, answer_payload)",
+    ["reason"],
+)

@@ -17,6 +17,7 @@ from csms_common.ocpp.errors import ErrorKind, OcppError, error_code
 from csms_common.ocpp.frames import CALL, Call, CallError, CallResult, Frame, FrameError, parse_frame
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
+from csms_handler.budgets import BudgetExceeded, BudgetReason, StationLimits
 from csms_handler.context import (
     ACCEPTED,
     CallContext,
@@ -44,6 +45,10 @@ class Outcome:
     error: str | None = None
     answer: CallResult | CallError | None = None
     """For a station's answer to a CSMS call: the answer itself, for the caller waiting on it."""
+    answer_violation: OcppError | None = None
+    """For a CallResult that breaks its action's response schema: why (it is reported as an error)."""
+    over_budget: tuple[str, ...] = ()
+    """Budget reasons (csms_handler.budgets.BudgetReason) for what was refused or left out."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,20 @@ class Plan:
 class FrameProcessor:
     """Turns station frames into outcomes using the routing table and the official schemas."""
 
-    def __init__(self, schemas: SchemaRegistry, heartbeat_interval: int) -> None:
+    def __init__(
+        self, schemas: SchemaRegistry, heartbeat_interval: int, limits: StationLimits | None = None
+    ) -> None:
         self._schemas = schemas
         self._heartbeat_interval = heartbeat_interval
+        self._limits = limits or StationLimits()
+
+    @property
+    def limits(self) -> StationLimits:
+        return self._limits
+
+    def known_action(self, version: OcppVersion, action: str) -> bool:
+        """Whether ``action`` is one of ``version``'s actions (metric labels take no other)."""
+        return self._schemas.knows(version, action)
 
     def process(self, frame: StationFrame, now: datetime, lookups: Lookups | None = None) -> Outcome:
         """Both steps at once, with lookups already at hand (tests, and calls that need none)."""
@@ -111,6 +127,7 @@ class FrameProcessor:
             now=now,
             heartbeat_interval=self._heartbeat_interval,
             lookups=lookups,
+            limits=self._limits,
         )
         try:
             reply = plan.route.handler(call.payload, context)
@@ -130,6 +147,7 @@ class FrameProcessor:
             _with_last_seen(reply.effects, now),
             action=call.action,
             message_id=call.message_id,
+            over_budget=reply.over_budget,
         )
 
     def _route(self, call: Call, frame: StationFrame) -> Route:
@@ -155,22 +173,56 @@ class FrameProcessor:
             call.message_id, error_code(error.kind, frame.version), error.description, error.details
         )
         return Outcome(
-            reply, [_last_seen(now)], action=call.action, message_id=call.message_id, error=error.description
+            reply,
+            [_last_seen(now)],
+            action=call.action,
+            message_id=call.message_id,
+            error=error.description,
+            over_budget=(error.reason,) if isinstance(error, BudgetExceeded) else (),
         )
 
     def _process_answer(self, answer: CallResult | CallError, frame: StationFrame, now: datetime) -> Outcome:
-        """A station's answer to a CSMS call: the gateway attached the call's action."""
-        action = frame.answered_action or "-"
+        """A station's answer to a CSMS call: the gateway attached the call's action.
+
+        Without that action the answer matches no call the CSMS has outstanding on this connection
+        (the gateway checks the message id): it is not reported, so a station can neither create a
+        command record nor overwrite one, whatever message id it picks. A CallResult that breaks
+        its action's response schema is reported as an error with the violation.
+        """
+        action = frame.answered_action
+        if action is None:
+            return Outcome(
+                None,
+                [_last_seen(now)],
+                message_id=answer.message_id,
+                error="answer to no outstanding CSMS call",
+                over_budget=(BudgetReason.UNSOLICITED_ANSWER,),
+            )
         error: str | None = None
-        if isinstance(answer, CallResult) and self._schemas.knows(frame.version, action):
+        violation: OcppError | None = None
+        over_budget: tuple[str, ...] = ()
+        if isinstance(answer, CallResult):
             try:
+                if not self._schemas.knows(frame.version, action):
+                    raise OcppError(
+                        ErrorKind.NOT_IMPLEMENTED, f"{action} is not an OCPP {frame.version} action"
+                    )
                 self._schemas.validate_response(frame.version, action, answer.payload)
             except OcppError as invalid:
+                violation = invalid
                 error = f"station answer violates the schema: {invalid.description}"
-        elif isinstance(answer, CallError):
+                over_budget = (BudgetReason.INVALID_ANSWER,)
+        else:
             error = f"{answer.error_code}: {answer.description}"
         return Outcome(
-            None, [_last_seen(now)], action=action, message_id=answer.message_id, error=error, answer=answer
+            None,
+            [_last_seen(now)],
+            action=action,
+            message_id=answer.message_id,
+            error=error,
+            answer=answer,
+            answer_violation=violation,
+            over_budget=over_budget,
         )
 
 

@@ -18,6 +18,7 @@ from csms_common.ocpp.frames import Call, CallError, CallResult, FrameError, par
 from csms_common.ocpp.versions import DEFAULT_VERSION, OcppVersion
 from csms_common.responses import decode_response
 from csms_common.station_id import InvalidStationId
+from csms_handler.budgets import BudgetReason
 from csms_handler.context import (
     ACCEPTED,
     LookupRequest,
@@ -26,7 +27,7 @@ from csms_handler.context import (
     TokenStatus,
     TransactionRecord,
 )
-from csms_handler.metrics import FRAMES, LATENCY
+from csms_handler.metrics import BUDGET_REJECTIONS, FRAMES, LATENCY
 from csms_handler.processor import BOOT_NOTIFICATION, FrameProcessor, Outcome, StationFrame
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class HandlerService:
             outcome = _internal_error(frame)
         await self._perform(station_id, outcome, token_base)
         if outcome.answer is not None:
-            await self._report_answer(station_id, outcome, message)
+            await self._report_answer(station_id, outcome, message, version)
         if outcome.reply is not None:
             reply_properties = {}
             if outcome.action == BOOT_NOTIFICATION and isinstance(outcome.reply, CallResult):
@@ -187,19 +188,42 @@ class HandlerService:
                 }
                 if effect.event is not None:
                     record["event"] = effect.event
+                if effect.update_only:
+                    record["updateOnly"] = True
                 await self._client.publish(
                     topics.station_event(topics.StationEvent.TRANSACTIONS, station_id),
                     json.dumps(record),
                     qos=1,
                 )
 
-    async def _report_answer(self, station_id: str, outcome: Outcome, message: InboundMessage) -> None:
-        """A station answered a CSMS call: record it, and tell the caller waiting on it, if any."""
+    async def _report_answer(
+        self, station_id: str, outcome: Outcome, message: InboundMessage, version: OcppVersion
+    ) -> None:
+        """A station answered a CSMS call: record it, and tell the caller waiting on it, if any.
+
+        The record keeps the answer's payload only up to HANDLER_MAX_ANSWER_BYTES (its size is the
+        station's choice); the waiting caller always gets it whole.
+        """
         answer = outcome.answer
-        if isinstance(answer, CallResult):
+        recorded: dict[str, object] | None = None
+        if isinstance(answer, CallResult) and outcome.answer_violation is not None:
+            violation = outcome.answer_violation
+            event = command_event(
+                answer.message_id,
+                CommandState.ERROR,
+                action=outcome.action,
+                errorCode=error_code(violation.kind, version),
+                errorDescription=f"the station's answer violates the schema: {violation.description}"[:512],
+            )
+        elif isinstance(answer, CallResult):
             event = command_event(
                 answer.message_id, CommandState.ANSWERED, action=outcome.action, payload=answer.payload
             )
+            size = len(message.payload)
+            if size > self._processor.limits.max_answer_bytes:
+                BUDGET_REJECTIONS.labels(BudgetReason.ANSWER_PAYLOAD).inc()
+                recorded = {key: value for key, value in event.items() if key != "payload"}
+                recorded.update(payloadOmitted=True, payloadBytes=size)
         elif isinstance(answer, CallError):
             event = command_event(
                 answer.message_id,
@@ -213,25 +237,30 @@ class HandlerService:
             return
         body = json.dumps(event)
         await self._client.publish(
-            topics.station_event(topics.StationEvent.COMMANDS, station_id), body, qos=1
+            topics.station_event(topics.StationEvent.COMMANDS, station_id),
+            body if recorded is None else json.dumps(recorded),
+            qos=1,
         )
         if message.response_topic is not None:
             await self._client.publish(
                 message.response_topic, body, qos=1, correlation_data=message.correlation_data
             )
 
-    @staticmethod
-    def _observe(station_id: str, version: OcppVersion, outcome: Outcome, elapsed: float) -> None:
+    def _observe(self, station_id: str, version: OcppVersion, outcome: Outcome, elapsed: float) -> None:
         if outcome.reply is None:
             kind = "answer"
         elif isinstance(outcome.reply, CallError):
             kind = "error"
         else:
             kind = "result"
-        FRAMES.labels(version.value, outcome.action, kind).inc()
+        # The action is the station's text: only the version's own actions become label values.
+        label = outcome.action if self._processor.known_action(version, outcome.action) else "unknown"
+        FRAMES.labels(version.value, label, kind).inc()
         if outcome.reply is not None:
-            LATENCY.labels(version.value, outcome.action).observe(elapsed)
-        fields = {
+            LATENCY.labels(version.value, label).observe(elapsed)
+        for reason in outcome.over_budget:
+            BUDGET_REJECTIONS.labels(reason).inc()
+        fields: dict[str, object] = {
             "station_id": station_id,
             "action": outcome.action,
             "message_id": outcome.message_id,
@@ -239,8 +268,12 @@ class HandlerService:
             "outcome": kind,
             "latency_ms": round(elapsed * 1000, 2),
         }
+        if outcome.over_budget:
+            fields["over_budget"] = list(outcome.over_budget)
         if outcome.error is not None:
             logger.warning("station frame refused", extra={**fields, "error": outcome.error})
+        elif outcome.over_budget:
+            logger.warning("station call exceeded a storage budget", extra=fields)
         elif outcome.action in _NOTABLE_ACTIONS or outcome.answer is not None:
             logger.info("station call handled", extra=fields)
         else:

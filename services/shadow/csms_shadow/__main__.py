@@ -39,6 +39,16 @@ ENVIRONMENT_HELP = """\
                             [shadow-<hostname>-p<partition>]
   SHADOW_SESSION_EXPIRY     seconds the broker queues updates for a replica that is away
                             (0 = no persistent session) [300]
+  SHADOW_MAX_DOCUMENT_BYTES encoded size of one station's shadow; an update that would make it
+                            larger is refused (update/rejected 413) [131072]
+  SHADOW_MAX_DOCUMENT_KEYS  keys in one station's reported state, all levels [8192]
+  SHADOW_MAX_RESERVATIONS   entries kept under reservations; the oldest make room [32]
+  SHADOW_MAX_TRANSACTIONS   transaction records kept per station; the oldest make room [200]
+  SHADOW_MAX_OPEN_TRANSACTIONS  records not yet Ended per station; a new one beyond is not
+                            recorded [32]
+  SHADOW_MAX_TRANSACTION_EVENTS entries in one record's events log (the first and the newest) [64]
+  SHADOW_MAX_TRANSACTION_BYTES  encoded size of one transaction record; larger is refused [16384]
+  SHADOW_TRANSACTION_TTL    seconds a station's records are kept after their last change [7776000]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -54,9 +64,15 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         socket_connect_timeout=5,
     )
     redis = Redis(connection_pool=pool)
-    store = ShadowStore(redis, settings.key_prefix, settings.duplicate_window_seconds)
+    store = ShadowStore(
+        redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
+    )
     records = Records(
-        redis, settings.key_prefix, settings.command_ttl_seconds, settings.remote_start_link_seconds
+        redis,
+        settings.key_prefix,
+        settings.command_ttl_seconds,
+        settings.remote_start_link_seconds,
+        settings.record_budget,
     )
     registry = RegistryRequests(
         store, IdTokenStore(redis, settings.key_prefix), records, settings.duplicate_window_seconds

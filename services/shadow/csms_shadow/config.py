@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
+from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class ShadowSettings:
     """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
     session_expiry_seconds: int
     """How long the broker queues updates for this replica while it is away."""
+    document_budget: DocumentBudget
+    """What one station's shadow document may hold (docs/budgets-storage.md)."""
+    record_budget: RecordBudget
+    """What one station's transaction records may hold (docs/budgets-storage.md)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -54,4 +59,19 @@ class ShadowSettings:
             redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
             client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
             session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
+            document_budget=DocumentBudget(
+                max_bytes=env.integer("SHADOW_MAX_DOCUMENT_BYTES", 131072, minimum=4096),
+                max_keys=env.integer("SHADOW_MAX_DOCUMENT_KEYS", 8192, minimum=64),
+                map_caps={
+                    **DEFAULT_MAP_CAPS,
+                    "reservations": env.integer("SHADOW_MAX_RESERVATIONS", 32, minimum=1),
+                },
+            ),
+            record_budget=RecordBudget(
+                max_records=env.integer("SHADOW_MAX_TRANSACTIONS", 200, minimum=1),
+                max_open=env.integer("SHADOW_MAX_OPEN_TRANSACTIONS", 32, minimum=1),
+                max_events=env.integer("SHADOW_MAX_TRANSACTION_EVENTS", 64, minimum=2),
+                max_record_bytes=env.integer("SHADOW_MAX_TRANSACTION_BYTES", 16384, minimum=4096),
+                ttl_seconds=env.integer("SHADOW_TRANSACTION_TTL", 90 * 24 * 3600, minimum=60),
+            ),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 SHADOW_UPDATES = Counter(
     "csms_shadow_updates_total",
@@ -20,4 +20,17 @@ REDIS_ERRORS = Counter("csms_redis_errors_total", "Redis operations that failed 
 REDIS_UP = Gauge("csms_redis_up", "1 when the last Redis operation succeeded")
 STATION_EVENTS = Counter(
     "csms_station_events_total", "Transaction records and command states applied", ["event"]
+)
+BUDGET_REJECTIONS = Counter(
+    "csms_shadow_budget_rejections_total",
+    "Writes refused, or entries evicted, because a station reached a storage budget, by reason "
+    "(document_bytes, document_keys, map_entries, unknown_transaction, open_transactions, "
+    "transaction_evicted, transaction_events, record_bytes, command_owner)",
+    ["reason"],
+)
+STORED_BYTES = Histogram(
+    "csms_shadow_stored_bytes",
+    "Size of each station document written to Redis, by kind (shadow, transaction, command)",
+    ["kind"],
+    buckets=(256, 1024, 4096, 16384, 65536, 131072, 262144, 1048576, 4194304),
 )

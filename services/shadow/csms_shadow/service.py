@@ -17,9 +17,11 @@ from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId
 from csms_shadow.batching import Batcher
+from csms_shadow.budget import BudgetReason
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import InvalidShadowUpdate, reported_of
 from csms_shadow.metrics import (
+    BUDGET_REJECTIONS,
     PRESENCE_EVENTS,
     REDIS_ERRORS,
     REDIS_UP,
@@ -27,8 +29,9 @@ from csms_shadow.metrics import (
     SHADOW_GETS,
     SHADOW_UPDATES,
     STATION_EVENTS,
+    STORED_BYTES,
 )
-from csms_shadow.records import Records, TransactionRecordRequest
+from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 
@@ -69,7 +72,7 @@ class ShadowService:
         self._registry = registry
         self._stopping = asyncio.Event()
         self._updates: Batcher[ShadowUpdateRequest, UpdateResult] = Batcher(store.apply_updates)
-        self._transaction_records: Batcher[TransactionRecordRequest, dict[str, Any]] = Batcher(
+        self._transaction_records: Batcher[TransactionRecordRequest, TransactionOutcome] = Batcher(
             records.record_transactions
         )
 
@@ -154,7 +157,26 @@ class ShadowService:
         request = ShadowUpdateRequest(station_id, reported, token, now)
         result = await self._until_written(lambda: self._updates.submit(request), station_id)
         SHADOW_UPDATES.labels(result.outcome.value).inc()
-        if result.outcome is UpdateOutcome.NOT_REGISTERED:
+        for reason in result.budget_reasons:
+            BUDGET_REJECTIONS.labels(reason).inc()
+        if result.encoded is not None:
+            STORED_BYTES.labels("shadow").observe(len(result.encoded))
+        if result.outcome is UpdateOutcome.OVER_BUDGET:
+            # The document keeps its last state; the station's later updates still apply if they fit.
+            logger.warning(
+                "shadow update over budget",
+                extra={
+                    "station_id": station_id,
+                    "reason": result.budget_reasons[0],
+                    "bytes": len(message.payload),
+                },
+            )
+            await self._publish_update_result(
+                station_id,
+                False,
+                {"code": 413, "message": f"shadow budget exceeded: {result.budget_reasons[0]}"},
+            )
+        elif result.outcome is UpdateOutcome.NOT_REGISTERED:
             logger.info("shadow update for unregistered station", extra={"station_id": station_id})
             await self._publish_update_result(
                 station_id, False, {"code": 404, "message": f"No shadow exists with name: '{station_id}'"}
@@ -294,8 +316,24 @@ class ShadowService:
         if event is topics.StationEvent.TRANSACTIONS:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
-            request = TransactionRecordRequest(station_id, transaction_id, fields, body.get("event"))
-            await self._until_written(lambda: self._transaction_records.submit(request), station_id)
+            request = TransactionRecordRequest(
+                station_id, transaction_id, fields, body.get("event"), bool(body.get("updateOnly"))
+            )
+            outcome = await self._until_written(lambda: self._transaction_records.submit(request), station_id)
+            if outcome.stored_bytes:
+                STORED_BYTES.labels("transaction").observe(outcome.stored_bytes)
+            for reason in outcome.budget_reasons:
+                BUDGET_REJECTIONS.labels(reason).inc()
+            if outcome.budget_reasons:
+                logger.warning(
+                    "transaction record budget",
+                    extra={
+                        "station_id": station_id,
+                        "transaction_id": transaction_id,
+                        "reasons": sorted(set(outcome.budget_reasons)),
+                        "recorded": outcome.record is not None,
+                    },
+                )
             if body.get("ended"):
                 now = int(time.time())
                 await self._until_written(
@@ -303,7 +341,22 @@ class ShadowService:
                 )
             STATION_EVENTS.labels(event.value).inc()
         else:
-            await self._until_written(lambda: self._records.record_command(station_id, body), station_id)
+            try:
+                command = await self._until_written(
+                    lambda: self._records.record_command(station_id, body), station_id
+                )
+            except ForeignCommand as error:
+                BUDGET_REJECTIONS.labels(BudgetReason.COMMAND_OWNER).inc()
+                logger.warning(
+                    "command event for another station's record refused",
+                    extra={
+                        "station_id": station_id,
+                        "message_id": body.get("messageId"),
+                        "error": str(error),
+                    },
+                )
+                return
+            STORED_BYTES.labels("command").observe(len(fast_json.dumps(command)))
             STATION_EVENTS.labels(event.value).inc()
             logger.info(
                 "command state recorded",

@@ -10,6 +10,13 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from csms_common import fast_json
+from csms_shadow.budget import (
+    BudgetReason,
+    DocumentBudget,
+    count_keys,
+    document_problem,
+    trim_capped_maps,
+)
 from csms_shadow.document import JsonObject, active_transaction_removal, empty_shadow, merge_reported
 
 
@@ -17,12 +24,17 @@ class UpdateOutcome(Enum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     NOT_REGISTERED = "rejected"
+    OVER_BUDGET = "over_budget"
 
 
 @dataclass(frozen=True)
 class UpdateResult:
     outcome: UpdateOutcome
     shadow: JsonObject | None
+    encoded: bytes | None = None
+    """The merged shadow as written (its size is what the station's document costs)."""
+    budget_reasons: tuple[str, ...] = ()
+    """What the update ran into: a reason it was refused (OVER_BUDGET), or map entries evicted."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,14 @@ class Keys:
     def transactions(self, station_id: str) -> str:
         return f"{self._prefix}transactions:{station_id}"
 
+    def transaction_order(self, station_id: str) -> str:
+        """Sorted set of a station's transaction ids by creation: which record is evicted first."""
+        return f"{self._prefix}transaction-order:{station_id}"
+
+    def open_transactions(self, station_id: str) -> str:
+        """Set of a station's transaction ids whose record is not Ended."""
+        return f"{self._prefix}open-transactions:{station_id}"
+
     def remote_start(self, station_id: str, link: str) -> str:
         return f"{self._prefix}remote-start:{station_id}:{link}"
 
@@ -81,10 +101,17 @@ class Keys:
 class ShadowStore:
     """Async operations over Redis; every multi-key change is atomic (MULTI or WATCH/MULTI)."""
 
-    def __init__(self, redis: Redis, prefix: str, duplicate_window_seconds: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        duplicate_window_seconds: int,
+        budget: DocumentBudget | None = None,
+    ) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
         self._duplicate_window = duplicate_window_seconds
+        self._budget = budget or DocumentBudget()
         self._allocate = redis.register_script(ALLOCATE_ONCE)
         self._replace_shadow = redis.register_script(REPLACE_SHADOW_IF_UNCHANGED)
 
@@ -197,11 +224,11 @@ class ShadowStore:
                     station_raw, raw, token_seen = await pipe.mget(
                         station_key, shadow_key, token_key or station_key
                     )
-                    result = _merged_update(request, station_raw, raw, token_seen)
-                    if result.shadow is None:
+                    result = _merged_update(request, station_raw, raw, token_seen, self._budget)
+                    if result.encoded is None:
                         return result
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(shadow_key, fast_json.dumps(result.shadow))
+                    pipe.set(shadow_key, result.encoded)
                     if token_key:
                         pipe.set(token_key, b"1", ex=self._duplicate_window)
                     await pipe.execute()
@@ -224,13 +251,13 @@ class ShadowStore:
                 reads.mget(station_key, self._keys.shadow(request.station_id), token_key or station_key)
             rows = await reads.execute()
         results: list[UpdateResult | None] = [None] * len(requests)
-        writes: list[tuple[int, JsonObject]] = []
+        writes: list[tuple[int, UpdateResult]] = []
         async with self._redis.pipeline(transaction=False) as replaces:
             for index, (request, (station_raw, raw, token_seen)) in enumerate(
                 zip(requests, rows, strict=True)
             ):
-                result = _merged_update(request, station_raw, raw, token_seen)
-                if result.shadow is None:
+                result = _merged_update(request, station_raw, raw, token_seen, self._budget)
+                if result.encoded is None:
                     results[index] = result
                     continue
                 token_key = self._token_key(request)
@@ -239,17 +266,17 @@ class ShadowStore:
                     keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
                     args=[
                         raw or b"",
-                        fast_json.dumps(result.shadow),
+                        result.encoded,
                         1 if token_key else 0,
                         self._duplicate_window,
                     ],
                     client=replaces,
                 )
-                writes.append((index, result.shadow))
+                writes.append((index, result))
             outcomes = await replaces.execute() if writes else []
-        for (index, merged), outcome in zip(writes, outcomes, strict=True):
+        for (index, written), outcome in zip(writes, outcomes, strict=True):
             if outcome == 1:
-                results[index] = UpdateResult(UpdateOutcome.APPLIED, merged)
+                results[index] = written
             elif outcome == -1:
                 results[index] = UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
             else:
@@ -325,10 +352,15 @@ class ShadowStore:
 
 
 def _merged_update(
-    request: ShadowUpdateRequest, station_raw: Any, raw: bytes | str | None, token_seen: Any
+    request: ShadowUpdateRequest,
+    station_raw: Any,
+    raw: bytes | str | None,
+    token_seen: Any,
+    budget: DocumentBudget,
 ) -> UpdateResult:
-    """What an update makes of the documents just read: refused (station not registered), a
-    duplicate (its client token was applied), or applied, with the merged shadow still to write."""
+    """What an update makes of the documents just read: refused (station not registered, or the
+    document would break its budget), a duplicate (its client token was applied), or applied, with
+    the merged shadow encoded and still to write."""
     if station_raw is None:
         return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
     if request.client_token and token_seen is not None:
@@ -336,7 +368,14 @@ def _merged_update(
     current = fast_json.loads(raw) if raw is not None else empty_shadow(request.now)
     # The document was just decoded and is ours: merged in place, without copies.
     merged = merge_reported(current, request.reported, request.now, in_place=True)
-    return UpdateResult(UpdateOutcome.APPLIED, merged)
+    evicted = trim_capped_maps(merged, budget)
+    encoded = fast_json.dumps(merged)
+    keys = count_keys(merged["state"]["reported"])
+    problem = document_problem(len(encoded), keys, len(raw or b""), budget)
+    if problem is not None:
+        return UpdateResult(UpdateOutcome.OVER_BUDGET, None, budget_reasons=(problem,))
+    reasons = (BudgetReason.MAP_ENTRIES,) * evicted
+    return UpdateResult(UpdateOutcome.APPLIED, merged, encoded, reasons)
 
 
 def _connection_order(presence: JsonObject) -> tuple[int, str]:

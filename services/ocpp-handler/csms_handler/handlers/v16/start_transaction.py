@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms_common.ocpp.errors import ErrorKind, OcppError
+from csms_handler.budgets import BudgetReason, evse_within
 from csms_handler.context import (
     CallContext,
     LookupRequest,
@@ -45,10 +46,22 @@ def start_transaction(request: Payload, context: CallContext) -> Reply:
         common["reservationId"] = request["reservationId"]
     shown = {"transactionId": transaction_id, **common}
     recorded = {"transactionId": str(transaction_id), **common, "status": STARTED}
-    reported = {"activeTransaction": shown, "evses": {str(connector_id): {"activeTransaction": shown}}}
+    reported: dict[str, Any] = {"activeTransaction": shown}
+    cleared: list[tuple[str, ...]] = [("activeTransaction",)]
+    over_budget: tuple[str, ...] = ()
+    if evse_within(connector_id, context.limits):
+        reported["evses"] = {str(connector_id): {"activeTransaction": shown}}
+        cleared.append(("evses", str(connector_id), "activeTransaction"))
+    else:
+        # The transaction is recorded and answered all the same; only the per-EVSE copy is left out.
+        over_budget = (BudgetReason.EVSE_ID,)
     payload = {
         "transactionId": transaction_id,
         "idTagInfo": context.lookups.token(request["idTag"]).as_id_tag_info(),
     }
-    stale = replacing(("activeTransaction",), ("evses", str(connector_id), "activeTransaction"))
-    return Reply(payload, [stale, ShadowUpdate(reported), TransactionRecord(str(transaction_id), recorded)])
+    stale = replacing(*cleared)
+    return Reply(
+        payload,
+        [stale, ShadowUpdate(reported), TransactionRecord(str(transaction_id), recorded)],
+        over_budget,
+    )

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from csms_common.ocpp.types import wire
 from csms_common.ocpp.types.v16 import StatusNotificationRequest, StatusNotificationResponse
+from csms_handler.budgets import check_evse_id
 from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 CONNECTOR_OF_EVSE = "1"
@@ -31,6 +32,7 @@ def status_notification(request: Payload, context: CallContext) -> Reply:
         "vendorId": notification.get("vendorId"),
     }
     connector_id = notification["connectorId"]
+    check_evse_id(connector_id, context.limits)
     reported: Payload
     if connector_id == 0:
         reported = {"chargePointStatus": status}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_handler.budgets import BudgetReason, summarise_meter_values
 from csms_handler.context import (
     CallContext,
     LookupRequest,
@@ -48,8 +49,11 @@ def stop_transaction(request: Payload, context: CallContext) -> Reply:
         last["idTag"] = request["idTag"]
         record["stopIdTag"] = request["idTag"]
         payload["idTagInfo"] = context.lookups.token(request["idTag"]).as_id_tag_info()
+    over_budget: tuple[str, ...] = ()
     if request.get("transactionData"):
-        record["lastMeterValue"] = request["transactionData"][-1]
+        summary = summarise_meter_values(request["transactionData"], context.limits)
+        record["lastMeterValue"] = summary.value
+        over_budget = (BudgetReason.SAMPLED_VALUES,) if summary.dropped else ()
     return Reply(
         payload,
         [
@@ -57,4 +61,5 @@ def stop_transaction(request: Payload, context: CallContext) -> Reply:
             ShadowUpdate({"lastTransaction": last}),
             TransactionRecord(str(transaction_id), record, ended=True),
         ],
+        over_budget,
     )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_handler.budgets import BudgetReason, check_evse_id, summarise_meter_values
 from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
 
 def meter_values(request: Payload, context: CallContext) -> Reply:
     evse_id = request["evseId"]
+    check_evse_id(evse_id, context.limits)
     # The schema guarantees at least one meterValue; the station sends them oldest first.
-    latest = {"lastMeterValue": request["meterValue"][-1]}
+    summary = summarise_meter_values(request["meterValue"], context.limits)
+    latest = {"lastMeterValue": summary.value}
     reported: dict[str, Any] = latest if evse_id == 0 else {"evses": {str(evse_id): latest}}
-    return Reply({}, [ShadowUpdate(reported)])
+    return Reply({}, [ShadowUpdate(reported)], (BudgetReason.SAMPLED_VALUES,) if summary.dropped else ())

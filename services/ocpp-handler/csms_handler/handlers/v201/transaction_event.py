@@ -12,6 +12,12 @@ from typing import Any
 
 from ocpp.v201.enums import TransactionEventEnumType
 
+from csms_handler.budgets import (
+    BudgetReason,
+    evse_within,
+    summarise_id_token,
+    summarise_meter_values,
+)
 from csms_handler.context import (
     ACCEPTED,
     NO_AUTHORIZATION,
@@ -41,6 +47,12 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
     info = request["transactionInfo"]
     event_type = request["eventType"]
     evse_id = request.get("evse", {}).get("id")
+    over_budget: list[str] = []
+    # A transaction event is never refused for its EVSE id (the station would retry it for ever): the
+    # transaction is recorded and shown, without a per-EVSE copy under an id above the limit.
+    shown_evse = evse_id if evse_within(evse_id, context.limits) else None
+    if evse_id is not None and shown_evse is None:
+        over_budget.append(BudgetReason.EVSE_ID)
     transaction_id = str(info["transactionId"])
     transaction: dict[str, Any] = {
         "transactionId": transaction_id,
@@ -52,11 +64,14 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
     if evse_id is not None:
         transaction["evseId"] = evse_id
     if "idToken" in request:
-        transaction["idToken"] = request["idToken"]
+        transaction["idToken"] = summarise_id_token(request["idToken"])
     if "remoteStartId" in info:
         transaction["remoteStartId"] = info["remoteStartId"]
     if request.get("meterValue"):
-        transaction["lastMeterValue"] = request["meterValue"][-1]
+        summary = summarise_meter_values(request["meterValue"], context.limits)
+        transaction["lastMeterValue"] = summary.value
+        if summary.dropped:
+            over_budget.append(BudgetReason.SAMPLED_VALUES)
 
     record: dict[str, Any] = dict(transaction, status=event_type)
     reported: dict[str, Any]
@@ -67,13 +82,13 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         record["startTime"] = request["timestamp"]
         reported = {"activeTransaction": transaction}
         cleared.append(("activeTransaction",))
-        if evse_id is not None:
-            reported["evses"] = {str(evse_id): {"activeTransaction": transaction}}
-            cleared.append(("evses", str(evse_id), "activeTransaction"))
+        if shown_evse is not None:
+            reported["evses"] = {str(shown_evse): {"activeTransaction": transaction}}
+            cleared.append(("evses", str(shown_evse), "activeTransaction"))
     elif not ended:
         reported = {"activeTransaction": transaction}
-        if evse_id is not None:
-            reported["evses"] = {str(evse_id): {"activeTransaction": transaction}}
+        if shown_evse is not None:
+            reported["evses"] = {str(shown_evse): {"activeTransaction": transaction}}
     else:
         ended_transaction = dict(transaction, endTime=request["timestamp"])
         if "stoppedReason" in info:
@@ -101,4 +116,5 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         [replacing(*cleared), ShadowUpdate(reported), recorded]
         if cleared
         else [ShadowUpdate(reported), recorded],
+        tuple(over_budget),
     )

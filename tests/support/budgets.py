@@ -1,0 +1,125 @@
+"""Helpers of the storage-budget attacks: a private system, Redis measurements, a latency probe."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from ocpp.v201 import call
+from redis import Redis
+
+from tests.support import infra
+from tests.support.stations import Station201, running
+from tests.support.system import System
+
+
+@contextlib.contextmanager
+def private_system(
+    workdir: Path, shadow_env: dict[str, str], handler_env: dict[str, str]
+) -> Iterator[tuple[System, Redis]]:
+    """Broker, Redis and the four services of our own, so Redis growth is this test's alone."""
+    for part in ("mosquitto", "redis", "services"):
+        (workdir / part).mkdir(parents=True, exist_ok=True)
+    with (
+        infra.mosquitto(workdir / "mosquitto") as broker,
+        infra.redis(workdir / "redis") as redis_service,
+    ):
+        system = System(workdir / "services", broker.url, redis_service.url, broker.passwords)
+        redis = Redis.from_url(redis_service.url)
+        try:
+            system.start("shadow", **shadow_env)
+            system.start("ocpp-handler", **handler_env)
+            system.start("gateway")
+            system.start("remote-api")
+            for service in system.processes.values():
+                system.wait_ready(service)
+            system.gateway_url = f"ws://127.0.0.1:{system.processes['gateway'].env['GATEWAY_PORT']}"
+            system.api_url = system.processes["remote-api"].admin_url
+            yield system, redis
+        finally:
+            redis.close()
+            system.stop_all()
+
+
+def used_memory(redis: Redis) -> int:
+    """Redis's own count of the bytes its data takes (INFO memory)."""
+    return int(redis.info("memory")["used_memory"])
+
+
+def station_bytes(redis: Redis, station_id: str) -> int:
+    """MEMORY USAGE of every key that names the station, plus command records owned by it."""
+    total = 0
+    for key in redis.scan_iter(match=f"*{station_id}*", count=1000):
+        total += int(redis.memory_usage(key, samples=0) or 0)
+    return total
+
+
+def command_keys(redis: Redis) -> int:
+    return sum(1 for _ in redis.scan_iter(match="*command:*", count=1000))
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+@dataclass
+class LatencyProbe:
+    """A well-behaved 2.0.1 station (the ocpp library's client) timing Heartbeats."""
+
+    samples: list[float] = field(default_factory=list)
+
+    def p99(self) -> float:
+        return percentile(self.samples, 0.99)
+
+
+@contextlib.asynccontextmanager
+async def heartbeat_probe(gateway_url: str, station_id: str, period: float) -> AsyncIterator[LatencyProbe]:
+    """Time one Heartbeat every ``period`` seconds while the block runs."""
+    probe = LatencyProbe()
+    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]) as ws:
+        async with running(Station201(station_id, ws)) as station:
+
+            async def loop() -> None:
+                while True:
+                    started = time.perf_counter()
+                    await station.call(call.Heartbeat())
+                    probe.samples.append(time.perf_counter() - started)
+                    await asyncio.sleep(period)
+
+            task = asyncio.create_task(loop())
+            try:
+                yield probe
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def measure_idle(gateway_url: str, station_id: str, count: int, period: float) -> LatencyProbe:
+    """The well-behaved station's latency with nothing else going on: the baseline."""
+    async with heartbeat_probe(gateway_url, station_id, period) as probe:
+        while len(probe.samples) < count:
+            await asyncio.sleep(period)
+    return probe
+
+
+def latency_kept(
+    idle_before: LatencyProbe, attack: LatencyProbe, idle_after: LatencyProbe
+) -> tuple[bool, str]:
+    """Whether the well-behaved station's p99 under attack is within 2x of its idle p99, and a line
+    saying so. The idle figure is the larger of a run before and one after the attack (the machine
+    is shared: other load comes and goes), with a 10 ms floor."""
+    baseline = max(idle_before.p99(), idle_after.p99(), 0.010)
+    line = (
+        f"well-behaved station: idle p99 {idle_before.p99() * 1000:.1f} ms before, "
+        f"{idle_after.p99() * 1000:.1f} ms after; under attack p99 {attack.p99() * 1000:.1f} ms, "
+        f"p50 {percentile(attack.samples, 0.5) * 1000:.1f} ms over {len(attack.samples)} heartbeats "
+        f"(limit {2 * baseline * 1000:.1f} ms)"
+    )
+    return attack.p99() <= 2 * baseline, line
