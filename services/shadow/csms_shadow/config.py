@@ -31,6 +31,10 @@ class ShadowSettings:
     """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
     session_expiry_seconds: int
     """How long the broker queues updates for this replica while it is away."""
+    password_hash_concurrency: int = 2
+    """Station password checks (scrypt) run at once, each in a thread of its own."""
+    password_hash_queue: int = 32
+    """Password checks that may wait for a thread; beyond, the check is answered 503 at once."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -54,4 +58,6 @@ class ShadowSettings:
             redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
             client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
             session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
+            password_hash_concurrency=env.integer("SHADOW_PASSWORD_HASH_CONCURRENCY", 2, minimum=1),
+            password_hash_queue=env.integer("SHADOW_PASSWORD_HASH_QUEUE", 32, minimum=0),
         )
