@@ -43,15 +43,21 @@ class Gatekeeper:
         )
         self._in_flight = asyncio.Semaphore(settings.max_auth_in_flight)
 
-    def attempt(self, station_id: str, address: str) -> float:
+    def attempt(self, station_id: str, address: str, credentials: Credentials | None) -> float:
         """Count a handshake attempt: 0.0 if allowed, else the seconds to tell the client to wait.
 
-        The address is charged first: an address over its budget cannot drain a station's."""
+        The address is charged first: an address over its budget cannot drain a station's. The
+        credentials that last succeeded for the station skip the station's budget, so others
+        hammering its id cannot keep it out."""
         now = time.monotonic()
         wait = self._address_attempts.attempt(address, now)
         if wait > 0:
             BUDGET_EXCEEDED.labels("handshakes_address").inc()
             return wait
+        if credentials is not None:
+            key = credentials.cache_key(station_id)
+            if self._guard.verdict(key, address, now) is AuthVerdict.KNOWN_GOOD:
+                return 0.0
         wait = self._station_attempts.attempt(station_id, now)
         if wait > 0:
             BUDGET_EXCEEDED.labels("handshakes_station").inc()

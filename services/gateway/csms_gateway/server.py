@@ -48,12 +48,14 @@ from csms_gateway.metrics import (
     HANDSHAKES,
     PENDING_HANDSHAKES,
 )
-from csms_gateway.registration import Registration, RegistrationChecker
+from csms_gateway.registration import Credentials, Registration, RegistrationChecker
 from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
 
 logger = logging.getLogger(__name__)
 
 REPLACED_REASON = "replaced by a newer connection"
+LISTEN_BACKLOG = 4096
+"""The kernel caps it at net.core.somaxconn (4096 on current Linux)."""
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:
@@ -143,7 +145,11 @@ class Gateway:
                 f"Unsupported OCPP subprotocol; supported: {', '.join(SUPPORTED_SUBPROTOCOLS)}\n",
             )
         address = peer_host(connection.transport)
-        retry_after = self._gatekeeper.attempt(station_id, address)
+        try:
+            credentials: Credentials | None = presented_credentials(connection, request, station_id)
+        except InvalidCredentials:
+            credentials = None
+        retry_after = self._gatekeeper.attempt(station_id, address, credentials)
         if retry_after > 0:
             HANDSHAKES.labels("throttled").inc()
             logger.warning(
@@ -156,9 +162,7 @@ class Gateway:
             HANDSHAKES.labels("over_capacity").inc()
             logger.warning("connection refused: gateway full", extra={"station_id": station_id})
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Gateway at capacity, retry later\n")
-        try:
-            credentials = presented_credentials(connection, request, station_id)
-        except InvalidCredentials:
+        if credentials is None:
             self._gatekeeper.malformed(station_id, address)
             return self._unauthorized(connection, station_id, "malformed")
         answer, refusal = await self._gatekeeper.authenticate(station_id, address, credentials)
@@ -426,6 +430,9 @@ class Gateway:
             open_timeout=self._settings.handshake_timeout,
             server_header="csms-gateway",
             create_connection=self._connection_class,
+            # asyncio's default backlog (100) overflows under a burst of handshakes, and then the
+            # kernel drops SYNs: every client, well-behaved ones included, waits 1, 3, 7 s to retry.
+            backlog=LISTEN_BACKLOG,
             # Several gateway processes may share one port; the kernel spreads connections.
             reuse_port=self._settings.reuse_port,
         )
