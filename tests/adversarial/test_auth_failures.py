@@ -110,7 +110,9 @@ def test_guessing_passwords_does_not_slow_a_legitimate_station(
     )
     idle_p99, busy_p99 = percentile(idle, 0.99), percentile(busy, 0.99)
     guesses = sum(statuses.values())
-    print(f"\nlegit handshakes under attack, slowest first (ms): {[round(x * 1000) for x in sorted(busy)[::-1][:8]]}")
+    print(
+        f"\nlegit handshakes under attack, slowest first (ms): {[round(x * 1000) for x in sorted(busy)[::-1][:8]]}"
+    )
     print(
         f"\nauth failures: {ATTACKERS} clients guessed passwords of 2 stations for {ATTACK_SECONDS:g} s: "
         f"{guesses} handshakes {statuses}, {refused_unasked:.0f} refused without asking the registry, "
