@@ -103,6 +103,14 @@ def test_guessing_passwords_does_not_slow_a_legitimate_station(
 
         idle, busy, statuses, registry_checks = asyncio.run(scenario())
         metrics = requests.get(f"{gateway.admin_url}/metrics", timeout=5).text
+    print(
+        "\n"
+        + "\n".join(
+            line
+            for line in metrics.splitlines()
+            if line.startswith(("csms_gateway_handshakes_total", "csms_gateway_budget_exceeded_total"))
+        )
+    )
     refused_unasked = sum(
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()
@@ -121,9 +129,10 @@ def test_guessing_passwords_does_not_slow_a_legitimate_station(
     )
     assert guesses > 500, "the attack did not run"
     assert set(statuses) <= {401, 429, 503}, "a guess got in"
-    # Two ids: each allows 5 failures + 1 per 10 s; the address 20 + 0.5/s. Every legit handshake asks.
-    assert registry_checks <= 2 * LEGIT_HANDSHAKES + 20 + 0.5 * ATTACK_SECONDS + 5
+    # The legit station's own 30 checks, plus per attacked id a burst of 5 failures and one more
+    # per 10 s (charged before the registry answers, so 80 guesses at once do not all get through).
+    assert registry_checks <= LEGIT_HANDSHAKES + 2 * (5 + 0.1 * ATTACK_SECONDS + 1)
     # Not asserted (yet): the legit handshake's p99 under this flood. The hashing is bounded (above),
-    # but ~600 refused handshakes/s still cost the gateway's event loop on this 2-core machine, and
-    # the legit p99 measured 1.3 s against 0.1 s idle (docs/budgets-gateway.md, "Not yet").
+    # but 1,100-1,500 refused handshakes/s still cost the gateway's event loop on this 2-core
+    # machine: p99 145-177 ms against 62-72 ms idle, 2.2-2.7x (docs/budgets-gateway.md, "Not yet").
     print(f"legit p99 bound that is not yet met: {latency_bound(idle_p99) * 1000:.0f} ms")

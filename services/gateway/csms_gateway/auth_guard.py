@@ -66,8 +66,15 @@ class AuthGuard:
             return AuthVerdict.REFUSE
         return AuthVerdict.ASK
 
+    def asking(self, key: CredentialKey, address: str, now: float) -> None:
+        """Unknown credentials go to the registry: their failure is charged now, in advance, so a
+        crowd of guesses arriving at once gets only the budget's worth of hashes, not one each.
+        :meth:`succeeded` gives it back."""
+        self._station_failures.attempt(key[0], now)
+        self._address_failures.attempt(address, now)
+
     def failed(self, key: CredentialKey, address: str, now: float) -> None:
-        """The registry said 401 (or the credentials were malformed)."""
+        """The registry said 401, after :meth:`asking` (or the credentials were malformed)."""
         if self._known_good.get(key[0]) == key:
             del self._known_good[key[0]]
         if self._negative_seconds > 0:
@@ -75,9 +82,11 @@ class AuthGuard:
             self._failed.move_to_end(key)
             while len(self._failed) > self._capacity:
                 self._failed.popitem(last=False)
-        # Each failure takes a token; an empty bucket refuses unknown credentials until one is back.
-        self._station_failures.attempt(key[0], now)
-        self._address_failures.attempt(address, now)
+
+    def refund(self, key: CredentialKey, address: str, now: float) -> None:
+        """What :meth:`asking` charged was not a failure (accepted, or the registry could not say)."""
+        self._station_failures.refund(key[0], now)
+        self._address_failures.refund(address, now)
 
     def succeeded(self, key: CredentialKey) -> None:
         station_id = key[0]

@@ -38,7 +38,8 @@ class Bucket:
         return 0.0 if missing <= 1e-9 else missing / self._rate
 
     def spend(self, cost: float) -> None:
-        self._tokens = max(0.0, self._tokens - min(cost, self._burst))
+        """Take ``cost`` units (a negative cost gives units back, up to the burst)."""
+        self._tokens = min(self._burst, max(0.0, self._tokens - min(cost, self._burst)))
 
     def is_full(self, now: float) -> bool:
         return self._tokens + max(0.0, now - self._updated) * self._rate >= self._burst
@@ -143,6 +144,13 @@ class AttemptThrottle:
         if wait == 0.0:
             bucket.spend(1)
         return wait
+
+    def refund(self, key: str, now: float) -> None:
+        """Give back an attempt taken in advance (it turned out not to count)."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.refill(now)
+            bucket.spend(-1)
 
     def forget(self, key: str) -> None:
         self._buckets.pop(key, None)

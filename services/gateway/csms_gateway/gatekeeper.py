@@ -65,7 +65,10 @@ class Gatekeeper:
 
     def malformed(self, station_id: str, address: str) -> None:
         """A malformed Authorization header counts as a failed login."""
-        self._guard.failed((station_id, MALFORMED_SECRET, False, ""), address, time.monotonic())
+        key = (station_id, MALFORMED_SECRET, False, "")
+        now = time.monotonic()
+        self._guard.asking(key, address, now)
+        self._guard.failed(key, address, now)
 
     async def authenticate(
         self, station_id: str, address: str, credentials: Credentials
@@ -75,6 +78,9 @@ class Gatekeeper:
         verdict = self._guard.verdict(key, address, time.monotonic())
         if verdict is AuthVerdict.REFUSE:
             return RegistrationAnswer(Registration.UNAUTHORIZED), "repeated"
+        charged = verdict is AuthVerdict.ASK
+        if charged:
+            self._guard.asking(key, address, time.monotonic())
         answer = await self._check(station_id, credentials)
         if answer.registration is Registration.UNAUTHORIZED:
             self._guard.failed(key, address, time.monotonic())
@@ -84,6 +90,9 @@ class Gatekeeper:
             if answer.security_profile < self._min_profile:
                 return RegistrationAnswer(Registration.UNAUTHORIZED), "below_minimum_profile"
             self._guard.succeeded(key)
+        if charged:
+            # Accepted, an unknown station (404) or no answer (503): not a failed login.
+            self._guard.refund(key, address, time.monotonic())
         return answer, None
 
     async def _check(self, station_id: str, credentials: Credentials) -> RegistrationAnswer:
