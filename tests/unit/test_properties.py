@@ -42,7 +42,7 @@ from csms_common.station_id import (
     station_id_from_path,
     validate_station_id,
 )
-from csms_gateway.session import FrameHeader, read_header
+from csms_gateway.frame_verdict import FrameHeader, read_header
 from csms_shadow.document import InvalidShadowUpdate, empty_shadow, merge_reported, reported_of
 
 # --------------------------------------------------------------------------- set-up

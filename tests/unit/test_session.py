@@ -1,21 +1,18 @@
-"""The gateway's peek at a frame: type, id and action, or None when it is not well formed."""
+"""The gateway's peek at a frame: type, id and action as the shared reader judges it, or None."""
 
 from __future__ import annotations
 
 import pytest
 
-from csms_gateway.session import FrameHeader, read_header
+from csms_gateway.frame_verdict import FrameHeader, read_header
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ('[2,"m1","Heartbeat",{}]', FrameHeader(2, "m1", "Heartbeat")),
-        ('[2,"m1",7,{}]', FrameHeader(2, "m1", None)),
-        ('[2,"m1","Heartbeat"]', FrameHeader(2, "m1", "Heartbeat")),  # the handler refuses it
         ('[3,"m1",{}]', FrameHeader(3, "m1", None)),
         ('[3,"m1",{"status":"Accepted"}]', FrameHeader(3, "m1", None)),
-        ('[3,"m1","NotAnAction"]', FrameHeader(3, "m1", None)),
         ('[4,"m1","GenericError","x",{}]', FrameHeader(4, "m1", None)),
     ],
 )
@@ -42,6 +39,14 @@ def test_read_header(text: str, expected: FrameHeader) -> None:
         '[2,1,"Heartbeat",{}]',
         '[2,null,"Heartbeat",{}]',
         '[3,["m1"],{}]',
+        # What the handler refuses, the gateway refuses too (one reader: frames.judge_frame).
+        '[2,"m1",7,{}]',
+        '[2,"m1","Heartbeat"]',
+        '[3,"m1","NotAnAction"]',
+        '[2,"' + "x" * 37 + '","Heartbeat",{}]',
+        '[2,"","Heartbeat",{}]',
+        '[2,"m1","Heartbeat",{"x":NaN}]',
+        '[2,"\\ud800","Heartbeat",{}]',
         "[" * 100_000 + "]" * 100_000,
     ],
 )

@@ -32,8 +32,23 @@ ENVIRONMENT_HELP = """\
   GATEWAY_MAX_FRAME_BYTES         largest frame accepted; larger closes with 1009 [1048576]
   GATEWAY_TLS_PORT                wss:// listener (0 = off) [0]; GATEWAY_TLS_CERT, GATEWAY_TLS_KEY,
                                   GATEWAY_TLS_CLIENT_CA (client certificates for profile 3)
-  GATEWAY_MAX_CONNECTIONS         connections per process; then 503 [65536]
-  GATEWAY_STATION_RATE/BURST      frames per second a station may send, and burst [20/100]
+  GATEWAY_MAX_CONNECTIONS         connections per process; then 503 [65536; clamped below the file
+                                  descriptor limit minus pending handshakes minus 256, logged]
+  GATEWAY_STATION_RATE/BURST      frames per second a station id may send (across reconnects), and
+                                  burst; beyond, its frames wait [20/100]
+  GATEWAY_STATION_BYTE_RATE/BURST bytes per second a station id may send, and burst (at least the
+                                  largest frame); beyond, its frames wait [131072 / 8 x max frame]
+  GATEWAY_HANDSHAKE_STATION_RATE/BURST  handshake attempts per station id; then 429 [1/20]
+  GATEWAY_HANDSHAKE_ADDRESS_RATE/BURST  handshake attempts per source address; then 429 [200/2000]
+  GATEWAY_MAX_PENDING_HANDSHAKES  connections not yet upgraded, per process; then 503 [1024]
+  GATEWAY_MAX_PENDING_PER_ADDRESS connections not yet upgraded, per source address; then 503 [128]
+  GATEWAY_AUTH_NEGATIVE_SECONDS   refused credentials are refused again unasked for this long [30]
+  GATEWAY_AUTH_STATION_FAILURE_RATE/BURST  refused logins per station id before unknown
+                                  credentials are refused unasked (401) [0.1/5]
+  GATEWAY_AUTH_ADDRESS_FAILURE_RATE/BURST  the same per source address [0.5/20]
+  GATEWAY_MAX_AUTH_IN_FLIGHT      registry checks at once; a handshake waits for one up to the
+                                  registration timeout, then 503 [64]
+  GATEWAY_MIN_SECURITY_PROFILE    stations registered below this profile are refused 401 [0]
   GATEWAY_HANDSHAKE_TIMEOUT       seconds to complete the WebSocket handshake [10]
   GATEWAY_IDLE_TIMEOUT            seconds without a frame before closing [2 x heartbeat + 60]
   GATEWAY_REUSE_PORT              let several processes share the port (SO_REUSEPORT) [false]

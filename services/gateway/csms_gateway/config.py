@@ -62,16 +62,44 @@ class GatewaySettings:
     tls_client_ca: str | None
     drain_seconds: float
     """On SIGTERM: the period over which stations are closed (spread out, each once idle)."""
+    station_byte_rate: float = 131_072.0
+    """Bytes per second a station id may send (across its connections); 0 = no byte budget."""
+    station_byte_burst: int = 8 * 1024 * 1024
+    """At least the largest frame; by default eight of them."""
+    handshake_station_rate: float = 1.0
+    """Handshake attempts per second per station id (0 = off), with ``handshake_station_burst``."""
+    handshake_station_burst: int = 20
+    handshake_address_rate: float = 200.0
+    """Handshake attempts per second per source address (0 = off), with ``handshake_address_burst``."""
+    handshake_address_burst: int = 2000
+    max_pending_handshakes: int = 1024
+    """TCP connections accepted and not yet upgraded, per process; beyond: 503 and closed."""
+    max_pending_per_address: int = 128
+    auth_negative_seconds: float = 30.0
+    """How long credentials the registry refused are refused again without asking."""
+    auth_station_failure_rate: float = 0.1
+    """Refused credentials per second per station id before unknown ones are refused unasked."""
+    auth_station_failure_burst: int = 5
+    auth_address_failure_rate: float = 0.5
+    auth_address_failure_burst: int = 20
+    max_auth_in_flight: int = 64
+    """Registry checks waiting for the shadow service at once; a handshake waits for a slot up to the
+    registration timeout, then gets 503."""
+    min_security_profile: int = 0
+    """Stations registered below this profile are refused with 401."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> GatewaySettings:
         settings = cls._read(env)
         if settings.tls_port and not (settings.tls_cert and settings.tls_key):
             raise ConfigError("GATEWAY_TLS_PORT needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY")
+        if settings.min_security_profile > 3:
+            raise ConfigError("GATEWAY_MIN_SECURITY_PROFILE must be 0, 1, 2 or 3")
         return settings
 
     @classmethod
     def _read(cls, env: Environment) -> GatewaySettings:
+        max_frame_bytes = env.integer("GATEWAY_MAX_FRAME_BYTES", 1024 * 1024, minimum=1024)
         return cls(
             mqtt=MqttSettings.from_environment(env),
             host=env.text("GATEWAY_HOST", "0.0.0.0"),
@@ -91,7 +119,7 @@ class GatewaySettings:
             registration_cache_seconds=env.number("GATEWAY_REGISTRATION_CACHE", 5.0, minimum=0),
             call_timeout=env.number("GATEWAY_CALL_TIMEOUT", 30.0, minimum=0.1),
             max_queued_calls=env.integer("GATEWAY_MAX_QUEUED_CALLS", 16, minimum=0),
-            max_frame_bytes=env.integer("GATEWAY_MAX_FRAME_BYTES", 1024 * 1024, minimum=1024),
+            max_frame_bytes=max_frame_bytes,
             ping_interval=env.number("GATEWAY_PING_INTERVAL", 20.0, minimum=1),
             max_connections=env.integer("GATEWAY_MAX_CONNECTIONS", 65_536, minimum=1),
             handshake_timeout=env.number("GATEWAY_HANDSHAKE_TIMEOUT", 10.0, minimum=0.1),
@@ -109,4 +137,21 @@ class GatewaySettings:
             tls_key=env.optional_text("GATEWAY_TLS_KEY"),
             tls_client_ca=env.optional_text("GATEWAY_TLS_CLIENT_CA"),
             drain_seconds=env.number("GATEWAY_DRAIN_SECONDS", 30.0, minimum=0),
+            station_byte_rate=env.number("GATEWAY_STATION_BYTE_RATE", 131_072.0, minimum=0),
+            station_byte_burst=max(
+                env.integer("GATEWAY_STATION_BYTE_BURST", 8 * max_frame_bytes, minimum=1024), max_frame_bytes
+            ),
+            handshake_station_rate=env.number("GATEWAY_HANDSHAKE_STATION_RATE", 1.0, minimum=0),
+            handshake_station_burst=env.integer("GATEWAY_HANDSHAKE_STATION_BURST", 20, minimum=1),
+            handshake_address_rate=env.number("GATEWAY_HANDSHAKE_ADDRESS_RATE", 200.0, minimum=0),
+            handshake_address_burst=env.integer("GATEWAY_HANDSHAKE_ADDRESS_BURST", 2000, minimum=1),
+            max_pending_handshakes=env.integer("GATEWAY_MAX_PENDING_HANDSHAKES", 1024, minimum=1),
+            max_pending_per_address=env.integer("GATEWAY_MAX_PENDING_PER_ADDRESS", 128, minimum=1),
+            auth_negative_seconds=env.number("GATEWAY_AUTH_NEGATIVE_SECONDS", 30.0, minimum=0),
+            auth_station_failure_rate=env.number("GATEWAY_AUTH_STATION_FAILURE_RATE", 0.1, minimum=0),
+            auth_station_failure_burst=env.integer("GATEWAY_AUTH_STATION_FAILURE_BURST", 5, minimum=1),
+            auth_address_failure_rate=env.number("GATEWAY_AUTH_ADDRESS_FAILURE_RATE", 0.5, minimum=0),
+            auth_address_failure_burst=env.integer("GATEWAY_AUTH_ADDRESS_FAILURE_BURST", 20, minimum=1),
+            max_auth_in_flight=env.integer("GATEWAY_MAX_AUTH_IN_FLIGHT", 64, minimum=1),
+            min_security_profile=env.integer("GATEWAY_MIN_SECURITY_PROFILE", 0, minimum=0),
         )

@@ -36,17 +36,30 @@ def basic_password(request: Request, station_id: str) -> str | None:
 
 
 def certificate_cn(ssl_object: Any) -> str | None:
-    """The subject CN of a verified client certificate, if the TLS peer sent one."""
+    """The subject CN of a verified client certificate, if the TLS peer sent one.
+
+    A certificate must name exactly one CN to name a station: with two, which one is meant is a
+    guess (the first is not necessarily what a CA checked), so it is refused, as is one without.
+    """
     if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
         return None
     certificate = ssl_object.getpeercert()
     if not certificate:
         return None
-    for relative_name in certificate.get("subject", ()):
-        for attribute in relative_name:
-            if attribute[0] == "commonName":
-                return str(attribute[1])
-    return None
+    return single_common_name(certificate.get("subject", ()))
+
+
+def single_common_name(subject: Any) -> str:
+    """The one commonName of a certificate subject (as ``getpeercert()`` gives it), or InvalidCredentials."""
+    names = [
+        str(attribute[1])
+        for relative_name in subject
+        for attribute in relative_name
+        if attribute[0] == "commonName"
+    ]
+    if len(names) != 1:
+        raise InvalidCredentials(f"a client certificate must name exactly one CN, not {len(names)}")
+    return names[0]
 
 
 def presented_credentials(connection: ServerConnection, request: Request, station_id: str) -> Credentials:

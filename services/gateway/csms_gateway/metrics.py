@@ -25,7 +25,8 @@ RETRANSMISSIONS = Counter(
 )
 AUTH_FAILURES = Counter(
     "csms_gateway_auth_failures_total",
-    "Handshakes refused with 401 (malformed or rejected credentials)",
+    "Handshakes refused with 401: malformed, rejected (by the registry), repeated (refused again without "
+    "asking: a failed credential or an exhausted failure budget), below_minimum_profile",
     ["reason"],
 )
 THROTTLED = Counter(
@@ -47,4 +48,19 @@ MISROUTED_FRAMES = Counter(
 UNSOLICITED_ANSWERS = Counter(
     "csms_gateway_unsolicited_answers_total",
     "CallResults/CallErrors from stations that answer no outstanding CSMS call (not forwarded)",
+)
+BUDGET_EXCEEDED = Counter(
+    "csms_gateway_budget_exceeded_total",
+    "Times a station or source address went over a budget (docs/budgets-gateway.md), by budget: frames "
+    "and bytes (slowed), handshakes_station and handshakes_address (429), pending_total and "
+    "pending_address (503 before the request is read), auth_in_flight (503)",
+    ["budget"],
+)
+PENDING_HANDSHAKES = Gauge(
+    "csms_gateway_pending_handshakes", "TCP connections accepted whose WebSocket handshake is not done"
+)
+BUDGET_ENTRIES = Gauge(
+    "csms_gateway_budget_entries",
+    "Entries in the gateway's bounded budget maps (station budgets, attempt throttles, auth memory)",
+    ["map"],
 )

@@ -46,6 +46,8 @@ class RegistrationAnswer:
     registration: Registration
     status: str = "Accepted"
     """The registry's registration status (Accepted, Pending, Rejected) of a registered station."""
+    security_profile: int = 0
+    """The station's registered security profile (GATEWAY_MIN_SECURITY_PROFILE refuses lower ones)."""
 
 
 class RegistrationChecker:
@@ -76,8 +78,11 @@ class RegistrationChecker:
         except (RequestTimeout, PublishError, ValueError):
             return RegistrationAnswer(Registration.UNAVAILABLE)
         if status == 200:
+            profile = answer.get("securityProfile", 0)
             result = RegistrationAnswer(
-                Registration.REGISTERED, str(answer.get("registrationStatus", "Accepted"))
+                Registration.REGISTERED,
+                str(answer.get("registrationStatus", "Accepted")),
+                profile if isinstance(profile, int) else 0,
             )
             if self._cache_seconds > 0:
                 if len(self._cached) > 100_000:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import ssl
 import time
 import weakref
@@ -25,16 +26,36 @@ from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
 from csms_common.station_id import InvalidStationId, station_id_from_path
+from csms_gateway.admission import (
+    AdmittingConnection,
+    PendingHandshakes,
+    admitting_connection_class,
+    clamp_limits,
+    file_descriptor_limit,
+    peer_host,
+)
+from csms_gateway.budgets import Rate, StationBudgets
 from csms_gateway.config import GatewaySettings, UnregisteredRejection, server_tls_context
 from csms_gateway.credentials import InvalidCredentials, presented_credentials
 from csms_gateway.drain import drain_sessions
-from csms_gateway.metrics import AUTH_FAILURES, CONNECTED_STATIONS, DISCONNECTS, HANDSHAKES
-from csms_gateway.registration import Registration, RegistrationChecker
+from csms_gateway.gatekeeper import Gatekeeper
+from csms_gateway.metrics import (
+    AUTH_FAILURES,
+    BUDGET_ENTRIES,
+    BUDGET_EXCEEDED,
+    CONNECTED_STATIONS,
+    DISCONNECTS,
+    HANDSHAKES,
+    PENDING_HANDSHAKES,
+)
+from csms_gateway.registration import Credentials, Registration, RegistrationChecker
 from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
 
 logger = logging.getLogger(__name__)
 
 REPLACED_REASON = "replaced by a newer connection"
+LISTEN_BACKLOG = 4096
+"""The kernel caps it at net.core.somaxconn (4096 on current Linux)."""
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:
@@ -61,7 +82,26 @@ class Gateway:
     ) -> None:
         self._settings = settings
         self._client = client
-        self._registrations = registrations
+        self._limits = clamp_limits(
+            settings.max_connections,
+            settings.max_pending_handshakes,
+            settings.max_pending_per_address,
+            file_descriptor_limit(),
+        )
+        # Budget maps hold every station connected recently, and then some: twice the stations a
+        # process can hold bounds them without forgetting a live station's budget.
+        capacity = max(1024, 2 * self._limits.max_connections)
+        self._gatekeeper = Gatekeeper(settings, registrations, capacity)
+        self._budgets = StationBudgets(
+            Rate(settings.station_rate, settings.station_burst),
+            Rate(settings.station_byte_rate, settings.station_byte_burst),
+            capacity,
+        )
+        self._pending = PendingHandshakes(
+            self._limits.max_pending, self._limits.max_pending_per_address, self._on_pending_refused
+        )
+        self._connection_class = admitting_connection_class(self._pending)
+        PENDING_HANDSHAKES.set_function(lambda: self._pending.total)
         self._sessions: dict[str, StationSession] = {}
         self._reject_after_open: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
         self._registration_status: weakref.WeakKeyDictionary[ServerConnection, str] = (
@@ -104,19 +144,32 @@ class Gateway:
                 HTTPStatus.BAD_REQUEST,
                 f"Unsupported OCPP subprotocol; supported: {', '.join(SUPPORTED_SUBPROTOCOLS)}\n",
             )
-        if len(self._sessions) >= self._settings.max_connections:
+        address = peer_host(connection.transport)
+        try:
+            credentials: Credentials | None = presented_credentials(connection, request, station_id)
+        except InvalidCredentials:
+            credentials = None
+        retry_after = self._gatekeeper.attempt(station_id, address, credentials)
+        if retry_after > 0:
+            HANDSHAKES.labels("throttled").inc()
+            logger.warning(
+                "handshake refused: too many attempts", extra={"station_id": station_id, "remote": address}
+            )
+            response = connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too many connection attempts\n")
+            response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+            return response
+        if len(self._sessions) >= self._limits.max_connections:
             HANDSHAKES.labels("over_capacity").inc()
             logger.warning("connection refused: gateway full", extra={"station_id": station_id})
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Gateway at capacity, retry later\n")
-        try:
-            credentials = presented_credentials(connection, request, station_id)
-        except InvalidCredentials:
+        if credentials is None:
+            self._gatekeeper.malformed(station_id, address)
             return self._unauthorized(connection, station_id, "malformed")
-        answer = await self._registrations.check(station_id, credentials)
+        answer, refusal = await self._gatekeeper.authenticate(station_id, address, credentials)
         registration = answer.registration
         self._registration_status[connection] = answer.status
         if registration is Registration.UNAUTHORIZED:
-            return self._unauthorized(connection, station_id, "rejected")
+            return self._unauthorized(connection, station_id, refusal or "rejected")
         if registration is Registration.UNAVAILABLE:
             HANDSHAKES.labels("unavailable").inc()
             logger.warning("registry unavailable at handshake", extra={"station_id": station_id})
@@ -147,10 +200,17 @@ class Gateway:
         chosen = choose_subprotocol(subprotocols)
         return None if chosen is None else Subprotocol(chosen)
 
+    def _on_pending_refused(self, address: str, reason: str) -> None:
+        BUDGET_EXCEEDED.labels(reason).inc()
+        HANDSHAKES.labels("over_capacity").inc()
+        logger.warning("connection refused before its handshake", extra={"remote": address, "reason": reason})
+
     # ------------------------------------------------------------ connection
 
     async def handle(self, connection: ServerConnection) -> None:
         """The life of one accepted connection."""
+        if isinstance(connection, AdmittingConnection):
+            connection.leave_pending()
         if connection in self._reject_after_open:
             await connection.close(CloseCode.POLICY_VIOLATION, "charge point not registered")
             return
@@ -169,7 +229,9 @@ class Gateway:
             self._client,
             self._session_settings,
             registration_status=self._registration_status.pop(connection, "Accepted"),
+            budget=self._budgets.of(station_id, time.monotonic()),
         )
+        BUDGET_ENTRIES.labels("station_budgets").set(len(self._budgets))
         previous = self._sessions.get(station_id)
         self._sessions[station_id] = session
         HANDSHAKES.labels("accepted").inc()
@@ -293,7 +355,7 @@ class Gateway:
         if not isinstance(command, dict) or command.get("command") not in ("disconnect", "refresh"):
             logger.error("unknown control command", extra={"station_id": station_id})
             return
-        self._registrations.forget(station_id)
+        self._gatekeeper.forget(station_id)
         if command["command"] == "refresh":
             return
         session = self._sessions.get(station_id)
@@ -383,6 +445,10 @@ class Gateway:
             ping_interval=self._settings.ping_interval,
             open_timeout=self._settings.handshake_timeout,
             server_header="csms-gateway",
+            create_connection=self._connection_class,
+            # asyncio's default backlog (100) overflows under a burst of handshakes, and then the
+            # kernel drops SYNs: every client, well-behaved ones included, waits 1, 3, 7 s to retry.
+            backlog=LISTEN_BACKLOG,
             # Several gateway processes may share one port; the kernel spreads connections.
             reuse_port=self._settings.reuse_port,
         )

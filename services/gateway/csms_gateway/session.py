@@ -22,8 +22,10 @@ from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.ocpp.errors import ErrorKind, error_code
 from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
 from csms_common.ocpp.versions import OcppVersion
-from csms_common.token_bucket import TokenBucket
+from csms_gateway.budgets import Rate, StationBudget
+from csms_gateway.frame_verdict import Answer, Forward, FrameHeader, MalformedAnswer, read_header, verdict
 from csms_gateway.metrics import (
+    BUDGET_EXCEEDED,
     CALL_TIMEOUTS,
     CALLS_REJECTED,
     DUPLICATE_ANSWERS,
@@ -47,31 +49,6 @@ RECENT_REPLIES = 32
 
 class UnsupportedFrame(Exception):
     """The station sent a binary frame; OCPP-J is text only. Closed with 1003."""
-
-
-@dataclass(frozen=True)
-class FrameHeader:
-    """The parts of a frame the gateway looks at: type, id and (for a Call) action."""
-
-    message_type: int
-    message_id: str
-    action: str | None
-
-
-def read_header(text: str) -> FrameHeader | None:
-    """Peek at a frame; None if it is not a well-formed OCPP-J array (the handler will say why)."""
-    try:
-        decoded = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(decoded, list) or len(decoded) < 3:
-        return None
-    message_type, message_id = decoded[0], decoded[1]
-    # type() rather than isinstance: True, 2.0 and [2] are not message type ids.
-    if type(message_type) is not int or message_type not in _TYPE_NAMES or not isinstance(message_id, str):
-        return None
-    action = decoded[2] if message_type == CALL and isinstance(decoded[2], str) else None
-    return FrameHeader(message_type, message_id, action)
 
 
 @dataclass(frozen=True)
@@ -99,6 +76,7 @@ class StationSession:
         client: AsyncMqttClient,
         settings: SessionSettings,
         registration_status: str = "Accepted",
+        budget: StationBudget | None = None,
     ) -> None:
         self.station_id = station_id
         self.registration_status = registration_status
@@ -111,7 +89,10 @@ class StationSession:
         self._settings = settings
         self._calls = OutstandingCalls(settings.max_queued_calls)
         self._replies = RecentReplies(RECENT_REPLIES)
-        self._bucket = TokenBucket(settings.station_rate, settings.station_burst, time.monotonic())
+        # The station id's budget, shared by its connections on this gateway (reconnecting refills nothing).
+        self._budget = budget or StationBudget(
+            Rate(settings.station_rate, settings.station_burst), Rate(0, 1), time.monotonic()
+        )
         self._call_timer: asyncio.TimerHandle | None = None
         self._station_call_timers: dict[str, asyncio.TimerHandle] = {}
         """Station calls forwarded and not yet answered, each with its deadline (GATEWAY_CALL_TIMEOUT)."""
@@ -138,7 +119,7 @@ class StationSession:
                     raise IdleTimeout(f"nothing received for {self._settings.idle_timeout:g} s") from error
                 if isinstance(message, bytes):
                     raise UnsupportedFrame("binary frames are not OCPP-J")
-                await self._throttle()
+                await self._throttle(_utf8_length(message))
                 await self._forward_from_station(message)
         except ConnectionClosed:
             pass
@@ -157,16 +138,18 @@ class StationSession:
                 for call in unanswered:
                     await self._report(call, CommandState.CLOSED, "the connection ended before an answer")
 
-    async def _throttle(self) -> None:
-        """Over its rate, a station is slowed down: its frames wait (and TCP backpressure stops it)."""
-        wait = self._bucket.take(time.monotonic())
-        if wait > 0:
+    async def _throttle(self, size: int) -> None:
+        """Over its frames or bytes budget, a station is slowed down: its frames wait (and TCP
+        backpressure stops it), on this connection only."""
+        wait, budget = self._budget.take(size, time.monotonic())
+        if budget is not None:
             THROTTLED.inc()
-        # Until a token is really taken: a timer may fire a little early (uvloop's have millisecond
-        # resolution), and a frame let through without its token would double the station's rate.
+            BUDGET_EXCEEDED.labels(budget).inc()
+        # Until the budget is really taken: a timer may fire a little early (uvloop's have millisecond
+        # resolution), and a frame let through without its tokens would double the station's rate.
         while wait > 0:
             await asyncio.sleep(wait)
-            wait = self._bucket.take(time.monotonic())
+            wait, _ = self._budget.take(size, time.monotonic())
 
     async def close(self, code: int, reason: str) -> None:
         await self._websocket.close(code, reason)
@@ -197,8 +180,13 @@ class StationSession:
     # -------------------------------------------------------- station → MQTT
 
     async def _forward_from_station(self, text: str) -> None:
-        header = read_header(text)
-        if header is not None and header.message_type == CALL:
+        judged = verdict(text, self.version)
+        if not isinstance(judged, Forward):
+            # Judged once, here, with the handler's own reader: refused frames never reach a handler.
+            await self._refuse(judged)
+            return
+        header = judged.header
+        if header.message_type == CALL:
             cached = self._replies.retransmission(header.message_id, text)
             if cached is not None:
                 # The station sent the same call again (it missed our answer): same answer, no new effects.
@@ -218,7 +206,7 @@ class StationSession:
             properties.REGISTRATION_STATUS: self.registration_status,
         }
         answered: PendingCall | None = None
-        if header is not None and header.message_type != CALL:
+        if header.message_type != CALL:
             answered = self._on_station_answer(header.message_id)
             if answered is None:
                 # It answers no call the CSMS made on this connection (unknown, late or another
@@ -241,10 +229,30 @@ class StationSession:
             )
         except PublishError as error:
             logger.error("could not forward a station frame", extra={**self._log, "error": str(error)})
-            if header is not None and header.message_type == CALL and self._give_up(header.message_id):
+            if header.message_type == CALL and self._give_up(header.message_id):
                 # The station retries a call that got an InternalError; nothing was processed.
                 description = "CSMS temporarily unavailable, retry later"
                 await self._send_internal_error(header.message_id, description)
+
+    async def _refuse(self, judged: Answer | MalformedAnswer) -> None:
+        """Answer a refused call exactly once (its id, or "-1"); a malformed answer is never answered,
+        but ends the CSMS call it answers, whose caller learns it was an error."""
+        FRAMES.labels("in", self.version.value, "malformed").inc()
+        if isinstance(judged, Answer):
+            reply = judged.reply
+            logger.warning(
+                "station frame refused",
+                extra={**self._log, "message_id": reply.message_id, "error": reply.description},
+            )
+            await self._send(reply.to_json())
+            return
+        logger.warning(
+            "malformed answer from the station",
+            extra={**self._log, "message_id": judged.message_id, "error": judged.description},
+        )
+        answered = self._on_station_answer(judged.message_id)
+        if answered is not None:
+            await self._report(answered, CommandState.ERROR, f"malformed answer: {judged.description}")
 
     def _await_station_call_answer(self, message_id: str) -> None:
         """Start (or restart, for a retransmission) the deadline of a forwarded station call."""
@@ -425,6 +433,11 @@ class StationSession:
             await self._websocket.send(text)
         except ConnectionClosed:
             logger.info("frame not written: connection closed", extra=self._log)
+
+
+def _utf8_length(text: str) -> int:
+    # isascii() is O(1) in CPython: almost every OCPP frame is ASCII and is not encoded to be measured.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def _type_name(header: FrameHeader | None) -> str:

@@ -13,6 +13,7 @@ from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
 from csms_shadow.config import ShadowSettings
+from csms_shadow.hashing import BoundedHashing
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
@@ -32,6 +33,8 @@ ENVIRONMENT_HELP = """\
   SHADOW_REMOTE_START_LINK  seconds a remote start waits to be linked to its transaction [3600]
   SHADOW_PUBLISH_ACCEPTED   publish .../shadow/update/accepted after each update [false]
   SHADOW_REDIS_CONNECTIONS  connections to Redis; more requests wait for one [32]
+  SHADOW_PASSWORD_HASH_CONCURRENCY  station password checks (scrypt) at once [2]
+  SHADOW_PASSWORD_HASH_QUEUE        checks that may wait beyond those; more get 503 [32]
   SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
   SHADOW_PARTITION          this replica's partition, 0-based [0]
   SHADOW_CLIENT_ID          MQTT client id; the broker keeps its session across restarts;
@@ -75,7 +78,11 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.record_budget,
     )
     registry = RegistryRequests(
-        store, IdTokenStore(redis, settings.key_prefix), records, settings.duplicate_window_seconds
+        store,
+        IdTokenStore(redis, settings.key_prefix),
+        records,
+        settings.duplicate_window_seconds,
+        BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
     )
     # A persistent session: the shadow updates and records published while this replica is away
     # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.

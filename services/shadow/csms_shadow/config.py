@@ -36,6 +36,10 @@ class ShadowSettings:
     """What one station's shadow document may hold (docs/budgets-storage.md)."""
     record_budget: RecordBudget
     """What one station's transaction records may hold (docs/budgets-storage.md)."""
+    password_hash_concurrency: int = 2
+    """Station password checks (scrypt) run at once, each in a thread of its own."""
+    password_hash_queue: int = 32
+    """Password checks that may wait for a thread; beyond, the check is answered 503 at once."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -74,4 +78,6 @@ class ShadowSettings:
                 max_record_bytes=env.integer("SHADOW_MAX_TRANSACTION_BYTES", 16384, minimum=4096),
                 ttl_seconds=env.integer("SHADOW_TRANSACTION_TTL", 90 * 24 * 3600, minimum=60),
             ),
+            password_hash_concurrency=env.integer("SHADOW_PASSWORD_HASH_CONCURRENCY", 2, minimum=1),
+            password_hash_queue=env.integer("SHADOW_PASSWORD_HASH_QUEUE", 32, minimum=0),
         )

@@ -17,6 +17,7 @@ from csms_common.clock import utc_now_iso
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.document import JsonObject
+from csms_shadow.hashing import BoundedHashing, HashingBusy
 from csms_shadow.passwords import check_password_rules, hash_password, verify_password
 from csms_shadow.records import Records
 from csms_shadow.store import ShadowStore
@@ -95,8 +96,14 @@ class RegistryRequests:
     """Dispatches one request to the store that answers it."""
 
     def __init__(
-        self, store: ShadowStore, tokens: IdTokenStore, records: Records, allocation_ttl_seconds: int
+        self,
+        store: ShadowStore,
+        tokens: IdTokenStore,
+        records: Records,
+        allocation_ttl_seconds: int,
+        hashing: BoundedHashing | None = None,
     ) -> None:
+        self._hashing = hashing or BoundedHashing()
         self._store = store
         self._tokens = tokens
         self._records = records
@@ -126,7 +133,9 @@ class RegistryRequests:
     async def create(self, body: JsonObject) -> Answer:
         station_id = validate_station_id(body.get("chargePointId"))
         status = _choice(body, "registrationStatus", REGISTRATION_STATUSES, "Accepted")
-        profile = security_profile(body.get("securityProfile", 0))
+        # A password without a profile means profile 1 (Basic auth): a password is never ignored.
+        default_profile = 1 if body.get("password") is not None else 0
+        profile = security_profile(body.get("securityProfile", default_profile))
         record: JsonObject = {
             "chargePointId": station_id,
             "registrationStatus": status,
@@ -201,9 +210,13 @@ class RegistryRequests:
         password_ok = False
         if password is not None:
             stored = record.get("passwordHash")
-            password_ok = stored is not None and await asyncio.to_thread(
-                verify_password, str(password), stored
-            )
+            try:
+                password_ok = stored is not None and await self._hashing.run(
+                    verify_password, str(password), stored
+                )
+            except HashingBusy:
+                logger.warning("password check refused: hashing queue full", extra={"station_id": station_id})
+                return 503, {"error": "busy, retry later"}
             if not password_ok:
                 return 401, {"error": "unauthorized"}
         achieved = connection_level(

@@ -8,6 +8,7 @@ anything but :class:`FrameError`, which says which CallError to answer with.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,57 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+"""A JSON escape of a UTF-16 surrogate: the only way a lone surrogate gets into decoded text (UTF-8 text
+cannot hold one). A valid pair decodes to one character; a lone one makes a string no encoder writes."""
+
+
+def _is_readable_id(message_id: object) -> bool:
+    return (
+        isinstance(message_id, str)
+        and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
+        and _encodable(message_id)
+    )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _holds_lone_surrogate(text: str, decoded: Any) -> bool:
+    """Whether any string or key in ``decoded`` cannot be written as UTF-8. Iterative: no recursion."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return False
+    stack: list[Any] = [decoded]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if not _encodable(current):
+                return True
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return False
+
+
+def judge_frame(text: str | bytes) -> Frame | FrameError:
+    """The one verdict on a station's frame, shared by gateway and handler: the frame, or why not.
+
+    The gateway judges every frame a station sends with this function and answers a refused
+    Call itself; the handler only ever sees frames that passed, and uses the same function.
+    """
+    try:
+        return parse_frame(text)
+    except FrameError as error:
+        return error
+
+
 def parse_frame(text: str | bytes) -> Frame:
     """Parse one WebSocket message into a frame, or raise FrameError."""
     if isinstance(text, bytes):
@@ -111,9 +163,13 @@ def parse_frame(text: str | bytes) -> Frame:
         raise FrameError(ErrorKind.RPC_FRAMEWORK_ERROR, "frame is not a non-empty JSON array")
     message_type = decoded[0]
     message_id = decoded[1] if len(decoded) > 1 else None
-    readable_id = (
-        message_id if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH else None
-    )
+    readable_id = message_id if _is_readable_id(message_id) else None
+    if _holds_lone_surrogate(text, decoded):
+        # No answer could carry such a string back (not even its description), and no store keeps it.
+        refused = FrameError(ErrorKind.FORMAT_VIOLATION, "frame holds a lone UTF-16 surrogate", readable_id)
+        known_type = type(message_type) is int and message_type in (CALL, CALL_RESULT, CALL_ERROR)
+        refused.message_type = message_type if known_type else None
+        raise refused
     if isinstance(message_type, bool) or not isinstance(message_type, int):
         raise FrameError(ErrorKind.RPC_FRAMEWORK_ERROR, "message type id is not an integer", readable_id)
     if message_type not in (CALL, CALL_RESULT, CALL_ERROR):

@@ -52,7 +52,14 @@ def update_station(station_id: str) -> tuple[Response, int]:
         raise ApiError(400, "Missing required parameter: registrationStatus or securityProfile")
     status, answer = bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, **changes})
     if status == 200:
-        bus().refresh_gateways(station_id)
+        # An open session keeps what its handshake proved: a station now Rejected, or now required
+        # to prove more, is closed (1008) and must pass the new rules to come back.
+        if changes.get("registrationStatus") == "Rejected":
+            bus().disconnect(station_id, "registration rejected")
+        elif "securityProfile" in changes:
+            bus().disconnect(station_id, "security profile changed")
+        else:
+            bus().refresh_gateways(station_id)
     return _answer(status, answer)
 
 
@@ -66,7 +73,8 @@ def set_password(station_id: str) -> tuple[Response, int]:
         RegistryMethod.SET_PASSWORD, {"chargePointId": station_id, "password": password}
     )
     if status == 200:
-        bus().refresh_gateways(station_id)
+        # A session opened with the old password must not outlive it.
+        bus().disconnect(station_id, "credentials changed")
     return _answer(status, answer)
 
 

@@ -1,0 +1,93 @@
+"""Helpers of the adversarial tests: a well-behaved station's latency, handshakes timed, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import json
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import websockets
+
+from tests.support.system import ServiceProcess, System
+
+_T = TypeVar("_T")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def gateway_url(gateway: ServiceProcess) -> str:
+    return f"ws://127.0.0.1:{gateway.env['GATEWAY_PORT']}"
+
+
+@contextmanager
+def extra_gateway(system: System, label: str, **settings: str) -> Iterator[ServiceProcess]:
+    gateway = system.start("gateway", label=label, **settings)
+    try:
+        system.wait_ready(gateway)
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+async def heartbeat_latencies(url: str, station_id: str, count: int, interval: float = 0.02) -> list[float]:
+    """Round trips of ``count`` heartbeats from a well-behaved station (one at a time, paced)."""
+    latencies: list[float] = []
+    async with websockets.connect(f"{url}/{station_id}", subprotocols=["ocpp2.0.1"]) as ws:
+        for index in range(count):
+            started = time.monotonic()
+            await ws.send(json.dumps([2, f"hb-{index}", "Heartbeat", {}]))
+            while True:
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if reply[1] == f"hb-{index}":
+                    break
+            latencies.append(time.monotonic() - started)
+            await asyncio.sleep(interval)
+    return latencies
+
+
+async def handshake_seconds(
+    url: str, headers: dict[str, str] | None = None, source: str | None = None
+) -> tuple[int, float]:
+    """One handshake: (HTTP status, 101 for an opened WebSocket; seconds it took). ``source`` is a
+    loopback address to connect from (all of 127.0.0.0/8 is this machine): attackers on addresses
+    of their own, as on the internet."""
+    started = time.monotonic()
+    options: dict[str, Any] = {} if source is None else {"local_addr": (source, 0)}
+    try:
+        async with websockets.connect(
+            url, subprotocols=["ocpp2.0.1"], additional_headers=headers, open_timeout=15, **options
+        ):
+            status = 101
+    except websockets.InvalidStatus as error:
+        status = error.response.status_code
+    return status, time.monotonic() - started
+
+
+def latency_bound(idle_p99: float) -> float:
+    """What "keeps its latency" means here: p99 within 2x the idle run's, with a 100 ms floor: on this
+    2-core machine shared with other test runs, a p99 of 100 samples is one sample, and scheduling
+    noise alone moves it by tens of milliseconds."""
+    return max(2 * idle_p99, 0.1)
+
+
+def in_another_process(function: Callable[..., _T], *arguments: Any) -> concurrent.futures.Future[_T]:
+    """Run an attacker in a process of its own, so its CPU does not slow the measuring station."""
+    executor = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    future = executor.submit(function, *arguments)
+    executor.shutdown(wait=False)
+    return future
