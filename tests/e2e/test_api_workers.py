@@ -56,5 +56,7 @@ def test_metrics_count_requests_of_every_worker(system: System) -> None:
         )
         assert len(by_worker) == WORKERS
         assert scraped == [float(sent)] * 6
+        # One series for the service, not one per worker process.
+        assert 'csms_mqtt_connected{service="remote-api"} 1.0' in text.splitlines()
     finally:
         service.stop()
