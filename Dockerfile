@@ -60,7 +60,7 @@ FROM runtime AS shadow
 EXPOSE 9103
 ENTRYPOINT ["csms-shadow"]
 
-# The last stage is the default target. gunicorn (gthread workers) runs inside csms-remote-api.
+# The last stage is the default target. gunicorn (gevent workers) runs inside csms-remote-api.
 FROM runtime AS remote-api
 # 8080: REST API, /metrics, /healthz, /readyz
 EXPOSE 8080

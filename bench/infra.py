@@ -202,7 +202,7 @@ def system(
             elif name == "shadow":
                 env.update(SHADOW_METRICS_PORT=str(admin_port), SHADOW_METRICS_HOST="127.0.0.1")
             else:
-                env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1", API_THREADS="8")
+                env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1")
             env.update((overrides or {}).get(name, {}))
             proc = start_process(name, [sys.executable, "-m", MODULES[name]], workdir, env)
             proc.url = f"http://127.0.0.1:{admin_port}"

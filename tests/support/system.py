@@ -130,7 +130,7 @@ class System:
                 SHADOW_CLIENT_ID=f"{label}-{self.workdir.name}",
             )
         else:
-            env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1", API_THREADS="8")
+            env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1")
         env.update(overrides)
         log_path = self.workdir / f"{label}.log"
         with log_path.open("wb") as log:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from csms_api.config import ApiSettings
 from csms_api.gunicorn_options import options
+from csms_api.multiprocess_metrics import prepare_directory
 from csms_common.config import ConfigError, Environment
 from csms_common.logs import configure_logging
 from csms_common.runtime import parse_arguments
@@ -17,8 +20,12 @@ ENVIRONMENT_HELP = """\
   MQTT_URL                broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
   MQTT_USERNAME/PASSWORD  broker credentials [none]
   API_HOST/API_PORT       HTTP listener [0.0.0.0:8080]
-  API_WORKERS             gunicorn worker processes [1]
-  API_THREADS             threads per worker (gthread) [16]
+  API_WORKERS             gunicorn worker processes (gevent: one event loop each) [1]
+  API_MAX_CONNECTIONS     open HTTP connections per worker; more wait to be accepted [1000]
+  API_HEADER_TIMEOUT      seconds to send a request's line and headers, or to start the next [10]
+  API_BODY_TIMEOUT        seconds to send a request's body once its headers are in; else 408 [10]
+  API_WAITS_PER_TOKEN     ?wait commands one token may hold open at once, per worker; else 429 [8]
+  PROMETHEUS_MULTIPROC_DIR  where workers' metrics add up [a fresh directory when API_WORKERS > 1]
   API_REQUEST_TIMEOUT     seconds to wait for the broker or the shadow service [5]
   API_CONNECT_GRACE       seconds a command waits for a station that is just connecting [1]
   API_COMMAND_RATE/BURST  commands per second per station, and burst [10/100]
@@ -27,7 +34,7 @@ ENVIRONMENT_HELP = """\
   API_MAX_BODY_BYTES      largest request body [65536]
   LOG_LEVEL               debug, info, warning, error [info]
 
-gunicorn alone works too: gunicorn 'csms_api.app:create_app()' -k gthread --threads 16
+gunicorn alone works too: gunicorn -c python:csms_api.gunicorn_conf 'csms_api.app:create_app()'
 """
 
 
@@ -60,6 +67,9 @@ def main() -> int:
     except ConfigError as error:
         raise SystemExit(f"configuration error: {error}") from error
     configure_logging("remote-api", settings.log_level)
+    settings = dataclasses.replace(
+        settings, metrics_dir=prepare_directory(settings.metrics_dir, settings.workers)
+    )
     GunicornServer(settings).run()
     return 0
 

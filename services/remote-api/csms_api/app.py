@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from flask import Flask, Response, g, request
@@ -17,7 +18,9 @@ from csms_api.config import ApiSettings
 from csms_api.errors import ApiError, register_error_handlers
 from csms_api.metrics import AUTH_FAILURES, REQUEST_SECONDS, REQUESTS
 from csms_api.rate_limit import RateLimiter
+from csms_api.request_body import BufferedBody
 from csms_api.scopes import required_scope
+from csms_api.wait_slots import WaitSlots
 from csms_common.config import Environment
 from csms_common.mqtt_sync import ThreadedMqttClient
 from csms_common.ocpp.schemas import SchemaRegistry
@@ -39,6 +42,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["CSMS_CONNECT_GRACE"] = settings.connect_grace
+    app.config["CSMS_METRICS_DIR"] = settings.metrics_dir
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["csms_bus"] = bus
     app.extensions["csms_schemas"] = SchemaRegistry()
@@ -51,6 +55,10 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     app.register_blueprint(health)
 
     app.extensions["csms_command_limiter"] = RateLimiter(settings.command_rate, settings.command_burst)
+    app.extensions["csms_wait_slots"] = WaitSlots(settings.waits_per_token)
+    app.wsgi_app = BufferedBody(  # type: ignore[method-assign]
+        app.wsgi_app, settings.max_body_bytes, settings.body_timeout
+    )
 
     @app.before_request
     def authenticate() -> Response | None:
@@ -66,16 +74,25 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
         if settings.tokens is None:
             return None
         header = request.headers.get("Authorization", "")
+        if "," in header:
+            # gunicorn joins repeated headers with commas, and no bearer token has one (RFC 6750).
+            AUTH_FAILURES.labels("unauthenticated").inc()
+            raise ApiError(400, "More than one Authorization header")
         scheme, _, presented = header.partition(" ")
         token = settings.tokens.authenticate(presented) if scheme.lower() == "bearer" and presented else None
         if token is None:
             AUTH_FAILURES.labels("unauthenticated").inc()
             raise ApiError(401, "Missing or invalid bearer token")
+        g.token_name = token.name
+        g.token_scope = token.scope
+        if request.url_rule is None:
+            # No such route (404) or method (405): Flask says so to anyone authenticated; a scope
+            # check here would answer 403 and tell a reader that an admin-only route might exist.
+            return None
         needed = required_scope(app.view_functions.get(request.endpoint or ""))
         if token.scope < needed:
             AUTH_FAILURES.labels("forbidden").inc()
             raise ApiError(403, f"Token {token.name!r} lacks the {needed.name.lower()} scope")
-        g.token_name = token.name
         return None
 
     @app.after_request
@@ -103,6 +120,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
                     "latency_ms": round(elapsed * 1000, 2),
                     "station_id": (request.view_args or {}).get("station_id"),
                     "token": g.get("token_name"),
+                    "worker_pid": os.getpid(),
                 },
             )
         return response

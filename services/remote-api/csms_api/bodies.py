@@ -9,15 +9,41 @@ from flask import Request
 from csms_api.errors import ApiError
 from csms_common.station_id import InvalidStationId, validate_station_id
 
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of objects and arrays a body may have; OCPP payloads need fewer than ten levels."""
+
 
 def json_body(request: Request) -> dict[str, Any]:
     """The body as a JSON object; 400 for anything else."""
-    body = request.get_json(silent=True, force=True)
+    try:
+        body = request.get_json(silent=True, force=True)
+    except RecursionError as error:
+        # The parser recurses per nesting level: thousands of "[" exhaust the stack before it ends.
+        raise ApiError(400, f"Invalid JSON body: nested deeper than {MAX_JSON_DEPTH} levels") from error
     if body is None:
         raise ApiError(400, "Invalid JSON body")
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object")
+    if nesting_depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(400, f"Invalid JSON body: nested deeper than {MAX_JSON_DEPTH} levels")
     return body
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply objects and arrays nest in ``value`` (a scalar is 0), without recursion."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def required(body: dict[str, Any], name: str) -> Any:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
-from flask import current_app
+from flask import current_app, g
 
 from csms_api.blueprints.stations import bus
 from csms_api.errors import ApiError
-from csms_api.metrics import RATE_LIMITED
+from csms_api.metrics import RATE_LIMITED, WAIT_REFUSED, WAITING
 from csms_api.rate_limit import RateLimiter, retry_after_header
+from csms_api.wait_slots import WaitSlots, WaitSlotsFull
 from csms_common.ocpp.errors import OcppError
 from csms_common.ocpp.frames import Call
 from csms_common.ocpp.schemas import SchemaRegistry
@@ -60,3 +63,33 @@ def limit_commands(station_id: str) -> None:
             f"Too many commands for {station_id}; retry later",
             {"Retry-After": retry_after_header(wait)},
         )
+
+
+ANONYMOUS = "anonymous"
+"""Whose ?wait slots requests use when authentication is switched off (OCPP_API_AUTH=none)."""
+
+
+@contextlib.contextmanager
+def wait_slot(wait: float | None) -> Iterator[None]:
+    """While a ``?wait`` command waits, it holds one of its token's API_WAITS_PER_TOKEN slots; with
+    every slot taken it is refused before anything is sent: 429 with Retry-After."""
+    if wait is None:
+        yield
+        return
+    slots: WaitSlots = current_app.extensions["csms_wait_slots"]
+    token = g.get("token_name") or ANONYMOUS
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(slots.hold(token, wait))
+        except WaitSlotsFull as full:
+            WAIT_REFUSED.inc()
+            raise ApiError(
+                429,
+                f"Too many waiting requests for token {token!r} (at most {full.limit}); retry later",
+                {"Retry-After": retry_after_header(full.retry_after)},
+            ) from full
+        WAITING.inc()
+        try:
+            yield
+        finally:
+            WAITING.dec()

@@ -17,7 +17,17 @@ class ApiSettings:
     host: str
     port: int
     workers: int
-    threads: int
+    max_connections: int
+    """Open HTTP connections per worker (gevent greenlets); more wait in the listen backlog."""
+    header_timeout: int
+    """Whole seconds (gunicorn's keepalive is an integer) a client has to send a request's line and
+    headers, and to start the next request on a kept-alive connection."""
+    body_timeout: float
+    """Seconds a client has to send a request's body once its headers are in."""
+    waits_per_token: int
+    """``?wait`` requests one token may hold open at once (per worker); 429 beyond."""
+    metrics_dir: str | None
+    """prometheus_client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR)."""
     tokens: TokenRegistry | None
     """None only when authentication was switched off explicitly with ``OCPP_API_AUTH=none``."""
     request_timeout: float
@@ -45,7 +55,11 @@ class ApiSettings:
             host=env.text("API_HOST", "0.0.0.0"),
             port=env.integer("API_PORT", 8080, minimum=0),
             workers=env.integer("API_WORKERS", 1, minimum=1),
-            threads=env.integer("API_THREADS", 16, minimum=1),
+            max_connections=env.integer("API_MAX_CONNECTIONS", 1000, minimum=1),
+            header_timeout=env.integer("API_HEADER_TIMEOUT", 10, minimum=1),
+            body_timeout=env.number("API_BODY_TIMEOUT", 10.0, minimum=0.1),
+            waits_per_token=env.integer("API_WAITS_PER_TOKEN", 8, minimum=1),
+            metrics_dir=env.optional_text("PROMETHEUS_MULTIPROC_DIR"),
             tokens=tokens,
             request_timeout=env.number("API_REQUEST_TIMEOUT", 5.0, minimum=0.1),
             log_level=env.text("LOG_LEVEL", "info"),

@@ -7,16 +7,25 @@ gunicorn reads the module's lowercase names, so they are set at import.
 
 from __future__ import annotations
 
+import dataclasses
+
 from csms_api.config import ApiSettings
 from csms_api.gunicorn_options import options
+from csms_api.multiprocess_metrics import prepare_directory
 from csms_common.config import Environment
 
-_options = options(ApiSettings.from_environment(Environment()))
+_settings = ApiSettings.from_environment(Environment())
+_settings = dataclasses.replace(
+    _settings, metrics_dir=prepare_directory(_settings.metrics_dir, _settings.workers)
+)
+_options = options(_settings)
 bind = _options["bind"]
 workers = _options["workers"]
-threads = _options["threads"]
 worker_class = _options["worker_class"]
+worker_connections = _options["worker_connections"]
+keepalive = _options["keepalive"]
 graceful_timeout = _options["graceful_timeout"]
 timeout = _options["timeout"]
 accesslog = _options["accesslog"]
 control_socket_disable = _options["control_socket_disable"]
+child_exit = _options["child_exit"]

@@ -5,20 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from csms_api.config import ApiSettings
+from csms_api.multiprocess_metrics import forget_dead_workers
 
 
 def options(settings: ApiSettings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
-        "threads": settings.threads,
-        # gthread: requests block on MQTT round trips (and ?wait= on a station), so each worker
-        # serves many at once in threads; no extra dependency as gevent would need.
-        "worker_class": "gthread",
+        # gevent: every connection is a greenlet, so a client that sends its request slowly, or a
+        # ?wait held for a minute on a silent station, costs a few kilobytes instead of one of a
+        # handful of threads (measured with 64 slowloris connections and 16 held waits: /healthz p99
+        # 5 s (timeouts) with gthread and 8 threads, see docs/budgets-api.md for gevent).
+        "worker_class": "gevent",
+        "worker_connections": settings.max_connections,
+        # The gevent worker reads each request's line and headers under gevent.Timeout(keepalive):
+        # a client has this long to send them, on a new connection and between kept-alive requests.
+        "keepalive": settings.header_timeout,
         "graceful_timeout": 20,
         # Waiting commands last up to 60 s (?wait=60); the worker timeout must not cut them off.
         "timeout": 90,
         "accesslog": None,
         # One control socket path per user would collide between API processes on one host.
         "control_socket_disable": True,
+        # prometheus_client's multiprocess mode: a dead worker's live gauges leave the sum.
+        "child_exit": forget_dead_workers(settings.metrics_dir),
     }

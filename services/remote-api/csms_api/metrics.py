@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "csms_api_requests_total", "HTTP requests by route, method and status", ["route", "method", "status"]
@@ -18,3 +18,12 @@ AUTH_FAILURES = Counter(
     "csms_api_auth_failures_total", "Requests refused by authentication (401) or scope (403)", ["reason"]
 )
 RATE_LIMITED = Counter("csms_api_rate_limited_total", "Command requests refused with 429")
+WAIT_REFUSED = Counter(
+    "csms_api_wait_refused_total", "?wait commands refused with 429: the token held API_WAITS_PER_TOKEN"
+)
+WAITING = Gauge(
+    "csms_api_waiting_requests", "?wait commands waiting for a station's answer", multiprocess_mode="livesum"
+)
+BODY_TIMEOUTS = Counter(
+    "csms_api_body_timeouts_total", "Requests answered 408: the body did not arrive within API_BODY_TIMEOUT"
+)

@@ -134,10 +134,14 @@ _ERROR_TEXT = {
     403: "The token lacks the scope this endpoint needs",
     404: "Not found (station, command, token or route)",
     405: "Method not allowed",
+    408: "The request body did not arrive within API_BODY_TIMEOUT",
     409: "Conflict: the station exists already, or is not connected",
     413: "Request body larger than API_MAX_BODY_BYTES",
     415: "Unsupported media type",
-    429: "Too many commands for this station (Retry-After says when to retry)",
+    429: (
+        "Too many commands for this station, or too many ?wait commands held by this token "
+        "(Retry-After says when to retry)"
+    ),
     500: "Failed to publish message to the broker",
     502: "The station answered with a CallError, or closed before answering",
     503: "The shadow service or the station's call queue is unavailable",
@@ -150,7 +154,7 @@ def _json(schema: Schema, description: str) -> Schema:
 
 
 def _errors(*codes: int) -> dict[str, Schema]:
-    common = (400, 401, 403, 405, 413, 500, 503)
+    common = (400, 401, 403, 405, 408, 413, 500, 503)
     return {str(code): _json(ERROR, _ERROR_TEXT[code]) for code in sorted(set(common + codes))}
 
 
@@ -366,9 +370,13 @@ def _paths() -> dict[str, Schema]:
                         {
                             "type": "object",
                             "required": ["idTokens"],
-                            "properties": {"idTokens": {"type": "array", "items": ID_TOKEN}},
+                            "properties": {
+                                "idTokens": {"type": "array", "items": ID_TOKEN},
+                                "masked": {"type": "boolean"},
+                            },
                         },
-                        "Every token",
+                        "Every token; for read-scope tokens only each value's last four characters "
+                        '("****E6F7") and "masked": true',
                     )
                 }
                 | _errors(),

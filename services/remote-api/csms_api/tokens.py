@@ -85,6 +85,9 @@ class TokenRegistry:
 def load_tokens(single_token: str | None, lines: list[str]) -> TokenRegistry:
     """The registry from ``OCPP_API_TOKEN`` (an admin token named "default") and token-file lines."""
     tokens = [parse_token_line(line) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if single_token is not None and ("," in single_token or not single_token.strip()):
+        # A comma is how gunicorn joins a repeated Authorization header: the API refuses both with 400.
+        raise InvalidTokenConfig("OCPP_API_TOKEN must be a non-empty token without commas")
     if single_token is not None:
         tokens.append(ApiToken("default", Scope.ADMIN, token_digest(single_token)))
     names = [token.name for token in tokens]

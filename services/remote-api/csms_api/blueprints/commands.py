@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
-from csms_api.calls import connected_version, limit_commands, validated
+from csms_api.calls import connected_version, limit_commands, validated, wait_slot
 from csms_api.errors import ApiError
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
@@ -86,7 +86,8 @@ def send_command(station_id: str, action: str) -> tuple[Response, int]:
     if action not in csms_initiated(schemas, version):
         raise ApiError(400, f"{action} is not a CSMS-initiated action in OCPP {version}")
     call = validated(Call(new_message_id(), action, payload), version)
-    result = bus().send_call(station_id, call, version.value, wait)
+    with wait_slot(wait):
+        result = bus().send_call(station_id, call, version.value, wait)
     base = {"messageId": call.message_id, "chargePointId": station_id, "action": action}
     if wait is None:
         return jsonify({**base, "state": CommandState.SENT.value}), 202

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from csms_api.blueprints.stations import bus
+from csms_api.multiprocess_metrics import exposition
 from csms_api.openapi import openapi_document
 
 health = Blueprint("health", __name__)
@@ -32,4 +33,4 @@ def openapi() -> tuple[Response, int]:
 
 @health.get("/metrics")
 def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+    return Response(exposition(current_app.config["CSMS_METRICS_DIR"]), mimetype=CONTENT_TYPE_LATEST)

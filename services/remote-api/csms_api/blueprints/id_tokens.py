@@ -1,8 +1,15 @@
-"""The id-token store: ``/id-tokens/{token}`` with status Accepted, Blocked, Expired or Invalid."""
+"""The id-token store: ``/id-tokens/{token}`` with status Accepted, Blocked, Expired or Invalid.
+
+An id token's value is what an RFID card or app presents to start charging: a secret of sorts. The
+list shows read-scope tokens (dashboards) only each value's last four characters; command and admin
+tokens see whole values. Reading one id token by its value needs the value, so it is not masked.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
 
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, required
@@ -42,7 +49,24 @@ def delete_token(token: str) -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.TOKEN_DELETE, {"idToken": token}))
 
 
+VISIBLE_CHARACTERS = 4
+
+
+def masked(value: str) -> str:
+    """``"04A2B3C4D5E6F7"`` becomes ``"****E6F7"``: only the last four characters stay visible."""
+    return "****" + value[-VISIBLE_CHARACTERS:] if len(value) > VISIBLE_CHARACTERS else "****"
+
+
 @id_tokens.get("/id-tokens")
 @requires(Scope.READ)
 def list_tokens() -> tuple[Response, int]:
-    return _answer(*bus().registry(RegistryMethod.TOKEN_LIST, {}))
+    status, body = bus().registry(RegistryMethod.TOKEN_LIST, {})
+    scope = g.get("token_scope")  # None: authentication is switched off
+    if status == 200 and scope is not None and scope < Scope.COMMAND:
+        records: list[dict[str, Any]] = body.get("idTokens", [])
+        body = {
+            **body,
+            "idTokens": [{**record, "idToken": masked(str(record.get("idToken", "")))} for record in records],
+            "masked": True,
+        }
+    return _answer(status, body)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from csms_api.blueprints.commands import answer_of, wait_parameter
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, optional_text, positive_integer, required, station_id_parameter
-from csms_api.calls import connected_version, limit_commands, validated
+from csms_api.calls import connected_version, limit_commands, validated, wait_slot
 from csms_api.errors import ApiError
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
@@ -51,7 +51,8 @@ def remote_start() -> tuple[Response, int]:
         version,
     )
     wait = wait_parameter()
-    result = bus().send_call(station_id, call, version.value, wait)
+    with wait_slot(wait):
+        result = bus().send_call(station_id, call, version.value, wait)
     answer: dict[str, Any] = {
         "message": f"{call.action} command sent successfully",
         "messageId": call.message_id,
@@ -76,7 +77,8 @@ def remote_stop() -> tuple[Response, int]:
         raise ApiError(400, "Invalid transactionId: OCPP 1.6 transaction ids are integers")
     call = validated(builders.remote_stop(version, transaction_id=transaction_id), version)
     wait = wait_parameter()
-    result = bus().send_call(station_id, call, version.value, wait)
+    with wait_slot(wait):
+        result = bus().send_call(station_id, call, version.value, wait)
     answer = {
         "message": f"{call.action} command sent successfully",
         "messageId": call.message_id,
