@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scripts.pki import Pki
 
-SERVICE_USERS = ("gateway", "ocpp-handler", "shadow", "remote-api")
+SERVICE_USERS = ("gateway", "ocpp-handler", "shadow", "remote-api", "notifier")
 MONITOR_USER = "monitor"
 
 # Topic ACL per user (mosquitto acl_file syntax). %c is the client id: each client
@@ -57,6 +57,9 @@ topic read $aws/events/presence/+/+
 topic read csms/registry/+
 topic read csms/stations/+/+
 topic write csms/replies/#
+topic read csms/notifier/+
+topic read csms/audit
+topic write csms/events/appended
 
 user remote-api
 topic write +/out
@@ -64,6 +67,12 @@ topic write csms/control/+
 topic write csms/registry/+
 topic write $aws/things/+/shadow/get
 topic write csms/stations/+/commands
+topic write csms/audit
+pattern read csms/replies/%c
+
+user notifier
+topic write csms/notifier/+
+topic read csms/events/appended
 pattern read csms/replies/%c
 
 user monitor

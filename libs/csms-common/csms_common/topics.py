@@ -41,6 +41,28 @@ class RegistryMethod(StrEnum):
     COMMAND_GET = "command-get"
     TRANSACTIONS = "transactions"
     """A station's transaction records."""
+    EVENTS = "events"
+    """A page of the event log (``GET /events``)."""
+    AUDIT = "audit"
+    """A page of the audit log (``GET /audit``)."""
+    WEBHOOK_CREATE = "webhook-create"
+    WEBHOOK_LIST = "webhook-list"
+    WEBHOOK_GET = "webhook-get"
+    WEBHOOK_DELETE = "webhook-delete"
+    WEBHOOK_DELIVERIES = "webhook-deliveries"
+    """A webhook's delivery log and dead letters."""
+    WEBHOOK_REDELIVER = "webhook-redeliver"
+
+
+class NotifierMethod(StrEnum):
+    """Requests only the notifier sends, on ``csms/notifier/{method}``: they see webhook secrets."""
+
+    WEBHOOKS = "webhooks"
+    """Every webhook with its secret and cursor."""
+    PULL = "pull"
+    """The next events (and requested redeliveries) for one webhook."""
+    ATTEMPT = "attempt"
+    """One delivery attempt's outcome: logged; a final one moves the webhook's cursor."""
 
 
 class StationEvent(StrEnum):
@@ -102,6 +124,18 @@ def station_event(event: StationEvent, station_id: str) -> str:
     return f"csms/stations/{validate_station_id(station_id)}/{event.value}"
 
 
+def notifier_request(method: NotifierMethod) -> str:
+    """Webhook state requests: notifier → one shadow replica (shared subscription)."""
+    return f"csms/notifier/{method.value}"
+
+
+AUDIT_RECORDS = "csms/audit"
+"""Audit records of state-changing API calls: remote-api → shadow (partition 0 stores them)."""
+
+EVENTS_APPENDED = "csms/events/appended"
+"""A wake-up after events were appended (QoS 0, ``{"last": id}``): shadow → notifier."""
+
+
 def reply_inbox(client_id: str) -> str:
     """The private response topic of one MQTT client, for MQTT 5 request/response."""
     return f"csms/replies/{client_id}"
@@ -118,6 +152,7 @@ PRESENCE_CONNECTED_FILTER = "$aws/events/presence/connected/+"
 CONTROL_FILTER = "csms/control/+"
 REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/registry/+"
 STATION_EVENTS_FILTER = "csms/stations/+/+"
+NOTIFIER_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/notifier/+"
 
 
 def _levels(topic: str) -> list[str]:
@@ -170,3 +205,11 @@ def parse_station_event_topic(topic: str) -> tuple[StationEvent, str]:
     if len(levels) != 4 or levels[:2] != ["csms", "stations"]:
         raise InvalidStationId(f"not a station event topic: {topic!r}")
     return StationEvent(levels[3]), validate_station_id(levels[2])
+
+
+def notifier_method_from_topic(topic: str) -> NotifierMethod:
+    """Return the method of ``csms/notifier/{method}``."""
+    levels = _levels(topic)
+    if len(levels) != 3 or levels[:2] != ["csms", "notifier"]:
+        raise ValueError(f"not a notifier topic: {topic!r}")
+    return NotifierMethod(levels[2])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "csms_api_requests_total", "HTTP requests by route, method and status", ["route", "method", "status"]
@@ -18,3 +18,10 @@ AUTH_FAILURES = Counter(
     "csms_api_auth_failures_total", "Requests refused by authentication (401) or scope (403)", ["reason"]
 )
 RATE_LIMITED = Counter("csms_api_rate_limited_total", "Command requests refused with 429")
+SSE_STREAMS = Gauge(
+    "csms_api_sse_streams_open", "Event streams (Server-Sent Events) open", multiprocess_mode="livesum"
+)
+SSE_REFUSED = Counter("csms_api_sse_streams_refused_total", "Event streams refused with 503 (at the cap)")
+AUDIT_PUBLISH_FAILURES = Counter(
+    "csms_api_audit_publish_failures_total", "Audit records that could not be published to the broker"
+)

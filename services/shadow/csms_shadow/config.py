@@ -31,6 +31,18 @@ class ShadowSettings:
     """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
     session_expiry_seconds: int
     """How long the broker queues updates for this replica while it is away."""
+    events_max_length: int = 100_000
+    """Events kept at most (the oldest go first)."""
+    events_retention_seconds: int = 7 * 24 * 3600
+    """Events older than this are removed."""
+    audit_max_length: int = 100_000
+    audit_retention_seconds: int = 90 * 24 * 3600
+    webhooks_max: int = 100
+    """Webhooks one deployment may have."""
+    webhook_log_length: int = 100
+    """Delivery attempts kept per webhook."""
+    webhook_dead_letters: int = 1000
+    """Dead letters (and queued redeliveries) kept per webhook."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -54,4 +66,11 @@ class ShadowSettings:
             redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
             client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
             session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
+            events_max_length=env.integer("SHADOW_EVENTS_MAX_LENGTH", 100_000, minimum=10),
+            events_retention_seconds=env.integer("SHADOW_EVENTS_RETENTION", 7 * 24 * 3600, minimum=60),
+            audit_max_length=env.integer("SHADOW_AUDIT_MAX_LENGTH", 100_000, minimum=10),
+            audit_retention_seconds=env.integer("SHADOW_AUDIT_RETENTION", 90 * 24 * 3600, minimum=60),
+            webhooks_max=env.integer("SHADOW_WEBHOOKS_MAX", 100, minimum=1),
+            webhook_log_length=env.integer("SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1),
+            webhook_dead_letters=env.integer("SHADOW_WEBHOOK_DEAD_LETTERS", 1000, minimum=1),
         )

@@ -21,3 +21,5 @@ REDIS_UP = Gauge("csms_redis_up", "1 when the last Redis operation succeeded")
 STATION_EVENTS = Counter(
     "csms_station_events_total", "Transaction records and command states applied", ["event"]
 )
+EVENTS_APPENDED = Counter("csms_events_appended_total", "Events appended to the event log by type", ["type"])
+AUDIT_RECORDS = Counter("csms_audit_records_total", "Audit records stored")
