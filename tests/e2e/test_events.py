@@ -121,21 +121,23 @@ def test_bad_after_ids_and_filters_are_refused(api: Api) -> None:
 def test_after_an_id_before_retention_is_gone(tmp_path: Path) -> None:
     """A log kept at 20 events: 60 registrations later, the first id is 410 with the reason."""
     with private_system(tmp_path, SHADOW_EVENTS_MAX_LENGTH="20") as system:
-        session = admin_session()
-        for index in range(60):
-            created = session.post(f"{system.api_url}/charge-points", json={"chargePointId": f"R-{index}"})
-            assert created.status_code == 201
-        page = session.get(f"{system.api_url}/events", params={"limit": 1000}).json()
-        assert len(page["events"]) == 20, len(page["events"])
-        assert page["events"][0]["payload"]["change"] == "registered"
-        oldest_kept = page["events"][0]["id"]
-        gone = session.get(f"{system.api_url}/events", params={"after": "1-0"})
-        print(f"after an id before retention: {gone.status_code} {gone.json()}")
-        assert gone.status_code == 410
-        assert "no longer kept" in gone.json()["error"]
-        # The oldest kept id itself is still a valid starting point.
-        kept = session.get(f"{system.api_url}/events", params={"after": oldest_kept})
-        assert kept.status_code == 200 and len(kept.json()["events"]) == 19
+        with admin_session() as session:
+            for index in range(60):
+                created = session.post(
+                    f"{system.api_url}/charge-points", json={"chargePointId": f"R-{index}"}
+                )
+                assert created.status_code == 201
+            page = session.get(f"{system.api_url}/events", params={"limit": 1000}).json()
+            assert len(page["events"]) == 20, len(page["events"])
+            assert page["events"][0]["payload"]["change"] == "registered"
+            oldest_kept = page["events"][0]["id"]
+            gone = session.get(f"{system.api_url}/events", params={"after": "1-0"})
+            print(f"after an id before retention: {gone.status_code} {gone.json()}")
+            assert gone.status_code == 410
+            assert "no longer kept" in gone.json()["error"]
+            # The oldest kept id itself is still a valid starting point.
+            kept = session.get(f"{system.api_url}/events", params={"after": oldest_kept})
+            assert kept.status_code == 200 and len(kept.json()["events"]) == 19
 
 
 def test_sse_stream_resumes_with_last_event_id(api: Api, system: System, registered: str) -> None:
@@ -189,19 +191,25 @@ def test_sse_streams_are_capped_and_end_on_time(tmp_path: Path) -> None:
         system.processes["remote-api"].stop()
         api = system.start("remote-api", label="capped-api", API_SSE_MAX_STREAMS="2", API_SSE_MAX_SECONDS="2")
         system.wait_ready(api)
-        session = admin_session()
-        url = f"{api.admin_url}/events/stream"
-        started = time.monotonic()
-        first = session.get(url, stream=True, timeout=10)
-        second = session.get(url, stream=True, timeout=10)
-        third = session.get(url, stream=True, timeout=10)
-        print(f"SSE cap 2: statuses {first.status_code}, {second.status_code}, {third.status_code}")
-        assert (first.status_code, second.status_code, third.status_code) == (200, 200, 503)
-        assert third.json()["error"].startswith("Too many event streams")
-        frames = read_sse(first, lambda frames: frames[-1].get("event") == "end")
-        elapsed = time.monotonic() - started
-        print(f"SSE stream ended after {elapsed:.1f} s (limit 2 s): {frames[-1]}")
-        assert frames[-1]["event"] == "end" and 1.5 < elapsed < 10
-        second.close()
-        first.close()
-        assert wait_until(lambda: session.get(url, stream=True, timeout=10).status_code == 200, 5)
+        with admin_session() as session:
+            url = f"{api.admin_url}/events/stream"
+            started = time.monotonic()
+            first = session.get(url, stream=True, timeout=10)
+            second = session.get(url, stream=True, timeout=10)
+            third = session.get(url, stream=True, timeout=10)
+            print(f"SSE cap 2: statuses {first.status_code}, {second.status_code}, {third.status_code}")
+            assert (first.status_code, second.status_code, third.status_code) == (200, 200, 503)
+            assert third.json()["error"].startswith("Too many event streams")
+            third.close()
+            frames = read_sse(first, lambda frames: frames[-1].get("event") == "end")
+            elapsed = time.monotonic() - started
+            print(f"SSE stream ended after {elapsed:.1f} s (limit 2 s): {frames[-1]}")
+            assert frames[-1]["event"] == "end" and 1.5 < elapsed < 10
+            second.close()
+            first.close()
+
+            def slot_free() -> bool:
+                with session.get(url, stream=True, timeout=10) as again:
+                    return again.status_code == 200
+
+            assert wait_until(slot_free, 5)

@@ -38,6 +38,8 @@ class WebhookReceiver:
     fail_first: int = 0
     delay: float = 0.0
     requests: list[Delivery] = field(default_factory=list)
+    arrivals: int = 0
+    """Requests that arrived, answered or not yet (a slow receiver's are recorded only once answered)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -52,6 +54,8 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    receiver.arrivals += 1
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 headers = {key: value for key, value in self.headers.items()}
