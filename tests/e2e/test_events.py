@@ -14,7 +14,14 @@ import requests
 from ocpp.v201 import call as call201
 
 from tests.support.api import Api
-from tests.support.events import admin_session, event_id_key, private_system, read_sse, wait_until
+from tests.support.events import (
+    admin_session,
+    collect_sse,
+    event_id_key,
+    private_system,
+    read_sse,
+    wait_until,
+)
 from tests.support.stations import station201
 from tests.support.system import READ_TOKEN, System
 
@@ -141,45 +148,31 @@ def test_after_an_id_before_retention_is_gone(tmp_path: Path) -> None:
 
 
 def test_sse_stream_resumes_with_last_event_id(api: Api, system: System, registered: str) -> None:
+    """Streams here end after 1 s (API_SSE_MAX_SECONDS in the tests): the client resumes, losing nothing."""
     url = f"{system.api_url}/events/stream"
     headers = {"Authorization": f"Bearer {READ_TOKEN}"}
-    received: list[dict[str, Any]] = []
+    params = {"chargePointId": registered}
+    live: list[dict[str, Any]] = []
     opened = threading.Event()
 
     def listen() -> None:
-        with requests.get(
-            url, params={"chargePointId": registered}, headers=headers, stream=True, timeout=20
-        ) as r:
-            assert r.status_code == 200
-            assert r.headers["Content-Type"].startswith("text/event-stream")
-            opened.set()
-            received.extend(read_sse(r, lambda frames: sum(1 for f in frames if "id" in f) >= 2))
+        live.extend(collect_sse(url, headers, params, 3, 20, opened=opened))
 
     listener = threading.Thread(target=listen)
     listener.start()
     assert opened.wait(10)
     for status in ("Pending", "Accepted", "Rejected"):
         assert api.request("PATCH", f"/charge-points/{registered}", json={"registrationStatus": status}).ok
-    listener.join(20)
-    live = [frame for frame in received if "id" in frame]
-    assert [frame["event"] for frame in live] == ["registration.changed", "registration.changed"]
+        time.sleep(0.7)  # across at least one stream's end
+    listener.join(25)
+    statuses = [json.loads(frame["data"])["payload"]["registrationStatus"] for frame in live]
+    print(f"SSE live (resuming after each 1 s stream): {[f['id'] for f in live]} {statuses}")
+    assert [frame["event"] for frame in live] == ["registration.changed"] * 3
+    assert statuses == ["Pending", "Accepted", "Rejected"]
     # Resume after the first: the second and the third come, nothing before.
-    with requests.get(
-        url,
-        params={"chargePointId": registered},
-        headers={**headers, "Last-Event-ID": live[0]["id"]},
-        stream=True,
-        timeout=20,
-    ) as resumed:
-        frames = read_sse(resumed, lambda frames: sum(1 for f in frames if "id" in f) >= 2)
-    ids = [frame["id"] for frame in frames if "id" in frame]
-    print(f"SSE: live {[f['id'] for f in live]}, resumed after {live[0]['id']}: {ids}")
-    assert ids[0] == live[1]["id"]
-    assert event_id_key(ids[1]) > event_id_key(ids[0])
-    statuses = [
-        json.loads(frame["data"])["payload"]["registrationStatus"] for frame in frames if "id" in frame
-    ]
-    assert statuses == ["Accepted", "Rejected"]
+    resumed = collect_sse(url, headers, params, 2, 10, last_event_id=live[0]["id"])
+    print(f"SSE resumed after {live[0]['id']}: {[f['id'] for f in resumed]}")
+    assert [frame["id"] for frame in resumed] == [live[1]["id"], live[2]["id"]]
     # A resume id from the future is refused before any stream starts.
     future = requests.get(url, headers={**headers, "Last-Event-ID": "99999999999999-0"}, timeout=10)
     assert future.status_code == 400

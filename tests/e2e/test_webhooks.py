@@ -42,6 +42,10 @@ NOTIFIER_SETTINGS = {
 
 @pytest.fixture(scope="module")
 def notifier(system: System) -> Iterator[ServiceProcess]:
+    # Webhooks other tests left (schemathesis creates some) would share the notifier's attention.
+    api = Api(system.api_url)
+    for webhook in api.get("/webhooks").json()["webhooks"]:
+        api.delete(f"/webhooks/{webhook['id']}")
     process = system.start("notifier", label="notifier", **NOTIFIER_SETTINGS)
     system.wait_ready(process)
     yield system.processes["notifier"]

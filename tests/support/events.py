@@ -162,3 +162,37 @@ def admin_session() -> requests.Session:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {API_TOKEN}"
     return session
+
+
+def collect_sse(
+    url: str,
+    headers: dict[str, str],
+    params: dict[str, str],
+    count: int,
+    seconds: float,
+    last_event_id: str | None = None,
+    opened: threading.Event | None = None,
+) -> list[dict[str, Any]]:
+    """Event frames from an SSE endpoint as a client should read it: when a stream ends (its time
+    limit), reconnect with Last-Event-ID (the last id seen, or the ``end`` event's ``next``)."""
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while len(events) < count and time.monotonic() < deadline:
+        resume = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        with requests.get(
+            url, params=params, headers={**headers, **resume}, stream=True, timeout=20
+        ) as response:
+            assert response.status_code == 200, response.text
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            if opened is not None:
+                opened.set()
+            frames = read_sse(
+                response, lambda frames: len(events) + sum(1 for f in frames if "id" in f) >= count
+            )
+        for frame in frames:
+            if "id" in frame:
+                events.append(frame)
+                last_event_id = frame["id"]
+            elif frame.get("event") == "end":
+                last_event_id = json.loads(frame["data"])["next"]
+    return events

@@ -112,6 +112,8 @@ class System:
             OCPP_API_TOKENS_FILE=str(tokens_file),
             API_CORS_ORIGINS=CORS_ORIGIN,
             WEBHOOK_ALLOWED_NETWORKS=LOOPBACK_NETWORKS,
+            # Event streams end (and clients resume) quickly, so a test reading one to its end is short.
+            API_SSE_MAX_SECONDS="1",
         )
         return env
 
