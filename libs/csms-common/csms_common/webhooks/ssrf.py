@@ -78,9 +78,11 @@ def address_refusal(address: str, allowed: tuple[IpNetwork, ...]) -> str | None:
         return f"{ip} is a loopback address"
     if ip.is_link_local:
         return f"{ip} is a link-local address (cloud metadata lives there)"
+    if ip.is_unspecified or ip.is_multicast:
+        return f"{ip} is not a public address"
     if ip.is_private:
         return f"{ip} is a private address"
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved or not ip.is_global:
+    if ip.is_reserved or not ip.is_global:
         return f"{ip} is not a public address"
     return None
 
