@@ -206,3 +206,30 @@ def test_sse_streams_are_capped_and_end_on_time(tmp_path: Path) -> None:
                     return again.status_code == 200
 
             assert wait_until(slot_free, 5)
+
+
+def test_state_changing_calls_are_audited(api: Api, system: System, station_id: str) -> None:
+    before = api.get("/audit", params={"limit": 1000}).json()
+    after = before["next"]
+    assert api.post("/charge-points", json={"chargePointId": station_id}).status_code == 201
+    refused = Api(system.api_url, READ_TOKEN).delete(f"/charge-points/{station_id}")
+    assert refused.status_code == 403
+    assert api.delete(f"/charge-points/{station_id}").status_code == 200
+    assert api.get(f"/charge-points/{station_id}").status_code == 404  # a read: not audited
+
+    def records() -> list[dict[str, Any]]:
+        page = api.get("/audit", params={"after": after, "limit": 1000}).json()
+        return [r for r in page["records"] if station_id in (r["path"] + str(r["target"]))]
+
+    assert wait_until(lambda: len(records()) >= 3, 10)
+    found = records()
+    print(f"audit: {[(r['method'], r['token'], r['scope'], r['status'], r['result']) for r in found]}")
+    assert [(r["method"], r["route"], r["token"], r["scope"], r["status"], r["result"]) for r in found] == [
+        ("POST", "/charge-points", "default", "admin", 201, "ok"),
+        ("DELETE", "/charge-points/<station_id>", "dashboard", "read", 403, "refused"),
+        ("DELETE", "/charge-points/<station_id>", "default", "admin", 200, "ok"),
+    ]
+    assert found[0]["target"] == {"chargePointId": station_id}
+    assert found[2]["target"] == {"station_id": station_id}
+    assert Api(system.api_url, READ_TOKEN).get("/audit").status_code == 403
+    assert api.get("/audit", params={"after": "99999999999999-0"}).status_code == 400

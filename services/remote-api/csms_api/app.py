@@ -78,12 +78,13 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
         if token is None:
             AUTH_FAILURES.labels("unauthenticated").inc()
             raise ApiError(401, "Missing or invalid bearer token")
+        # Known before the scope check, so that a refused call's audit record names the token too.
+        g.token_name = token.name
+        g.token_scope = token.scope.name.lower()
         needed = required_scope(app.view_functions.get(request.endpoint or ""))
         if token.scope < needed:
             AUTH_FAILURES.labels("forbidden").inc()
             raise ApiError(403, f"Token {token.name!r} lacks the {needed.name.lower()} scope")
-        g.token_name = token.name
-        g.token_scope = token.scope.name.lower()
         return None
 
     @app.after_request
