@@ -311,3 +311,57 @@ def test_webhooks_per_deployment_are_capped(tmp_path: Path) -> None:
             assert len(answers[0].json()["secret"]) >= 16  # generated, shown once
             listed = session.get(f"{private.api_url}/webhooks", timeout=10).json()["webhooks"]
             assert len(listed) == 2 and all("secret" not in webhook for webhook in listed)
+
+
+def test_shadow_killed_mid_stream_loses_no_event(
+    api: Api, system: System, notifier: ServiceProcess, webhooks: Webhooks, registered: str
+) -> None:
+    """The shadow service (which appends the events) SIGKILLed and restarted during a transaction stream:
+    every TransactionEvent the CSMS recorded reaches the webhook as an event (by transaction and seqNo)."""
+    wanted = ["transaction.started", "transaction.updated", "transaction.ended"]
+    with receiver() as hook:
+        webhooks.create(hook.url, wanted)
+        station = RetryingStation(registered, lambda: [system.gateway_url], answer_timeout=5, pause=0.0)
+        stop_at = time.monotonic() + 5
+
+        async def stream() -> None:
+            number = 0
+            try:
+                while time.monotonic() < stop_at:
+                    number += 1
+                    transaction_id = f"tx-s{number}"
+                    for seq_no, payload in enumerate(transaction_events(transaction_id, number)):
+                        await station.call(f"{transaction_id}-{seq_no}", "TransactionEvent", payload)
+            finally:
+                await station.close()
+
+        async def kill_and_restart() -> None:
+            await asyncio.sleep(1.5)
+            system.processes["shadow"].stop(signal.SIGKILL)
+            await asyncio.sleep(1.0)
+            restarted = system.start("shadow")
+            await asyncio.to_thread(system.wait_ready, restarted)
+
+        async def scenario() -> None:
+            await asyncio.gather(stream(), kill_and_restart())
+
+        asyncio.run(scenario())
+        records = api.get(f"/charge-points/{registered}/transactions").json()["transactions"]
+        recorded = {(r["transactionId"], entry["seqNo"]) for r in records for entry in r["events"]}
+        assert len(recorded) >= 8
+
+        def delivered() -> set[tuple[str, int]]:
+            return {
+                (e["payload"]["transactionId"], e["payload"]["seqNo"]) for e in _of_station(hook, registered)
+            }
+
+        wait_until(lambda: recorded <= delivered(), 30)
+        events = _of_station(hook, registered)
+        lost = len(recorded - delivered())
+        print(
+            f"kill shadow: transaction events recorded {len(recorded)}, delivered as events {len(delivered())} "
+            f"(distinct ids {len(events)}), lost {lost}"
+        )
+        assert lost == 0
+        # One id per recorded event: a redelivered message after the kill did not append it twice.
+        assert len(events) == len(delivered())
