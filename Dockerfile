@@ -4,6 +4,7 @@
 #   docker build --target ocpp-handler -t csms/ocpp-handler .
 #   docker build --target remote-api   -t csms/remote-api .
 #   docker build --target shadow       -t csms/shadow .
+#   docker build --target notifier     -t csms/notifier .
 # (`make images` builds all four.) Every setting comes from the environment (see `<entry point> --help`);
 # there is no HEALTHCHECK on purpose: Kubernetes probes /healthz and /readyz.
 
@@ -59,6 +60,11 @@ FROM runtime AS shadow
 # 9103: /metrics, /healthz, /readyz
 EXPOSE 9103
 ENTRYPOINT ["csms-shadow"]
+
+FROM runtime AS notifier
+# 9104: /metrics, /healthz, /readyz (webhook deliveries go out over HTTP(S))
+EXPOSE 9104
+ENTRYPOINT ["csms-notifier"]
 
 # The last stage is the default target. gunicorn (gevent workers) runs inside csms-remote-api.
 FROM runtime AS remote-api

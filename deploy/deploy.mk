@@ -46,7 +46,7 @@ RENDERS := $(RENDER)/default.yaml $(RENDER)/external.yaml $(RENDER)/bundled-tls.
 
 IMAGE_REGISTRY ?= csms
 IMAGE_TAG ?= $(shell git -C $(DEPLOY_ROOT) describe --always --dirty 2>/dev/null || echo dev)
-IMAGE_TARGETS := gateway ocpp-handler remote-api shadow
+IMAGE_TARGETS := gateway ocpp-handler remote-api shadow notifier
 
 .PHONY: images deploy-tools deploy-check deploy-lint deploy-render deploy-validate deploy-checkov \
 	deploy-promtool deploy-hadolint deploy-metric-names deploy-metrics-lint deploy-schema-negative \

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from scripts.pki import Pki
 
-SERVICE_USERS = ("gateway", "ocpp-handler", "shadow", "remote-api")
+SERVICE_USERS = ("gateway", "ocpp-handler", "shadow", "remote-api", "notifier")
 MONITOR_USER = "monitor"
 
 
@@ -80,6 +80,7 @@ GRANTS: dict[str, Grants] = {
             "$aws/things/+/shadow/update/rejected",
             "$aws/things/+/shadow/get/accepted",
             "$aws/things/+/shadow/get/rejected",
+            "csms/events/appended",
             ANSWER_ANY_INBOX,
         ),
         read=(
@@ -89,6 +90,8 @@ GRANTS: dict[str, Grants] = {
             "csms/registry/+",
             "csms/secret/registry/+",
             "csms/stations/+/+",
+            "csms/notifier/+",
+            "csms/audit",
         ),
         inbox=False,
     ),
@@ -99,12 +102,19 @@ GRANTS: dict[str, Grants] = {
             "csms/registry/+",
             "csms/secret/registry/create",
             "csms/secret/registry/set-password",
+            "csms/secret/registry/webhook-create",
             "$aws/things/+/shadow/get",
             "csms/stations/+/commands",
+            "csms/audit",
         ),
     ),
-    # Operators debugging with mosquitto_sub: everything but the branch that carries passwords.
-    MONITOR_USER: Grants(read=("#", "$aws/#"), deny=("csms/secret/#",), inbox=False),
+    # Webhook deliveries: reads webhooks (with their secrets) and events through the shadow service.
+    "notifier": Grants(write=("csms/notifier/+",), read=("csms/events/appended",)),
+    # Operators debugging with mosquitto_sub: everything but what carries secrets: station passwords and
+    # webhook secrets (csms/secret/), the notifier's requests, and the answers in reply inboxes.
+    MONITOR_USER: Grants(
+        read=("#", "$aws/#"), deny=("csms/secret/#", "csms/notifier/#", "csms/replies/#"), inbox=False
+    ),
 }
 
 

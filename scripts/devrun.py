@@ -39,7 +39,11 @@ SERVICES = [
     ("ocpp-handler", "csms_handler", "http://127.0.0.1:9102/readyz"),
     ("gateway", "csms_gateway", "http://127.0.0.1:9101/readyz"),
     ("remote-api", "csms_api", "http://127.0.0.1:8080/readyz"),
+    ("notifier", "csms_notifier", "http://127.0.0.1:9104/readyz"),
 ]
+
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+"""make run lets webhooks reach receivers on this machine (the SSRF guard refuses them otherwise)."""
 
 
 def listening(port: int) -> bool:
@@ -134,6 +138,7 @@ def service_environment(settings: dict[str, str], user: str, port: int) -> dict[
     environment.setdefault("MQTT_URL", f"mqtt://127.0.0.1:{port}")
     environment.setdefault("MQTT_USERNAME", user)
     environment.setdefault("MQTT_PASSWORD", settings[password_variable(user)])
+    environment.setdefault("WEBHOOK_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
     return environment
 
 
@@ -161,7 +166,7 @@ def stop_all(children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
 def main() -> int:
     argparse.ArgumentParser(
         prog="devrun",
-        description="Start broker and Redis if needed, then the four CSMS services; Ctrl-C stops all.",
+        description="Start broker and Redis if needed, then the five CSMS services; Ctrl-C stops all.",
         epilog=f"Settings come from the environment and from {DEV_ENV} (created on first run).",
     ).parse_args()
     started_at = time.monotonic()
@@ -190,11 +195,12 @@ def main() -> int:
         if not pending:
             elapsed = time.monotonic() - started_at
             print(
-                f"\ndevrun: all four services ready in {elapsed:.1f} s\n"
+                f"\ndevrun: all five services ready in {elapsed:.1f} s\n"
                 f"  stations:  ws://127.0.0.1:9000/{{chargePointId}}\n"
                 f"  API:       http://127.0.0.1:8080  (token in {DEV_ENV}: source it, then use"
                 f' -H "Authorization: Bearer $OCPP_API_TOKEN")\n'
-                f"  metrics:   :9101 gateway, :9102 ocpp-handler, :9103 shadow, :8080/metrics remote-api\n"
+                f"  metrics:   :9101 gateway, :9102 ocpp-handler, :9103 shadow, :9104 notifier,"
+                f" :8080/metrics remote-api\n"
                 f"  broker:    127.0.0.1:{broker_port}, credentials in {DEV_ENV}; read-only look:\n"
                 f"             mosquitto_sub -p {broker_port} -u monitor"
                 f" -P \"${password_variable(MONITOR_USER)}\" -t '#' -t '$aws/#' -v\n"

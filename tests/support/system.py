@@ -26,7 +26,12 @@ MODULES = {
     "ocpp-handler": "csms_handler",
     "shadow": "csms_shadow",
     "remote-api": "csms_api",
+    "notifier": "csms_notifier",
 }
+"""The notifier is not part of ``start_all``: tests that need it start it (tests/support/events.py)."""
+
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+"""Webhook receivers in the test process listen on loopback; the SSRF guard must allow it here."""
 
 
 def http_status(url: str, timeout: float = 1.0) -> int | None:
@@ -77,7 +82,19 @@ class System:
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("MQTT_", "REDIS_", "GATEWAY_", "API_", "SHADOW_", "HANDLER_", "OCPP_"))
+            if not key.startswith(
+                (
+                    "MQTT_",
+                    "REDIS_",
+                    "GATEWAY_",
+                    "API_",
+                    "SHADOW_",
+                    "HANDLER_",
+                    "OCPP_",
+                    "NOTIFIER_",
+                    "WEBHOOK_",
+                )
+            )
         }
         tokens_file = self.workdir / "api-tokens"
         if not tokens_file.exists():
@@ -94,6 +111,9 @@ class System:
             OCPP_API_TOKEN=API_TOKEN,
             OCPP_API_TOKENS_FILE=str(tokens_file),
             API_CORS_ORIGINS=CORS_ORIGIN,
+            WEBHOOK_ALLOWED_NETWORKS=LOOPBACK_NETWORKS,
+            # Event streams end (and clients resume) quickly, so a test reading one to its end is short.
+            API_SSE_MAX_SECONDS="1",
         )
         return env
 
@@ -128,6 +148,12 @@ class System:
                 SHADOW_METRICS_PORT=str(admin_port),
                 SHADOW_METRICS_HOST="127.0.0.1",
                 SHADOW_CLIENT_ID=f"{label}-{self.workdir.name}",
+            )
+        elif name == "notifier":
+            env.update(
+                NOTIFIER_METRICS_PORT=str(admin_port),
+                NOTIFIER_METRICS_HOST="127.0.0.1",
+                NOTIFIER_CLIENT_ID=f"notifier-{label}-{self.workdir.name}",
             )
         else:
             env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1")

@@ -171,7 +171,7 @@ class ThreadedMqttClient:
         client.subscribe(self._inbox, options=SubscribeOptions(qos=1))
         self._connected.set()
         MQTT_CONNECTED.labels(self._service).set(1)
-        logger.info("mqtt connected", extra={"broker": self._settings.url})
+        logger.info("mqtt connected", extra={"broker": self._settings.url, "client_id": self.client_id})
 
     def _on_disconnect(
         self,

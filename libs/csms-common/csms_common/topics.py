@@ -41,6 +41,28 @@ class RegistryMethod(StrEnum):
     COMMAND_GET = "command-get"
     TRANSACTIONS = "transactions"
     """A station's transaction records."""
+    EVENTS = "events"
+    """A page of the event log (``GET /events``)."""
+    AUDIT = "audit"
+    """A page of the audit log (``GET /audit``)."""
+    WEBHOOK_CREATE = "webhook-create"
+    WEBHOOK_LIST = "webhook-list"
+    WEBHOOK_GET = "webhook-get"
+    WEBHOOK_DELETE = "webhook-delete"
+    WEBHOOK_DELIVERIES = "webhook-deliveries"
+    """A webhook's delivery log and dead letters."""
+    WEBHOOK_REDELIVER = "webhook-redeliver"
+
+
+class NotifierMethod(StrEnum):
+    """Requests only the notifier sends, on ``csms/notifier/{method}``: they see webhook secrets."""
+
+    WEBHOOKS = "webhooks"
+    """Every webhook with its secret and cursor."""
+    PULL = "pull"
+    """The next events (and requested redeliveries) for one webhook."""
+    ATTEMPT = "attempt"
+    """One delivery attempt's outcome: logged; a final one moves the webhook's cursor."""
 
 
 class StationEvent(StrEnum):
@@ -104,10 +126,16 @@ def presence(event: PresenceEvent, station_id: str) -> str:
 
 
 SECRET_REGISTRY_METHODS = frozenset(
-    {RegistryMethod.CREATE, RegistryMethod.SET_PASSWORD, RegistryMethod.AUTHENTICATE}
+    {
+        RegistryMethod.CREATE,
+        RegistryMethod.SET_PASSWORD,
+        RegistryMethod.AUTHENTICATE,
+        RegistryMethod.WEBHOOK_CREATE,
+    }
 )
-"""Requests that may carry a station password in clear: they travel under ``csms/secret/``, a branch
-the broker lets only their sender and the shadow service see (never ``monitor``), see docs/broker-trust.md."""
+"""Requests that may carry a station password or a webhook secret in clear: they travel under
+``csms/secret/``, a branch the broker lets only their sender and the shadow service see (never
+``monitor``), see docs/broker-trust.md."""
 
 
 def registry_request(method: RegistryMethod) -> str:
@@ -120,6 +148,18 @@ def registry_request(method: RegistryMethod) -> str:
 def station_event(event: StationEvent, station_id: str) -> str:
     """Per-station records, partitioned and ordered like shadow updates."""
     return f"csms/stations/{validate_station_id(station_id)}/{event.value}"
+
+
+def notifier_request(method: NotifierMethod) -> str:
+    """Webhook state requests: notifier → one shadow replica (shared subscription)."""
+    return f"csms/notifier/{method.value}"
+
+
+AUDIT_RECORDS = "csms/audit"
+"""Audit records of state-changing API calls: remote-api → shadow (partition 0 stores them)."""
+
+EVENTS_APPENDED = "csms/events/appended"
+"""A wake-up after events were appended (QoS 0, ``{"last": id}``): shadow → notifier."""
 
 
 def reply_inbox(client_id: str) -> str:
@@ -139,6 +179,7 @@ CONTROL_FILTER = "csms/control/+"
 REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/registry/+"
 SECRET_REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/secret/registry/+"
 STATION_EVENTS_FILTER = "csms/stations/+/+"
+NOTIFIER_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/notifier/+"
 
 
 def _levels(topic: str) -> list[str]:
@@ -201,3 +242,11 @@ def parse_station_event_topic(topic: str) -> tuple[StationEvent, str]:
     if len(levels) != 4 or levels[:2] != ["csms", "stations"]:
         raise InvalidStationId(f"not a station event topic: {topic!r}")
     return StationEvent(levels[3]), validate_station_id(levels[2])
+
+
+def notifier_method_from_topic(topic: str) -> NotifierMethod:
+    """Return the method of ``csms/notifier/{method}``."""
+    levels = _levels(topic)
+    if len(levels) != 3 or levels[:2] != ["csms", "notifier"]:
+        raise ValueError(f"not a notifier topic: {topic!r}")
+    return NotifierMethod(levels[2])

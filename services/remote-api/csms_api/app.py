@@ -7,20 +7,26 @@ import os
 import time
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
+from csms_api.audit import audit_record, is_audited
 from csms_api.blueprints.commands import commands
+from csms_api.blueprints.events import StreamSlots, events
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
 from csms_api.blueprints.stations import stations
 from csms_api.blueprints.transactions import transactions
+from csms_api.blueprints.webhooks import webhooks
 from csms_api.bus import ApiBus
 from csms_api.config import ApiSettings
 from csms_api.errors import ApiError, register_error_handlers
-from csms_api.metrics import AUTH_FAILURES, REQUEST_SECONDS, REQUESTS
+from csms_api.metrics import AUDIT_PUBLISH_FAILURES, AUTH_FAILURES, REQUEST_SECONDS, REQUESTS
 from csms_api.rate_limit import RateLimiter
 from csms_api.request_body import BufferedBody
 from csms_api.scopes import required_scope
+from csms_api.tokens import Scope
 from csms_api.wait_slots import WaitSlots
+from csms_common.clock import utc_now_iso
 from csms_common.config import Environment
 from csms_common.mqtt_sync import ThreadedMqttClient
 from csms_common.ocpp.schemas import SchemaRegistry
@@ -46,10 +52,12 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["csms_bus"] = bus
     app.extensions["csms_schemas"] = SchemaRegistry()
+    app.extensions["csms_settings"] = settings
+    app.extensions["csms_stream_slots"] = StreamSlots(settings.sse_max_streams)
     register_error_handlers(app)
 
     # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions, commands, id_tokens):
+    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)
@@ -83,6 +91,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
         if token is None:
             AUTH_FAILURES.labels("unauthenticated").inc()
             raise ApiError(401, "Missing or invalid bearer token")
+        # Known before the scope check, so that a refused call's audit record names the token too.
         g.token_name = token.name
         g.token_scope = token.scope
         if request.url_rule is None:
@@ -110,6 +119,8 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
             response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, API-Version"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
             response.headers["Access-Control-Max-Age"] = "600"
+        if settings.audit and is_audited(request.method, request.endpoint in PUBLIC_ENDPOINTS):
+            publish_audit(route, response.status_code)
         if request.endpoint not in PUBLIC_ENDPOINTS:
             logger.info(
                 "api request",
@@ -125,4 +136,36 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
             )
         return response
 
+    def publish_audit(route: str, status: int) -> None:
+        record = audit_record(
+            time=utc_now_iso(),
+            method=request.method,
+            route=route,
+            path=request.path,
+            view_args=dict(request.view_args or {}),
+            body=_body_or_none(),
+            token=g.get("token_name"),
+            scope=_scope_name(g.get("token_scope")),
+            status=status,
+        )
+        try:
+            app.extensions["csms_bus"].audit(record)
+        except ApiError as error:
+            # The request itself is done and answered; its record is what failed. Counted and logged.
+            AUDIT_PUBLISH_FAILURES.inc()
+            logger.error("audit record not published", extra={**record, "error": error.message})
+
     return app
+
+
+def _scope_name(scope: Scope | None) -> str | None:
+    """The audit record's spelling of a scope: ``read``, ``command`` or ``admin``."""
+    return None if scope is None else scope.name.lower()
+
+
+def _body_or_none() -> object:
+    """The request's JSON body if it had one that could be read (only its target ids are recorded)."""
+    try:
+        return request.get_json(silent=True, force=True)
+    except HTTPException:
+        return None  # e.g. a body over the size limit (413)

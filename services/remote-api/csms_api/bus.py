@@ -104,3 +104,10 @@ class ApiBus:
             self._client.publish(topics.station_control(station_id), body, timeout=self._timeout)
         except PublishError as error:
             raise publish_failed(error) from error
+
+    def audit(self, record: dict[str, Any]) -> None:
+        """Publish an audit record (QoS 1; the shadow service keeps it)."""
+        try:
+            self._client.publish(topics.AUDIT_RECORDS, json.dumps(record), timeout=self._timeout)
+        except PublishError as error:
+            raise publish_failed(error) from error

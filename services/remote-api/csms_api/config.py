@@ -7,6 +7,7 @@ from pathlib import Path
 
 from csms_api.tokens import InvalidTokenConfig, TokenRegistry, load_tokens
 from csms_common.config import ConfigError, Environment, MqttSettings
+from csms_common.webhooks.ssrf import IpNetwork, parse_networks
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ class ApiSettings:
     command_rate: float
     command_burst: int
     connect_grace: float
+    sse_max_streams: int = 4
+    """Event streams one worker process serves at once; more get 503 (each holds a thread)."""
+    sse_max_seconds: float = 300.0
+    """An event stream ends after this long; the client resumes with Last-Event-ID."""
+    sse_poll_seconds: float = 0.5
+    """How often an open stream asks the shadow service for new events."""
+    webhook_allowed_networks: tuple[IpNetwork, ...] = ()
+    """Networks webhooks may point at although they are not public (the SSRF guard's allow-list)."""
+    audit: bool = True
+    """Publish an audit record of every state-changing request."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ApiSettings:
@@ -68,7 +79,19 @@ class ApiSettings:
             command_rate=env.number("API_COMMAND_RATE", 10.0, minimum=0.01),
             command_burst=env.integer("API_COMMAND_BURST", 100, minimum=1),
             connect_grace=env.number("API_CONNECT_GRACE", 1.0, minimum=0),
+            sse_max_streams=env.integer("API_SSE_MAX_STREAMS", 4, minimum=0),
+            sse_max_seconds=env.number("API_SSE_MAX_SECONDS", 300.0, minimum=1.0),
+            sse_poll_seconds=env.number("API_SSE_POLL_SECONDS", 0.5, minimum=0.05),
+            webhook_allowed_networks=_networks(env),
+            audit=env.boolean("API_AUDIT", True),
         )
+
+
+def _networks(env: Environment) -> tuple[IpNetwork, ...]:
+    try:
+        return parse_networks(env.text("WEBHOOK_ALLOWED_NETWORKS", ""))
+    except ValueError as error:
+        raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {error}") from error
 
 
 def _load_tokens(env: Environment) -> TokenRegistry:

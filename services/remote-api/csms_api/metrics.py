@@ -27,3 +27,10 @@ WAITING = Gauge(
 BODY_TIMEOUTS = Counter(
     "csms_api_body_timeouts_total", "Requests answered 408: the body did not arrive within API_BODY_TIMEOUT"
 )
+SSE_STREAMS = Gauge(
+    "csms_api_sse_streams_open", "Event streams (Server-Sent Events) open", multiprocess_mode="livesum"
+)
+SSE_REFUSED = Counter("csms_api_sse_streams_refused_total", "Event streams refused with 503 (at the cap)")
+AUDIT_PUBLISH_FAILURES = Counter(
+    "csms_api_audit_publish_failures_total", "Audit records that could not be published to the broker"
+)

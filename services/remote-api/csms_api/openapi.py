@@ -128,6 +128,34 @@ REMOTE_START_ANSWER: Schema = {
     },
 }
 
+EVENT_ID: Schema = {"type": "string", "minLength": 1, "maxLength": 41}
+
+EVENT: Schema = {
+    "type": "object",
+    "required": ["id", "type", "time", "chargePointId", "payload"],
+    "properties": {
+        "id": {"type": "string", "description": "<milliseconds>-<sequence>; increasing"},
+        "type": {"type": "string"},
+        "time": {"type": "string"},
+        "chargePointId": {"type": "string", "nullable": True},
+        "payload": {"type": "object"},
+    },
+}
+
+WEBHOOK: Schema = {
+    "type": "object",
+    "required": ["id", "url", "types", "createdAt"],
+    "properties": {
+        "id": {"type": "string"},
+        "url": {"type": "string"},
+        "types": {"type": "array", "items": {"type": "string"}},
+        "createdAt": {"type": "string"},
+        "cursor": {"type": "string"},
+        "deadLetters": {"type": "integer"},
+        "secret": {"type": "string", "description": "Only when the server generated it; shown once"},
+    },
+}
+
 _ERROR_TEXT = {
     400: "Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version",
     401: "Missing or invalid bearer token",
@@ -135,7 +163,8 @@ _ERROR_TEXT = {
     404: "Not found (station, command, token or route)",
     405: "Method not allowed",
     408: "The request body did not arrive within API_BODY_TIMEOUT",
-    409: "Conflict: the station exists already, or is not connected",
+    409: "Conflict: the station exists already, or is not connected, or the webhook limit is reached",
+    410: "Gone: the event id is older than the retention",
     413: "Request body larger than API_MAX_BODY_BYTES",
     415: "Unsupported media type",
     429: (
@@ -181,9 +210,185 @@ WAIT: Schema = {
 }
 
 
+def _query_parameter(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+AFTER = _query_parameter("after", EVENT_ID, "Only what came after this id (400 from the future, 410 expired)")
+LIMIT = _query_parameter("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page size [100]")
+
+
+def _page(name: str, items: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": [name, "next"],
+        "properties": {name: {"type": "array", "items": items}, "next": {"type": "string"}},
+    }
+
+
+def _event_paths() -> dict[str, Schema]:
+    event_filters = [
+        _query_parameter("type", {"type": "string"}, "Event types, comma-separated or repeated"),
+        _query_parameter("chargePointId", STATION_ID, "Only this station's events"),
+    ]
+    webhook = _path_parameter("webhook_id", {"type": "string", "minLength": 1, "maxLength": 64})
+    return {
+        "/events": {
+            "get": _operation(
+                "The event log, oldest first, after an id; `next` is the id to ask after next time",
+                "read",
+                {"200": _json(_page("events", EVENT), "A page of events")} | _errors(410),
+                parameters=[AFTER, LIMIT, *event_filters],
+            )
+        },
+        "/events/stream": {
+            "get": _operation(
+                "Live events as Server-Sent Events, from Last-Event-ID (or after; else from now); the stream "
+                "ends after API_SSE_MAX_SECONDS with an `end` event, and the client resumes",
+                "read",
+                {
+                    "200": {
+                        "description": "An event stream (id, event = type, data = the event as JSON)",
+                        "content": {
+                            "text/event-stream": {
+                                "schema": {
+                                    "type": "object",
+                                    "description": "One SSE event: an event from the log (data: its JSON), "
+                                    "or `end` (data: reason and next) or `error`",
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "event": {"type": "string"},
+                                        "data": {"type": "string"},
+                                        "retry": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                }
+                | _errors(410),
+                parameters=[
+                    AFTER,
+                    *event_filters,
+                    {"name": "Last-Event-ID", "in": "header", "required": False, "schema": EVENT_ID},
+                ],
+            )
+        },
+        "/audit": {
+            "get": _operation(
+                "The audit log of state-changing API calls (token, scope, route, target, result, time)",
+                "admin",
+                {"200": _json(_page("records", {"type": "object"}), "A page of audit records")}
+                | _errors(410),
+                parameters=[AFTER, LIMIT],
+            )
+        },
+        "/webhooks": {
+            "get": _operation(
+                "List webhooks (never their secrets)",
+                "admin",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["webhooks"],
+                            "properties": {"webhooks": {"type": "array", "items": WEBHOOK}},
+                        },
+                        "Every webhook",
+                    )
+                }
+                | _errors(),
+            ),
+            "post": _operation(
+                "Create a webhook: events of the given types are POSTed to url, signed with the secret",
+                "admin",
+                {"201": _json(WEBHOOK, "Created")} | _errors(409, 415),
+                {
+                    "type": "object",
+                    "required": ["url"],
+                    "properties": {
+                        "url": {"type": "string", "maxLength": 2048},
+                        "types": {"type": "array", "maxItems": 32, "items": {"type": "string"}},
+                        "secret": {"type": "string", "minLength": 16, "maxLength": 256},
+                    },
+                },
+            ),
+        },
+        "/webhooks/{webhook_id}": {
+            "parameters": [webhook],
+            "get": _operation(
+                "Show a webhook", "admin", {"200": _json(WEBHOOK, "The webhook")} | _errors(404)
+            ),
+            "delete": _operation(
+                "Delete a webhook, its delivery log and dead letters",
+                "admin",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["id", "deleted"],
+                            "properties": {"id": {"type": "string"}, "deleted": {"type": "boolean"}},
+                        },
+                        "Deleted",
+                    )
+                }
+                | _errors(404),
+            ),
+        },
+        "/webhooks/{webhook_id}/deliveries": {
+            "parameters": [webhook],
+            "get": _operation(
+                "The newest delivery attempts and the dead letters, newest first",
+                "admin",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["id", "deliveries", "deadLetters"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "deliveries": {"type": "array", "items": {"type": "object"}},
+                                "deadLetters": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                        "The log",
+                    )
+                }
+                | _errors(404),
+            ),
+        },
+        "/webhooks/{webhook_id}/redeliver": {
+            "parameters": [webhook],
+            "post": _operation(
+                "Deliver events again: the ids given, or every dead letter",
+                "admin",
+                {
+                    "202": _json(
+                        {
+                            "type": "object",
+                            "required": ["id", "queued", "refused"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "queued": {"type": "integer"},
+                                "refused": {"type": "integer"},
+                            },
+                        },
+                        "Queued",
+                    )
+                }
+                | _errors(404, 410, 415),
+                {
+                    "type": "object",
+                    "properties": {"eventIds": {"type": "array", "maxItems": 1000, "items": EVENT_ID}},
+                },
+            ),
+        },
+    }
+
+
 def _paths() -> dict[str, Schema]:
     station = _path_parameter("station_id", STATION_ID)
-    return {
+    return _event_paths() | {
         "/remote-start-transaction": {
             "post": _operation(
                 "Start a transaction on a station (RequestStartTransaction / RemoteStartTransaction)",

@@ -13,12 +13,16 @@ from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
 from csms_shadow.config import ShadowSettings
+from csms_shadow.event_requests import EventRequests
+from csms_shadow.events import EventLog
 from csms_shadow.hashing import BoundedHashing
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
 from csms_shadow.store import ShadowStore
+from csms_shadow.stream_log import Retention, StreamLog
 from csms_shadow.tokens import IdTokenStore
+from csms_shadow.webhook_store import WebhookBounds, WebhookStore
 
 logger = logging.getLogger("csms_shadow")
 
@@ -52,6 +56,13 @@ ENVIRONMENT_HELP = """\
   SHADOW_MAX_TRANSACTION_EVENTS entries in one record's events log (the first and the newest) [64]
   SHADOW_MAX_TRANSACTION_BYTES  encoded size of one transaction record; larger is refused [16384]
   SHADOW_TRANSACTION_TTL    seconds a station's records are kept after their last change [7776000]
+  SHADOW_EVENTS_MAX_LENGTH       events kept at most, oldest removed first [100000]
+  SHADOW_EVENTS_RETENTION        seconds an event is kept [604800]
+  SHADOW_AUDIT_MAX_LENGTH        audit records kept at most [100000]
+  SHADOW_AUDIT_RETENTION         seconds an audit record is kept [7776000]
+  SHADOW_WEBHOOKS_MAX            webhooks one deployment may have [100]
+  SHADOW_WEBHOOK_LOG_LENGTH      delivery attempts kept per webhook [100]
+  SHADOW_WEBHOOK_DEAD_LETTERS    dead letters (and queued redeliveries) kept per webhook [1000]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -97,7 +108,37 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     # takes no share of a shared subscription's requests with it (Mosquitto keeps dispatching to a
     # disconnected persistent member, and the callers time out after a few seconds anyway).
     request_client = AsyncMqttClient(settings.mqtt, "shadow-requests", service="shadow-requests")
-    service = ShadowService(settings, client, request_client, store, records, registry)
+    events = EventLog(
+        StreamLog(
+            redis,
+            f"{settings.key_prefix}events",
+            Retention(settings.events_max_length, settings.events_retention_seconds),
+            settings.duplicate_window_seconds,
+        )
+    )
+    audit = StreamLog(
+        redis,
+        f"{settings.key_prefix}audit",
+        Retention(settings.audit_max_length, settings.audit_retention_seconds),
+        settings.duplicate_window_seconds,
+    )
+    webhooks = WebhookStore(
+        redis,
+        settings.key_prefix,
+        WebhookBounds(settings.webhooks_max, settings.webhook_log_length, settings.webhook_dead_letters),
+    )
+    service = ShadowService(
+        settings,
+        client,
+        request_client,
+        store,
+        records,
+        registry,
+        events=events,
+        audit=audit,
+        event_requests=EventRequests(events, audit, webhooks),
+    )
+    events.on_appended = service.events_appended
     admin = AdminServer(
         settings.metrics_host,
         settings.metrics_port,

@@ -40,6 +40,18 @@ class ShadowSettings:
     """Station password checks (scrypt) run at once, each in a thread of its own."""
     password_hash_queue: int = 32
     """Password checks that may wait for a thread; beyond, the check is answered 503 at once."""
+    events_max_length: int = 100_000
+    """Events kept at most (the oldest go first)."""
+    events_retention_seconds: int = 7 * 24 * 3600
+    """Events older than this are removed."""
+    audit_max_length: int = 100_000
+    audit_retention_seconds: int = 90 * 24 * 3600
+    webhooks_max: int = 100
+    """Webhooks one deployment may have."""
+    webhook_log_length: int = 100
+    """Delivery attempts kept per webhook."""
+    webhook_dead_letters: int = 1000
+    """Dead letters (and queued redeliveries) kept per webhook."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -80,4 +92,11 @@ class ShadowSettings:
             ),
             password_hash_concurrency=env.integer("SHADOW_PASSWORD_HASH_CONCURRENCY", 2, minimum=1),
             password_hash_queue=env.integer("SHADOW_PASSWORD_HASH_QUEUE", 32, minimum=0),
+            events_max_length=env.integer("SHADOW_EVENTS_MAX_LENGTH", 100_000, minimum=10),
+            events_retention_seconds=env.integer("SHADOW_EVENTS_RETENTION", 7 * 24 * 3600, minimum=60),
+            audit_max_length=env.integer("SHADOW_AUDIT_MAX_LENGTH", 100_000, minimum=10),
+            audit_retention_seconds=env.integer("SHADOW_AUDIT_RETENTION", 90 * 24 * 3600, minimum=60),
+            webhooks_max=env.integer("SHADOW_WEBHOOKS_MAX", 100, minimum=1),
+            webhook_log_length=env.integer("SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1),
+            webhook_dead_letters=env.integer("SHADOW_WEBHOOK_DEAD_LETTERS", 1000, minimum=1),
         )

@@ -34,3 +34,5 @@ STORED_BYTES = Histogram(
     ["kind"],
     buckets=(256, 1024, 4096, 16384, 65536, 131072, 262144, 1048576, 4194304),
 )
+EVENTS_APPENDED = Counter("csms_events_appended_total", "Events appended to the event log by type", ["type"])
+AUDIT_RECORDS = Counter("csms_audit_records_total", "Audit records stored")

@@ -20,6 +20,17 @@ from csms_shadow.batching import Batcher
 from csms_shadow.budget import BudgetReason
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import InvalidShadowUpdate, reported_of
+from csms_shadow.event_mapping import (
+    EventDraft,
+    command_events,
+    presence_events,
+    registry_events,
+    shadow_update_events,
+    transaction_events,
+)
+from csms_shadow.event_requests import EventRequests
+from csms_shadow.events import EventLog, dedup_key_of
+from csms_shadow.metrics import AUDIT_RECORDS as AUDIT_RECORDS_STORED
 from csms_shadow.metrics import (
     BUDGET_REJECTIONS,
     PRESENCE_EVENTS,
@@ -34,6 +45,7 @@ from csms_shadow.metrics import (
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
+from csms_shadow.stream_log import StreamLog
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +75,9 @@ class ShadowService:
         store: ShadowStore,
         records: Records,
         registry: RegistryRequests,
+        events: EventLog | None = None,
+        audit: StreamLog | None = None,
+        event_requests: EventRequests | None = None,
     ) -> None:
         self._settings = settings
         self._client = client
@@ -70,6 +85,11 @@ class ShadowService:
         self._store = store
         self._records = records
         self._registry = registry
+        self.events = events
+        """The event log (None: events off, as in unit tests); ``events.append`` is the public hook."""
+        self._audit = audit
+        self._event_requests = event_requests
+        self._wake_pending = False
         self._stopping = asyncio.Event()
         self._updates: Batcher[ShadowUpdateRequest, UpdateResult] = Batcher(store.apply_updates)
         self._transaction_records: Batcher[TransactionRecordRequest, TransactionOutcome] = Batcher(
@@ -91,6 +111,11 @@ class ShadowService:
         await self._client.subscribe(
             topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
         )
+        if self._event_requests is not None:
+            await self._request_client.subscribe(topics.NOTIFIER_FILTER, self.on_notifier_request)
+        if self._audit is not None and self._settings.partition == 0:
+            # One replica keeps the audit log; on the persistent session, so none is lost while it restarts.
+            await self._client.subscribe(topics.AUDIT_RECORDS, self.on_audit)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -176,7 +201,10 @@ class ShadowService:
                 False,
                 {"code": 413, "message": f"shadow budget exceeded: {result.budget_reasons[0]}"},
             )
-        elif result.outcome is UpdateOutcome.NOT_REGISTERED:
+        if result.outcome not in (UpdateOutcome.NOT_REGISTERED, UpdateOutcome.OVER_BUDGET):
+            # A duplicate too: this message may have been written just before a crash, its events not.
+            await self._append_events(station_id, shadow_update_events(reported), message, token)
+        if result.outcome is UpdateOutcome.NOT_REGISTERED:
             logger.info("shadow update for unregistered station", extra={"station_id": station_id})
             await self._publish_update_result(
                 station_id, False, {"code": 404, "message": f"No shadow exists with name: '{station_id}'"}
@@ -267,6 +295,8 @@ class ShadowService:
                 lambda: self._store.set_disconnected(station_id, presence), station_id
             )
         PRESENCE_EVENTS.labels(event.value, "recorded" if changed else "superseded").inc()
+        if changed:
+            await self._append_events(station_id, presence_events(event, presence), message)
         logger.info(
             f"station {event.value}",
             extra={
@@ -289,7 +319,11 @@ class ShadowService:
             body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            status, answer = await self._registry.handle(method, body)
+            handler = self._event_requests.registry_methods().get(method) if self._event_requests else None
+            status, answer = await (handler(body) if handler else self._registry.handle(method, body))
+            drafts = registry_events(method, status, answer)
+            if drafts:
+                await self._append_events(str(body.get("chargePointId")), drafts)
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
         except (RedisError, OSError) as error:
@@ -340,6 +374,7 @@ class ShadowService:
                     lambda: self._store.clear_active_transaction(station_id, transaction_id, now), station_id
                 )
             STATION_EVENTS.labels(event.value).inc()
+            await self._append_events(station_id, transaction_events(body), message)
         else:
             try:
                 command = await self._until_written(
@@ -358,6 +393,7 @@ class ShadowService:
                 return
             STORED_BYTES.labels("command").observe(len(fast_json.dumps(command)))
             STATION_EVENTS.labels(event.value).inc()
+            await self._append_events(station_id, command_events(body), message)
             logger.info(
                 "command state recorded",
                 extra={
@@ -366,3 +402,73 @@ class ShadowService:
                     "state": body.get("state"),
                 },
             )
+
+    # -------------------------------------------------------------- event log
+
+    async def _append_events(
+        self,
+        station_id: str,
+        drafts: list[EventDraft],
+        source: InboundMessage | None = None,
+        token: str | None = None,
+    ) -> None:
+        """Append what a change meant, once per source message (its redelivery appends nothing)."""
+        events = self.events
+        if events is None or not drafts:
+            return
+        dedup = (
+            dedup_key_of(self._settings.key_prefix, source.topic, source.payload, token)
+            if source is not None
+            else None
+        )
+        await self._until_written(lambda: events.append_drafts(station_id, drafts, dedup), station_id)
+
+    def events_appended(self, last_id: str) -> None:
+        """Wake the notifier (QoS 0, at most one pending): it polls anyway, this only saves the wait."""
+        if self._wake_pending:
+            return
+        self._wake_pending = True
+        asyncio.get_running_loop().call_later(0.02, self._wake, last_id)
+
+    def _wake(self, last_id: str) -> None:
+        self._wake_pending = False
+        asyncio.get_running_loop().create_task(
+            self._request_client.publish(topics.EVENTS_APPENDED, fast_json.dumps({"last": last_id}), qos=0)
+        )
+
+    async def on_notifier_request(self, message: InboundMessage) -> None:
+        if self._event_requests is None:
+            return
+        try:
+            method = topics.notifier_method_from_topic(message.topic)
+        except ValueError:
+            await respond(self._request_client, message, 404, {"error": "unknown notifier method"})
+            return
+        try:
+            body = fast_json.loads(message.payload) if message.payload else {}
+            if not isinstance(body, dict):
+                raise ValueError("request body is not a JSON object")
+            status, answer = await self._event_requests.notifier_methods()[method](body)
+        except (ValueError, InvalidStationId) as error:
+            status, answer = 400, {"error": str(error)}
+        except (RedisError, OSError) as error:
+            REDIS_ERRORS.inc()
+            REDIS_UP.set(0)
+            status, answer = 503, {"error": f"Webhook state unavailable: {error}"}
+        await respond(self._request_client, message, status, answer)
+
+    async def on_audit(self, message: InboundMessage) -> None:
+        """An audit record from remote-api: kept in the capped audit stream, once per message."""
+        audit = self._audit
+        if audit is None:
+            return
+        try:
+            record = fast_json.loads(message.payload)
+            if not isinstance(record, dict):
+                raise ValueError("audit record is not a JSON object")
+        except ValueError as error:
+            logger.warning("invalid audit record", extra={"error": str(error)})
+            return
+        dedup = dedup_key_of(self._settings.key_prefix, message.topic, message.payload)
+        await self._until_written(lambda: audit.append([record], dedup), "-")
+        AUDIT_RECORDS_STORED.inc()

@@ -1,0 +1,1 @@
+"""Webhook parts shared by remote-api and the notifier: signatures and the SSRF guard."""

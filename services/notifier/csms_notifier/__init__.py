@@ -1,0 +1,1 @@
+"""The notifier: delivers events to webhooks, signed, in order, at least once."""
