@@ -598,6 +598,7 @@ CASES = [
                     "lastMeterValue": METER_2,
                 },
                 ended=True,
+                meter_values=(METER_1, METER_2),
             ),
         ],
         LookupRequest(tokens=(TAG,)),
@@ -666,6 +667,7 @@ CASES = [
                     "lastMeterValue": METER_1,
                 },
                 ended=True,
+                meter_values=(METER_1,),
             ),
         ],
         LookupRequest(tokens=(TAG,)),
@@ -679,7 +681,7 @@ CASES = [
         {},
         [
             ShadowUpdate({"evses": {"2": {"lastMeterValue": METER_2}}}),
-            TransactionRecord("42", {"lastMeterValue": METER_2}),
+            TransactionRecord("42", {"lastMeterValue": METER_2}, meter_values=(METER_1, METER_2)),
         ],
     ),
     Case(
@@ -701,7 +703,10 @@ CASES = [
         "MeterValues",
         {"connectorId": 0, "transactionId": 3, "meterValue": [METER_2]},
         {},
-        [ShadowUpdate({"lastMeterValue": METER_2}), TransactionRecord("3", {"lastMeterValue": METER_2})],
+        [
+            ShadowUpdate({"lastMeterValue": METER_2}),
+            TransactionRecord("3", {"lastMeterValue": METER_2}, meter_values=(METER_2,)),
+        ],
     ),
     # ---------------------------------------------------------------- DataTransfer
     Case(
@@ -1048,7 +1053,7 @@ def test_last_seen_is_folded_into_the_shadow_update_before_the_record(processor:
 
     assert outcome.effects == [
         ShadowUpdate({"evses": {"1": {"lastMeterValue": METER_1}}, "lastSeen": NOW_ISO}),
-        TransactionRecord("5", {"lastMeterValue": METER_1}, ended=False),
+        TransactionRecord("5", {"lastMeterValue": METER_1}, ended=False, meter_values=(METER_1,)),
     ]
 
 

@@ -131,6 +131,11 @@ class TransactionRecord:
     fields: Payload
     ended: bool = False
     event: Payload | None = None
+    meter_values: tuple[Payload, ...] = ()
+    """The call's meter values (2.x ``meterValue``, 1.6 ``meterValue``/``transactionData``), verbatim:
+    the shadow service keeps them with the session to compute its energy and cost."""
+    offline: bool = False
+    """2.x ``offline``: the station queued this event while it had no connection."""
 
 
 def replacing(*paths: tuple[str, ...]) -> ShadowUpdate:

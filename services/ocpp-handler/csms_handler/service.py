@@ -187,6 +187,10 @@ class HandlerService:
                 }
                 if effect.event is not None:
                     record["event"] = effect.event
+                if effect.meter_values:
+                    record["meterValues"] = list(effect.meter_values)
+                if effect.offline:
+                    record["offline"] = True
                 await self._client.publish(
                     topics.station_event(topics.StationEvent.TRANSACTIONS, station_id),
                     json.dumps(record),

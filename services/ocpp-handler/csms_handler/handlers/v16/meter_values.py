@@ -18,5 +18,11 @@ def meter_values(request: Payload, context: CallContext) -> Reply:
         reported = {"evses": {str(connector_id): {"lastMeterValue": last}}}
     effects: list[Effect] = [ShadowUpdate(reported)]
     if "transactionId" in request:
-        effects.append(TransactionRecord(str(request["transactionId"]), {"lastMeterValue": last}))
+        effects.append(
+            TransactionRecord(
+                str(request["transactionId"]),
+                {"lastMeterValue": last},
+                meter_values=tuple(request["meterValue"]),
+            )
+        )
     return Reply({}, effects)

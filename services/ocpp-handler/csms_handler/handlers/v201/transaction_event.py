@@ -95,7 +95,17 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         "timestamp": request["timestamp"],
         "meterValues": len(request.get("meterValue") or ()),
     }
-    recorded = TransactionRecord(transaction_id, record, ended=ended, event=event)
+    offline = bool(request.get("offline"))
+    if offline:
+        event["offline"] = True
+    recorded = TransactionRecord(
+        transaction_id,
+        record,
+        ended=ended,
+        event=event,
+        meter_values=tuple(request.get("meterValue") or ()),
+        offline=offline,
+    )
     return Reply(
         payload,
         [replacing(*cleared), ShadowUpdate(reported), recorded]
