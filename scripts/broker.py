@@ -57,6 +57,7 @@ topic read $aws/events/presence/+/+
 topic read csms/registry/+
 topic read csms/stations/+/+
 topic write csms/replies/#
+topic write +/out
 
 user remote-api
 topic write +/out

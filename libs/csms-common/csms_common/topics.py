@@ -41,6 +41,17 @@ class RegistryMethod(StrEnum):
     COMMAND_GET = "command-get"
     TRANSACTIONS = "transactions"
     """A station's transaction records."""
+    TARIFF_PUT = "tariff-put"
+    TARIFF_GET = "tariff-get"
+    TARIFF_LIST = "tariff-list"
+    TARIFF_DELETE = "tariff-delete"
+    TARIFF_ASSIGN = "tariff-assign"
+    """Which tariffs apply to a station, an id-token group, or by default."""
+    TARIFF_ASSIGNMENTS = "tariff-assignments"
+    SESSION_LIST = "session-list"
+    """Billing sessions, filtered and paged."""
+    SESSION_GET = "session-get"
+    """One billing session with its cost breakdown and, once completed, its CDR."""
 
 
 class StationEvent(StrEnum):

@@ -65,10 +65,15 @@ class LookupRequest:
     """Token values (1.6 idTag, 2.x idToken.idToken) whose status the reply depends on."""
     allocate_transaction_id: bool = False
     """A new integer transaction id (1.6 StartTransaction), the same one again for a retransmission."""
+    pending_transaction: Payload | None = None
+    """A transaction event about to be recorded (2.x Ended), whose session's final cost the reply
+    needs (``totalCost``, OCPP 2.0.1 I02): the shadow service prices it without storing it."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.registration or self.tokens or self.allocate_transaction_id)
+        return not (
+            self.registration or self.tokens or self.allocate_transaction_id or self.pending_transaction
+        )
 
 
 NO_LOOKUP = LookupRequest()
@@ -81,6 +86,9 @@ class Lookups:
     registration_status: str | None = None
     tokens: Mapping[str, TokenStatus] = field(default_factory=lambda: MappingProxyType({}))
     transaction_id: int | None = None
+    cost: Payload | None = None
+    """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None
+    when no tariff applies."""
 
     def token(self, value: str) -> TokenStatus:
         """The status of a token that was asked for; Invalid when the store does not know it."""

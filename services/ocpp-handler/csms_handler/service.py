@@ -152,6 +152,8 @@ class HandlerService:
             body["tokens"] = list(request.tokens)
         if request.allocate_transaction_id:
             body["allocate"] = allocation_key
+        if request.pending_transaction is not None:
+            body["pendingTransaction"] = request.pending_transaction
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -167,6 +169,7 @@ class HandlerService:
             registration_status=answer.get("registrationStatus"),
             tokens=tokens,
             transaction_id=int(transaction_id) if transaction_id is not None else None,
+            cost=answer.get("cost") if isinstance(answer.get("cost"), dict) else None,
         )
 
     async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:

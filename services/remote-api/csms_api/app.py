@@ -7,6 +7,7 @@ import time
 
 from flask import Flask, Response, g, request
 
+from csms_api.blueprints.billing import billing
 from csms_api.blueprints.commands import commands
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
@@ -45,7 +46,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     register_error_handlers(app)
 
     # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions, commands, id_tokens):
+    for blueprint in (stations, transactions, commands, id_tokens, billing):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)

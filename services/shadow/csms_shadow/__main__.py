@@ -12,10 +12,13 @@ from csms_common.config import ConfigError, Environment
 from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
+from csms_shadow.billing_requests import BillingRequests
+from csms_shadow.billing_store import BillingStore
 from csms_shadow.config import ShadowSettings
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
+from csms_shadow.sessions import SessionKeeper
 from csms_shadow.store import ShadowStore
 from csms_shadow.tokens import IdTokenStore
 
@@ -38,6 +41,13 @@ ENVIRONMENT_HELP = """\
                             [shadow-<hostname>-p<partition>]
   SHADOW_SESSION_EXPIRY     seconds the broker queues updates for a replica that is away
                             (0 = no persistent session) [300]
+  BILLING_COST_UPDATE_INTERVAL  seconds between CostUpdated calls to a 2.x station with a
+                            running priced session (0 = none) [300]
+  BILLING_MAX_EVSE_POWER_W  a meter step needing more power is implausible (skipped) [350000]
+  BILLING_SAMPLES_PER_SESSION  meter-value messages kept per session, thinned beyond [200]
+  BILLING_SESSIONS_PER_STATION  billing sessions kept per station, oldest dropped [1000]
+  BILLING_MAX_TARIFFS       tariffs that can be stored [500]
+  BILLING_COUNTRY_CODE/PARTY_ID  the operator's OCPI identity on CDRs [XX/CSM]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -57,9 +67,14 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     records = Records(
         redis, settings.key_prefix, settings.command_ttl_seconds, settings.remote_start_link_seconds
     )
-    registry = RegistryRequests(
-        store, IdTokenStore(redis, settings.key_prefix), records, settings.duplicate_window_seconds
+    tokens = IdTokenStore(redis, settings.key_prefix)
+    registry = RegistryRequests(store, tokens, records, settings.duplicate_window_seconds)
+    billing_store = BillingStore(
+        redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
+    # Hook for the event stream (session.completed with the CDR) once it exists: on_completed=...
+    sessions = SessionKeeper(billing_store, tokens, settings.billing, settings.key_prefix)
+    billing = BillingRequests(billing_store, sessions)
     # A persistent session: the shadow updates and records published while this replica is away
     # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
     client = AsyncMqttClient(
@@ -73,7 +88,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     # takes no share of a shared subscription's requests with it (Mosquitto keeps dispatching to a
     # disconnected persistent member, and the callers time out after a few seconds anyway).
     request_client = AsyncMqttClient(settings.mqtt, "shadow-requests", service="shadow-requests")
-    service = ShadowService(settings, client, request_client, store, records, registry)
+    service = ShadowService(settings, client, request_client, store, records, registry, sessions, billing)
     admin = AdminServer(
         settings.metrics_host,
         settings.metrics_port,

@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
+from csms_shadow.billing_config import BillingSettings
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ShadowSettings:
     """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
     session_expiry_seconds: int
     """How long the broker queues updates for this replica while it is away."""
+    billing: BillingSettings
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -54,4 +56,5 @@ class ShadowSettings:
             redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
             client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
             session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
+            billing=BillingSettings.from_environment(env),
         )

@@ -17,7 +17,9 @@ from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId
 from csms_shadow.batching import Batcher
+from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.config import ShadowSettings
+from csms_shadow.cost_updates import CostUpdater
 from csms_shadow.document import InvalidShadowUpdate, reported_of
 from csms_shadow.metrics import (
     PRESENCE_EVENTS,
@@ -30,6 +32,7 @@ from csms_shadow.metrics import (
 )
 from csms_shadow.records import Records, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
+from csms_shadow.sessions import SessionKeeper
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 
 logger = logging.getLogger(__name__)
@@ -60,8 +63,13 @@ class ShadowService:
         store: ShadowStore,
         records: Records,
         registry: RegistryRequests,
+        sessions: SessionKeeper | None = None,
+        billing: BillingRequests | None = None,
     ) -> None:
         self._settings = settings
+        self._sessions = sessions
+        self._billing = billing
+        self._tasks: list[asyncio.Task[None]] = []
         self._client = client
         self._request_client = request_client
         self._store = store
@@ -86,6 +94,12 @@ class ShadowService:
         await self._client.subscribe(
             topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
         )
+        interval = self._settings.billing.cost_update_seconds
+        if self._sessions is not None and interval > 0:
+            updater = CostUpdater(
+                self._client, self._sessions, self._store, self._records, self.owns, interval
+            )
+            self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -265,7 +279,15 @@ class ShadowService:
             body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            status, answer = await self._registry.handle(method, body)
+            if method in BILLING_METHODS and self._billing is not None:
+                status, answer = await self._billing.handle(method, body)
+            else:
+                status, answer = await self._registry.handle(method, body)
+            pending = body.get("pendingTransaction")
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and pending and self._billing:
+                # The Ended event being answered: its session's final cost, for totalCost (I02).
+                station_id = str(body.get("chargePointId"))
+                answer["cost"] = await self._billing.pending_cost(station_id, pending)
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
         except (RedisError, OSError) as error:
@@ -293,7 +315,12 @@ class ShadowService:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
             request = TransactionRecordRequest(station_id, transaction_id, fields, body.get("event"))
-            await self._until_written(lambda: self._transaction_records.submit(request), station_id)
+            record = await self._until_written(lambda: self._transaction_records.submit(request), station_id)
+            if self._sessions is not None:
+                sessions = self._sessions
+                await self._until_written(
+                    lambda: sessions.on_transaction(station_id, transaction_id, record, body), station_id
+                )
             if body.get("ended"):
                 now = int(time.time())
                 await self._until_written(

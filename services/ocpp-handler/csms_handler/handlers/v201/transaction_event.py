@@ -34,10 +34,42 @@ def _token_to_check(request: Payload) -> str | None:
 
 def transaction_event_needs(request: Payload) -> LookupRequest:
     token = _token_to_check(request)
-    return LookupRequest(tokens=(token,)) if token is not None else LookupRequest()
+    tokens = (token,) if token is not None else ()
+    if request["eventType"] != TransactionEventEnumType.ended.value:
+        return LookupRequest(tokens=tokens)
+    # Ended: the reply carries the session's final cost, priced with this event included.
+    _, _, recorded = _effects(request)
+    pending: Payload = {
+        "transactionId": recorded.transaction_id,
+        "fields": recorded.fields,
+        "event": recorded.event,
+        "meterValues": list(recorded.meter_values),
+        "offline": recorded.offline,
+    }
+    return LookupRequest(tokens=tokens, pending_transaction=pending)
 
 
 def transaction_event(request: Payload, context: CallContext) -> Reply:
+    reported, cleared, recorded = _effects(request)
+    payload: Payload = {}
+    if "idToken" in request:
+        token = _token_to_check(request)
+        status = context.lookups.token(token) if token is not None else None
+        payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
+    cost = context.lookups.cost
+    if recorded.ended and cost is not None and isinstance(cost.get("totalCost"), dict):
+        # I02: the total the driver pays, VAT included, in the tariff's currency.
+        payload["totalCost"] = cost["totalCost"]["incl_vat"]
+    return Reply(
+        payload,
+        [replacing(*cleared), ShadowUpdate(reported), recorded]
+        if cleared
+        else [ShadowUpdate(reported), recorded],
+    )
+
+
+def _effects(request: Payload) -> tuple[Payload, list[tuple[str, ...]], TransactionRecord]:
+    """The shadow's new state, the paths to clear first, and the record of this event."""
     info = request["transactionInfo"]
     event_type = request["eventType"]
     evse_id = request.get("evse", {}).get("id")
@@ -82,11 +114,6 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         reported = {"lastTransaction": ended_transaction}
         cleared.append(("lastTransaction",))
 
-    payload: Payload = {}
-    if "idToken" in request:
-        token = _token_to_check(request)
-        status = context.lookups.token(token) if token is not None else None
-        payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
     record = {key: value for key, value in record.items() if value is not None}
     event = {
         "seqNo": request["seqNo"],
@@ -106,9 +133,4 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         meter_values=tuple(request.get("meterValue") or ()),
         offline=offline,
     )
-    return Reply(
-        payload,
-        [replacing(*cleared), ShadowUpdate(reported), recorded]
-        if cleared
-        else [ShadowUpdate(reported), recorded],
-    )
+    return reported, cleared, recorded

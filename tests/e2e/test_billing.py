@@ -1,0 +1,265 @@
+"""Billing end to end: tariffs over the API, real 1.6 and 2.0.1 stations, sessions, totalCost,
+CostUpdated, CSV and CDRs. A private broker, Redis and the four services, with CostUpdated every
+second (BILLING_COST_UPDATE_INTERVAL=1), so the timer is seen within the test."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from ocpp.routing import on
+from ocpp.v16 import call as call16
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+
+from tests.support import infra
+from tests.support.api import Api
+from tests.support.stations import Station16, Station201, running
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+T0 = "2025-01-14T10:00:00Z"
+T30 = "2025-01-14T10:30:00Z"
+T60 = "2025-01-14T11:00:00Z"
+
+
+def energy_tariff(tariff_id: str, price: float) -> dict[str, Any]:
+    return {
+        "id": tariff_id,
+        "currency": "EUR",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": price, "vat": 20, "step_size": 1}]}],
+    }
+
+
+@pytest.fixture(scope="module")
+def billing_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with (
+        infra.mosquitto(tmp_path_factory.mktemp("billing-broker")) as broker,
+        infra.redis(tmp_path_factory.mktemp("billing-redis")) as redis,
+    ):
+        system = System(Path(tmp_path_factory.mktemp("billing")), broker.url, redis.url, broker.passwords)
+        try:
+            for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
+                overrides = {"BILLING_COST_UPDATE_INTERVAL": "1"} if name == "shadow" else {}
+                system.start(name, label=f"billing-{name}", **overrides)
+            for service in system.processes.values():
+                system.wait_ready(service)
+            system.gateway_url = f"ws://127.0.0.1:{system.processes['billing-gateway'].env['GATEWAY_PORT']}"
+            system.api_url = system.processes["billing-remote-api"].admin_url
+            yield system
+        finally:
+            system.stop_all()
+
+
+@pytest.fixture
+def bill_api(billing_system: System) -> Api:
+    return Api(billing_system.api_url)
+
+
+@pytest.fixture
+def station(bill_api: Api) -> str:
+    station_id = f"CP-BILL-{uuid.uuid4().hex[:8]}"
+    bill_api.register(station_id)
+    return station_id
+
+
+async def session_once(api: Api, session_id: str, status: str, seconds: float = 10) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        response = await api.aget(f"/sessions/{session_id}")
+        if response.status_code == 200 and response.json()["status"] == status:
+            return dict(response.json())
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"{session_id}: {response.status_code} {response.text}"
+        )
+        await asyncio.sleep(0.1)
+
+
+class CostStation201(Station201):
+    """A 2.0.1 station that takes CostUpdated calls and remembers them."""
+
+    @on("CostUpdated")
+    async def on_cost_updated(self, **payload: Any) -> call_result201.CostUpdated:
+        await self._record("CostUpdated", payload)
+        return call_result201.CostUpdated()
+
+
+def test_tariffs_crud_and_refusals(bill_api: Api, station: str) -> None:
+    tariff_id = f"t-{uuid.uuid4().hex[:8]}"
+    created = bill_api.post("/tariffs", json=energy_tariff(tariff_id, 0.30))
+    assert created.status_code == 201, created.text
+    assert created.json()["time_zone"] == "UTC"
+    assert bill_api.post("/tariffs", json=energy_tariff(tariff_id, 0.30)).status_code == 409
+    assert bill_api.get(f"/tariffs/{tariff_id}").json()["elements"][0]["price_components"][0]["price"] == 0.30
+
+    refusals = {
+        "negative price": (energy_tariff(tariff_id, -0.1), "must not be negative"),
+        "unknown currency": ({**energy_tariff(tariff_id, 0.3), "currency": "XYZ"}, "ISO 4217"),
+        "overlap": (
+            {
+                **energy_tariff(tariff_id, 0.3),
+                "elements": [
+                    {
+                        "price_components": [{"type": "ENERGY", "price": 0.3}],
+                        "restrictions": {"start_time": "08:00", "end_time": "18:00"},
+                    },
+                    {
+                        "price_components": [{"type": "ENERGY", "price": 0.4}],
+                        "restrictions": {"start_time": "17:00", "end_time": "19:00"},
+                    },
+                ],
+            },
+            "overlapping",
+        ),
+    }
+    for name, (body, reason) in refusals.items():
+        refused = bill_api.request("PUT", f"/tariffs/{tariff_id}", json=body)
+        print(f"{name}: {refused.status_code} {refused.json()}")
+        assert refused.status_code == 400 and reason in refused.json()["error"], name
+
+    assert (
+        bill_api.request("PUT", "/tariff-assignments/default", json={"tariffIds": ["nope"]}).status_code
+        == 404
+    )
+    assigned = bill_api.request(
+        "PUT", f"/tariff-assignments/stations/{station}", json={"tariffIds": [tariff_id]}
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert bill_api.get("/tariff-assignments").json()["assignments"][f"station:{station}"] == [tariff_id]
+    assert bill_api.delete(f"/tariffs/{tariff_id}").status_code == 409  # still assigned
+    assert (
+        bill_api.request("PUT", f"/tariff-assignments/stations/{station}", json={"tariffIds": []}).status_code
+        == 200
+    )
+    assert bill_api.delete(f"/tariffs/{tariff_id}").status_code == 200
+    assert bill_api.get(f"/tariffs/{tariff_id}").status_code == 404
+
+
+def test_a_16_session_is_priced_with_a_cdr_and_a_csv_row(
+    billing_system: System, bill_api: Api, station: str
+) -> None:
+    asyncio.run(priced_16_session(billing_system, bill_api, station))
+
+
+async def priced_16_session(billing_system: System, bill_api: Api, station: str) -> None:
+    tariff_id = f"t16-{uuid.uuid4().hex[:8]}"
+    assert bill_api.post("/tariffs", json=energy_tariff(tariff_id, 0.30)).status_code == 201
+    body = {"tariffIds": [tariff_id]}
+    assert (
+        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
+    ).status_code == 200
+
+    async with websockets.connect(f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp1.6"]) as ws:
+        async with running(Station16(station, ws)) as cp:
+            await cp.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            started = await cp.call(
+                call16.StartTransaction(connector_id=1, id_tag="TAG-16", meter_start=1_000, timestamp=T0)
+            )
+            tx = started.transaction_id
+            sampled = [{"value": "5000", "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]
+            await cp.call(
+                call16.MeterValues(
+                    connector_id=1,
+                    transaction_id=tx,
+                    meter_value=[{"timestamp": T30, "sampled_value": sampled}],
+                )
+            )
+            await cp.call(
+                call16.StopTransaction(meter_stop=9_000, timestamp=T60, transaction_id=tx, reason="Local")
+            )
+
+    session_id = f"{station}:{tx}"
+    session = await session_once(bill_api, session_id, "completed")
+    print(f"1.6 session: {session['energyWh']} Wh, {session['cost']['totalCost']}")
+    # 1000 -> 9000 Wh: 8 kWh x 0.30 = 2.40, VAT 20 % 0.48, 2.88.
+    assert session["energyWh"] == 8000
+    assert session["cost"]["totalCost"] == {"excl_vat": 2.40, "incl_vat": 2.88}
+    assert session["meterStartWh"] == 1000 and session["meterStopWh"] == 9000
+    assert session["stopReason"] == "Local" and session["idToken"] == "TAG-16"
+
+    cdr = (await bill_api.aget(f"/cdrs/{session_id}")).json()
+    assert cdr["total_cost"] == {"excl_vat": 2.40, "incl_vat": 2.88}
+    assert cdr["total_energy"] == 8
+    listed = (await bill_api.aget("/sessions", params={"chargePointId": station})).json()
+    assert [s["id"] for s in listed["sessions"]] == [session_id] and listed["nextCursor"] is None
+    exported = await bill_api.aget("/sessions.csv", params={"chargePointId": station})
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(row["id"], row["energyWh"], row["totalInclVat"]) for row in rows] == [
+        (session_id, "8000", "2.88")
+    ]
+
+
+def test_a_201_session_gets_cost_updates_and_the_total_on_ended(
+    billing_system: System, bill_api: Api, station: str
+) -> None:
+    asyncio.run(cost_updates_201(billing_system, bill_api, station))
+
+
+async def cost_updates_201(billing_system: System, bill_api: Api, station: str) -> None:
+    tariff_id = f"t201-{uuid.uuid4().hex[:8]}"
+    assert bill_api.post("/tariffs", json=energy_tariff(tariff_id, 0.30)).status_code == 201
+    body = {"tariffIds": [tariff_id]}
+    assert (
+        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
+    ).status_code == 200
+
+    def event(seq_no: int, event_type: str, timestamp: str, trigger: str, wh: float, context: str) -> Any:
+        return call201.TransactionEvent(
+            event_type=event_type,
+            timestamp=timestamp,
+            trigger_reason=trigger,
+            seq_no=seq_no,
+            transaction_info={
+                "transaction_id": "tx-bill-201",
+                **({"stopped_reason": "Local"} if event_type == "Ended" else {}),
+            },
+            evse={"id": 1, "connector_id": 1},
+            id_token={"id_token": "TAG-201", "type": "ISO14443"},
+            meter_value=[{"timestamp": timestamp, "sampled_value": [{"value": wh, "context": context}]}],
+        )
+
+    async with websockets.connect(
+        f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp2.0.1"]
+    ) as ws:
+        async with running(CostStation201(station, ws)) as cp:
+            await cp.call(
+                call201.BootNotification(
+                    charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+                )
+            )
+            await cp.call(event(0, "Started", T0, "Authorized", 0, "Transaction.Begin"))
+            await cp.call(event(1, "Updated", T30, "MeterValuePeriodic", 4000, "Sample.Periodic"))
+            # Running: 4 kWh x 0.30 = 1.20 + VAT 0.24 = 1.44, sent by the shadow's timer (every second).
+            action, payload, _ = await asyncio.wait_for(cp.received.get(), 15)
+            print(f"running cost: {action} {payload}")
+            assert action == "CostUpdated"
+            assert payload == {"total_cost": 1.44, "transaction_id": "tx-bill-201"}
+            ended = await cp.call(event(2, "Ended", T60, "StopAuthorized", 10000, "Transaction.End"))
+
+    # Final: 10 kWh x 0.30 = 3.00 + VAT 0.60 = 3.60, in the TransactionEventResponse.
+    print(f"Ended answered totalCost {ended.total_cost}")
+    assert ended.total_cost == 3.60
+    session = await session_once(bill_api, f"{station}:tx-bill-201", "completed")
+    assert session["cost"]["totalCost"] == {"excl_vat": 3.00, "incl_vat": 3.60}
+    assert session["energyNotes"] == []
+
+
+def test_bad_session_queries_are_refused(bill_api: Api) -> None:
+    for params, reason in (
+        ({"from": "yesterday"}, "from must be"),
+        ({"chargePointId": "a+b"}, ""),
+        ({"cursor": "x"}, "cursor"),
+        ({"limit": "100000"}, "limit"),
+    ):
+        refused = bill_api.get("/sessions", params=params)
+        assert refused.status_code == 400 and reason in refused.json()["error"], params
+    assert bill_api.get("/sessions/nope:1").status_code == 404
+    assert bill_api.get("/cdrs/nope:1").status_code == 404
