@@ -9,7 +9,6 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
-from tests.support import infra
 from tests.support.api import Api
+from tests.support.billing import billing_system as running_billing_system
 from tests.support.stations import Station16, Station201, running
 from tests.support.system import System
 
@@ -41,22 +40,8 @@ def energy_tariff(tariff_id: str, price: float) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def billing_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with (
-        infra.mosquitto(tmp_path_factory.mktemp("billing-broker")) as broker,
-        infra.redis(tmp_path_factory.mktemp("billing-redis")) as redis,
-    ):
-        system = System(Path(tmp_path_factory.mktemp("billing")), broker.url, redis.url, broker.passwords)
-        try:
-            for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
-                overrides = {"BILLING_COST_UPDATE_INTERVAL": "1"} if name == "shadow" else {}
-                system.start(name, label=f"billing-{name}", **overrides)
-            for service in system.processes.values():
-                system.wait_ready(service)
-            system.gateway_url = f"ws://127.0.0.1:{system.processes['billing-gateway'].env['GATEWAY_PORT']}"
-            system.api_url = system.processes["billing-remote-api"].admin_url
-            yield system
-        finally:
-            system.stop_all()
+    with running_billing_system(tmp_path_factory, BILLING_COST_UPDATE_INTERVAL="1") as system:
+        yield system
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_common.billing.samples import appended
+from csms_shadow.billing_metrics import SAMPLES_THINNED
 from csms_shadow.document import JsonObject
 
 DEFAULT_TARGET = "default"
@@ -146,6 +147,8 @@ class BillingStore:
         if any(existing == entry for existing in log.entries):
             return
         entries, dropped = appended(log.entries, entry, cap)
+        if dropped:
+            SAMPLES_THINNED.inc(dropped)
         await self._redis.set(
             self._keys.samples(session_id),
             fast_json.dumps({"entries": entries, "thinned": log.thinned + dropped}),

@@ -20,6 +20,7 @@ from csms_common.commands import CommandState, command_event
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
+from csms_shadow.billing_metrics import COST_UPDATES
 from csms_shadow.records import Records
 from csms_shadow.sessions import SessionKeeper
 from csms_shadow.store import ShadowStore
@@ -96,5 +97,6 @@ class CostUpdater:
                     "total_cost": payload["totalCost"],
                 },
             )
+            COST_UPDATES.inc()
             sent += 1
         return sent

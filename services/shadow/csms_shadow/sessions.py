@@ -8,6 +8,7 @@ log on every change, so a late, repeated or out-of-order event can only make the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from csms_common.billing.session import COMPLETED, SessionInputs, build_session,
 from csms_common.billing.tariffs import InvalidTariff, Tariff, parse_tariff
 from csms_common.clock import utc_now
 from csms_shadow.billing_config import BillingSettings
+from csms_shadow.billing_metrics import SESSION_COMPUTE_SECONDS, SESSIONS_COMPLETED
 from csms_shadow.billing_store import DEFAULT_TARGET, BillingStore, group_target, station_target
 from csms_shadow.document import JsonObject
 from csms_shadow.records import already_applied, merge_record
@@ -96,6 +98,7 @@ class SessionKeeper:
                     "flagged": session["flagged"],
                 },
             )
+            SESSIONS_COMPLETED.labels("true" if session["flagged"] else "false").inc()
             if self._on_completed is not None:
                 await self._on_completed(session)
 
@@ -115,7 +118,10 @@ class SessionKeeper:
             party=self._settings.party,
             samples_thinned=log.thinned,
         )
-        return build_session(inputs, utc_now())
+        started = time.perf_counter()
+        session = build_session(inputs, utc_now())
+        SESSION_COMPUTE_SECONDS.observe(time.perf_counter() - started)
+        return session
 
     async def pending_cost(self, station_id: str, pending: JsonObject) -> JsonObject | None:
         """The cost the session will have once ``pending`` (a TransactionRecord not yet stored: the
