@@ -248,3 +248,61 @@ def test_bad_session_queries_are_refused(bill_api: Api) -> None:
         assert refused.status_code == 400 and reason in refused.json()["error"], params
     assert bill_api.get("/sessions/nope:1").status_code == 404
     assert bill_api.get("/cdrs/nope:1").status_code == 404
+
+
+def test_total_cost_on_ended_counts_the_events_just_before_it(
+    billing_system: System, bill_api: Api, station: str
+) -> None:
+    """Events sent back to back: the Ended answer must already include the Updated events whose
+    records are still on their way to the shadow service (here they decide the parking time)."""
+    asyncio.run(back_to_back_201(billing_system, bill_api, station))
+
+
+async def back_to_back_201(billing_system: System, bill_api: Api, station: str) -> None:
+    tariff = {
+        "id": f"park-{uuid.uuid4().hex[:8]}",
+        "currency": "EUR",
+        "elements": [
+            {
+                "price_components": [
+                    {"type": "ENERGY", "price": 0.30, "vat": 20},
+                    {"type": "PARKING_TIME", "price": 6.00, "vat": 20},
+                ]
+            }
+        ],
+    }
+    assert (await bill_api.apost("/tariffs", json=tariff)).status_code == 201
+    body = {"tariffIds": [tariff["id"]]}
+    assert (
+        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
+    ).status_code == 200
+
+    def event(seq_no: int, event_type: str, timestamp: str, wh: float) -> Any:
+        info: dict[str, Any] = {"transaction_id": "tx-b2b"}
+        if event_type == "Ended":
+            info["stopped_reason"] = "Local"
+        return call201.TransactionEvent(
+            event_type=event_type,
+            timestamp=timestamp,
+            trigger_reason="MeterValuePeriodic",
+            seq_no=seq_no,
+            transaction_info=info,
+            evse={"id": 1, "connector_id": 1},
+            meter_value=[{"timestamp": timestamp, "sampled_value": [{"value": wh}]}],
+        )
+
+    async with websockets.connect(
+        f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp2.0.1"]
+    ) as ws:
+        async with running(CostStation201(station, ws)) as cp:
+            await cp.call(event(0, "Started", T0, 0))
+            await cp.call(event(1, "Updated", T30, 6000))
+            await cp.call(event(2, "Updated", "2025-01-14T10:50:00Z", 6000))
+            ended = await cp.call(event(3, "Ended", T60, 6000))
+
+    # 6 kWh x 0.30 = 1.80; parked 10:30-11:00, 0.5 h x 6.00 = 3.00; 4.80 + VAT 0.96 = 5.76.
+    # (Priced without the two Updated events, the hour would be one charging stretch: 2.16.)
+    session = await session_once(bill_api, f"{station}:tx-b2b", "completed")
+    print(f"back to back: Ended answered {ended.total_cost}, session {session['cost']['totalCost']}")
+    assert ended.total_cost == 5.76
+    assert session["cost"]["totalCost"] == {"excl_vat": 4.80, "incl_vat": 5.76}

@@ -315,11 +315,15 @@ class ShadowService:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
             request = TransactionRecordRequest(station_id, transaction_id, fields, body.get("event"))
-            record = await self._until_written(lambda: self._transaction_records.submit(request), station_id)
-            if self._sessions is not None:
-                sessions = self._sessions
+            sessions = self._sessions
+            if sessions is not None:
                 await self._until_written(
-                    lambda: sessions.on_transaction(station_id, transaction_id, record, body), station_id
+                    lambda: sessions.store_samples(station_id, transaction_id, body), station_id
+                )
+            record = await self._until_written(lambda: self._transaction_records.submit(request), station_id)
+            if sessions is not None:
+                await self._until_written(
+                    lambda: sessions.on_transaction(station_id, transaction_id, record), station_id
                 )
             if body.get("ended"):
                 now = int(time.time())

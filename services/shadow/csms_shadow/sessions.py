@@ -7,6 +7,7 @@ log on every change, so a late, repeated or out-of-order event can only make the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,6 +30,9 @@ from csms_shadow.tokens import IdTokenStore
 logger = logging.getLogger(__name__)
 
 SessionHook = Callable[[JsonObject], Awaitable[None]]
+EARLIER_EVENTS_WAIT = 1.5
+"""Seconds a totalCost lookup waits for the records of the events before the Ended one (below the
+handler's HANDLER_LOOKUP_TIMEOUT of 3 s)."""
 
 
 def token_of(record: Mapping[str, Any]) -> str | None:
@@ -73,16 +77,19 @@ class SessionKeeper:
                 )
         return tuple(tariffs)
 
-    async def on_transaction(
-        self, station_id: str, transaction_id: str, record: JsonObject, body: JsonObject
-    ) -> None:
-        """A record changed (or a copy of an old event came): store its samples, recompute the session."""
-        identity = session_id(station_id, transaction_id)
+    async def store_samples(self, station_id: str, transaction_id: str, body: JsonObject) -> None:
+        """Keep an event's meter values; before its record is written, so that a record whose log
+        holds a seqNo always has that event's samples stored (see :meth:`pending_cost`)."""
         meter_values = body.get("meterValues")
         if isinstance(meter_values, list) and meter_values:
             event = body.get("event") or {}
             entry = sample_entry(meter_values, offline=bool(body.get("offline")), seq_no=event.get("seqNo"))
+            identity = session_id(station_id, transaction_id)
             await self._store.add_samples(identity, entry, self._settings.samples_per_session)
+
+    async def on_transaction(self, station_id: str, transaction_id: str, record: JsonObject) -> None:
+        """A record changed (or a copy of an old event came): recompute the session."""
+        identity = session_id(station_id, transaction_id)
         before = await self._store.get_session(identity)
         session = await self.compute(station_id, record)
         await self._store.save_session(session, _epoch(session.get("startTime")))
@@ -127,9 +134,8 @@ class SessionKeeper:
         """The cost the session will have once ``pending`` (a TransactionRecord not yet stored: the
         Ended event being answered) is applied; None without a tariff. Nothing is written."""
         transaction_id = str(pending.get("transactionId"))
-        raw = await self._store.transaction_record(self._keys.transactions(station_id), transaction_id)
-        current = fast_json.loads(raw) if raw else None
         event = pending.get("event")
+        current = await self._record_with_earlier_events(station_id, transaction_id, event)
         record = dict(current or {})
         if not already_applied(current, event):
             record = merge_record(current, pending.get("fields") or {}, event)
@@ -140,6 +146,30 @@ class SessionKeeper:
         session = await self.compute(station_id, record, extra)
         cost: JsonObject | None = session.get("cost")
         return cost
+
+    async def _record_with_earlier_events(
+        self, station_id: str, transaction_id: str, event: Any
+    ) -> JsonObject | None:
+        """The stored record, once it holds every seqNo before ``event``'s, or as it is after
+        :data:`EARLIER_EVENTS_WAIT` seconds. The station sent those events (and had them answered)
+        before this one, but their records travel on the ordered station-event path, which may lag
+        behind this request; a seqNo still missing after the wait is a real gap (E14), and the
+        session says so."""
+        deadline = time.monotonic() + EARLIER_EVENTS_WAIT
+        key = self._keys.transactions(station_id)
+        seq_no = event.get("seqNo") if isinstance(event, dict) else None
+        while True:
+            raw = await self._store.transaction_record(key, transaction_id)
+            current: JsonObject | None = fast_json.loads(raw) if raw else None
+            if not isinstance(seq_no, int) or time.monotonic() >= deadline:
+                return current
+            logged = {e.get("seqNo") for e in (current or {}).get("events", [])}
+            first = min([s for s in logged if isinstance(s, int)] + [seq_no])
+            if current is not None and all(s in logged for s in range(first, seq_no)):
+                return current
+            if current is None and seq_no == 0:
+                return None
+            await asyncio.sleep(0.05)
 
     async def running(self) -> list[str]:
         return await self._store.running_sessions()
