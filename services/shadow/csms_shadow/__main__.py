@@ -47,6 +47,7 @@ ENVIRONMENT_HELP = """\
   BILLING_SAMPLES_PER_SESSION  meter-value messages kept per session, thinned beyond [200]
   BILLING_SESSIONS_PER_STATION  billing sessions kept per station, oldest dropped [1000]
   BILLING_MAX_TARIFFS       tariffs that can be stored [500]
+  BILLING_RECOMPUTE_INTERVAL  seconds between recomputations of a running session [30]
   BILLING_COUNTRY_CODE/PARTY_ID  the operator's OCPI identity on CDRs [XX/CSM]
   LOG_LEVEL                 debug, info, warning, error [info]
 """

@@ -20,6 +20,9 @@ class BillingSettings:
     sessions_per_station: int
     """Sessions kept per station; the oldest go first."""
     max_tariffs: int
+    recompute_seconds: int
+    """A running session is recomputed at most this often (its samples are always stored); an
+    ended one at once. Recomputing 200 samples costs ~35 ms of CPU (docs/billing.md)."""
     party: PartyId
     """The operator's OCPI country code and party id, on every CDR."""
 
@@ -35,5 +38,6 @@ class BillingSettings:
             samples_per_session=env.integer("BILLING_SAMPLES_PER_SESSION", 200, minimum=3),
             sessions_per_station=env.integer("BILLING_SESSIONS_PER_STATION", 1000, minimum=1),
             max_tariffs=env.integer("BILLING_MAX_TARIFFS", 500, minimum=1),
+            recompute_seconds=env.integer("BILLING_RECOMPUTE_INTERVAL", 30, minimum=0),
             party=PartyId(country.upper(), party_id.upper()),
         )

@@ -62,11 +62,15 @@ class CostUpdater:
         """Send one CostUpdated per running, priced 2.x session of a connected station; how many."""
         sent = 0
         for identity in await self._keeper.running():
-            session = await self._keeper.session(identity)
+            stored = await self._keeper.session(identity)
+            # Station and transaction ids may both contain ':', so the id is not split: the record says.
+            station_id = str((stored or {}).get("chargePointId"))
+            if stored is None or not self._owns(station_id):
+                continue
+            session = await self._keeper.refreshed(identity)
             if session is None or session.get("status") != "active" or not session.get("cost"):
                 continue
-            station_id = str(session["chargePointId"])
-            if session.get("protocol") != "2.x" or not self._owns(station_id):
+            if session.get("protocol") != "2.x":
                 continue
             station = await self._store.get_station(station_id)
             connection = (station or {}).get("connection") or {}

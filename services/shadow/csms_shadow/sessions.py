@@ -91,6 +91,8 @@ class SessionKeeper:
         """A record changed (or a copy of an old event came): recompute the session."""
         identity = session_id(station_id, transaction_id)
         before = await self._store.get_session(identity)
+        if self._recently_computed(before) and record.get("status") != "Ended":
+            return
         session = await self.compute(station_id, record)
         await self._store.save_session(session, _epoch(session.get("startTime")))
         if session["status"] == COMPLETED and (before or {}).get("status") != COMPLETED:
@@ -108,6 +110,16 @@ class SessionKeeper:
             SESSIONS_COMPLETED.labels("true" if session["flagged"] else "false").inc()
             if self._on_completed is not None:
                 await self._on_completed(session)
+
+    def _recently_computed(self, session: JsonObject | None) -> bool:
+        """A running session computed less than BILLING_RECOMPUTE_INTERVAL ago."""
+        if session is None or session.get("status") != "active":
+            return False
+        try:
+            age = (utc_now() - parse_time(session.get("updatedAt"))).total_seconds()
+        except ValueError:
+            return False
+        return 0 <= age < self._settings.recompute_seconds
 
     async def compute(
         self, station_id: str, record: Mapping[str, Any], extra: JsonObject | None = None
@@ -170,6 +182,22 @@ class SessionKeeper:
             if current is None and seq_no == 0:
                 return None
             await asyncio.sleep(0.05)
+
+    async def refreshed(self, identity: str) -> JsonObject | None:
+        """A running session recomputed now from its stored record and samples (and saved), for the
+        CostUpdated timer; None when it is gone."""
+        stored = await self._store.get_session(identity)
+        if stored is None:
+            return None
+        station_id, transaction_id = str(stored["chargePointId"]), str(stored["transactionId"])
+        raw = await self._store.transaction_record(self._keys.transactions(station_id), transaction_id)
+        if raw is None:
+            return stored
+        record = dict(fast_json.loads(raw))
+        record["transactionId"] = transaction_id
+        session = await self.compute(station_id, record)
+        await self._store.save_session(session, _epoch(session.get("startTime")))
+        return session
 
     async def running(self) -> list[str]:
         return await self._store.running_sessions()
