@@ -220,7 +220,12 @@ async def cost_updates_201(billing_system: System, bill_api: Api, station: str) 
                     charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
                 )
             )
-            await cp.call(event(0, "Started", T0, "Authorized", 0, "Transaction.Begin"))
+            started = await cp.call(event(0, "Started", T0, "Authorized", 0, "Transaction.Begin"))
+            # The driver sees the price as the transaction starts: 0.30 + 20 % VAT.
+            assert started.updated_personal_message == {
+                "format": "UTF8",
+                "content": "0.36 EUR/kWh (VAT incl.)",
+            }
             await cp.call(event(1, "Updated", T30, "MeterValuePeriodic", 4000, "Sample.Periodic"))
             # Running: 4 kWh x 0.30 = 1.20 + VAT 0.24 = 1.44, sent by the shadow's timer (every second).
             action, payload, _ = await asyncio.wait_for(cp.received.get(), 15)

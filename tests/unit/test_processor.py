@@ -780,7 +780,7 @@ NO_AUTHORIZATION = {"idToken": "", "type": "NoAuthorization"}
             {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
             NO_LOOKUP,
         ),
-        ("TransactionEvent", TX_STARTED, LookupRequest(tokens=("04A2B3C4",))),
+        ("TransactionEvent", TX_STARTED, LookupRequest(tokens=("04A2B3C4",), price_for="04A2B3C4")),
         ("TransactionEvent", TX_UPDATED, NO_LOOKUP),
         ("TransactionEvent", {**TX_UPDATED, "idToken": NO_AUTHORIZATION}, NO_LOOKUP),
         ("Authorize", {"idToken": ID_TOKEN}, LookupRequest(tokens=("04A2B3C4",))),

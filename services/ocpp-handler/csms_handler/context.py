@@ -69,10 +69,18 @@ class LookupRequest:
     """A transaction event about to be recorded (2.x Ended), whose session's final cost the reply
     needs (``totalCost``, OCPP 2.0.1 I02): the shadow service prices it without storing it."""
 
+    price_for: str | None = None
+    """The prices a driver starting a transaction pays (2.x ``updatedPersonalMessage``), for the
+    token given ('' for none): the station's tariff, else the token group's, else the default."""
+
     @property
     def is_empty(self) -> bool:
         return not (
-            self.registration or self.tokens or self.allocate_transaction_id or self.pending_transaction
+            self.registration
+            or self.tokens
+            or self.allocate_transaction_id
+            or self.pending_transaction
+            or self.price_for is not None
         )
 
 
@@ -87,6 +95,8 @@ class Lookups:
     tokens: Mapping[str, TokenStatus] = field(default_factory=lambda: MappingProxyType({}))
     transaction_id: int | None = None
     cost: Payload | None = None
+    price_text: str | None = None
+    """One line of prices for ``price_for``; None without a tariff."""
     """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None
     when no tariff applies."""
 

@@ -154,6 +154,8 @@ class HandlerService:
             body["allocate"] = allocation_key
         if request.pending_transaction is not None:
             body["pendingTransaction"] = request.pending_transaction
+        if request.price_for is not None:
+            body["priceFor"] = {"idToken": request.price_for}
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -170,6 +172,7 @@ class HandlerService:
             tokens=tokens,
             transaction_id=int(transaction_id) if transaction_id is not None else None,
             cost=answer.get("cost") if isinstance(answer.get("cost"), dict) else None,
+            price_text=answer.get("priceText") if isinstance(answer.get("priceText"), str) else None,
         )
 
     async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:

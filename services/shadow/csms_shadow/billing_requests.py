@@ -112,6 +112,10 @@ class BillingRequests:
             raise ValueError("pendingTransaction must be an object")
         return await self._keeper.pending_cost(station_id, pending)
 
+    async def price_text(self, station_id: str, price_for: Any) -> str | None:
+        token = price_for.get("idToken") if isinstance(price_for, dict) else None
+        return await self._keeper.price_text(station_id, str(token) if token else None)
+
     # ------------------------------------------------------------------ tariffs
 
     async def tariff_put(self, body: JsonObject) -> Answer:

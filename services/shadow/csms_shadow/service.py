@@ -288,6 +288,11 @@ class ShadowService:
                 # The Ended event being answered: its session's final cost, for totalCost (I02).
                 station_id = str(body.get("chargePointId"))
                 answer["cost"] = await self._billing.pending_cost(station_id, pending)
+            price_for = body.get("priceFor")
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and price_for and self._billing:
+                text = await self._billing.price_text(str(body.get("chargePointId")), price_for)
+                if text:
+                    answer["priceText"] = text
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
         except (RedisError, OSError) as error:

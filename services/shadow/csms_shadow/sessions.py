@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from csms_common import fast_json
+from csms_common.billing.price_text import price_text
 from csms_common.billing.readings import parse_time
 from csms_common.billing.samples import sample_entry
 from csms_common.billing.session import COMPLETED, SessionInputs, build_session, session_id
@@ -198,6 +199,12 @@ class SessionKeeper:
         session = await self.compute(station_id, record)
         await self._store.save_session(session, _epoch(session.get("startTime")))
         return session
+
+    async def price_text(self, station_id: str, token: str | None) -> str | None:
+        """The prices of the tariff that applies now to this station and token, as one line."""
+        now = utc_now()
+        tariff = next((t for t in await self.tariffs_for(station_id, token) if t.is_active(now)), None)
+        return (price_text(tariff, now) or None) if tariff is not None else None
 
     async def running(self) -> list[str]:
         return await self._store.running_sessions()

@@ -55,3 +55,19 @@ def test_ended_answers_the_total_including_vat() -> None:
 
 def test_ended_without_a_tariff_answers_no_total() -> None:
     assert transaction_event(event("Ended"), context(Lookups())).payload == {}
+
+
+def test_started_asks_for_the_prices_and_shows_them() -> None:
+    started = event("Started", idToken={"idToken": "TAG-1", "type": "ISO14443"})
+    assert transaction_event_needs(started).price_for == "TAG-1"
+
+    reply = transaction_event(started, context(Lookups(price_text="0.36 EUR/kWh (VAT incl.)")))
+    assert reply.payload["updatedPersonalMessage"] == {
+        "format": "UTF8",
+        "content": "0.36 EUR/kWh (VAT incl.)",
+    }
+
+
+def test_started_without_a_tariff_shows_no_message() -> None:
+    reply = transaction_event(event("Started"), context(Lookups()))
+    assert "updatedPersonalMessage" not in reply.payload

@@ -35,6 +35,9 @@ def _token_to_check(request: Payload) -> str | None:
 def transaction_event_needs(request: Payload) -> LookupRequest:
     token = _token_to_check(request)
     tokens = (token,) if token is not None else ()
+    if request["eventType"] == TransactionEventEnumType.started.value:
+        # The driver is told the prices as the transaction starts (if the station shows messages).
+        return LookupRequest(tokens=tokens, price_for=token or "")
     if request["eventType"] != TransactionEventEnumType.ended.value:
         return LookupRequest(tokens=tokens)
     # Ended: the reply carries the session's final cost, priced with this event included.
@@ -56,6 +59,8 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         token = _token_to_check(request)
         status = context.lookups.token(token) if token is not None else None
         payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
+    if context.lookups.price_text:
+        payload["updatedPersonalMessage"] = {"format": "UTF8", "content": context.lookups.price_text}
     cost = context.lookups.cost
     if recorded.ended and cost is not None and isinstance(cost.get("totalCost"), dict):
         # I02: the total the driver pays, VAT included, in the tariff's currency.
