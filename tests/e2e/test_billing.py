@@ -76,6 +76,11 @@ class CostStation201(Station201):
         await self._record("CostUpdated", payload)
         return call_result201.CostUpdated()
 
+    @on("GetTransactionStatus")
+    async def on_get_transaction_status(self, **payload: Any) -> call_result201.GetTransactionStatus:
+        await self._record("GetTransactionStatus", payload)
+        return call_result201.GetTransactionStatus(messages_in_queue=True, ongoing_indicator=False)
+
 
 def test_tariffs_crud_and_refusals(bill_api: Api, station: str) -> None:
     tariff_id = f"t-{uuid.uuid4().hex[:8]}"
@@ -311,3 +316,58 @@ async def back_to_back_201(billing_system: System, bill_api: Api, station: str) 
     print(f"back to back: Ended answered {ended.total_cost}, session {session['cost']['totalCost']}")
     assert ended.total_cost == 5.76
     assert session["cost"]["totalCost"] == {"excl_vat": 4.80, "incl_vat": 5.76}
+
+
+def test_a_seq_no_gap_keeps_the_session_open_and_asks_the_station(
+    billing_system: System, bill_api: Api, station: str
+) -> None:
+    """E14: Ended arrives (offline) before a queued Updated; the CSMS asks GetTransactionStatus, keeps the
+    session awaitingEvents, and completes it when the missing event comes."""
+    asyncio.run(gap_201(billing_system, bill_api, station))
+
+
+async def gap_201(billing_system: System, bill_api: Api, station: str) -> None:
+    tariff_id = f"gap-{uuid.uuid4().hex[:8]}"
+    assert (await bill_api.apost("/tariffs", json=energy_tariff(tariff_id, 0.30))).status_code == 201
+    body = {"tariffIds": [tariff_id]}
+    assert (
+        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
+    ).status_code == 200
+
+    def event(seq_no: int, event_type: str, timestamp: str, wh: float, offline: bool) -> Any:
+        info: dict[str, Any] = {"transaction_id": "tx-gap"}
+        if event_type == "Ended":
+            info["stopped_reason"] = "Local"
+        return call201.TransactionEvent(
+            event_type=event_type,
+            timestamp=timestamp,
+            trigger_reason="MeterValuePeriodic",
+            seq_no=seq_no,
+            transaction_info=info,
+            evse={"id": 1, "connector_id": 1},
+            offline=offline or None,
+            meter_value=[{"timestamp": timestamp, "sampled_value": [{"value": wh}]}],
+        )
+
+    session_id = f"{station}:tx-gap"
+    async with websockets.connect(
+        f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp2.0.1"]
+    ) as ws:
+        async with running(CostStation201(station, ws)) as cp:
+            await cp.call(event(0, "Started", T0, 1000, offline=False))
+            ended = await cp.call(event(2, "Ended", T60, 6000, offline=True))
+            action, payload, _ = await asyncio.wait_for(cp.received.get(), 15)
+            while action == "CostUpdated":  # the timer may have caught the running session first
+                action, payload, _ = await asyncio.wait_for(cp.received.get(), 15)
+            print(f"gap: Ended answered {ended.total_cost} (provisional), then {action} {payload}")
+            assert (action, payload) == ("GetTransactionStatus", {"transaction_id": "tx-gap"})
+            waiting = await session_once(bill_api, session_id, "awaitingEvents")
+            assert any("seqNo 1 not received" in note for note in waiting["energyNotes"])
+            assert (await bill_api.aget(f"/cdrs/{session_id}")).status_code == 404
+            await cp.call(event(1, "Updated", T30, 3000, offline=True))
+
+    # 1000 -> 3000 -> 6000: 5 kWh x 0.30 = 1.50 + VAT 0.30 = 1.80.
+    session = await session_once(bill_api, session_id, "completed")
+    assert session["energyWh"] == 5000
+    assert session["cost"]["totalCost"] == {"excl_vat": 1.50, "incl_vat": 1.80}
+    assert (await bill_api.aget(f"/cdrs/{session_id}")).status_code == 200

@@ -19,6 +19,7 @@ from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
 from csms_shadow.sessions import SessionKeeper
+from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore
 from csms_shadow.tokens import IdTokenStore
 
@@ -73,9 +74,6 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     billing_store = BillingStore(
         redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
-    # Hook for the event stream (session.completed with the CDR) once it exists: on_completed=...
-    sessions = SessionKeeper(billing_store, tokens, settings.billing, settings.key_prefix)
-    billing = BillingRequests(billing_store, sessions)
     # A persistent session: the shadow updates and records published while this replica is away
     # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
     client = AsyncMqttClient(
@@ -89,6 +87,12 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     # takes no share of a shared subscription's requests with it (Mosquitto keeps dispatching to a
     # disconnected persistent member, and the callers time out after a few seconds anyway).
     request_client = AsyncMqttClient(settings.mqtt, "shadow-requests", service="shadow-requests")
+    # Hook for the event stream (session.completed with the CDR) once it exists: on_completed=...
+    calls = StationCalls(client, store, records)
+    sessions = SessionKeeper(
+        billing_store, tokens, settings.billing, settings.key_prefix, on_awaiting=calls.ask_for_missing_events
+    )
+    billing = BillingRequests(billing_store, sessions)
     service = ShadowService(settings, client, request_client, store, records, registry, sessions, billing)
     admin = AdminServer(
         settings.metrics_host,

@@ -33,6 +33,7 @@ from csms_shadow.metrics import (
 from csms_shadow.records import Records, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.sessions import SessionKeeper
+from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,8 @@ class ShadowService:
         )
         interval = self._settings.billing.cost_update_seconds
         if self._sessions is not None and interval > 0:
-            updater = CostUpdater(
-                self._client, self._sessions, self._store, self._records, self.owns, interval
-            )
+            calls = StationCalls(self._client, self._store, self._records)
+            updater = CostUpdater(calls, self._sessions, self.owns, interval)
             self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
 
     def stop(self) -> None:

@@ -17,7 +17,7 @@ from csms_common import fast_json
 from csms_common.billing.price_text import price_text
 from csms_common.billing.readings import parse_time
 from csms_common.billing.samples import sample_entry
-from csms_common.billing.session import COMPLETED, SessionInputs, build_session, session_id
+from csms_common.billing.session import AWAITING, COMPLETED, SessionInputs, build_session, session_id
 from csms_common.billing.tariffs import InvalidTariff, Tariff, parse_tariff
 from csms_common.clock import utc_now
 from csms_shadow.billing_config import BillingSettings
@@ -51,6 +51,7 @@ class SessionKeeper:
         settings: BillingSettings,
         key_prefix: str,
         on_completed: SessionHook | None = None,
+        on_awaiting: SessionHook | None = None,
     ) -> None:
         self._store = store
         self._tokens = tokens
@@ -58,6 +59,8 @@ class SessionKeeper:
         self._keys = Keys(key_prefix)
         self._on_completed = on_completed
         """Where ``session.completed`` (with the CDR) goes once an event stream exists; None: logged only."""
+        self._on_awaiting = on_awaiting
+        """Called when an ended session turns out to miss events (E14): ask the station for them."""
 
     async def tariffs_for(self, station_id: str, token: str | None) -> tuple[Tariff, ...]:
         targets = [station_target(station_id)]
@@ -96,6 +99,17 @@ class SessionKeeper:
             return
         session = await self.compute(station_id, record)
         await self._store.save_session(session, _epoch(session.get("startTime")))
+        if session["status"] == AWAITING and (before or {}).get("status") != AWAITING:
+            logger.info(
+                "session awaits events",
+                extra={
+                    "station_id": station_id,
+                    "transaction_id": transaction_id,
+                    "notes": session["energyNotes"],
+                },
+            )
+            if self._on_awaiting is not None:
+                await self._on_awaiting(session)
         if session["status"] == COMPLETED and (before or {}).get("status") != COMPLETED:
             cost = (session.get("cost") or {}).get("totalCost")
             logger.info(
