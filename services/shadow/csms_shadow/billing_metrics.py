@@ -19,3 +19,7 @@ SAMPLES_THINNED = Counter(
     "Stored meter-value messages dropped to keep a session within BILLING_SAMPLES_PER_SESSION",
 )
 COST_UPDATES = Counter("csms_billing_cost_updates_total", "CostUpdated calls sent to stations")
+BILLING_LOOKUP_FAILURES = Counter(
+    "csms_billing_lookup_failures_total",
+    "totalCost / price lookups that failed and were answered without them (logged with a traceback)",
+)

@@ -17,10 +17,11 @@ from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId
 from csms_shadow.batching import Batcher
+from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
 from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.config import ShadowSettings
 from csms_shadow.cost_updates import CostUpdater
-from csms_shadow.document import InvalidShadowUpdate, reported_of
+from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
 from csms_shadow.metrics import (
     PRESENCE_EVENTS,
     REDIS_ERRORS,
@@ -283,16 +284,8 @@ class ShadowService:
                 status, answer = await self._billing.handle(method, body)
             else:
                 status, answer = await self._registry.handle(method, body)
-            pending = body.get("pendingTransaction")
-            if method is topics.RegistryMethod.LOOKUP and status == 200 and pending and self._billing:
-                # The Ended event being answered: its session's final cost, for totalCost (I02).
-                station_id = str(body.get("chargePointId"))
-                answer["cost"] = await self._billing.pending_cost(station_id, pending)
-            price_for = body.get("priceFor")
-            if method is topics.RegistryMethod.LOOKUP and status == 200 and price_for and self._billing:
-                text = await self._billing.price_text(str(body.get("chargePointId")), price_for)
-                if text:
-                    answer["priceText"] = text
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
+                await self._add_billing_lookups(self._billing, body, answer)
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
         except (RedisError, OSError) as error:
@@ -301,6 +294,26 @@ class ShadowService:
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
         await respond(self._request_client, message, status, answer)
+
+    async def _add_billing_lookups(
+        self, billing: BillingRequests, body: JsonObject, answer: JsonObject
+    ) -> None:
+        """The final cost of a pending Ended event (totalCost, I02) and the prices of a Started one.
+
+        Billing must never cost a station its answer: a failure here (a bug, data no rule foresaw)
+        leaves these fields out, is logged with its traceback, and the tokens are still answered.
+        """
+        station_id = str(body.get("chargePointId"))
+        try:
+            if body.get("pendingTransaction"):
+                answer["cost"] = await billing.pending_cost(station_id, body["pendingTransaction"])
+            if body.get("priceFor"):
+                text = await billing.price_text(station_id, body["priceFor"])
+                if text:
+                    answer["priceText"] = text
+        except (ArithmeticError, LookupError, TypeError, ValueError):
+            BILLING_LOOKUP_FAILURES.inc()
+            logger.exception("billing lookup failed", extra={"station_id": station_id})
 
     # ----------------------------------------------------------- station events
 
