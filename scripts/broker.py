@@ -81,6 +81,8 @@ GRANTS: dict[str, Grants] = {
             "$aws/things/+/shadow/get/accepted",
             "$aws/things/+/shadow/get/rejected",
             "csms/events/appended",
+            # Billing's CostUpdated and GetTransactionStatus calls (docs/billing.md).
+            "+/call",
             ANSWER_ANY_INBOX,
         ),
         read=(

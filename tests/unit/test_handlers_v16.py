@@ -598,6 +598,7 @@ CASES = [
                     "lastMeterValue": METER_2,
                 },
                 ended=True,
+                meter_values=(METER_1, METER_2),
             ),
         ],
         LookupRequest(tokens=(TAG,)),
@@ -666,6 +667,7 @@ CASES = [
                     "lastMeterValue": METER_1,
                 },
                 ended=True,
+                meter_values=(METER_1,),
             ),
         ],
         LookupRequest(tokens=(TAG,)),
@@ -679,7 +681,9 @@ CASES = [
         {},
         [
             ShadowUpdate({"evses": {"2": {"lastMeterValue": METER_2}}}),
-            TransactionRecord("42", {"lastMeterValue": METER_2}, update_only=True),
+            TransactionRecord(
+                "42", {"lastMeterValue": METER_2}, update_only=True, meter_values=(METER_1, METER_2)
+            ),
         ],
     ),
     Case(
@@ -703,7 +707,7 @@ CASES = [
         {},
         [
             ShadowUpdate({"lastMeterValue": METER_2}),
-            TransactionRecord("3", {"lastMeterValue": METER_2}, update_only=True),
+            TransactionRecord("3", {"lastMeterValue": METER_2}, update_only=True, meter_values=(METER_2,)),
         ],
     ),
     # ---------------------------------------------------------------- DataTransfer
@@ -1051,7 +1055,9 @@ def test_last_seen_is_folded_into_the_shadow_update_before_the_record(processor:
 
     assert outcome.effects == [
         ShadowUpdate({"evses": {"1": {"lastMeterValue": METER_1}}, "lastSeen": NOW_ISO}),
-        TransactionRecord("5", {"lastMeterValue": METER_1}, ended=False, update_only=True),
+        TransactionRecord(
+            "5", {"lastMeterValue": METER_1}, ended=False, update_only=True, meter_values=(METER_1,)
+        ),
     ]
 
 

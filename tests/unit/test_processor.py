@@ -268,7 +268,10 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
                 }
             ),
             TransactionRecord(
-                "tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}, event=_event(TX_STARTED)
+                "tx-1",
+                {**TX_STARTED_TRANSACTION, "status": "Started"},
+                event=_event(TX_STARTED),
+                meter_values=(METER_1, METER_2),
             ),
         ],
     ),
@@ -281,7 +284,10 @@ GOLDEN_CALLS: list[tuple[str, str, Payload, Lookups, Payload, list[Effect]]] = [
         [
             ShadowUpdate({"activeTransaction": TX_UPDATED_TRANSACTION, "lastSeen": NOW_ISO}),
             TransactionRecord(
-                "tx-1", {**TX_UPDATED_TRANSACTION, "status": "Updated"}, event=_event(TX_UPDATED)
+                "tx-1",
+                {**TX_UPDATED_TRANSACTION, "status": "Updated"},
+                event=_event(TX_UPDATED),
+                meter_values=(METER_2,),
             ),
         ],
     ),
@@ -774,7 +780,7 @@ NO_AUTHORIZATION = {"idToken": "", "type": "NoAuthorization"}
             {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
             NO_LOOKUP,
         ),
-        ("TransactionEvent", TX_STARTED, LookupRequest(tokens=("04A2B3C4",))),
+        ("TransactionEvent", TX_STARTED, LookupRequest(tokens=("04A2B3C4",), price_for="04A2B3C4")),
         ("TransactionEvent", TX_UPDATED, NO_LOOKUP),
         ("TransactionEvent", {**TX_UPDATED, "idToken": NO_AUTHORIZATION}, NO_LOOKUP),
         ("Authorize", {"idToken": ID_TOKEN}, LookupRequest(tokens=("04A2B3C4",))),
@@ -907,7 +913,10 @@ def test_complete_runs_the_planned_call_with_its_lookups(
                 }
             ),
             TransactionRecord(
-                "tx-1", {**TX_STARTED_TRANSACTION, "status": "Started"}, event=_event(TX_STARTED)
+                "tx-1",
+                {**TX_STARTED_TRANSACTION, "status": "Started"},
+                event=_event(TX_STARTED),
+                meter_values=(METER_1, METER_2),
             ),
         ],
         action="TransactionEvent",

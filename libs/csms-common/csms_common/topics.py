@@ -53,6 +53,18 @@ class RegistryMethod(StrEnum):
     """A webhook's delivery log and dead letters."""
     WEBHOOK_REDELIVER = "webhook-redeliver"
 
+    TARIFF_PUT = "tariff-put"
+    TARIFF_GET = "tariff-get"
+    TARIFF_LIST = "tariff-list"
+    TARIFF_DELETE = "tariff-delete"
+    TARIFF_ASSIGN = "tariff-assign"
+    """Which tariffs apply to a station, an id-token group, or by default."""
+    TARIFF_ASSIGNMENTS = "tariff-assignments"
+    SESSION_LIST = "session-list"
+    """Billing sessions, filtered and paged."""
+    SESSION_GET = "session-get"
+    """One billing session with its cost breakdown and, once completed, its CDR."""
+
 
 class NotifierMethod(StrEnum):
     """Requests only the notifier sends, on ``csms/notifier/{method}``: they see webhook secrets."""

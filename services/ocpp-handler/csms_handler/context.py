@@ -66,10 +66,23 @@ class LookupRequest:
     """Token values (1.6 idTag, 2.x idToken.idToken) whose status the reply depends on."""
     allocate_transaction_id: bool = False
     """A new integer transaction id (1.6 StartTransaction), the same one again for a retransmission."""
+    pending_transaction: Payload | None = None
+    """A transaction event about to be recorded (2.x Ended), whose session's final cost the reply
+    needs (``totalCost``, OCPP 2.0.1 I02): the shadow service prices it without storing it."""
+
+    price_for: str | None = None
+    """The prices a driver starting a transaction pays (2.x ``updatedPersonalMessage``), for the
+    token given ('' for none): the station's tariff, else the token group's, else the default."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.registration or self.tokens or self.allocate_transaction_id)
+        return not (
+            self.registration
+            or self.tokens
+            or self.allocate_transaction_id
+            or self.pending_transaction
+            or self.price_for is not None
+        )
 
 
 NO_LOOKUP = LookupRequest()
@@ -82,6 +95,11 @@ class Lookups:
     registration_status: str | None = None
     tokens: Mapping[str, TokenStatus] = field(default_factory=lambda: MappingProxyType({}))
     transaction_id: int | None = None
+    cost: Payload | None = None
+    price_text: str | None = None
+    """One line of prices for ``price_for``; None without a tariff."""
+    """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None
+    when no tariff applies."""
 
     def token(self, value: str) -> TokenStatus:
         """The status of a token that was asked for; Invalid when the store does not know it."""
@@ -136,6 +154,11 @@ class TransactionRecord:
     update_only: bool = False
     """Only fold ``fields`` into a record that exists: a 1.6 MeterValues names a transaction id the
     station chose, so it must not create a record for one that was never started."""
+    meter_values: tuple[Payload, ...] = ()
+    """The call's meter values (2.x ``meterValue``, 1.6 ``meterValue``/``transactionData``), verbatim:
+    the shadow service keeps them with the session to compute its energy and cost."""
+    offline: bool = False
+    """2.x ``offline``: the station queued this event while it had no connection."""
 
 
 def replacing(*paths: tuple[str, ...]) -> ShadowUpdate:

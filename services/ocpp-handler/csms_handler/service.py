@@ -153,6 +153,10 @@ class HandlerService:
             body["tokens"] = list(request.tokens)
         if request.allocate_transaction_id:
             body["allocate"] = allocation_key
+        if request.pending_transaction is not None:
+            body["pendingTransaction"] = request.pending_transaction
+        if request.price_for is not None:
+            body["priceFor"] = {"idToken": request.price_for}
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -168,6 +172,8 @@ class HandlerService:
             registration_status=answer.get("registrationStatus"),
             tokens=tokens,
             transaction_id=int(transaction_id) if transaction_id is not None else None,
+            cost=answer.get("cost") if isinstance(answer.get("cost"), dict) else None,
+            price_text=answer.get("priceText") if isinstance(answer.get("priceText"), str) else None,
         )
 
     async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:
@@ -190,6 +196,10 @@ class HandlerService:
                     record["event"] = effect.event
                 if effect.update_only:
                     record["updateOnly"] = True
+                if effect.meter_values:
+                    record["meterValues"] = list(effect.meter_values)
+                if effect.offline:
+                    record["offline"] = True
                 await self._client.publish(
                     topics.station_event(topics.StationEvent.TRANSACTIONS, station_id),
                     json.dumps(record),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_api.openapi_billing import billing_paths
+
 Schema = dict[str, Any]
 
 STATION_ID: Schema = {"type": "string", "minLength": 1, "maxLength": 48}
@@ -67,6 +69,7 @@ ID_TOKEN: Schema = {
         "idToken": {"type": "string"},
         "status": {"type": "string", "enum": ["Accepted", "Blocked", "Expired", "Invalid"]},
         "expiryDate": {"type": "string"},
+        "groupIdToken": {"type": "string"},
         "updatedAt": {"type": "string"},
     },
 }
@@ -602,6 +605,7 @@ def _paths() -> dict[str, Schema]:
                     "properties": {
                         "status": ID_TOKEN["properties"]["status"],
                         "expiryDate": {"type": "string", "format": "date-time"},
+                        "groupIdToken": {"type": "string", "minLength": 1, "maxLength": 36},
                     },
                 },
             ),
@@ -654,5 +658,5 @@ def openapi_document() -> Schema:
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": _paths() | billing_paths(_operation, _json, _errors, _path_parameter),
     }

@@ -9,16 +9,22 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from csms_common.admin_http import AdminServer
 from csms_common.config import ConfigError, Environment
+from csms_common.events import EventType
 from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
+from csms_shadow.billing_requests import BillingRequests
+from csms_shadow.billing_store import BillingStore
 from csms_shadow.config import ShadowSettings
+from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.hashing import BoundedHashing
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
+from csms_shadow.sessions import SessionKeeper
+from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore
 from csms_shadow.stream_log import Retention, StreamLog
 from csms_shadow.tokens import IdTokenStore
@@ -63,6 +69,14 @@ ENVIRONMENT_HELP = """\
   SHADOW_WEBHOOKS_MAX            webhooks one deployment may have [100]
   SHADOW_WEBHOOK_LOG_LENGTH      delivery attempts kept per webhook [100]
   SHADOW_WEBHOOK_DEAD_LETTERS    dead letters (and queued redeliveries) kept per webhook [1000]
+  BILLING_COST_UPDATE_INTERVAL  seconds between CostUpdated calls to a 2.x station with a
+                            running priced session (0 = none) [300]
+  BILLING_MAX_EVSE_POWER_W  a meter step needing more power is implausible (skipped) [350000]
+  BILLING_SAMPLES_PER_SESSION  meter-value messages kept per session, thinned beyond [200]
+  BILLING_SESSIONS_PER_STATION  billing sessions kept per station, oldest dropped [1000]
+  BILLING_MAX_TARIFFS       tariffs that can be stored [500]
+  BILLING_RECOMPUTE_INTERVAL  seconds between recomputations of a running session [30]
+  BILLING_COUNTRY_CODE/PARTY_ID  the operator's OCPI identity on CDRs [XX/CSM]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -88,12 +102,16 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.remote_start_link_seconds,
         settings.record_budget,
     )
+    tokens = IdTokenStore(redis, settings.key_prefix)
     registry = RegistryRequests(
         store,
-        IdTokenStore(redis, settings.key_prefix),
+        tokens,
         records,
         settings.duplicate_window_seconds,
         BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
+    )
+    billing_store = BillingStore(
+        redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
     # A persistent session: the shadow updates and records published while this replica is away
     # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
@@ -127,6 +145,25 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.key_prefix,
         WebhookBounds(settings.webhooks_max, settings.webhook_log_length, settings.webhook_dead_letters),
     )
+    calls = StationCalls(client, store, records)
+
+    async def session_completed(session: JsonObject) -> None:
+        # Keyed by the session: a recomputation after a crash appends the event once.
+        await events.append(
+            EventType.SESSION_COMPLETED,
+            str(session["chargePointId"]),
+            {"sessionId": session["id"], "cdr": session.get("cdr"), "totalCost": session.get("cost")},
+            dedup_key=f"session.completed:{session['id']}",
+        )
+
+    sessions = SessionKeeper(
+        billing_store,
+        tokens,
+        settings.billing,
+        settings.key_prefix,
+        on_completed=session_completed,
+        on_awaiting=calls.ask_for_missing_events,
+    )
     service = ShadowService(
         settings,
         client,
@@ -137,6 +174,8 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         events=events,
         audit=audit,
         event_requests=EventRequests(events, audit, webhooks),
+        sessions=sessions,
+        billing=BillingRequests(billing_store, sessions),
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

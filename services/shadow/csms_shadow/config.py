@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
+from csms_shadow.billing_config import BillingSettings
 from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
 
 
@@ -36,6 +37,8 @@ class ShadowSettings:
     """What one station's shadow document may hold (docs/budgets-storage.md)."""
     record_budget: RecordBudget
     """What one station's transaction records may hold (docs/budgets-storage.md)."""
+    billing: BillingSettings
+    """Sessions, tariffs and cost updates (docs/billing.md)."""
     password_hash_concurrency: int = 2
     """Station password checks (scrypt) run at once, each in a thread of its own."""
     password_hash_queue: int = 32
@@ -99,4 +102,5 @@ class ShadowSettings:
             webhooks_max=env.integer("SHADOW_WEBHOOKS_MAX", 100, minimum=1),
             webhook_log_length=env.integer("SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1),
             webhook_dead_letters=env.integer("SHADOW_WEBHOOK_DEAD_LETTERS", 1000, minimum=1),
+            billing=BillingSettings.from_environment(env),
         )

@@ -263,6 +263,9 @@ class RegistryRequests:
         expiry = expiry_value(body.get("expiryDate"))
         if expiry is not None:
             record["expiryDate"] = expiry
+        if body.get("groupIdToken") is not None:
+            # The token's group: billing assigns tariffs to groups (OCPP groupIdToken).
+            record["groupIdToken"] = token_value(body["groupIdToken"])
         created = await self._tokens.put(record)
         logger.info("id token stored", extra={"status": record["status"], "new_token": created})
         return (201 if created else 200), record

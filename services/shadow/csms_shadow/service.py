@@ -17,9 +17,12 @@ from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId
 from csms_shadow.batching import Batcher
+from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
+from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
 from csms_shadow.config import ShadowSettings
-from csms_shadow.document import InvalidShadowUpdate, reported_of
+from csms_shadow.cost_updates import CostUpdater
+from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
 from csms_shadow.event_mapping import (
     EventDraft,
     command_events,
@@ -44,6 +47,8 @@ from csms_shadow.metrics import (
 )
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
+from csms_shadow.sessions import SessionKeeper
+from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 from csms_shadow.stream_log import StreamLog
 
@@ -78,8 +83,13 @@ class ShadowService:
         events: EventLog | None = None,
         audit: StreamLog | None = None,
         event_requests: EventRequests | None = None,
+        sessions: SessionKeeper | None = None,
+        billing: BillingRequests | None = None,
     ) -> None:
         self._settings = settings
+        self._sessions = sessions
+        self._billing = billing
+        self._tasks: list[asyncio.Task[None]] = []
         self._client = client
         self._request_client = request_client
         self._store = store
@@ -116,6 +126,11 @@ class ShadowService:
         if self._audit is not None and self._settings.partition == 0:
             # One replica keeps the audit log; on the persistent session, so none is lost while it restarts.
             await self._client.subscribe(topics.AUDIT_RECORDS, self.on_audit)
+        interval = self._settings.billing.cost_update_seconds
+        if self._sessions is not None and interval > 0:
+            calls = StationCalls(self._client, self._store, self._records)
+            updater = CostUpdater(calls, self._sessions, self.owns, interval)
+            self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -319,8 +334,15 @@ class ShadowService:
             body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            handler = self._event_requests.registry_methods().get(method) if self._event_requests else None
-            status, answer = await (handler(body) if handler else self._registry.handle(method, body))
+            if method in BILLING_METHODS and self._billing is not None:
+                status, answer = await self._billing.handle(method, body)
+            else:
+                handler = (
+                    self._event_requests.registry_methods().get(method) if self._event_requests else None
+                )
+                status, answer = await (handler(body) if handler else self._registry.handle(method, body))
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
+                await self._add_billing_lookups(self._billing, body, answer)
             drafts = registry_events(method, status, answer)
             if drafts:
                 await self._append_events(str(body.get("chargePointId")), drafts)
@@ -332,6 +354,26 @@ class ShadowService:
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
         await respond(self._request_client, message, status, answer)
+
+    async def _add_billing_lookups(
+        self, billing: BillingRequests, body: JsonObject, answer: JsonObject
+    ) -> None:
+        """The final cost of a pending Ended event (totalCost, I02) and the prices of a Started one.
+
+        Billing must never cost a station its answer: a failure here (a bug, data no rule foresaw)
+        leaves these fields out, is logged with its traceback, and the tokens are still answered.
+        """
+        station_id = str(body.get("chargePointId"))
+        try:
+            if body.get("pendingTransaction"):
+                answer["cost"] = await billing.pending_cost(station_id, body["pendingTransaction"])
+            if body.get("priceFor"):
+                text = await billing.price_text(station_id, body["priceFor"])
+                if text:
+                    answer["priceText"] = text
+        except (ArithmeticError, LookupError, TypeError, ValueError):
+            BILLING_LOOKUP_FAILURES.inc()
+            logger.exception("billing lookup failed", extra={"station_id": station_id})
 
     # ----------------------------------------------------------- station events
 
@@ -350,9 +392,18 @@ class ShadowService:
         if event is topics.StationEvent.TRANSACTIONS:
             transaction_id = str(body["transactionId"])
             fields = body.get("fields") or {}
+            update_only = bool(body.get("updateOnly"))
             request = TransactionRecordRequest(
-                station_id, transaction_id, fields, body.get("event"), bool(body.get("updateOnly"))
+                station_id, transaction_id, fields, body.get("event"), update_only
             )
+            sessions = self._sessions
+            if sessions is not None and not update_only:
+                # Before the record, so that a record whose log holds a seqNo always has that event's
+                # samples stored. An update-only record (1.6 MeterValues) may not exist: its samples
+                # are kept only once it is known to, so that no station fills samples for made-up ids.
+                await self._until_written(
+                    lambda: sessions.store_samples(station_id, transaction_id, body), station_id
+                )
             outcome = await self._until_written(lambda: self._transaction_records.submit(request), station_id)
             if outcome.stored_bytes:
                 STORED_BYTES.labels("transaction").observe(outcome.stored_bytes)
@@ -367,6 +418,15 @@ class ShadowService:
                         "reasons": sorted(set(outcome.budget_reasons)),
                         "recorded": outcome.record is not None,
                     },
+                )
+            record = outcome.record
+            if sessions is not None and record is not None:
+                if update_only:
+                    await self._until_written(
+                        lambda: sessions.store_samples(station_id, transaction_id, body), station_id
+                    )
+                await self._until_written(
+                    lambda: sessions.on_transaction(station_id, transaction_id, record), station_id
                 )
             if body.get("ended"):
                 now = int(time.time())

@@ -27,8 +27,9 @@ def test_every_service_and_the_monitor_have_a_block() -> None:
     assert set(blocks()) == {*SERVICE_USERS, MONITOR_USER}
 
 
-def test_only_the_api_calls_stations_and_only_the_handler_answers_them() -> None:
-    assert writers("+/call") == {"remote-api"}
+def test_only_the_api_and_billing_call_stations_and_only_the_handler_answers_them() -> None:
+    # The shadow service sends billing's CostUpdated and GetTransactionStatus (docs/billing.md).
+    assert writers("+/call") == {"remote-api", "shadow"}
     assert writers("+/out") == {"ocpp-handler"}
     assert writers("+/in") == {"gateway"}
 

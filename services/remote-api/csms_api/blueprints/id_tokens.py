@@ -34,6 +34,8 @@ def put_token(token: str) -> tuple[Response, int]:
     record: dict[str, object] = {"idToken": token, "status": required(body, "status")}
     if body.get("expiryDate") is not None:
         record["expiryDate"] = body["expiryDate"]
+    if body.get("groupIdToken") is not None:
+        record["groupIdToken"] = body["groupIdToken"]
     return _answer(*bus().registry(RegistryMethod.TOKEN_PUT, record))
 
 

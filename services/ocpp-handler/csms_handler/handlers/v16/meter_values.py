@@ -25,7 +25,12 @@ def meter_values(request: Payload, context: CallContext) -> Reply:
     effects: list[Effect] = [ShadowUpdate(reported)]
     if "transactionId" in request:
         effects.append(
-            TransactionRecord(str(request["transactionId"]), {"lastMeterValue": last}, update_only=True)
+            TransactionRecord(
+                str(request["transactionId"]),
+                {"lastMeterValue": last},
+                update_only=True,
+                meter_values=tuple(request["meterValue"]),
+            )
         )
     over_budget = (BudgetReason.SAMPLED_VALUES,) if summary.dropped else ()
     return Reply({}, effects, over_budget)

@@ -59,7 +59,12 @@ def stop_transaction(request: Payload, context: CallContext) -> Reply:
         [
             replacing(("lastTransaction",)),
             ShadowUpdate({"lastTransaction": last}),
-            TransactionRecord(str(transaction_id), record, ended=True),
+            TransactionRecord(
+                str(transaction_id),
+                record,
+                ended=True,
+                meter_values=tuple(request.get("transactionData") or ()),
+            ),
         ],
         over_budget,
     )

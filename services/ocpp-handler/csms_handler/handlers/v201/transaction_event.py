@@ -14,6 +14,7 @@ from ocpp.v201.enums import TransactionEventEnumType
 
 from csms_handler.budgets import (
     BudgetReason,
+    StationLimits,
     evse_within,
     summarise_id_token,
     summarise_meter_values,
@@ -40,17 +41,60 @@ def _token_to_check(request: Payload) -> str | None:
 
 def transaction_event_needs(request: Payload) -> LookupRequest:
     token = _token_to_check(request)
-    return LookupRequest(tokens=(token,)) if token is not None else LookupRequest()
+    tokens = (token,) if token is not None else ()
+    if request["eventType"] == TransactionEventEnumType.started.value:
+        # The driver is told the prices as the transaction starts (if the station shows messages).
+        return LookupRequest(tokens=tokens, price_for=token or "")
+    if request["eventType"] != TransactionEventEnumType.ended.value:
+        return LookupRequest(tokens=tokens)
+    # Ended: the reply carries the session's final cost, priced with this event included.
+    # The station's limits are not known here; the record's fields are the same under any limits
+    # except the shown EVSE copy and the meter summary, which the cost does not read.
+    _, _, recorded, _ = _effects(request, StationLimits())
+    pending: Payload = {
+        "transactionId": recorded.transaction_id,
+        "fields": recorded.fields,
+        "event": recorded.event,
+        "meterValues": list(recorded.meter_values),
+        "offline": recorded.offline,
+    }
+    return LookupRequest(tokens=tokens, pending_transaction=pending)
 
 
 def transaction_event(request: Payload, context: CallContext) -> Reply:
+    reported, cleared, recorded, over_budget = _effects(request, context.limits)
+    payload: Payload = {}
+    if "idToken" in request:
+        token = _token_to_check(request)
+        status = context.lookups.token(token) if token is not None else None
+        payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
+    if context.lookups.price_text:
+        payload["updatedPersonalMessage"] = {"format": "UTF8", "content": context.lookups.price_text}
+    cost = context.lookups.cost
+    if recorded.ended and cost is not None and isinstance(cost.get("totalCost"), dict):
+        # I02: the total the driver pays, VAT included, in the tariff's currency.
+        payload["totalCost"] = cost["totalCost"]["incl_vat"]
+    return Reply(
+        payload,
+        [replacing(*cleared), ShadowUpdate(reported), recorded]
+        if cleared
+        else [ShadowUpdate(reported), recorded],
+        over_budget,
+    )
+
+
+def _effects(
+    request: Payload, limits: StationLimits
+) -> tuple[Payload, list[tuple[str, ...]], TransactionRecord, tuple[str, ...]]:
+    """The shadow's new state, the paths to clear first, the record of this event, and the budgets
+    the event went over (its over-budget parts are left out, never the event)."""
     info = request["transactionInfo"]
     event_type = request["eventType"]
     evse_id = request.get("evse", {}).get("id")
     over_budget: list[str] = []
     # A transaction event is never refused for its EVSE id (the station would retry it for ever): the
     # transaction is recorded and shown, without a per-EVSE copy under an id above the limit.
-    shown_evse = evse_id if evse_within(evse_id, context.limits) else None
+    shown_evse = evse_id if evse_within(evse_id, limits) else None
     if evse_id is not None and shown_evse is None:
         over_budget.append(BudgetReason.EVSE_ID)
     transaction_id = str(info["transactionId"])
@@ -68,7 +112,7 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
     if "remoteStartId" in info:
         transaction["remoteStartId"] = info["remoteStartId"]
     if request.get("meterValue"):
-        summary = summarise_meter_values(request["meterValue"], context.limits)
+        summary = summarise_meter_values(request["meterValue"], limits)
         transaction["lastMeterValue"] = summary.value
         if summary.dropped:
             over_budget.append(BudgetReason.SAMPLED_VALUES)
@@ -97,11 +141,6 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         reported = {"lastTransaction": ended_transaction}
         cleared.append(("lastTransaction",))
 
-    payload: Payload = {}
-    if "idToken" in request:
-        token = _token_to_check(request)
-        status = context.lookups.token(token) if token is not None else None
-        payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
     record = {key: value for key, value in record.items() if value is not None}
     event = {
         "seqNo": request["seqNo"],
@@ -110,11 +149,15 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
         "timestamp": request["timestamp"],
         "meterValues": len(request.get("meterValue") or ()),
     }
-    recorded = TransactionRecord(transaction_id, record, ended=ended, event=event)
-    return Reply(
-        payload,
-        [replacing(*cleared), ShadowUpdate(reported), recorded]
-        if cleared
-        else [ShadowUpdate(reported), recorded],
-        tuple(over_budget),
+    offline = bool(request.get("offline"))
+    if offline:
+        event["offline"] = True
+    recorded = TransactionRecord(
+        transaction_id,
+        record,
+        ended=ended,
+        event=event,
+        meter_values=tuple(request.get("meterValue") or ()),
+        offline=offline,
     )
+    return reported, cleared, recorded, tuple(over_budget)

@@ -1,0 +1,61 @@
+"""CSMS→station calls the shadow service makes for billing: CostUpdated (I03) and GetTransactionStatus (E14).
+
+They take the remote-api's path: the frame on ``{cp}/call`` (the gateway holding the station delivers it
+under the one-outstanding-call rule) and a ``sent`` record in the command log, which the handler
+completes with the station's answer. Only a connected 2.x station is called; otherwise nothing is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from csms_common import topics
+from csms_common.commands import CommandState, command_event
+from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.ocpp.frames import Call, new_message_id
+from csms_shadow.document import JsonObject
+from csms_shadow.records import Records
+from csms_shadow.store import ShadowStore
+
+logger = logging.getLogger(__name__)
+
+GET_TRANSACTION_STATUS = "GetTransactionStatus"
+
+
+class StationCalls:
+    def __init__(self, client: AsyncMqttClient, store: ShadowStore, records: Records) -> None:
+        self._client = client
+        self._store = store
+        self._records = records
+
+    async def send(self, station_id: str, action: str, payload: dict[str, Any]) -> str | None:
+        """Send ``action`` to a connected 2.x station; its message id, or None when not sent."""
+        station = await self._store.get_station(station_id)
+        connection = (station or {}).get("connection") or {}
+        protocol = str(connection.get("protocol") or "")
+        if not (station or {}).get("connected") or not protocol.startswith("ocpp2"):
+            return None
+        call = Call(new_message_id(), action, payload)
+        await self._client.publish(topics.station_call(station_id), call.to_json(), qos=1)
+        await self._records.record_command(
+            station_id,
+            command_event(
+                call.message_id,
+                CommandState.SENT,
+                action=action,
+                request=payload,
+                version=protocol.removeprefix("ocpp"),
+            ),
+        )
+        logger.info(f"{action} sent", extra={"station_id": station_id, "message_id": call.message_id})
+        return call.message_id
+
+    async def ask_for_missing_events(self, session: JsonObject) -> None:
+        """E14: the station still holds events of this transaction; asking makes it send them."""
+        if session.get("protocol") == "2.x":
+            await self.send(
+                str(session["chargePointId"]),
+                GET_TRANSACTION_STATUS,
+                {"transactionId": str(session["transactionId"])},
+            )
