@@ -11,10 +11,12 @@ STAMP := $(VENV)/.installed
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	# The Python SDK and its `csms` command, tested against the running system by tests/sdk.
+	$(BIN)/pip install --quiet -c constraints.txt -e sdk/python
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install the pinned dependencies
