@@ -18,6 +18,11 @@ def options(settings: ApiSettings) -> dict[str, Any]:
         "graceful_timeout": 20,
         # Waiting commands last up to 60 s (?wait=60); the worker timeout must not cut them off.
         "timeout": 90,
+        # Idle keep-alive connections stay open longer than clients keep theirs for reuse (Node's
+        # fetch 4 s, httpx 5 s): with gunicorn's default of 2 s, a client that reused a connection
+        # after about 2 s idle (e.g. a 429 retried after Retry-After: 2) raced the server's close
+        # and got ECONNRESET in 2 of 3 runs of tests/sdk/test_js_sdk.py.
+        "keepalive": 10,
         "accesslog": None,
         # One control socket path per user would collide between API processes on one host.
         "control_socket_disable": True,
