@@ -6,8 +6,6 @@ and a field the API adds later is kept instead of dropped. ``tests/unit/csms_sdk
 against ``/openapi.json``.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal, NotRequired, TypedDict
 
 RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
