@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Install the Mosquitto and Redis server binaries when they are missing.
+# Install the Mosquitto and Redis server binaries, and Node.js with npm, when they are missing.
 # `make run` starts them as local processes if nothing listens on 1883/6379,
 # and the tests start private ones on free ports, so both need the binaries.
+# Node.js (18 or newer) builds and tests the JavaScript SDK in sdk/js (tests/sdk/test_js_sdk.py).
 set -euo pipefail
 
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
@@ -26,7 +29,7 @@ elif command -v apt-get >/dev/null 2>&1; then
     echo "missing ${missing[*]}: run 'sudo apt-get install ${missing[*]}'" >&2
     exit 1
 else
-    echo "missing ${missing[*]}: install Mosquitto and Redis with your package manager" \
-         "(macOS: brew install mosquitto redis)" >&2
+    echo "missing ${missing[*]}: install Mosquitto, Redis and Node.js with your package manager" \
+         "(macOS: brew install mosquitto redis node)" >&2
     exit 1
 fi

@@ -44,10 +44,15 @@ def test_table_and_flatten() -> None:
     ]
 
 
+def test_exit_code_numbers_are_the_documented_ones() -> None:
+    documented = {"OK": 0, "FAILED": 1, "USAGE": 2, "AUTH": 3, "NOT_FOUND": 4, "CONFLICT": 5, "INVALID": 6}
+    documented |= {"RATE_LIMITED": 7, "STATION_ERROR": 8, "TIMEOUT": 9, "UNAVAILABLE": 10}
+    assert {code.name: int(code) for code in ExitCode} == documented
+
+
 def test_exit_codes() -> None:
     args: tuple[dict[str, str], str, str] = ({}, "GET", "u")
     assert exit_code_for(NotRegistered(404, "x", *args)) == ExitCode.NOT_FOUND
-    assert int(ExitCode.NOT_FOUND) == 4
     assert exit_code_for(NotConnected(409, "x", *args)) == ExitCode.CONFLICT
     assert exit_code_for(AlreadyRegistered(409, "x", *args)) == ExitCode.CONFLICT
     assert exit_code_for(CommandTimeout(504, "x", *args)) == ExitCode.TIMEOUT

@@ -78,10 +78,20 @@ def emit(value: Any, human: str) -> None:
 
 
 def complete_station_ids(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
-    """Station ids from the registry, for shell completion; nothing when the API is out of reach."""
-    found = context.find_object(Invocation)
-    if found is None:
-        return []
+    """Station ids from the registry, for shell completion; nothing when the API is out of reach.
+
+    Completion parses the command line without running the group's callback, so the options
+    (flags, environment, config file) are read from the root context's parameters here.
+    """
+    params = context.find_root().params
+    found = Invocation(
+        params.get("url"),
+        params.get("token"),
+        params.get("timeout"),
+        params.get("config_path") or default_config_path(),
+        retry=0,
+        json=False,
+    )
     try:
         with found.client() as client:
             ids = [station["chargePointId"] for station in client.iter_stations()]
