@@ -98,7 +98,7 @@ def test_start_stop_command_and_shadow_with_a_connected_station(system: System, 
             assert started.stdout.startswith(
                 f"RequestStartTransaction command sent successfully: {station_id}"
             )
-            assert 'answered: {"status": "Accepted"}' in started.stdout
+            assert started.stdout.rstrip().endswith('; result: {"status": "Accepted"}')
             action, payload, _ = await asyncio.wait_for(station.received.get(), 10)
             assert action == "RequestStartTransaction"
             assert payload["id_token"] == {"id_token": "user-123", "type": "ISO14443"}

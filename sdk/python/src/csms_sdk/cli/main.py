@@ -225,9 +225,11 @@ def stations_delete(station_id: str) -> None:
 # -- remote start and stop, commands ----------------------------------------------------------------
 
 
-def answered(body: dict[str, Any]) -> str:
+def with_result(body: dict[str, Any]) -> str:
+    """``; result: {...}``: the station's answer, on one line when short."""
     result = body.get("result")
-    return f"; answered: {as_json(result) if len(json.dumps(result)) > 60 else json.dumps(result)}"
+    compact = json.dumps(result)
+    return f"; result: {compact if len(compact) <= 60 else as_json(result)}"
 
 
 @cli.command("start")
@@ -244,7 +246,7 @@ def start(station_id: str, id_tag: str | None, connector: int, wait: float | Non
     if "remoteStartId" in body:
         human += f", remoteStartId {body['remoteStartId']}"
     if wait is not None:
-        human += answered(dict(body))
+        human += with_result(dict(body))
     emit(body, human)
 
 
@@ -259,7 +261,7 @@ def stop(station_id: str, transaction_id: str, wait: float | None) -> None:
         body = client.stop_transaction(station_id, transaction_id, wait=wait)
     human = f"{body['message']}: {station_id}, transaction {transaction_id}, message {body['messageId']}"
     if wait is not None:
-        human += answered(dict(body))
+        human += with_result(dict(body))
     emit(body, human)
 
 
@@ -285,7 +287,7 @@ def command(station_id: str, action: str, payload: dict[str, Any], wait: float |
         body = client.send_command(station_id, action, payload, wait=wait)
     human = f"{action} {body['state']}: {station_id}, message {body['messageId']}"
     if body["state"] == "answered":
-        human += answered(dict(body))
+        human += with_result(dict(body))
     emit(body, human)
 
 
