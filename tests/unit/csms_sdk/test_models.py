@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ def test_model_matches_the_openapi_schema(model: Any, schema: dict[str, Any]) ->
 def test_sdks_and_api_share_one_version() -> None:
     root = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     package = json.loads((ROOT / "sdk" / "js" / "package.json").read_text())["version"]
-    assert __version__ == root == package
+    version_ts = (ROOT / "sdk" / "js" / "src" / "version.ts").read_text()
+    assert re.search(r'VERSION = "([^"]+)"', version_ts) is not None
+    assert __version__ == root == package == re.findall(r'VERSION = "([^"]+)"', version_ts)[0]
     assert f"v{openapi.openapi_document()['info']['version']}" == API_VERSION
 
 

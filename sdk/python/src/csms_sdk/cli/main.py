@@ -28,6 +28,8 @@ from csms_sdk.retry import RetryPolicy
 REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
 ID_TOKEN_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
 COMPLETION_VARIABLE = "_CSMS_COMPLETE"
+COMPLETION_TIMEOUT = 2.0
+"""Seconds a <TAB> may wait for the registry's station ids before completing nothing."""
 
 
 @dataclass
@@ -87,7 +89,7 @@ def complete_station_ids(context: click.Context, _parameter: click.Parameter, in
     found = Invocation(
         params.get("url"),
         params.get("token"),
-        params.get("timeout"),
+        params.get("timeout") or COMPLETION_TIMEOUT,
         params.get("config_path") or default_config_path(),
         retry=0,
         json=False,
