@@ -38,11 +38,12 @@ def npm(*arguments: str) -> None:
 
 @pytest.fixture(scope="module")
 def built_js_sdk() -> Path:
-    """``npm ci`` (from the committed package-lock.json) if needed, the types checked against
-    sdk/openapi.json, then both builds."""
+    """``npm ci`` (from the committed package-lock.json) if needed, the generated types checked
+    against sdk/openapi.json, test/types.check.ts compiled against them, then both builds."""
     if not (JS_SDK / "node_modules" / ".package-lock.json").exists():
         npm("ci", "--no-audit", "--no-fund")
     npm("run", "check-generated")
+    npm("run", "typecheck")
     npm("run", "build")
     return JS_SDK
 
