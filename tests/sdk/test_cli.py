@@ -236,3 +236,4 @@ def test_shell_completion(system: System, cli: Cli) -> None:
     assert cli("stations", "register", station_id).returncode == 0
     completed = complete(f"csms shadow {station_id[:10]}")
     assert station_id in completed and all(item.startswith(station_id[:10]) for item in completed)
+    assert station_id in complete(f"csms stations show --json {station_id[:10]}")

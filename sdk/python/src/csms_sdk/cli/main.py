@@ -66,8 +66,9 @@ def json_flag(function: Any) -> Any:
     """``--json`` on a command too (``csms stations list --json``), same as ``csms --json ...``."""
 
     def remember(context: click.Context, _parameter: click.Parameter, value: bool) -> bool:
-        if value:
-            context.ensure_object(Invocation).json = True
+        found = context.find_object(Invocation)  # None while the shell completes a command line
+        if value and found is not None:
+            found.json = True
         return value
 
     return click.option(
