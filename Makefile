@@ -6,15 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e soak lint format deps venv clean help
+.PHONY: run test test-unit test-integration test-e2e test-sdk sdk-js sdk-openapi soak lint format deps venv clean help
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	# The Python SDK and its `csms` command, tested against the running system by tests/sdk.
+	$(BIN)/pip install --quiet -c constraints.txt -e sdk/python
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install the pinned dependencies
@@ -37,6 +39,18 @@ test-integration: venv deps  ## one component at a time (the MQTT client) agains
 
 test-e2e: venv deps  ## only the end-to-end tests
 	$(BIN)/pytest tests/e2e
+
+test-sdk: venv deps  ## only the Python and JavaScript SDK and CLI tests (against a running system they start)
+	$(BIN)/pytest -s tests/sdk tests/unit/csms_sdk
+
+SDK_JS := sdk/js
+
+sdk-js:  ## install the JavaScript SDK's dev dependencies (npm ci) and build it (ESM + CJS)
+	cd $(SDK_JS) && npm ci --no-audit --no-fund && npm run build
+
+sdk-openapi: venv  ## after changing csms_api/openapi.py: dump sdk/openapi.json and regenerate the JS SDK's types
+	$(BIN)/python scripts/dump_openapi.py
+	cd $(SDK_JS) && ( [ -d node_modules ] || npm ci --no-audit --no-fund ) && npm run generate
 
 SOAK_MINUTES ?= 10
 SOAK_STATIONS ?= 60

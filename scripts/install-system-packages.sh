@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the Mosquitto and Redis server binaries when they are missing.
+# Install the Mosquitto and Redis server binaries, and Node.js with npm, when they are missing.
 # `make run` starts them as local processes if nothing listens on 1883/6379,
 # and the tests start private ones on free ports, so both need the binaries.
 # Mosquitto also loads a small plugin that binds client ids to users
 # (scripts/mosquitto_clientid_binding.c), compiled on first use: it needs a C
 # compiler and the Mosquitto and OpenSSL headers.
+# Node.js (18 or newer) builds and tests the JavaScript SDK in sdk/js (tests/sdk/test_js_sdk.py).
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missi
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -e /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
 [ -e /usr/include/openssl/x509.h ] || missing+=(libssl-dev)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
@@ -32,7 +35,8 @@ elif command -v apt-get >/dev/null 2>&1; then
     echo "missing ${missing[*]}: run 'sudo apt-get install ${missing[*]}'" >&2
     exit 1
 else
-    echo "missing ${missing[*]}: install Mosquitto (with its plugin headers), Redis, a C compiler and" \
-         "OpenSSL's headers with your package manager (macOS: brew install mosquitto redis openssl)" >&2
+    echo "missing ${missing[*]}: install Mosquitto (with its plugin headers), Redis, a C compiler," \
+         "OpenSSL's headers and Node.js with your package manager" \
+         "(macOS: brew install mosquitto redis openssl node)" >&2
     exit 1
 fi

@@ -20,6 +20,10 @@ def options(settings: ApiSettings) -> dict[str, Any]:
         "worker_connections": settings.max_connections,
         # The gevent worker reads each request's line and headers under gevent.Timeout(keepalive):
         # a client has this long to send them, on a new connection and between kept-alive requests.
+        # It must also outlast the time clients keep an idle connection for reuse (Node's fetch 4 s,
+        # httpx 5 s): with gunicorn's default of 2 s, a client that reused a connection after about
+        # 2 s idle (e.g. a 429 retried after Retry-After: 2) raced the server's close and got
+        # ECONNRESET in 2 of 3 runs of tests/sdk/test_js_sdk.py (API_HEADER_TIMEOUT, 10 s by default).
         "keepalive": settings.header_timeout,
         "graceful_timeout": 20,
         # Waiting commands last up to 60 s (?wait=60); the worker timeout must not cut them off.

@@ -1,0 +1,323 @@
+// CsmsClient: every endpoint of the remote-api as a method, on the platform's fetch (no dependencies).
+import {
+  AlreadyRegistered,
+  ApiError,
+  ApiErrorClass,
+  ErrorBody,
+  NotConnected,
+  NotRegistered,
+  RateLimited,
+  STATUS_ERRORS,
+  TransportError,
+  UnexpectedResponse,
+} from "./errors.js";
+import type {
+  CommandRecord,
+  CommandResult,
+  IdToken,
+  IdTokenDeleted,
+  IdTokenStatus,
+  PasswordSet,
+  RegistrationStatus,
+  RemoteTransactionResult,
+  Shadow,
+  Station,
+  StationDeleted,
+  Transaction,
+} from "./models.js";
+import { parseRetryAfter, retryDelayMs, RetryPolicy } from "./retry.js";
+import { VERSION } from "./version.js";
+
+export const DEFAULT_BASE_URL = "http://127.0.0.1:8080";
+/** Sent as API-Version: an API that no longer speaks v1 refuses with 400 instead of misreading. */
+export const API_VERSION = "v1";
+/** The API's limit for ?wait (seconds). */
+export const MAX_WAIT_SECONDS = 60;
+const WAIT_MARGIN_MS = 10_000;
+
+export interface ClientOptions {
+  /** The API's base URL (default http://127.0.0.1:8080). */
+  baseUrl?: string;
+  /** The bearer token; default: the OCPP_API_TOKEN environment variable (Node). */
+  token?: string;
+  /** Per-request timeout in milliseconds (default 30000); a command with `wait` gets wait + 10 s. */
+  timeoutMs?: number;
+  /** Opt-in retry of 429 answers after their Retry-After (`true` for the defaults). */
+  retry?: RetryPolicy | boolean;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+  /** A fetch implementation (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** How to wait between retries (tests record it). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** One HTTP request and how to read its errors (the Python SDK's Operation). */
+export interface Operation {
+  method: string;
+  /** A path below the base URL, or an absolute URL. */
+  url: string;
+  params?: Record<string, string>;
+  body?: unknown;
+  /** Seconds the API waits for the station's answer (?wait). */
+  wait?: number;
+  /** Narrower error classes for this operation (404 → NotRegistered, 409 → NotConnected, ...). */
+  errors?: Record<number, ApiErrorClass>;
+}
+
+export interface CommandOptions {
+  /** Wait up to this many seconds (0 < wait <= 60) for the station's answer. */
+  wait?: number;
+}
+
+const STATION_ERRORS = { 404: NotRegistered };
+const COMMAND_ERRORS = { 404: NotRegistered, 409: NotConnected };
+
+function tokenFromEnvironment(): string | undefined {
+  const processLike = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return processLike?.env?.OCPP_API_TOKEN || undefined;
+}
+
+function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function stationPath(stationId: string, ...rest: string[]): string {
+  return ["/charge-points", segment(stationId), ...rest.map(segment)].join("/");
+}
+
+function waitParams(wait: number | undefined): Record<string, string> {
+  if (wait === undefined) return {};
+  if (!(wait > 0 && wait <= MAX_WAIT_SECONDS)) {
+    throw new RangeError(`wait must be more than 0 and at most ${MAX_WAIT_SECONDS} seconds`);
+  }
+  return { wait: String(wait) };
+}
+
+function pageParams(after: string | undefined, filters: Record<string, string | undefined> = {}): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined) params[key] = value;
+  if (after !== undefined) params.after = after;
+  return params;
+}
+
+/** The error for a non-2xx answer (exported for tests and for extensions). */
+export function errorFor(operation: Operation, status: number, headers: Headers, body: unknown, url: string): ApiError {
+  const fields: ErrorBody = body !== null && typeof body === "object" && !Array.isArray(body) ? (body as ErrorBody) : {};
+  const errorClass = operation.errors?.[status] ?? STATUS_ERRORS[status] ?? UnexpectedResponse;
+  if (errorClass === RateLimited) {
+    return new RateLimited(status, fields, operation.method, url, parseRetryAfter(headers.get("retry-after")));
+  }
+  return new errorClass(status, fields, operation.method, url);
+}
+
+export class CsmsClient {
+  readonly baseUrl: string;
+  protected remoteStartUrl = "/remote-start-transaction";
+  protected remoteStopUrl = "/remote-stop-transaction";
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: ClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    const token = options.token ?? tokenFromEnvironment();
+    this.headers = {
+      "API-Version": API_VERSION,
+      "User-Agent": `csms-sdk-js/${VERSION}`,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...options.headers,
+    };
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.retry = options.retry === true ? {} : options.retry || undefined;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private urlOf(operation: Operation): string {
+    const absolute = /^https?:\/\//i.test(operation.url);
+    const url = new URL(absolute ? operation.url : `${this.baseUrl}${operation.url}`);
+    for (const [key, value] of Object.entries(operation.params ?? {})) url.searchParams.set(key, value);
+    return url.toString();
+  }
+
+  /** Send one operation (retrying 429 with a retry policy); its JSON body. */
+  async call<T>(operation: Operation): Promise<T> {
+    const url = this.urlOf(operation);
+    const timeoutMs = operation.wait === undefined ? this.timeoutMs : Math.max(this.timeoutMs, operation.wait * 1000 + WAIT_MARGIN_MS);
+    for (let tries = 1; ; tries += 1) {
+      const headers: Record<string, string> = { ...this.headers };
+      if (operation.body !== undefined) headers["Content-Type"] = "application/json";
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.fetchImpl(url, {
+          method: operation.method,
+          headers,
+          body: operation.body === undefined ? undefined : JSON.stringify(operation.body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await response.text();
+      } catch (error) {
+        throw new TransportError(`${operation.method} ${url}: ${describe(error)}`, { cause: error });
+      }
+      let body: unknown;
+      try {
+        body = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        throw new UnexpectedResponse(response.status, { error: `answer is not JSON: ${text.slice(0, 200)}` }, operation.method, url);
+      }
+      if (response.ok) return body as T;
+      const error = errorFor(operation, response.status, response.headers, body, url);
+      const delay = error instanceof RateLimited && this.retry ? retryDelayMs(this.retry, tries, error.retryAfter) : undefined;
+      if (delay === undefined) throw error;
+      await this.sleep(delay);
+    }
+  }
+
+  /** Every item of a list endpoint, page after page while the API names a `next` cursor. */
+  async *pages<T>(build: (after: string | undefined) => Operation, itemsKey: string): AsyncGenerator<T> {
+    let after: string | undefined;
+    for (;;) {
+      const body = await this.call<Record<string, unknown>>(build(after));
+      const items = body?.[itemsKey];
+      if (!Array.isArray(items)) throw new UnexpectedResponse(200, { error: `expected a ${itemsKey} list` }, "GET", "");
+      yield* items as T[];
+      if (body.next === undefined || body.next === null || items.length === 0) return;
+      after = String(body.next);
+    }
+  }
+
+  // -- the reference's remote start and stop ----------------------------------------------------
+
+  /** Start a transaction (RequestStartTransaction / RemoteStartTransaction), as in the reference. */
+  startTransaction(
+    chargePointId: string,
+    idTag?: string,
+    connectorId = 1,
+    options: CommandOptions & { transactionData?: Record<string, unknown> } = {},
+  ): Promise<RemoteTransactionResult> {
+    const body: Record<string, unknown> = { chargePointId, connectorId };
+    if (idTag !== undefined) body.idTag = idTag;
+    if (options.transactionData !== undefined) body.transactionData = options.transactionData;
+    return this.call({ method: "POST", url: this.remoteStartUrl, params: waitParams(options.wait), body, wait: options.wait, errors: COMMAND_ERRORS });
+  }
+
+  /** Stop a transaction (RequestStopTransaction / RemoteStopTransaction), as in the reference. */
+  stopTransaction(chargePointId: string, transactionId: string | number, options: CommandOptions = {}): Promise<RemoteTransactionResult> {
+    const body = { chargePointId, transactionId };
+    return this.call({ method: "POST", url: this.remoteStopUrl, params: waitParams(options.wait), body, wait: options.wait, errors: COMMAND_ERRORS });
+  }
+
+  // -- commands -----------------------------------------------------------------------------------
+
+  /** Any CSMS-initiated OCPP call; with `wait` the station's answer is in `result`. */
+  sendCommand(chargePointId: string, action: string, payload: Record<string, unknown> = {}, options: CommandOptions = {}): Promise<CommandResult> {
+    const url = stationPath(chargePointId, "commands", action);
+    return this.call({ method: "POST", url, params: waitParams(options.wait), body: payload, wait: options.wait, errors: COMMAND_ERRORS });
+  }
+
+  getCommand(messageId: string): Promise<CommandRecord> {
+    return this.call({ method: "GET", url: `/commands/${segment(messageId)}` });
+  }
+
+  // -- the registry -------------------------------------------------------------------------------
+
+  async listStations(): Promise<Station[]> {
+    return collect(this.iterStations());
+  }
+
+  iterStations(): AsyncGenerator<Station> {
+    return this.pages((after) => ({ method: "GET", url: "/charge-points", params: pageParams(after) }), "chargePoints");
+  }
+
+  getStation(chargePointId: string): Promise<Station> {
+    return this.call({ method: "GET", url: stationPath(chargePointId), errors: STATION_ERRORS });
+  }
+
+  registerStation(
+    chargePointId: string,
+    options: { registrationStatus?: RegistrationStatus; securityProfile?: number; password?: string } = {},
+  ): Promise<Station> {
+    const body = { chargePointId, ...options };
+    return this.call({ method: "POST", url: "/charge-points", body, errors: { 409: AlreadyRegistered } });
+  }
+
+  updateStation(chargePointId: string, changes: { registrationStatus?: RegistrationStatus; securityProfile?: number }): Promise<Station> {
+    return this.call({ method: "PATCH", url: stationPath(chargePointId), body: changes, errors: STATION_ERRORS });
+  }
+
+  setStationPassword(chargePointId: string, password: string): Promise<PasswordSet> {
+    return this.call({ method: "PUT", url: stationPath(chargePointId, "password"), body: { password }, errors: STATION_ERRORS });
+  }
+
+  deleteStation(chargePointId: string): Promise<StationDeleted> {
+    return this.call({ method: "DELETE", url: stationPath(chargePointId), errors: STATION_ERRORS });
+  }
+
+  getShadow(chargePointId: string): Promise<Shadow> {
+    return this.call({ method: "GET", url: stationPath(chargePointId, "shadow"), errors: STATION_ERRORS });
+  }
+
+  async listTransactions(chargePointId: string): Promise<Transaction[]> {
+    return collect(this.iterTransactions(chargePointId));
+  }
+
+  iterTransactions(chargePointId: string): AsyncGenerator<Transaction> {
+    const url = stationPath(chargePointId, "transactions");
+    return this.pages((after) => ({ method: "GET", url, params: pageParams(after), errors: STATION_ERRORS }), "transactions");
+  }
+
+  // -- id tokens ----------------------------------------------------------------------------------
+
+  putIdToken(token: string, status: IdTokenStatus, options: { expiryDate?: string } = {}): Promise<IdToken> {
+    return this.call({ method: "PUT", url: `/id-tokens/${segment(token)}`, body: { status, ...options } });
+  }
+
+  getIdToken(token: string): Promise<IdToken> {
+    return this.call({ method: "GET", url: `/id-tokens/${segment(token)}` });
+  }
+
+  deleteIdToken(token: string): Promise<IdTokenDeleted> {
+    return this.call({ method: "DELETE", url: `/id-tokens/${segment(token)}` });
+  }
+
+  async listIdTokens(): Promise<IdToken[]> {
+    return collect(this.iterIdTokens());
+  }
+
+  iterIdTokens(): AsyncGenerator<IdToken> {
+    return this.pages((after) => ({ method: "GET", url: "/id-tokens", params: pageParams(after) }), "idTokens");
+  }
+
+  // -- probes -------------------------------------------------------------------------------------
+
+  healthz(): Promise<Record<string, unknown>> {
+    return this.call({ method: "GET", url: "/healthz" });
+  }
+
+  readyz(): Promise<Record<string, unknown>> {
+    return this.call({ method: "GET", url: "/readyz", errors: { 503: ApiError } });
+  }
+
+  /** The API's OpenAPI document. */
+  openapi(): Promise<Record<string, unknown>> {
+    return this.call({ method: "GET", url: "/openapi.json" });
+  }
+}
+
+/** fetch's "fetch failed" with the reason undici keeps in `cause` (ECONNREFUSED, UND_ERR_SOCKET, ...). */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const reason = cause?.code ?? cause?.message;
+  return reason ? `${text} (${reason})` : text;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

@@ -1,0 +1,125 @@
+// The JavaScript SDK (ESM build) against the running system.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  AlreadyRegistered,
+  BadRequest,
+  CommandTimeout,
+  CsmsClient,
+  Forbidden,
+  NotConnected,
+  NotFound,
+  NotRegistered,
+  OCPPClient,
+  RateLimited,
+  StationError,
+  TransportError,
+  Unauthorized,
+} from "csms-sdk";
+
+import { apiUrl, onlineStation, rateLimitedApiUrl, rateLimitSeconds, readToken, runId, silentStation, token } from "./env.mjs";
+
+const client = new CsmsClient({ baseUrl: apiUrl, token });
+
+test("the reference's example, as written (token from OCPP_API_TOKEN)", async () => {
+  const ocppClient = new OCPPClient(`${apiUrl}/remote-start-transaction`, `${apiUrl}/remote-stop-transaction`);
+  const started = await ocppClient.startTransaction(onlineStation, "user-123", 1);
+  console.log("Transaction started:", started);
+  assert.equal(started.message, "RequestStartTransaction command sent successfully");
+  assert.equal(started.chargePointId, onlineStation);
+  assert.equal(typeof started.remoteStartId, "number");
+  const stopped = await ocppClient.stopTransaction(onlineStation, 123456789);
+  console.log("Transaction stopped:", stopped);
+  assert.equal(stopped.message, "RequestStopTransaction command sent successfully");
+  assert.equal(stopped.transactionId, 123456789);
+});
+
+test("registry: register, show, list, update, delete", async () => {
+  const id = `JS-${runId}-crud`;
+  const created = await client.registerStation(id);
+  assert.equal(created.chargePointId, id);
+  assert.equal(created.connected, false);
+  await assert.rejects(client.registerStation(id), (error) => error instanceof AlreadyRegistered && error.status === 409);
+  assert.equal((await client.getStation(id)).registrationStatus, "Accepted");
+  const listed = (await client.listStations()).map((station) => station.chargePointId);
+  assert.ok(listed.includes(id));
+  const iterated = [];
+  for await (const station of client.iterStations()) iterated.push(station.chargePointId);
+  assert.deepEqual(iterated, listed);
+  assert.equal((await client.updateStation(id, { registrationStatus: "Pending" })).registrationStatus, "Pending");
+  assert.deepEqual(await client.deleteStation(id), { chargePointId: id, deleted: true });
+  await assert.rejects(client.getStation(id), (error) => error instanceof NotRegistered && error instanceof NotFound && error.status === 404);
+});
+
+test("commands with and without wait; the command's record", async () => {
+  const answered = await client.sendCommand(onlineStation, "Reset", { type: "Immediate" }, { wait: 10 });
+  assert.equal(answered.state, "answered");
+  assert.deepEqual(answered.result, { status: "Scheduled" });
+  const sent = await client.sendCommand(onlineStation, "Reset", { type: "OnIdle" });
+  assert.equal(sent.state, "sent");
+  const deadline = Date.now() + 10_000;
+  let record = await client.getCommand(sent.messageId);
+  while (record.state !== "answered" && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    record = await client.getCommand(sent.messageId);
+  }
+  assert.equal(record.state, "answered");
+  assert.deepEqual(record.payload, { status: "Scheduled" });
+  const started = await client.startTransaction(onlineStation, "user-456", 1, { wait: 10 });
+  assert.deepEqual(started.result, { status: "Accepted" });
+});
+
+test("each API error has its class", async () => {
+  await assert.rejects(client.sendCommand(`JS-${runId}-unknown`, "Reset", { type: "Immediate" }), NotRegistered);
+  const offline = `JS-${runId}-offline`;
+  await client.registerStation(offline);
+  await assert.rejects(client.startTransaction(offline, "user-123", 1), (error) => error instanceof NotConnected && error.error === `Charge point not connected: ${offline}`);
+  await assert.rejects(client.stopTransaction(onlineStation), (error) => error instanceof BadRequest && error.error === "Missing required parameter: transactionId");
+  await assert.rejects(client.sendCommand(onlineStation, "ClearCache", {}, { wait: 10 }), (error) => error instanceof StationError && ["NotSupported", "NotImplemented"].includes(error.errorCode) && typeof error.messageId === "string");
+  await assert.rejects(new CsmsClient({ baseUrl: apiUrl, token: "not-a-token" }).listStations(), Unauthorized);
+  await assert.rejects(new CsmsClient({ baseUrl: apiUrl, token: readToken }).registerStation(`JS-${runId}-forbidden`), Forbidden);
+  await assert.rejects(new CsmsClient({ baseUrl: "http://127.0.0.1:9", token, timeoutMs: 2000 }).healthz(), TransportError);
+});
+
+test("a silent station: CommandTimeout (504) with the command's message id", async () => {
+  const started = Date.now();
+  await assert.rejects(client.sendCommand(silentStation, "Reset", { type: "Immediate" }, { wait: 0.5 }), (error) => {
+    assert.ok(error instanceof CommandTimeout, String(error));
+    assert.equal(error.status, 504);
+    assert.equal(error.state, "sent");
+    assert.equal(typeof error.messageId, "string");
+    return true;
+  });
+  console.log(`silent station: CommandTimeout after ${Date.now() - started} ms (wait=0.5 s)`);
+});
+
+test("429: RateLimited with Retry-After, and the opt-in retry honours it", async () => {
+  const id = `JS-${runId}-rate`; // the limit applies before the registry is asked: an unknown id is enough
+  const plain = new CsmsClient({ baseUrl: rateLimitedApiUrl, token });
+  await assert.rejects(plain.sendCommand(id, "Reset", { type: "Immediate" }), NotRegistered);
+  await assert.rejects(plain.sendCommand(id, "Reset", { type: "Immediate" }), (error) => error instanceof RateLimited && error.retryAfter === rateLimitSeconds);
+  const slept = [];
+  const patient = new CsmsClient({
+    baseUrl: rateLimitedApiUrl,
+    token,
+    retry: { attempts: 3 },
+    sleep: (ms) => {
+      slept.push(ms);
+      return new Promise((resolve) => setTimeout(resolve, ms));
+    },
+  });
+  const started = Date.now();
+  await assert.rejects(patient.sendCommand(id, "Reset", { type: "Immediate" }), NotRegistered);
+  console.log(`429 retried: slept ${JSON.stringify(slept)} ms, answered after ${Date.now() - started} ms`);
+  assert.ok(slept.length >= 1 && slept[0] >= rateLimitSeconds * 1000, JSON.stringify(slept));
+});
+
+test("id tokens", async () => {
+  const idToken = `js-${runId}`;
+  assert.equal((await client.putIdToken(idToken, "Accepted", { expiryDate: "2030-01-01T00:00:00Z" })).status, "Accepted");
+  assert.equal((await client.getIdToken(idToken)).status, "Accepted");
+  assert.ok((await client.listIdTokens()).some((record) => record.idToken === idToken));
+  assert.deepEqual(await client.deleteIdToken(idToken), { idToken, deleted: true });
+  await assert.rejects(client.getIdToken(idToken), NotFound);
+});

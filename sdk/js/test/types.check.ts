@@ -1,0 +1,21 @@
+// Compiled (not run) by `npm run typecheck`: the generated types give the shapes the README promises.
+import { CsmsClient, OCPPClient, StationError } from "../src/index.js";
+import type { CommandResult, IdTokenStatus, RemoteTransactionResult, Station } from "../src/index.js";
+
+export async function usage(client: CsmsClient, reference: OCPPClient): Promise<void> {
+  const started: RemoteTransactionResult = await reference.startTransaction("CP001", "user-123", 1);
+  const remoteStartId: number | undefined = started.remoteStartId;
+  const station: Station = await client.getStation("CP001");
+  const protocol: string | undefined = station.connection?.protocol;
+  const connected: boolean = station.connected;
+  const answer: CommandResult = await client.sendCommand("CP001", "Reset", { type: "Immediate" }, { wait: 10 });
+  const state: "sent" | "answered" | "error" | "timeout" | "rejected" | "closed" = answer.state;
+  const status: IdTokenStatus = "Blocked";
+  const reported: Record<string, unknown> = (await client.getShadow("CP001")).state.reported;
+  try {
+    await client.stopTransaction("CP001", 123456789);
+  } catch (error) {
+    if (error instanceof StationError) console.log(error.errorCode);
+  }
+  console.log(remoteStartId, protocol, connected, state, status, reported);
+}

@@ -1,0 +1,226 @@
+"""The asynchronous client: the same methods as ``Client``, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, cast
+
+import httpx
+
+from csms_sdk import operations as ops
+from csms_sdk.errors import RateLimited, TransportError
+from csms_sdk.models import (
+    CommandRecord,
+    CommandResult,
+    IdToken,
+    IdTokenDeleted,
+    IdTokenStatus,
+    PasswordSet,
+    RegistrationStatus,
+    RemoteTransactionResult,
+    Shadow,
+    Station,
+    StationDeleted,
+    Transaction,
+)
+from csms_sdk.retry import RetryPolicy
+from csms_sdk.session import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, SessionSettings
+
+
+class AsyncClient:
+    """A client of one remote-api.
+
+    ``token`` defaults to ``OCPP_API_TOKEN``; ``retry=RetryPolicy()`` retries 429 answers after
+    their Retry-After; every error is a subclass of ``csms_sdk.CsmsError``.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._settings = SessionSettings.build(base_url, token, timeout, retry, headers)
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            base_url=self._settings.base_url,
+            headers=self._settings.headers,
+            timeout=timeout,
+            transport=transport,
+        )
+        self._remote_start_url = "/remote-start-transaction"
+        self._remote_stop_url = "/remote-stop-transaction"
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def call(self, operation: ops.Operation) -> Any:
+        """Send one operation (retrying 429 if the client has a retry policy); its JSON body."""
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                response = await self._http.request(
+                    operation.method,
+                    operation.url,
+                    params=dict(operation.params),
+                    json=operation.body,
+                    timeout=operation.timeout(self._settings.timeout),
+                )
+            except httpx.TransportError as error:
+                raise TransportError(f"{operation.method} {operation.url}: {error}") from error
+            try:
+                return ops.decode(
+                    operation, response.status_code, response.headers, response.content, str(response.url)
+                )
+            except RateLimited as limited:
+                delay = self._settings.retry_delay(tries, limited.retry_after)
+                if delay is None:
+                    raise
+                await self._sleep(delay)
+
+    async def pages(self, build: Callable[[str | None], ops.Operation], items_key: str) -> AsyncIterator[Any]:
+        """Every item of a list endpoint, page after page while the API names a next cursor."""
+        cursor: str | None = None
+        while True:
+            page = ops.page_of(await self.call(build(cursor)), items_key)
+            for item in page.items:
+                yield item
+            if page.next is None or not page.items:
+                return
+            cursor = page.next
+
+    # -- the reference's remote start and stop -------------------------------------------------
+
+    async def start_transaction(
+        self,
+        charge_point_id: str,
+        id_tag: str | None = None,
+        connector_id: int = 1,
+        *,
+        transaction_data: Mapping[str, Any] | None = None,
+        wait: float | None = None,
+    ) -> RemoteTransactionResult:
+        operation = ops.start_transaction(
+            self._remote_start_url, charge_point_id, id_tag, connector_id, transaction_data, wait
+        )
+        return cast(RemoteTransactionResult, await self.call(operation))
+
+    async def stop_transaction(
+        self, charge_point_id: str, transaction_id: str | int, *, wait: float | None = None
+    ) -> RemoteTransactionResult:
+        operation = ops.stop_transaction(self._remote_stop_url, charge_point_id, transaction_id, wait)
+        return cast(RemoteTransactionResult, await self.call(operation))
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    async def send_command(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        wait: float | None = None,
+    ) -> CommandResult:
+        """Any CSMS-initiated OCPP call; with ``wait`` the station's answer is in ``result``."""
+        return cast(CommandResult, await self.call(ops.send_command(charge_point_id, action, payload, wait)))
+
+    async def get_command(self, message_id: str) -> CommandRecord:
+        return cast(CommandRecord, await self.call(ops.get_command(message_id)))
+
+    # -- the registry ------------------------------------------------------------------------------
+
+    async def list_stations(self) -> list[Station]:
+        return [item async for item in self.iter_stations()]
+
+    def iter_stations(self) -> AsyncIterator[Station]:
+        return self.pages(ops.list_stations, "chargePoints")
+
+    async def get_station(self, charge_point_id: str) -> Station:
+        return cast(Station, await self.call(ops.get_station(charge_point_id)))
+
+    async def register_station(
+        self,
+        charge_point_id: str,
+        *,
+        registration_status: RegistrationStatus | None = None,
+        security_profile: int | None = None,
+        password: str | None = None,
+    ) -> Station:
+        operation = ops.register_station(charge_point_id, registration_status, security_profile, password)
+        return cast(Station, await self.call(operation))
+
+    async def update_station(
+        self,
+        charge_point_id: str,
+        *,
+        registration_status: RegistrationStatus | None = None,
+        security_profile: int | None = None,
+    ) -> Station:
+        operation = ops.update_station(charge_point_id, registration_status, security_profile)
+        return cast(Station, await self.call(operation))
+
+    async def set_station_password(self, charge_point_id: str, password: str) -> PasswordSet:
+        return cast(PasswordSet, await self.call(ops.set_station_password(charge_point_id, password)))
+
+    async def delete_station(self, charge_point_id: str) -> StationDeleted:
+        return cast(StationDeleted, await self.call(ops.delete_station(charge_point_id)))
+
+    async def get_shadow(self, charge_point_id: str) -> Shadow:
+        return cast(Shadow, await self.call(ops.get_shadow(charge_point_id)))
+
+    async def list_transactions(self, charge_point_id: str) -> list[Transaction]:
+        return [item async for item in self.iter_transactions(charge_point_id)]
+
+    def iter_transactions(self, charge_point_id: str) -> AsyncIterator[Transaction]:
+        return self.pages(lambda after: ops.list_transactions(charge_point_id, after), "transactions")
+
+    # -- id tokens ---------------------------------------------------------------------------------
+
+    async def put_id_token(
+        self, token: str, status: IdTokenStatus, *, expiry_date: str | None = None
+    ) -> IdToken:
+        return cast(IdToken, await self.call(ops.put_id_token(token, status, expiry_date)))
+
+    async def get_id_token(self, token: str) -> IdToken:
+        return cast(IdToken, await self.call(ops.get_id_token(token)))
+
+    async def delete_id_token(self, token: str) -> IdTokenDeleted:
+        return cast(IdTokenDeleted, await self.call(ops.delete_id_token(token)))
+
+    async def list_id_tokens(self) -> list[IdToken]:
+        return [item async for item in self.iter_id_tokens()]
+
+    def iter_id_tokens(self) -> AsyncIterator[IdToken]:
+        return self.pages(ops.list_id_tokens, "idTokens")
+
+    # -- probes ------------------------------------------------------------------------------------
+
+    async def healthz(self) -> dict[str, Any]:
+        return cast(dict[str, Any], await self.call(ops.healthz()))
+
+    async def readyz(self) -> dict[str, Any]:
+        return cast(dict[str, Any], await self.call(ops.readyz()))
+
+    async def openapi(self) -> dict[str, Any]:
+        """The API's OpenAPI document (``/openapi.json``)."""
+        return cast(dict[str, Any], await self.call(ops.openapi()))

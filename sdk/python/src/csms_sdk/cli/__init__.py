@@ -1,0 +1,1 @@
+"""The ``csms`` command line, on the Python SDK."""

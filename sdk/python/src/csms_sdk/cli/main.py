@@ -1,0 +1,405 @@
+"""``csms``: the remote-api from a shell; tables for people, ``--json`` for scripts.
+
+The API's address and token come from ``--url``/``--token``, else ``CSMS_URL``/``OCPP_API_TOKEN``,
+else the config file (``--config``, ``CSMS_CONFIG``, ``~/.config/csms/config.toml``). Exit codes
+are listed in ``csms_sdk.cli.exit_codes`` and ``docs/integrating.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem, get_completion_class
+
+from csms_sdk._version import __version__
+from csms_sdk.cli.config import CliConfig, ConfigFileError, default_config_path, resolve
+from csms_sdk.cli.exit_codes import ExitCode, exit_code_for
+from csms_sdk.cli.output import as_json, key_values, table
+from csms_sdk.client import Client
+from csms_sdk.errors import ApiError, CsmsError
+from csms_sdk.operations import MAX_WAIT_SECONDS
+from csms_sdk.retry import RetryPolicy
+
+REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
+ID_TOKEN_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
+COMPLETION_VARIABLE = "_CSMS_COMPLETE"
+COMPLETION_TIMEOUT = 2.0
+"""Seconds a <TAB> may wait for the registry's station ids before completing nothing."""
+
+
+@dataclass
+class Invocation:
+    """The group's options, handed to every command."""
+
+    url: str | None
+    token: str | None
+    timeout: float | None
+    config_path: Path
+    retry: int
+    json: bool
+
+    def config(self) -> CliConfig:
+        try:
+            return resolve(self.url, self.token, self.timeout, self.config_path)
+        except ConfigFileError as error:
+            raise click.UsageError(str(error)) from error
+
+    def client(self) -> Client:
+        config = self.config()
+        retry = RetryPolicy(attempts=self.retry + 1) if self.retry else None
+        return Client(config.url, token=config.token, timeout=config.timeout, retry=retry)
+
+
+def invocation() -> Invocation:
+    found = click.get_current_context().find_object(Invocation)
+    if found is None:  # every command runs below the group, whose callback sets it
+        raise click.UsageError("csms commands run below the csms group")
+    return found
+
+
+def json_flag(function: Any) -> Any:
+    """``--json`` on a command too (``csms stations list --json``), same as ``csms --json ...``."""
+
+    def remember(context: click.Context, _parameter: click.Parameter, value: bool) -> bool:
+        found = context.find_object(Invocation)  # None while the shell completes a command line
+        if value and found is not None:
+            found.json = True
+        return value
+
+    return click.option(
+        "--json", "json_output", is_flag=True, expose_value=False, callback=remember, help="Print JSON."
+    )(function)
+
+
+def emit(value: Any, human: str) -> None:
+    click.echo(as_json(value) if invocation().json else human)
+
+
+def complete_station_ids(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
+    """Station ids from the registry, for shell completion; nothing when the API is out of reach.
+
+    Completion parses the command line without running the group's callback, so the options
+    (flags, environment, config file) are read from the root context's parameters here.
+    """
+    params = context.find_root().params
+    found = Invocation(
+        params.get("url"),
+        params.get("token"),
+        params.get("timeout") or COMPLETION_TIMEOUT,
+        params.get("config_path") or default_config_path(),
+        retry=0,
+        json=False,
+    )
+    try:
+        with found.client() as client:
+            ids = [station["chargePointId"] for station in client.iter_stations()]
+    except (CsmsError, click.UsageError):
+        return []
+    return [CompletionItem(station_id) for station_id in ids if station_id.startswith(incomplete)]
+
+
+def wait_option(function: Any) -> Any:
+    return click.option(
+        "--wait",
+        type=click.FloatRange(0, MAX_WAIT_SECONDS, min_open=True),
+        default=None,
+        help=f"Wait up to this many seconds (at most {MAX_WAIT_SECONDS:g}) for the station's answer.",
+    )(function)
+
+
+class CsmsGroup(click.Group):
+    """Turns an SDK error into its message on stderr (and the API's body with ``--json``) and exit code."""
+
+    def invoke(self, context: click.Context) -> Any:
+        try:
+            return super().invoke(context)
+        except CsmsError as error:
+            click.echo(f"csms: {error}", err=True)
+            found = context.find_object(Invocation)
+            if isinstance(error, ApiError) and found is not None and found.json:
+                click.echo(as_json({"status": error.status, **error.body}))
+            raise click.exceptions.Exit(int(exit_code_for(error))) from error
+
+
+@click.group(cls=CsmsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--url", envvar="CSMS_URL", help="The remote-api's base URL [env CSMS_URL].")
+@click.option("--token", envvar="OCPP_API_TOKEN", help="The API bearer token [env OCPP_API_TOKEN].")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="CSMS_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=default_config_path,
+    show_default="~/.config/csms/config.toml",
+    help="TOML file with url, token, timeout [env CSMS_CONFIG].",
+)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="HTTP timeout in seconds.")
+@click.option(
+    "--retry",
+    type=click.IntRange(0, 10),
+    default=0,
+    show_default=True,
+    help="Retry a 429 up to this many times, after its Retry-After.",
+)
+@click.option("--json", "json_output", is_flag=True, help="Print JSON (for scripts).")
+@click.version_option(__version__, prog_name="csms")
+@click.pass_context
+def cli(
+    context: click.Context,
+    url: str | None,
+    token: str | None,
+    config_path: Path,
+    timeout: float | None,
+    retry: int,
+    json_output: bool,
+) -> None:
+    """Manage charge points through the csms remote-api."""
+    context.obj = Invocation(url, token, timeout, config_path, retry, json_output)
+
+
+# -- stations ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def stations() -> None:
+    """The registry of charge points."""
+
+
+@stations.command("list")
+@json_flag
+def stations_list() -> None:
+    """Every registered charge point and whether it is connected."""
+    with invocation().client() as client:
+        found = client.list_stations()
+    rows = [
+        [
+            station["chargePointId"],
+            station["registrationStatus"],
+            station["connected"],
+            (station["connection"] or {}).get("protocol"),
+            (station["connection"] or {}).get("since") or station.get("lastDisconnectedAt"),
+        ]
+        for station in found
+    ]
+    emit(found, table(["ID", "STATUS", "CONNECTED", "PROTOCOL", "SINCE"], rows))
+
+
+@stations.command("show")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@json_flag
+def stations_show(station_id: str) -> None:
+    """One charge point's record, with its live connection."""
+    with invocation().client() as client:
+        station = client.get_station(station_id)
+    emit(station, key_values(station))
+
+
+@stations.command("register")
+@click.argument("station_id")
+@click.option("--status", type=click.Choice(REGISTRATION_STATUSES), help="Registration status [Accepted].")
+@click.option("--security-profile", type=click.IntRange(0, 3), help="OCPP security profile.")
+@json_flag
+def stations_register(station_id: str, status: str | None, security_profile: int | None) -> None:
+    """Register a charge point so it may connect."""
+    with invocation().client() as client:
+        station = client.register_station(
+            station_id,
+            registration_status=status,  # type: ignore[arg-type]  # click.Choice checked it
+            security_profile=security_profile,
+        )
+    emit(station, f"registered {station['chargePointId']} ({station['registrationStatus']})")
+
+
+@stations.command("delete")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@json_flag
+def stations_delete(station_id: str) -> None:
+    """Deregister a charge point; its live connection is closed."""
+    with invocation().client() as client:
+        answer = client.delete_station(station_id)
+    emit(answer, f"deleted {answer['chargePointId']}")
+
+
+# -- remote start and stop, commands ----------------------------------------------------------------
+
+
+def with_result(body: dict[str, Any]) -> str:
+    """``; result: {...}``: the station's answer, on one line when short."""
+    result = body.get("result")
+    compact = json.dumps(result)
+    return f"; result: {compact if len(compact) <= 60 else as_json(result)}"
+
+
+@cli.command("start")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@click.option("--id-tag", help="The id token to start for (a 2.0.1 station without one: NoAuthorization).")
+@click.option("--connector", type=click.IntRange(min=1), default=1, show_default=True, help="Connector/EVSE.")
+@wait_option
+@json_flag
+def start(station_id: str, id_tag: str | None, connector: int, wait: float | None) -> None:
+    """Start a transaction (RequestStartTransaction / RemoteStartTransaction)."""
+    with invocation().client() as client:
+        body = client.start_transaction(station_id, id_tag, connector, wait=wait)
+    human = f"{body['message']}: {station_id}, message {body['messageId']}"
+    if "remoteStartId" in body:
+        human += f", remoteStartId {body['remoteStartId']}"
+    if wait is not None:
+        human += with_result(dict(body))
+    emit(body, human)
+
+
+@cli.command("stop")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@click.argument("transaction_id")
+@wait_option
+@json_flag
+def stop(station_id: str, transaction_id: str, wait: float | None) -> None:
+    """Stop a transaction (RequestStopTransaction / RemoteStopTransaction)."""
+    with invocation().client() as client:
+        body = client.stop_transaction(station_id, transaction_id, wait=wait)
+    human = f"{body['message']}: {station_id}, transaction {transaction_id}, message {body['messageId']}"
+    if wait is not None:
+        human += with_result(dict(body))
+    emit(body, human)
+
+
+def payload_argument(_context: click.Context, _parameter: click.Parameter, value: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON: {error}") from error
+    if not isinstance(payload, dict):
+        raise click.BadParameter("must be a JSON object")
+    return payload
+
+
+@cli.command("command")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@click.argument("action")
+@click.argument("payload", default="{}", callback=payload_argument)
+@wait_option
+@json_flag
+def command(station_id: str, action: str, payload: dict[str, Any], wait: float | None) -> None:
+    """Send any CSMS-initiated OCPP ACTION with a JSON PAYLOAD, e.g. Reset '{"type":"Immediate"}'."""
+    with invocation().client() as client:
+        body = client.send_command(station_id, action, payload, wait=wait)
+    human = f"{action} {body['state']}: {station_id}, message {body['messageId']}"
+    if body["state"] == "answered":
+        human += with_result(dict(body))
+    emit(body, human)
+
+
+@cli.command("shadow")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@json_flag
+def shadow(station_id: str) -> None:
+    """What the station reported (its shadow document's reported state)."""
+    with invocation().client() as client:
+        document = client.get_shadow(station_id)
+    emit(document, key_values(document["state"]["reported"]))
+
+
+@cli.command("transactions")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@json_flag
+def transactions(station_id: str) -> None:
+    """The station's transaction records, oldest first."""
+    with invocation().client() as client:
+        records = client.list_transactions(station_id)
+    rows = [
+        [record["transactionId"], record.get("status"), record.get("remoteStartMessageId")]
+        for record in records
+    ]
+    emit(records, table(["TRANSACTION", "STATUS", "REMOTE START"], rows))
+
+
+# -- id tokens --------------------------------------------------------------------------------------
+
+
+@cli.group()
+def tokens() -> None:
+    """The id tokens stations may authorize."""
+
+
+@tokens.command("put")
+@click.argument("token")
+@click.option("--status", type=click.Choice(ID_TOKEN_STATUSES), default="Accepted", show_default=True)
+@click.option("--expiry", "expiry_date", help="ISO 8601 expiry date, e.g. 2027-01-01T00:00:00Z.")
+@json_flag
+def tokens_put(token: str, status: str, expiry_date: str | None) -> None:
+    """Create or replace an id token."""
+    with invocation().client() as client:
+        record = client.put_id_token(token, status, expiry_date=expiry_date)  # type: ignore[arg-type]
+    emit(record, f"{record['idToken']}: {record['status']}")
+
+
+@tokens.command("list")
+@json_flag
+def tokens_list() -> None:
+    """Every id token."""
+    with invocation().client() as client:
+        records = client.list_id_tokens()
+    rows = [
+        [record["idToken"], record["status"], record.get("expiryDate"), record["updatedAt"]]
+        for record in records
+    ]
+    emit(records, table(["TOKEN", "STATUS", "EXPIRY", "UPDATED"], rows))
+
+
+@tokens.command("show")
+@click.argument("token")
+@json_flag
+def tokens_show(token: str) -> None:
+    """One id token."""
+    with invocation().client() as client:
+        record = client.get_id_token(token)
+    emit(record, key_values(record))
+
+
+@tokens.command("delete")
+@click.argument("token")
+@json_flag
+def tokens_delete(token: str) -> None:
+    """Delete an id token."""
+    with invocation().client() as client:
+        answer = client.delete_id_token(token)
+    emit(answer, f"deleted {answer['idToken']}")
+
+
+# -- shell completion -------------------------------------------------------------------------------
+
+
+@cli.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the completion script: eval "$(csms completion bash)"."""
+    completion_class = get_completion_class(shell)
+    if completion_class is None:  # click knows all three; kept for a click without one of them
+        raise click.UsageError(f"no completion for {shell}")
+    click.echo(completion_class(cli, {}, "csms", COMPLETION_VARIABLE).source())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script: run the command and return its exit code."""
+    try:
+        result = cli.main(
+            args=argv, prog_name="csms", complete_var=COMPLETION_VARIABLE, standalone_mode=False
+        )
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return int(ExitCode.FAILED)
+    except click.ClickException as error:
+        error.show()
+        return int(ExitCode.USAGE) if isinstance(error, click.UsageError) else int(ExitCode.FAILED)
+    return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

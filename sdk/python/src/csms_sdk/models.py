@@ -1,0 +1,117 @@
+"""The API's JSON bodies as typed dictionaries, named and shaped as in its OpenAPI document.
+
+TypedDicts rather than classes: a result is the API's JSON as it came (the reference's
+``OCPPClient`` returns ``response.json()`` and callers index it), a type checker knows every key,
+and a field the API adds later is kept instead of dropped. ``tests/unit/csms_sdk`` checks each
+against ``/openapi.json``.
+"""
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
+IdTokenStatus = Literal["Accepted", "Blocked", "Expired", "Invalid"]
+CommandState = Literal["sent", "answered", "error", "timeout", "rejected", "closed"]
+
+
+class Connection(TypedDict, total=False):
+    """Where a connected station is connected."""
+
+    protocol: str
+    gatewayInstance: str
+    sessionId: str
+    since: str
+
+
+class Station(TypedDict):
+    """A registered charge point and its live connection (``connection`` is None when offline)."""
+
+    chargePointId: str
+    registrationStatus: RegistrationStatus
+    createdAt: str
+    connected: bool
+    connection: Connection | None
+    securityProfile: NotRequired[int]
+    hasPassword: NotRequired[bool]
+    lastDisconnectedAt: NotRequired[str]
+
+
+class StationDeleted(TypedDict):
+    chargePointId: str
+    deleted: bool
+
+
+class PasswordSet(TypedDict):
+    chargePointId: str
+    hasPassword: bool
+
+
+class ShadowState(TypedDict):
+    reported: dict[str, Any]
+
+
+class Shadow(TypedDict):
+    """The station's AWS-IoT-style shadow document: what it reported (chargingStation, evses, ...)."""
+
+    state: ShadowState
+    metadata: dict[str, Any]
+    version: int
+    timestamp: int
+
+
+class Transaction(TypedDict):
+    transactionId: str
+    status: NotRequired[str]
+    remoteStartMessageId: NotRequired[str]
+
+
+class IdToken(TypedDict):
+    idToken: str
+    status: IdTokenStatus
+    updatedAt: str
+    expiryDate: NotRequired[str]
+
+
+class IdTokenDeleted(TypedDict):
+    idToken: str
+    deleted: bool
+
+
+class RemoteTransactionResult(TypedDict):
+    """The answer of remote start and stop, as in the reference; with ``wait`` also the station's."""
+
+    message: str
+    messageId: str
+    chargePointId: str
+    remoteStartId: NotRequired[int]
+    transactionId: NotRequired[str | int]
+    state: NotRequired[str]
+    result: NotRequired[dict[str, Any]]
+    error: NotRequired[str]
+
+
+class CommandResult(TypedDict):
+    """A command's answer: state ``sent`` (no wait) or ``answered`` with the station's ``result``."""
+
+    messageId: str
+    chargePointId: str
+    state: CommandState
+    action: NotRequired[str]
+    result: NotRequired[dict[str, Any]]
+    error: NotRequired[str]
+    errorCode: NotRequired[str]
+    errorDescription: NotRequired[str]
+    errorDetails: NotRequired[dict[str, Any]]
+
+
+class CommandRecord(TypedDict):
+    """``GET /commands/{messageId}``: the request, then the answer or the error, with timestamps."""
+
+    messageId: str
+    chargePointId: str
+    state: CommandState
+    action: NotRequired[str]
+    request: NotRequired[dict[str, Any]]
+    payload: NotRequired[dict[str, Any]]
+    errorCode: NotRequired[str]
+    errorDescription: NotRequired[str]
+    reason: NotRequired[str]

@@ -1,0 +1,236 @@
+"""The API's operations without I/O: what to send for each call, and what an answer means.
+
+The sync and the async client both build an ``Operation`` here, send it their own way and hand
+the answer to ``decode``; so the two behave the same by construction, and this module is tested
+without a network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from csms_sdk.errors import (
+    STATUS_ERRORS,
+    AlreadyRegistered,
+    ApiError,
+    NotConnected,
+    NotRegistered,
+    RateLimited,
+)
+from csms_sdk.retry import parse_retry_after
+
+MAX_WAIT_SECONDS = 60.0
+"""The API's limit for ``?wait``."""
+
+WAIT_MARGIN_SECONDS = 10.0
+"""How much longer than ``wait`` the HTTP read may take (the API answers 504 itself at ``wait``)."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One HTTP request and how to read its errors."""
+
+    method: str
+    url: str
+    """A path below the client's base URL, or an absolute URL (the reference's per-endpoint URLs)."""
+    params: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    wait: float | None = None
+    errors: Mapping[int, type[ApiError]] = field(default_factory=dict)
+    """Narrower error classes for this operation than ``STATUS_ERRORS`` (404 → NotRegistered, ...)."""
+
+    def timeout(self, default: float) -> float:
+        """The read timeout: a command that waits for its station gets ``wait`` plus a margin."""
+        if self.wait is None:
+            return default
+        return max(default, self.wait + WAIT_MARGIN_SECONDS)
+
+
+class UnexpectedResponse(ApiError):
+    """A status the API does not document, or a body that is not JSON."""
+
+
+def station_path(station_id: str, *rest: str) -> str:
+    return "/".join(["/charge-points", quote(station_id, safe=""), *(quote(part, safe="") for part in rest)])
+
+
+def wait_params(wait: float | None) -> dict[str, str]:
+    if wait is None:
+        return {}
+    if not 0 < wait <= MAX_WAIT_SECONDS:
+        raise ValueError(f"wait must be more than 0 and at most {MAX_WAIT_SECONDS:g} seconds")
+    return {"wait": f"{wait:g}"}
+
+
+def page_params(after: str | None, extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """Query parameters of a list request: the cursor (``after``) and the filters that are set."""
+    params = {key: value for key, value in (extra or {}).items() if value is not None}
+    if after is not None:
+        params["after"] = after
+    return params
+
+
+_STATION = {404: NotRegistered}
+_COMMAND = {404: NotRegistered, 409: NotConnected}
+
+
+def list_stations(after: str | None = None) -> Operation:
+    return Operation("GET", "/charge-points", page_params(after))
+
+
+def get_station(station_id: str) -> Operation:
+    return Operation("GET", station_path(station_id), errors=_STATION)
+
+
+def register_station(
+    station_id: str,
+    registration_status: str | None = None,
+    security_profile: int | None = None,
+    password: str | None = None,
+) -> Operation:
+    body: dict[str, Any] = {"chargePointId": station_id}
+    if registration_status is not None:
+        body["registrationStatus"] = registration_status
+    if security_profile is not None:
+        body["securityProfile"] = security_profile
+    if password is not None:
+        body["password"] = password
+    return Operation("POST", "/charge-points", body=body, errors={409: AlreadyRegistered})
+
+
+def update_station(
+    station_id: str, registration_status: str | None = None, security_profile: int | None = None
+) -> Operation:
+    body: dict[str, Any] = {}
+    if registration_status is not None:
+        body["registrationStatus"] = registration_status
+    if security_profile is not None:
+        body["securityProfile"] = security_profile
+    return Operation("PATCH", station_path(station_id), body=body, errors=_STATION)
+
+
+def set_station_password(station_id: str, password: str) -> Operation:
+    return Operation(
+        "PUT", station_path(station_id, "password"), body={"password": password}, errors=_STATION
+    )
+
+
+def delete_station(station_id: str) -> Operation:
+    return Operation("DELETE", station_path(station_id), errors=_STATION)
+
+
+def get_shadow(station_id: str) -> Operation:
+    return Operation("GET", station_path(station_id, "shadow"), errors=_STATION)
+
+
+def list_transactions(station_id: str, after: str | None = None) -> Operation:
+    return Operation("GET", station_path(station_id, "transactions"), page_params(after), errors=_STATION)
+
+
+def start_transaction(
+    url: str,
+    charge_point_id: str,
+    id_tag: str | None,
+    connector_id: int,
+    transaction_data: Mapping[str, Any] | None,
+    wait: float | None,
+) -> Operation:
+    body: dict[str, Any] = {"chargePointId": charge_point_id, "connectorId": connector_id}
+    if id_tag is not None:
+        body["idTag"] = id_tag
+    if transaction_data is not None:
+        body["transactionData"] = dict(transaction_data)
+    return Operation("POST", url, wait_params(wait), body, wait, _COMMAND)
+
+
+def stop_transaction(
+    url: str, charge_point_id: str, transaction_id: str | int, wait: float | None
+) -> Operation:
+    body = {"chargePointId": charge_point_id, "transactionId": transaction_id}
+    return Operation("POST", url, wait_params(wait), body, wait, _COMMAND)
+
+
+def send_command(
+    station_id: str, action: str, payload: Mapping[str, Any] | None, wait: float | None
+) -> Operation:
+    url = station_path(station_id, "commands", action)
+    return Operation("POST", url, wait_params(wait), dict(payload or {}), wait, _COMMAND)
+
+
+def get_command(message_id: str) -> Operation:
+    return Operation("GET", f"/commands/{quote(message_id, safe='')}")
+
+
+def list_id_tokens(after: str | None = None) -> Operation:
+    return Operation("GET", "/id-tokens", page_params(after))
+
+
+def get_id_token(token: str) -> Operation:
+    return Operation("GET", f"/id-tokens/{quote(token, safe='')}")
+
+
+def put_id_token(token: str, status: str, expiry_date: str | None = None) -> Operation:
+    body: dict[str, Any] = {"status": status}
+    if expiry_date is not None:
+        body["expiryDate"] = expiry_date
+    return Operation("PUT", f"/id-tokens/{quote(token, safe='')}", body=body)
+
+
+def delete_id_token(token: str) -> Operation:
+    return Operation("DELETE", f"/id-tokens/{quote(token, safe='')}")
+
+
+def healthz() -> Operation:
+    return Operation("GET", "/healthz")
+
+
+def readyz() -> Operation:
+    return Operation("GET", "/readyz", errors={503: ApiError})
+
+
+def openapi() -> Operation:
+    return Operation("GET", "/openapi.json")
+
+
+def decode(operation: Operation, status: int, headers: Mapping[str, str], content: bytes, url: str) -> Any:
+    """The JSON body of a 2xx answer; for any other status, raise its error class."""
+    try:
+        body: Any = json.loads(content) if content else None
+    except ValueError as error:
+        raise UnexpectedResponse(
+            status, f"answer is not JSON: {content[:200]!r}", {}, operation.method, url
+        ) from error
+    if 200 <= status < 300:
+        return body
+    raise error_for(operation, status, headers, body, url)
+
+
+def error_for(operation: Operation, status: int, headers: Mapping[str, str], body: Any, url: str) -> ApiError:
+    fields: dict[str, Any] = body if isinstance(body, dict) else {}
+    message = str(fields.get("error", f"HTTP {status}"))
+    error_class = operation.errors.get(status) or STATUS_ERRORS.get(status, UnexpectedResponse)
+    if issubclass(error_class, RateLimited):
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        return error_class(status, message, fields, operation.method, url, retry_after)
+    return error_class(status, message, fields, operation.method, url)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One answer of a list endpoint: its items, and the cursor of the next page if there is one."""
+
+    items: list[Any]
+    next: str | None
+
+
+def page_of(body: Any, items_key: str) -> Page:
+    """Read a list answer. Today's list endpoints answer everything at once (no ``next``); the
+    event stream answers ``{"events": [...], "next": <id>}`` and is read the same way."""
+    if not isinstance(body, dict) or not isinstance(body.get(items_key), list):
+        raise ValueError(f"expected an object with a {items_key!r} list")
+    cursor = body.get("next")
+    return Page(list(body[items_key]), None if cursor is None else str(cursor))
