@@ -74,6 +74,7 @@ def test_a_stations_life_becomes_events_in_order(api: Api, system: System, regis
         "connector.status_changed",
         "transaction.started",
         "transaction.ended",
+        "session.completed",  # billing's session record, with its CDR (docs/billing.md)
         "command.sent",
         "command.answered",
         "station.disconnected",

@@ -17,12 +17,21 @@ from tests.support import infra
 from tests.support.stations import Station201, running
 from tests.support.system import System
 
+STORAGE_ONLY_GATEWAY = {"GATEWAY_STATION_BYTE_RATE": "0"}
+"""The gateway's bytes-per-second budget off (0), so that a storage test's attacker reaches the
+handler at the frame rate the test chose; the byte budget has its own test (test_station_budgets)."""
+
 
 @contextlib.contextmanager
 def private_system(
-    workdir: Path, shadow_env: dict[str, str], handler_env: dict[str, str]
+    workdir: Path,
+    shadow_env: dict[str, str],
+    handler_env: dict[str, str],
+    gateway_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[System, Redis]]:
-    """Broker, Redis and the four services of our own, so Redis growth is this test's alone."""
+    """Broker, Redis and the four services of our own, so Redis growth is this test's alone.
+
+    The gateway runs with ``gateway_env``, by default :data:`STORAGE_ONLY_GATEWAY`."""
     for part in ("mosquitto", "redis", "services"):
         (workdir / part).mkdir(parents=True, exist_ok=True)
     with (
@@ -34,7 +43,7 @@ def private_system(
         try:
             system.start("shadow", **shadow_env)
             system.start("ocpp-handler", **handler_env)
-            system.start("gateway")
+            system.start("gateway", **(STORAGE_ONLY_GATEWAY if gateway_env is None else gateway_env))
             system.start("remote-api")
             for service in system.processes.values():
                 system.wait_ready(service)

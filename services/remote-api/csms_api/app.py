@@ -170,3 +170,5 @@ def _body_or_none() -> object:
         return request.get_json(silent=True, force=True)
     except HTTPException:
         return None  # e.g. a body over the size limit (413)
+    except RecursionError:
+        return None  # nested thousands deep: the request was answered 400 already (bodies.json_body)

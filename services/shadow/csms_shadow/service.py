@@ -419,15 +419,6 @@ class ShadowService:
                         "recorded": outcome.record is not None,
                     },
                 )
-            record = outcome.record
-            if sessions is not None and record is not None:
-                if update_only:
-                    await self._until_written(
-                        lambda: sessions.store_samples(station_id, transaction_id, body), station_id
-                    )
-                await self._until_written(
-                    lambda: sessions.on_transaction(station_id, transaction_id, record), station_id
-                )
             if body.get("ended"):
                 now = int(time.time())
                 await self._until_written(
@@ -435,6 +426,16 @@ class ShadowService:
                 )
             STATION_EVENTS.labels(event.value).inc()
             await self._append_events(station_id, transaction_events(body), message)
+            record = outcome.record
+            if sessions is not None and record is not None:
+                # After the transaction's own events, so that session.completed follows transaction.ended.
+                if update_only:
+                    await self._until_written(
+                        lambda: sessions.store_samples(station_id, transaction_id, body), station_id
+                    )
+                await self._until_written(
+                    lambda: sessions.on_transaction(station_id, transaction_id, record), station_id
+                )
         else:
             try:
                 command = await self._until_written(

@@ -69,6 +69,8 @@ class IdToken(TypedDict):
     status: IdTokenStatus
     updatedAt: str
     expiryDate: NotRequired[str]
+    groupIdToken: NotRequired[str]
+    """The group the token belongs to (2.x groupIdToken, 1.6 parentIdTag); tariffs can be assigned to it."""
 
 
 class IdTokenDeleted(TypedDict):
