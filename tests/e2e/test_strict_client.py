@@ -63,15 +63,20 @@ def violations(connection: RecordingConnection, version: str) -> tuple[int, list
     return len(connection.received), problems
 
 
-async def wait_for_transactions(api: Api, station_id: str, count: int) -> list[dict[str, Any]]:
+async def wait_for_transactions(
+    api: Api, station_id: str, count: int, *, ended: bool = False
+) -> list[dict[str, Any]]:
+    """The station's records once ``count`` exist (and, with ``ended``, all are Ended): records reach
+    the shadow service a moment after the station's call is answered."""
+
     async def recorded() -> list[dict[str, Any]] | NotYet:
         path = f"/charge-points/{station_id}/transactions"
         records: list[dict[str, Any]] = (await api.aget(path)).json()["transactions"]
-        return records if len(records) >= count else NotYet(records)
+        done = len(records) >= count and (not ended or all(r.get("status") == "Ended" for r in records))
+        return records if done else NotYet(records)
 
-    return await wait_until_async(
-        recorded, 5.0, message=f"{count} transactions of {station_id} were recorded"
-    )
+    state = "ended" if ended else "recorded"
+    return await wait_until_async(recorded, 5.0, message=f"{count} transactions of {station_id} {state}")
 
 
 def test_strict_201_session(api: Api, system: System, registered: str) -> None:
@@ -141,7 +146,7 @@ def test_strict_201_session(api: Api, system: System, registered: str) -> None:
                 )
                 assert command.status_code == 200, command.text
                 await station.call(call201.Heartbeat())
-                records = await wait_for_transactions(api, registered, 1)
+                records = await wait_for_transactions(api, registered, 1, ended=True)
                 assert records[0]["status"] == "Ended"
             return recording
 
@@ -203,7 +208,7 @@ def test_strict_16_session(api: Api, system: System, registered: str) -> None:
                 )
                 assert command.status_code == 200, command.text
                 await station.call(call16.Heartbeat())
-                records = await wait_for_transactions(api, registered, 1)
+                records = await wait_for_transactions(api, registered, 1, ended=True)
                 assert records[0]["status"] == "Ended"
                 assert records[0]["remoteStartMessageId"] == start.json()["messageId"]
             return recording
