@@ -5,7 +5,7 @@ BENCH_SCALE ?= full
 CAPACITY_STATIONS ?= 5000
 BENCH_ARGS ?=
 
-.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt
+.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler
 
 bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -22,3 +22,6 @@ bench-test: venv  ## the load generator's unit tests (frames against the officia
 
 bench-mqtt: venv deps  ## the MQTT client choice: paho on the event loop vs the shipped gmqtt-based client
 	$(BIN)/python -m bench.mqtt_clients
+
+bench-handler: venv  ## handler CPU per call without I/O (Heartbeat handler alone, frames through the processor)
+	$(BIN)/python -m bench.handler_cpu

@@ -34,7 +34,7 @@ from csms_handler.handlers.v16.authorize import authorize
 from csms_handler.handlers.v16.boot_notification import boot_notification
 from csms_handler.handlers.v16.start_transaction import start_transaction
 from csms_handler.processor import FrameProcessor, Outcome, Plan, StationFrame
-from csms_handler.routing import route_for
+from csms_handler.routing import shipped_routing
 
 V16 = OcppVersion.V16
 NOW = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -65,7 +65,7 @@ def _token(value: str, status: TokenStatus) -> Lookups:
 
 @pytest.fixture
 def processor(schemas: SchemaRegistry) -> FrameProcessor:
-    return FrameProcessor(schemas, INTERVAL)
+    return FrameProcessor(schemas, shipped_routing(), INTERVAL)
 
 
 def _raw(action: str, payload: Payload, message_id: str = MESSAGE_ID) -> bytes:
@@ -846,7 +846,7 @@ def test_every_routed_action_is_a_16_action_and_routed_by_version(
     schemas: SchemaRegistry, action: str
 ) -> None:
     assert schemas.knows(V16, action)
-    assert route_for(V16, action) is V16_ROUTES[action]
+    assert shipped_routing().call(V16, action) is V16_ROUTES[action]
 
 
 # ------------------------------------------------------------------ golden calls
@@ -1062,7 +1062,7 @@ def test_last_seen_is_folded_into_the_shadow_update_before_the_record(processor:
 
 
 def test_the_boot_interval_is_the_configured_one(schemas: SchemaRegistry) -> None:
-    outcome = FrameProcessor(schemas, 45).process(
+    outcome = FrameProcessor(schemas, shipped_routing(), 45).process(
         StationFrame(STATION, V16, _raw("BootNotification", BOOT_MINIMAL)), NOW, Lookups()
     )
 

@@ -30,6 +30,7 @@ from csms_handler.context import (
 )
 from csms_handler.handlers.v201 import V201_ROUTES
 from csms_handler.processor import FrameProcessor, Outcome, Plan, StationFrame
+from csms_handler.routing import shipped_routing
 
 V20, V201, V21 = OcppVersion.V20, OcppVersion.V201, OcppVersion.V21
 NOW = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -495,7 +496,7 @@ by_case = pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES]
 
 @pytest.fixture
 def processor(schemas: SchemaRegistry) -> FrameProcessor:
-    return FrameProcessor(schemas, INTERVAL)
+    return FrameProcessor(schemas, shipped_routing(), INTERVAL)
 
 
 def _frame(

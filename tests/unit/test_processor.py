@@ -24,9 +24,10 @@ from csms_handler.context import (
     TokenStatus,
     TransactionRecord,
 )
-from csms_handler.handlers.v201 import V201_ROUTES
+from csms_handler.handlers.v201.authorize import authorize_needs
 from csms_handler.processor import FrameProcessor, Outcome, Plan, StationFrame
-from csms_handler.routing import ROUTES
+from csms_handler.routing import shipped_routing
+from tests.unit.csms_handler.routes import processor_with
 
 V16, V20, V201, V21 = OcppVersion.V16, OcppVersion.V20, OcppVersion.V201, OcppVersion.V21
 NOW = datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
@@ -39,7 +40,7 @@ LAST_SEEN = ShadowUpdate({"lastSeen": NOW_ISO})
 
 @pytest.fixture
 def processor(schemas: SchemaRegistry) -> FrameProcessor:
-    return FrameProcessor(schemas, heartbeat_interval=INTERVAL)
+    return FrameProcessor(schemas, shipped_routing(), heartbeat_interval=INTERVAL)
 
 
 def _event(request: Payload) -> Payload:
@@ -368,7 +369,7 @@ def test_the_reply_time_is_utc(processor: FrameProcessor) -> None:
 
 
 def test_the_heartbeat_interval_is_the_configured_one(schemas: SchemaRegistry) -> None:
-    outcome = FrameProcessor(schemas, heartbeat_interval=45).process(
+    outcome = FrameProcessor(schemas, shipped_routing(), heartbeat_interval=45).process(
         StationFrame(STATION, V201, _raw([2, "m1", "BootNotification", BOOT])), NOW
     )
     assert outcome.reply == CallResult("m1", {"currentTime": NOW_ISO, "interval": 45, "status": "Accepted"})
@@ -477,50 +478,42 @@ def test_the_boot_status_is_the_registry_one(
 # --------------------------------------------------------- lastSeen folding
 
 
-def test_last_seen_is_folded_into_the_first_shadow_update_only(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def two_updates(request: Payload, context: CallContext) -> Reply:
+def test_last_seen_is_folded_into_the_first_shadow_update_only(schemas: SchemaRegistry) -> None:
+    def two_updates(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"currentTime": context.now_iso}, [ShadowUpdate({"a": 1}), ShadowUpdate({"b": 2})])
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(two_updates))
+    processor = processor_with(schemas, "Heartbeat", Route(two_updates))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.effects == [ShadowUpdate({"a": 1, "lastSeen": NOW_ISO}), ShadowUpdate({"b": 2})]
 
 
-def test_last_seen_is_added_when_the_handler_reports_nothing(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def no_effects(request: Payload, context: CallContext) -> Reply:
+def test_last_seen_is_added_when_the_handler_reports_nothing(schemas: SchemaRegistry) -> None:
+    def no_effects(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"currentTime": context.now_iso})
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(no_effects))
+    processor = processor_with(schemas, "Heartbeat", Route(no_effects))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.reply == CallResult("m1", {"currentTime": NOW_ISO})
     assert outcome.effects == [LAST_SEEN]
 
 
-def test_a_handler_lastseen_is_overridden_by_the_processor_time(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def stale(request: Payload, context: CallContext) -> Reply:
+def test_a_handler_lastseen_is_overridden_by_the_processor_time(schemas: SchemaRegistry) -> None:
+    def stale(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"currentTime": context.now_iso}, [ShadowUpdate({"lastSeen": "old", "x": 1})])
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(stale))
+    processor = processor_with(schemas, "Heartbeat", Route(stale))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.effects == [ShadowUpdate({"lastSeen": NOW_ISO, "x": 1})]
 
 
-def test_the_handler_gets_the_call_context(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_handler_gets_the_call_context(schemas: SchemaRegistry) -> None:
     seen: list[CallContext] = []
 
-    def spy(request: Payload, context: CallContext) -> Reply:
+    def spy(request: Payload, context: CallContext) -> Reply[Any]:
         seen.append(context)
         return Reply({"currentTime": context.now_iso})
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(spy))
+    processor = processor_with(schemas, "Heartbeat", Route(spy))
     lookups = Lookups(registration_status="Pending", tokens={"T": TokenStatus("Blocked")}, transaction_id=4)
     _process(processor, _raw([2, "m-ctx", "Heartbeat", {}]), lookups=lookups)
     _process(processor, _raw([2, "m-ctx2", "Heartbeat", {}]))
@@ -530,28 +523,24 @@ def test_the_handler_gets_the_call_context(
     ]
 
 
-def test_a_transaction_record_before_the_shadow_update_keeps_its_place(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_transaction_record_before_the_shadow_update_keeps_its_place(schemas: SchemaRegistry) -> None:
     record = TransactionRecord("tx-1", {"status": "Updated"})
 
-    def record_first(request: Payload, context: CallContext) -> Reply:
+    def record_first(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"currentTime": context.now_iso}, [record, ShadowUpdate({"a": 1})])
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(record_first))
+    processor = processor_with(schemas, "Heartbeat", Route(record_first))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.effects == [record, ShadowUpdate({"a": 1, "lastSeen": NOW_ISO})]
 
 
-def test_last_seen_is_appended_after_a_lone_transaction_record(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_last_seen_is_appended_after_a_lone_transaction_record(schemas: SchemaRegistry) -> None:
     record = TransactionRecord("tx-1", {"status": "Ended"}, ended=True)
 
-    def record_only(request: Payload, context: CallContext) -> Reply:
+    def record_only(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"currentTime": context.now_iso}, [record])
 
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", Route(record_only))
+    processor = processor_with(schemas, "Heartbeat", Route(record_only))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]))
     assert outcome.effects == [record, LAST_SEEN]
 
@@ -670,12 +659,12 @@ def test_refused_calls(
     ("version", "code"), [(V201, "OccurenceConstraintViolation"), (V16, "OccurenceConstraintViolation")]
 )
 def test_schema_errors_use_the_version_spelling(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch, version: OcppVersion, code: str
+    schemas: SchemaRegistry, version: OcppVersion, code: str
 ) -> None:
-    def never_called(request: Payload, context: CallContext) -> Reply:
+    def never_called(request: Payload, context: CallContext) -> Reply[Any]:
         raise AssertionError("an invalid request reached the handler")
 
-    monkeypatch.setitem(ROUTES[version], "BootNotification", Route(never_called))
+    processor = processor_with(schemas, "BootNotification", Route(never_called))
     outcome = _process(processor, _raw([2, "m1", "BootNotification", {}]), version)
     assert outcome.reply is not None
     assert isinstance(outcome.reply, CallError)
@@ -685,12 +674,12 @@ def test_schema_errors_use_the_version_spelling(
 
 @pytest.mark.parametrize("version", [V201, V16])
 def test_an_invalid_reply_of_our_own_is_an_internal_error(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch, version: OcppVersion
+    schemas: SchemaRegistry, version: OcppVersion
 ) -> None:
-    def broken(request: Payload, context: CallContext) -> Reply:
+    def broken(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"currentTime": 12}, [ShadowUpdate({"x": 1})])
 
-    monkeypatch.setitem(ROUTES[version], "Heartbeat", Route(broken))
+    processor = processor_with(schemas, "Heartbeat", Route(broken))
     outcome = _process(processor, _raw([2, "m1", "Heartbeat", {}]), version)
     # The handler's effects are dropped: only lastSeen is reported.
     assert outcome == _call_error(
@@ -720,17 +709,16 @@ def test_an_invalid_reply_of_our_own_is_an_internal_error(
     ],
 )
 def test_only_boot_is_allowed_until_accepted(
-    processor: FrameProcessor,
-    monkeypatch: pytest.MonkeyPatch,
+    schemas: SchemaRegistry,
     registration_status: str,
     version: OcppVersion,
     action: str,
     payload: Payload,
 ) -> None:
-    def never_called(request: Payload, context: CallContext) -> Reply:
+    def never_called(request: Payload, context: CallContext) -> Reply[Any]:
         raise AssertionError("a station not accepted reached the handler")
 
-    monkeypatch.setitem(ROUTES[version], action, Route(never_called))
+    processor = processor_with(schemas, action, Route(never_called))
     outcome = _process(
         processor, _raw([2, "m1", action, payload]), version, registration_status=registration_status
     )
@@ -794,23 +782,23 @@ def test_plan_says_what_to_look_up(
 ) -> None:
     frame = StationFrame(STATION, version, _raw([2, "p1", action, payload]))
     plan = processor.plan(frame, NOW)
-    assert plan == Plan(frame, Call("p1", action, payload), ROUTES[version][action], lookup)
+    assert plan == Plan(frame, Call("p1", action, payload), shipped_routing().call(version, action), lookup)
     assert isinstance(plan, Plan)
     assert plan.lookup.is_empty is (lookup == NO_LOOKUP)
 
 
-def test_plan_does_not_run_the_handler(processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_does_not_run_the_handler(schemas: SchemaRegistry) -> None:
     asked: list[Payload] = []
 
     def needs(request: Payload) -> LookupRequest:
         asked.append(request)
         return LookupRequest(tokens=("X",), allocate_transaction_id=True)
 
-    def never_called(request: Payload, context: CallContext) -> Reply:
+    def never_called(request: Payload, context: CallContext) -> Reply[Any]:
         raise AssertionError("plan ran the handler")
 
     route = Route(never_called, needs)
-    monkeypatch.setitem(V201_ROUTES, "Heartbeat", route)
+    processor = processor_with(schemas, "Heartbeat", route)
     frame = StationFrame(STATION, V201, _raw([2, "p1", "Heartbeat", {}]))
     assert processor.plan(frame, NOW) == Plan(
         frame, Call("p1", "Heartbeat", {}), route, LookupRequest(tokens=("X",), allocate_transaction_id=True)
@@ -925,13 +913,11 @@ def test_complete_runs_the_planned_call_with_its_lookups(
     assert processor.process(frame, later, lookups) == outcome
 
 
-def test_complete_turns_an_invalid_reply_into_an_internal_error(
-    processor: FrameProcessor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(request: Payload, context: CallContext) -> Reply:
+def test_complete_turns_an_invalid_reply_into_an_internal_error(schemas: SchemaRegistry) -> None:
+    def broken(request: Payload, context: CallContext) -> Reply[Any]:
         return Reply({"idTokenInfo": {"status": context.lookups.token("04A2B3C4").status}})
 
-    monkeypatch.setitem(V201_ROUTES, "Authorize", Route(broken, V201_ROUTES["Authorize"].needs))
+    processor = processor_with(schemas, "Authorize", Route(broken, authorize_needs))
     plan = processor.plan(
         StationFrame(STATION, V201, _raw([2, "p1", "Authorize", {"idToken": ID_TOKEN}])), NOW
     )

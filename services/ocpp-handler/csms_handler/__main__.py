@@ -14,6 +14,7 @@ from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.runtime import parse_arguments, run_until_signalled
 from csms_handler.config import HandlerSettings
 from csms_handler.processor import FrameProcessor
+from csms_handler.routing import shipped_routing
 from csms_handler.service import HandlerService
 
 logger = logging.getLogger("csms_handler")
@@ -44,7 +45,9 @@ ENVIRONMENT_HELP = """\
 
 
 async def serve(settings: HandlerSettings, stop: asyncio.Event) -> None:
-    processor = FrameProcessor(SchemaRegistry(), settings.heartbeat_interval, settings.limits)
+    processor = FrameProcessor(
+        SchemaRegistry(), shipped_routing(), settings.heartbeat_interval, settings.limits
+    )
     # A persistent session: calls published while this handler is away (restarting, or the whole pool
     # is down) are queued by the broker and answered when it is back, within the gateway's call timeout.
     client = AsyncMqttClient(

@@ -8,6 +8,7 @@ whatever a station sends. See docs/budgets-storage.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ class MeterSummary:
     dropped: int
 
 
-def summarise_meter_values(meter_values: list[Payload], limits: StationLimits) -> MeterSummary:
+def summarise_meter_values(meter_values: Sequence[Mapping[str, Any]], limits: StationLimits) -> MeterSummary:
     """The newest of ``meter_values`` (the station sends them oldest first) as OCPP's
     ``{"timestamp", "sampledValue": [...]}`` with one sampled value per measurand, phase and
     location (the last one given), at most ``max_sampled_values`` of them, the energy register first.
@@ -97,7 +98,7 @@ def summarise_meter_values(meter_values: list[Payload], limits: StationLimits) -
     Vendor ``customData`` and signed meter data are not kept (their size is the station's
     choice), nor 1.6 values (strings) longer than ``max_value_chars``.
     """
-    newest = meter_values[-1] if meter_values else {}
+    newest: Mapping[str, Any] = meter_values[-1] if meter_values else {}
     latest: dict[tuple[Any, Any, Any], Payload] = {}
     dropped = 0
     for sample in newest.get("sampledValue") or ():
@@ -121,10 +122,10 @@ def summarise_meter_values(meter_values: list[Payload], limits: StationLimits) -
     return MeterSummary({"timestamp": newest.get("timestamp"), "sampledValue": samples}, dropped)
 
 
-def _is_energy_register(sample: Payload) -> bool:
+def _is_energy_register(sample: Mapping[str, Any]) -> bool:
     return bool(sample.get("measurand", ENERGY_REGISTER) == ENERGY_REGISTER)
 
 
-def summarise_id_token(id_token: Payload) -> Payload:
+def summarise_id_token(id_token: Mapping[str, Any]) -> Payload:
     """A 2.x idToken without its unbounded ``additionalInfo`` list and ``customData``."""
     return {key: id_token[key] for key in ("idToken", "type") if key in id_token}

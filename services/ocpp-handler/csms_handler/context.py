@@ -10,16 +10,15 @@ before the reply is sent.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
-
-from ocpp.charge_point import remove_nones, snake_to_camel_case
+from typing import Any, Generic, TypeVar, cast
 
 from csms_common.clock import iso_z
+from csms_common.ocpp.types.v16 import AuthorizeResponseIdTagInfo as IdTagInfo
+from csms_common.ocpp.types.v201 import IdTokenInfoType
 from csms_common.ocpp.versions import OcppVersion
 from csms_handler.budgets import StationLimits
 
@@ -38,19 +37,21 @@ class TokenStatus:
     status: str
     expiry_date: str | None = None
 
-    def as_id_tag_info(self) -> Payload:
-        """OCPP 1.6 ``idTagInfo``."""
+    def as_id_tag_info(self) -> IdTagInfo:
+        """OCPP 1.6 ``idTagInfo`` (the same type in Authorize, StartTransaction and StopTransaction)."""
         info: Payload = {"status": self.status}
         if self.expiry_date is not None:
             info["expiryDate"] = self.expiry_date
-        return info
+        # The store's status is a plain string; the reply schema check refuses one 1.6 lacks.
+        return cast(IdTagInfo, info)
 
-    def as_id_token_info(self) -> Payload:
+    def as_id_token_info(self) -> IdTokenInfoType:
         """OCPP 2.x ``idTokenInfo``."""
         info: Payload = {"status": self.status}
         if self.expiry_date is not None:
             info["cacheExpiryDateTime"] = self.expiry_date
-        return info
+        # The store's status is a plain string; the reply schema check refuses one 2.x lacks.
+        return cast(IdTokenInfoType, info)
 
 
 UNKNOWN_TOKEN = TokenStatus(INVALID)
@@ -154,7 +155,7 @@ class TransactionRecord:
     update_only: bool = False
     """Only fold ``fields`` into a record that exists: a 1.6 MeterValues names a transaction id the
     station chose, so it must not create a record for one that was never started."""
-    meter_values: tuple[Payload, ...] = ()
+    meter_values: tuple[Mapping[str, Any], ...] = ()
     """The call's meter values (2.x ``meterValue``, 1.6 ``meterValue``/``transactionData``), verbatim:
     the shadow service keeps them with the session to compute its energy and cost."""
     offline: bool = False
@@ -179,33 +180,41 @@ def replacing(*paths: tuple[str, ...]) -> ShadowUpdate:
 Effect = ShadowUpdate | TransactionRecord
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A handler's result: the CallResult payload and the effects the shell performs first."""
+def no_lookup(request: object) -> LookupRequest:
+    return NO_LOOKUP
 
-    payload: Payload
+
+Request = TypeVar("Request")
+"""An action's request type: a generated TypedDict (csms_common.ocpp.types.v16/v201)."""
+Response = TypeVar("Response")
+"""An action's response type: a generated TypedDict, the reply a handler returns."""
+
+
+@dataclass(frozen=True)
+class Reply(Generic[Response]):
+    """A handler's result: the CallResult payload and the effects the shell performs first.
+
+    ``Reply[HeartbeatResponse]`` is a plain dataclass at run time: the type parameter is for mypy only.
+    """
+
+    payload: Response
     effects: list[Effect] = field(default_factory=list)
     over_budget: tuple[str, ...] = ()
     """Budget reasons (csms_handler.budgets.BudgetReason) for parts of the call not kept."""
 
 
-Handler = Callable[[Payload, CallContext], Reply]
-Needs = Callable[[Payload], LookupRequest]
-
-
-def no_lookup(request: Payload) -> LookupRequest:
-    return NO_LOOKUP
-
-
 @dataclass(frozen=True)
-class Route:
-    """One entry of a version's routing table: the handler and what it needs fetched."""
+class Route(Generic[Request, Response]):
+    """One entry of a version's routing table: the handler and what it needs fetched.
 
-    handler: Handler
-    needs: Needs = no_lookup
+    ``Route[HeartbeatRequest, HeartbeatResponse]``: the typed routing tables
+    (``handlers/v16``, ``handlers/v201``) declare one such type per action, so mypy
+    refuses a handler that takes or returns another action's message.
+    """
+
+    handler: Callable[[Request, CallContext], Reply[Response]]
+    needs: Callable[[Request], LookupRequest] = no_lookup
 
 
-def payload_of(message: Any) -> Payload:
-    """Turn one of the ocpp library's call_result dataclasses into a wire payload (camelCase, no nulls)."""
-    converted: Payload = snake_to_camel_case(remove_nones(dataclasses.asdict(message)))
-    return converted
+AnyRoute = Route[Any, Any]
+"""A route as the processor sees it: payloads are plain dicts once the schema has checked them."""

@@ -17,17 +17,18 @@ from csms_common.ocpp.errors import ErrorKind, OcppError, error_code
 from csms_common.ocpp.frames import CALL, Call, CallError, CallResult, Frame, FrameError, parse_frame
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
+from csms_handler.answering import AnswerContext
 from csms_handler.budgets import BudgetExceeded, BudgetReason, StationLimits
 from csms_handler.context import (
     ACCEPTED,
+    AnyRoute,
     CallContext,
     Effect,
     LookupRequest,
     Lookups,
-    Route,
     ShadowUpdate,
 )
-from csms_handler.routing import route_for
+from csms_handler.routing import Routing
 
 logger = logging.getLogger(__name__)
 
@@ -69,17 +70,22 @@ class Plan:
 
     frame: StationFrame
     call: Call
-    route: Route
+    route: AnyRoute
     lookup: LookupRequest
 
 
 class FrameProcessor:
-    """Turns station frames into outcomes using the routing table and the official schemas."""
+    """Turns station frames into outcomes using its routing tables and the official schemas."""
 
     def __init__(
-        self, schemas: SchemaRegistry, heartbeat_interval: int, limits: StationLimits | None = None
+        self,
+        schemas: SchemaRegistry,
+        routing: Routing,
+        heartbeat_interval: int,
+        limits: StationLimits | None = None,
     ) -> None:
         self._schemas = schemas
+        self._routing = routing
         self._heartbeat_interval = heartbeat_interval
         self._limits = limits or StationLimits()
 
@@ -150,10 +156,10 @@ class FrameProcessor:
             over_budget=reply.over_budget,
         )
 
-    def _route(self, call: Call, frame: StationFrame) -> Route:
+    def _route(self, call: Call, frame: StationFrame) -> AnyRoute:
         if not self._schemas.knows(frame.version, call.action):
             raise OcppError(ErrorKind.NOT_IMPLEMENTED, f"{call.action} is not an OCPP {frame.version} action")
-        route = route_for(frame.version, call.action)
+        route = self._routing.call(frame.version, call.action)
         if route is None:
             raise OcppError(
                 ErrorKind.NOT_SUPPORTED,
@@ -187,7 +193,9 @@ class FrameProcessor:
         Without that action the answer matches no call the CSMS has outstanding on this connection
         (the gateway checks the message id): it is not reported, so a station can neither create a
         command record nor overwrite one, whatever message id it picks. A CallResult that breaks
-        its action's response schema is reported as an error with the violation.
+        its action's response schema is reported as an error with the violation; a valid one goes
+        to its action's answer route, when it has one, whose effects are performed before the
+        answer is recorded.
         """
         action = frame.answered_action
         if action is None:
@@ -201,6 +209,7 @@ class FrameProcessor:
         error: str | None = None
         violation: OcppError | None = None
         over_budget: tuple[str, ...] = ()
+        effects: list[Effect] = []
         if isinstance(answer, CallResult):
             try:
                 if not self._schemas.knows(frame.version, action):
@@ -212,11 +221,19 @@ class FrameProcessor:
                 violation = invalid
                 error = f"station answer violates the schema: {invalid.description}"
                 over_budget = (BudgetReason.INVALID_ANSWER,)
+            else:
+                route = self._routing.answer(frame.version, action)
+                if route is not None:
+                    context = AnswerContext(
+                        frame.station_id, frame.version, answer.message_id, now, self._limits
+                    )
+                    acted = route.handler(answer.payload, context)
+                    effects, over_budget = acted.effects, acted.over_budget
         else:
             error = f"{answer.error_code}: {answer.description}"
         return Outcome(
             None,
-            [_last_seen(now)],
+            _with_last_seen(effects, now),
             action=action,
             message_id=answer.message_id,
             error=error,

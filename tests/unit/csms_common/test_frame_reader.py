@@ -18,6 +18,7 @@ from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
 from csms_gateway.frame_verdict import Answer, Forward, MalformedAnswer, verdict
 from csms_handler.processor import FrameProcessor, Outcome, Plan, StationFrame
+from csms_handler.routing import shipped_routing
 
 ODD_IDS: list[object] = [
     "x" * 36,
@@ -52,7 +53,7 @@ ODD_TEXTS = [
 
 
 def handler_outcome(text: str, schemas: SchemaRegistry, version: OcppVersion) -> Outcome | Plan:
-    processor = FrameProcessor(schemas, heartbeat_interval=300)
+    processor = FrameProcessor(schemas, shipped_routing(), heartbeat_interval=300)
     frame = StationFrame("CP1", version, text.encode("utf-8", "surrogatepass"))
     return processor.plan(frame, datetime(2026, 1, 1, tzinfo=UTC))
 

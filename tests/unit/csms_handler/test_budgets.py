@@ -14,6 +14,7 @@ from csms_common.ocpp.versions import OcppVersion
 from csms_handler.budgets import StationLimits, summarise_id_token, summarise_meter_values
 from csms_handler.context import Lookups, ShadowUpdate, TransactionRecord
 from csms_handler.processor import FrameProcessor, Outcome, StationFrame
+from csms_handler.routing import shipped_routing
 
 NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 LIMITS = StationLimits(max_evse_id=4, max_connector_id=2, max_sampled_values=3, max_value_chars=20)
@@ -21,7 +22,7 @@ LIMITS = StationLimits(max_evse_id=4, max_connector_id=2, max_sampled_values=3, 
 
 @pytest.fixture
 def processor(schemas: SchemaRegistry) -> FrameProcessor:
-    return FrameProcessor(schemas, heartbeat_interval=300, limits=LIMITS)
+    return FrameProcessor(schemas, shipped_routing(), heartbeat_interval=300, limits=LIMITS)
 
 
 def _call(processor: FrameProcessor, version: OcppVersion, action: str, payload: dict[str, Any]) -> Outcome:

@@ -17,6 +17,7 @@ from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
 from csms_handler.context import Lookups, TokenStatus, TransactionRecord
 from csms_handler.processor import FrameProcessor, StationFrame
+from csms_handler.routing import shipped_routing
 from csms_shadow.records import already_applied, merge_record
 
 STATION = "CP-BILL"
@@ -48,7 +49,7 @@ class Replayed:
 def replay(
     schemas: SchemaRegistry, version: OcppVersion, messages: list[tuple[str, dict[str, Any]]], cap: int = 500
 ) -> Replayed:
-    processor = FrameProcessor(schemas, heartbeat_interval=300)
+    processor = FrameProcessor(schemas, shipped_routing(), heartbeat_interval=300)
     replayed = Replayed()
     for index, (action, payload) in enumerate(messages):
         frame = StationFrame(STATION, version, json.dumps([2, f"m{index}", action, payload]).encode())

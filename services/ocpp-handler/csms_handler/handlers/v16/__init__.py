@@ -3,8 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
-from csms_handler.context import Route
+from csms_common.ocpp.types.v16 import (
+    AuthorizeRequest,
+    AuthorizeResponse,
+    BootNotificationRequest,
+    BootNotificationResponse,
+    DataTransferRequest,
+    DataTransferResponse,
+    DiagnosticsStatusNotificationRequest,
+    DiagnosticsStatusNotificationResponse,
+    FirmwareStatusNotificationRequest,
+    FirmwareStatusNotificationResponse,
+    HeartbeatRequest,
+    HeartbeatResponse,
+    LogStatusNotificationRequest,
+    LogStatusNotificationResponse,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    SecurityEventNotificationRequest,
+    SecurityEventNotificationResponse,
+    SignCertificateRequest,
+    SignCertificateResponse,
+    SignedFirmwareStatusNotificationRequest,
+    SignedFirmwareStatusNotificationResponse,
+    StartTransactionRequest,
+    StartTransactionResponse,
+    StatusNotificationRequest,
+    StatusNotificationResponse,
+    StopTransactionRequest,
+    StopTransactionResponse,
+)
+from csms_handler.context import AnyRoute, Route
 from csms_handler.handlers.v16.authorize import authorize, authorize_needs
 from csms_handler.handlers.v16.boot_notification import boot_notification, boot_notification_needs
 from csms_handler.handlers.v16.data_transfer import data_transfer
@@ -19,8 +50,33 @@ from csms_handler.handlers.v16.signed_firmware_status_notification import signed
 from csms_handler.handlers.v16.start_transaction import start_transaction, start_transaction_needs
 from csms_handler.handlers.v16.status_notification import status_notification
 from csms_handler.handlers.v16.stop_transaction import stop_transaction, stop_transaction_needs
+from csms_handler.route_table import frozen_table
 
-V16_ROUTES: Mapping[str, Route] = {
+
+class V16Routes(TypedDict):
+    """The route type of each station-initiated action handled: mypy checks every handler against it."""
+
+    Authorize: Route[AuthorizeRequest, AuthorizeResponse]
+    BootNotification: Route[BootNotificationRequest, BootNotificationResponse]
+    DataTransfer: Route[DataTransferRequest, DataTransferResponse]
+    DiagnosticsStatusNotification: Route[
+        DiagnosticsStatusNotificationRequest, DiagnosticsStatusNotificationResponse
+    ]
+    FirmwareStatusNotification: Route[FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse]
+    Heartbeat: Route[HeartbeatRequest, HeartbeatResponse]
+    MeterValues: Route[MeterValuesRequest, MeterValuesResponse]
+    StartTransaction: Route[StartTransactionRequest, StartTransactionResponse]
+    StatusNotification: Route[StatusNotificationRequest, StatusNotificationResponse]
+    StopTransaction: Route[StopTransactionRequest, StopTransactionResponse]
+    LogStatusNotification: Route[LogStatusNotificationRequest, LogStatusNotificationResponse]
+    SecurityEventNotification: Route[SecurityEventNotificationRequest, SecurityEventNotificationResponse]
+    SignCertificate: Route[SignCertificateRequest, SignCertificateResponse]
+    SignedFirmwareStatusNotification: Route[
+        SignedFirmwareStatusNotificationRequest, SignedFirmwareStatusNotificationResponse
+    ]
+
+
+_TYPED: V16Routes = {
     "Authorize": Route(authorize, authorize_needs),
     "BootNotification": Route(boot_notification, boot_notification_needs),
     "DataTransfer": Route(data_transfer),
@@ -37,3 +93,5 @@ V16_ROUTES: Mapping[str, Route] = {
     "SignCertificate": Route(sign_certificate),
     "SignedFirmwareStatusNotification": Route(signed_firmware_status_notification),
 }
+
+V16_ROUTES: Mapping[str, AnyRoute] = frozen_table(_TYPED, Route)

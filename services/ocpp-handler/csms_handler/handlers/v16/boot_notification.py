@@ -14,8 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from csms_common.ocpp.errors import ErrorKind, OcppError
-from csms_common.ocpp.types import wire
-from csms_common.ocpp.types.v16 import BootNotificationResponse, BootNotificationResponseStatus
+from csms_common.ocpp.types.v16 import (
+    BootNotificationRequest,
+    BootNotificationResponse,
+    BootNotificationResponseStatus,
+)
 from csms_handler.context import (
     ACCEPTED,
     CallContext,
@@ -25,8 +28,6 @@ from csms_handler.context import (
     ShadowUpdate,
 )
 
-_V16_ONLY_FIELDS = ("chargeBoxSerialNumber", "meterType", "meterSerialNumber")
-
 _STATUSES: dict[str, BootNotificationResponseStatus] = {
     "Accepted": "Accepted",
     "Pending": "Pending",
@@ -35,11 +36,11 @@ _STATUSES: dict[str, BootNotificationResponseStatus] = {
 """The registry's status → the reply's (mypy checks each value is one the schema allows)."""
 
 
-def boot_notification_needs(request: Payload) -> LookupRequest:
+def boot_notification_needs(request: BootNotificationRequest) -> LookupRequest:
     return LookupRequest(registration=True)
 
 
-def charging_station(request: Payload) -> Payload:
+def charging_station(request: BootNotificationRequest) -> Payload:
     """The 1.6 request's station identity in the 2.x ``chargingStation`` shape, plus the 1.6-only fields.
 
     Every key is always there, None where the station sent nothing.
@@ -52,11 +53,17 @@ def charging_station(request: Payload) -> Payload:
         "firmwareVersion": request.get("firmwareVersion"),
         "modem": {"iccid": request.get("iccid"), "imsi": request.get("imsi")} if has_modem else None,
     }
-    station.update({key: request.get(key) for key in _V16_ONLY_FIELDS})
+    station.update(
+        chargeBoxSerialNumber=request.get("chargeBoxSerialNumber"),
+        meterType=request.get("meterType"),
+        meterSerialNumber=request.get("meterSerialNumber"),
+    )
     return station
 
 
-def boot_notification(request: Payload, context: CallContext) -> Reply:
+def boot_notification(
+    request: BootNotificationRequest, context: CallContext
+) -> Reply[BootNotificationResponse]:
     registered = context.lookups.registration_status or ACCEPTED
     status = _STATUSES.get(registered)
     if status is None:
@@ -72,4 +79,4 @@ def boot_notification(request: Payload, context: CallContext) -> Reply:
         "bootedAt": context.now_iso,
         "registrationStatus": status,
     }
-    return Reply(wire(reply), [ShadowUpdate(reported)])
+    return Reply(reply, [ShadowUpdate(reported)])

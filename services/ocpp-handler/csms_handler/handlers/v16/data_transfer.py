@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.v16.enums import DataTransferStatus
+from csms_common.ocpp.types.v16 import DataTransferRequest, DataTransferResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
 
-
-def data_transfer(request: Payload, context: CallContext) -> Reply:
+def data_transfer(request: DataTransferRequest, context: CallContext) -> Reply[DataTransferResponse]:
     received: dict[str, Any] = {
         "vendorId": request["vendorId"],
         "messageId": request.get("messageId"),
         "receivedAt": context.now_iso,
     }
     return Reply(
-        {"status": DataTransferStatus.unknown_vendor_id.value},
+        {"status": "UnknownVendorId"},
         [ShadowUpdate({"lastDataTransfer": received})],
     )

@@ -8,10 +8,13 @@ shadow merges objects key by key).
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v16 import FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def firmware_status_notification(request: Payload, context: CallContext) -> Reply:
+def firmware_status_notification(
+    request: FirmwareStatusNotificationRequest, context: CallContext
+) -> Reply[FirmwareStatusNotificationResponse]:
     reported = {
         "firmwareStatus": {"status": request["status"], "requestId": None, "updatedAt": context.now_iso}
     }

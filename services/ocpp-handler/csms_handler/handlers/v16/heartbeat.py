@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from csms_common.ocpp.types import wire
-from csms_common.ocpp.types.v16 import HeartbeatResponse
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v16 import HeartbeatRequest, HeartbeatResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def heartbeat(request: Payload, context: CallContext) -> Reply:
+def heartbeat(request: HeartbeatRequest, context: CallContext) -> Reply[HeartbeatResponse]:
     reply: HeartbeatResponse = {"currentTime": context.now_iso}
-    return Reply(wire(reply), [ShadowUpdate({"lastHeartbeat": context.now_iso})])
+    return Reply(reply, [ShadowUpdate({"lastHeartbeat": context.now_iso})])

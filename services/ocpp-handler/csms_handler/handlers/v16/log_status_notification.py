@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v16 import LogStatusNotificationRequest, LogStatusNotificationResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def log_status_notification(request: Payload, context: CallContext) -> Reply:
+def log_status_notification(
+    request: LogStatusNotificationRequest, context: CallContext
+) -> Reply[LogStatusNotificationResponse]:
     log_status: dict[str, Any] = {
         "status": request["status"],
         "requestId": request.get("requestId"),

@@ -8,11 +8,12 @@ a connector id above HANDLER_MAX_EVSE_ID is refused with PropertyConstraintViola
 
 from __future__ import annotations
 
+from csms_common.ocpp.types.v16 import MeterValuesRequest, MeterValuesResponse
 from csms_handler.budgets import BudgetReason, check_evse_id, summarise_meter_values
 from csms_handler.context import CallContext, Effect, Payload, Reply, ShadowUpdate, TransactionRecord
 
 
-def meter_values(request: Payload, context: CallContext) -> Reply:
+def meter_values(request: MeterValuesRequest, context: CallContext) -> Reply[MeterValuesResponse]:
     connector_id = request["connectorId"]
     check_evse_id(connector_id, context.limits)
     summary = summarise_meter_values(request["meterValue"], context.limits)

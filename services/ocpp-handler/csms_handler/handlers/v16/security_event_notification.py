@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v16 import SecurityEventNotificationRequest, SecurityEventNotificationResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def security_event_notification(request: Payload, context: CallContext) -> Reply:
+def security_event_notification(
+    request: SecurityEventNotificationRequest, context: CallContext
+) -> Reply[SecurityEventNotificationResponse]:
     event: dict[str, Any] = {
         "type": request["type"],
         "timestamp": request["timestamp"],

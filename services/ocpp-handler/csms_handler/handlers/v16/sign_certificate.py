@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ocpp.v16.enums import GenericStatus
+from csms_common.ocpp.types.v16 import SignCertificateRequest, SignCertificateResponse
+from csms_handler.context import CallContext, Reply
 
-from csms_handler.context import CallContext, Payload, Reply
 
-
-def sign_certificate(request: Payload, context: CallContext) -> Reply:
-    return Reply({"status": GenericStatus.rejected.value})
+def sign_certificate(request: SignCertificateRequest, context: CallContext) -> Reply[SignCertificateResponse]:
+    return Reply({"status": "Rejected"})

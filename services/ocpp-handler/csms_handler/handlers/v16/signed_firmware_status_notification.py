@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v16 import (
+    SignedFirmwareStatusNotificationRequest,
+    SignedFirmwareStatusNotificationResponse,
+)
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def signed_firmware_status_notification(request: Payload, context: CallContext) -> Reply:
+def signed_firmware_status_notification(
+    request: SignedFirmwareStatusNotificationRequest, context: CallContext
+) -> Reply[SignedFirmwareStatusNotificationResponse]:
     firmware_status: dict[str, Any] = {
         "status": request["status"],
         "requestId": request.get("requestId"),

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from csms_common.ocpp.errors import ErrorKind, OcppError
+from csms_common.ocpp.types.v16 import StartTransactionRequest, StartTransactionResponse
 from csms_handler.budgets import BudgetReason, evse_within
 from csms_handler.context import (
     CallContext,
     LookupRequest,
-    Payload,
     Reply,
     ShadowUpdate,
     TransactionRecord,
@@ -25,11 +25,13 @@ from csms_handler.context import (
 STARTED = "Started"
 
 
-def start_transaction_needs(request: Payload) -> LookupRequest:
+def start_transaction_needs(request: StartTransactionRequest) -> LookupRequest:
     return LookupRequest(tokens=(request["idTag"],), allocate_transaction_id=True)
 
 
-def start_transaction(request: Payload, context: CallContext) -> Reply:
+def start_transaction(
+    request: StartTransactionRequest, context: CallContext
+) -> Reply[StartTransactionResponse]:
     transaction_id = context.lookups.transaction_id
     if transaction_id is None:
         raise OcppError(ErrorKind.INTERNAL_ERROR, "no transaction id could be allocated")
@@ -55,7 +57,7 @@ def start_transaction(request: Payload, context: CallContext) -> Reply:
     else:
         # The transaction is recorded and answered all the same; only the per-EVSE copy is left out.
         over_budget = (BudgetReason.EVSE_ID,)
-    payload = {
+    payload: StartTransactionResponse = {
         "transactionId": transaction_id,
         "idTagInfo": context.lookups.token(request["idTag"]).as_id_tag_info(),
     }

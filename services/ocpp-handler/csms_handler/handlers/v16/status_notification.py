@@ -10,9 +10,8 @@ object is written in one update, so each call stays one publish.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from csms_common.ocpp.types import wire
 from csms_common.ocpp.types.v16 import StatusNotificationRequest, StatusNotificationResponse
 from csms_handler.budgets import check_evse_id
 from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
@@ -21,8 +20,9 @@ CONNECTOR_OF_EVSE = "1"
 """The one connector of the EVSE that a 1.6 connector is shown as."""
 
 
-def status_notification(request: Payload, context: CallContext) -> Reply:
-    notification = cast(StatusNotificationRequest, request)  # validated against the schema by the processor
+def status_notification(
+    notification: StatusNotificationRequest, context: CallContext
+) -> Reply[StatusNotificationResponse]:
     status: dict[str, Any] = {
         "status": notification["status"],
         "errorCode": notification["errorCode"],
@@ -39,4 +39,4 @@ def status_notification(request: Payload, context: CallContext) -> Reply:
     else:
         reported = {"evses": {str(connector_id): {"connectors": {CONNECTOR_OF_EVSE: status}}}}
     reply: StatusNotificationResponse = {}
-    return Reply(wire(reply), [ShadowUpdate(reported)])
+    return Reply(reply, [ShadowUpdate(reported)])

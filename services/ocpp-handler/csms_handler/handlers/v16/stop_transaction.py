@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_common.ocpp.types.v16 import StopTransactionRequest, StopTransactionResponse
 from csms_handler.budgets import BudgetReason, summarise_meter_values
 from csms_handler.context import (
     CallContext,
     LookupRequest,
-    Payload,
     Reply,
     ShadowUpdate,
     TransactionRecord,
@@ -25,11 +25,11 @@ from csms_handler.context import (
 ENDED = "Ended"
 
 
-def stop_transaction_needs(request: Payload) -> LookupRequest:
+def stop_transaction_needs(request: StopTransactionRequest) -> LookupRequest:
     return LookupRequest(tokens=(request["idTag"],)) if "idTag" in request else LookupRequest()
 
 
-def stop_transaction(request: Payload, context: CallContext) -> Reply:
+def stop_transaction(request: StopTransactionRequest, context: CallContext) -> Reply[StopTransactionResponse]:
     transaction_id = request["transactionId"]
     last: dict[str, Any] = {
         "transactionId": transaction_id,
@@ -44,7 +44,7 @@ def stop_transaction(request: Payload, context: CallContext) -> Reply:
     if "reason" in request:
         last["stoppedReason"] = request["reason"]
         record["stoppedReason"] = request["reason"]
-    payload: Payload = {}
+    payload: StopTransactionResponse = {}
     if "idTag" in request:
         last["idTag"] = request["idTag"]
         record["stopIdTag"] = request["idTag"]

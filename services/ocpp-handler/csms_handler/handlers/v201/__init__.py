@@ -3,8 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
-from csms_handler.context import Route
+from csms_common.ocpp.types.v201 import (
+    AuthorizeRequest,
+    AuthorizeResponse,
+    BootNotificationRequest,
+    BootNotificationResponse,
+    ClearedChargingLimitRequest,
+    ClearedChargingLimitResponse,
+    DataTransferRequest,
+    DataTransferResponse,
+    FirmwareStatusNotificationRequest,
+    FirmwareStatusNotificationResponse,
+    Get15118EVCertificateRequest,
+    Get15118EVCertificateResponse,
+    GetCertificateStatusRequest,
+    GetCertificateStatusResponse,
+    HeartbeatRequest,
+    HeartbeatResponse,
+    LogStatusNotificationRequest,
+    LogStatusNotificationResponse,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    NotifyChargingLimitRequest,
+    NotifyChargingLimitResponse,
+    NotifyCustomerInformationRequest,
+    NotifyCustomerInformationResponse,
+    NotifyDisplayMessagesRequest,
+    NotifyDisplayMessagesResponse,
+    NotifyEVChargingNeedsRequest,
+    NotifyEVChargingNeedsResponse,
+    NotifyEVChargingScheduleRequest,
+    NotifyEVChargingScheduleResponse,
+    NotifyEventRequest,
+    NotifyEventResponse,
+    NotifyMonitoringReportRequest,
+    NotifyMonitoringReportResponse,
+    NotifyReportRequest,
+    NotifyReportResponse,
+    PublishFirmwareStatusNotificationRequest,
+    PublishFirmwareStatusNotificationResponse,
+    ReportChargingProfilesRequest,
+    ReportChargingProfilesResponse,
+    ReservationStatusUpdateRequest,
+    ReservationStatusUpdateResponse,
+    SecurityEventNotificationRequest,
+    SecurityEventNotificationResponse,
+    SignCertificateRequest,
+    SignCertificateResponse,
+    StatusNotificationRequest,
+    StatusNotificationResponse,
+    TransactionEventRequest,
+    TransactionEventResponse,
+)
+from csms_handler.context import AnyRoute, Route
 from csms_handler.handlers.v201.authorize import authorize, authorize_needs
 from csms_handler.handlers.v201.boot_notification import boot_notification, boot_notification_needs
 from csms_handler.handlers.v201.cleared_charging_limit import cleared_charging_limit
@@ -32,8 +85,42 @@ from csms_handler.handlers.v201.security_event_notification import security_even
 from csms_handler.handlers.v201.sign_certificate import sign_certificate
 from csms_handler.handlers.v201.status_notification import status_notification
 from csms_handler.handlers.v201.transaction_event import transaction_event, transaction_event_needs
+from csms_handler.route_table import frozen_table
 
-V201_ROUTES: Mapping[str, Route] = {
+
+class V201Routes(TypedDict):
+    """The route type of each station-initiated action handled: mypy checks every handler against it."""
+
+    BootNotification: Route[BootNotificationRequest, BootNotificationResponse]
+    Heartbeat: Route[HeartbeatRequest, HeartbeatResponse]
+    StatusNotification: Route[StatusNotificationRequest, StatusNotificationResponse]
+    TransactionEvent: Route[TransactionEventRequest, TransactionEventResponse]
+    Authorize: Route[AuthorizeRequest, AuthorizeResponse]
+    MeterValues: Route[MeterValuesRequest, MeterValuesResponse]
+    NotifyReport: Route[NotifyReportRequest, NotifyReportResponse]
+    NotifyEvent: Route[NotifyEventRequest, NotifyEventResponse]
+    SecurityEventNotification: Route[SecurityEventNotificationRequest, SecurityEventNotificationResponse]
+    LogStatusNotification: Route[LogStatusNotificationRequest, LogStatusNotificationResponse]
+    FirmwareStatusNotification: Route[FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse]
+    PublishFirmwareStatusNotification: Route[
+        PublishFirmwareStatusNotificationRequest, PublishFirmwareStatusNotificationResponse
+    ]
+    DataTransfer: Route[DataTransferRequest, DataTransferResponse]
+    SignCertificate: Route[SignCertificateRequest, SignCertificateResponse]
+    Get15118EVCertificate: Route[Get15118EVCertificateRequest, Get15118EVCertificateResponse]
+    GetCertificateStatus: Route[GetCertificateStatusRequest, GetCertificateStatusResponse]
+    ReservationStatusUpdate: Route[ReservationStatusUpdateRequest, ReservationStatusUpdateResponse]
+    NotifyChargingLimit: Route[NotifyChargingLimitRequest, NotifyChargingLimitResponse]
+    ClearedChargingLimit: Route[ClearedChargingLimitRequest, ClearedChargingLimitResponse]
+    ReportChargingProfiles: Route[ReportChargingProfilesRequest, ReportChargingProfilesResponse]
+    NotifyEVChargingNeeds: Route[NotifyEVChargingNeedsRequest, NotifyEVChargingNeedsResponse]
+    NotifyEVChargingSchedule: Route[NotifyEVChargingScheduleRequest, NotifyEVChargingScheduleResponse]
+    NotifyMonitoringReport: Route[NotifyMonitoringReportRequest, NotifyMonitoringReportResponse]
+    NotifyDisplayMessages: Route[NotifyDisplayMessagesRequest, NotifyDisplayMessagesResponse]
+    NotifyCustomerInformation: Route[NotifyCustomerInformationRequest, NotifyCustomerInformationResponse]
+
+
+_TYPED: V201Routes = {
     "BootNotification": Route(boot_notification, boot_notification_needs),
     "Heartbeat": Route(heartbeat),
     "StatusNotification": Route(status_notification),
@@ -60,3 +147,5 @@ V201_ROUTES: Mapping[str, Route] = {
     "NotifyDisplayMessages": Route(notify_display_messages),
     "NotifyCustomerInformation": Route(notify_customer_information),
 }
+
+V201_ROUTES: Mapping[str, AnyRoute] = frozen_table(_TYPED, Route)

@@ -9,10 +9,7 @@ value. A modem that is sent always carries iccid and imsi the same way.
 
 from __future__ import annotations
 
-from typing import cast
-
 from csms_common.ocpp.errors import ErrorKind, OcppError
-from csms_common.ocpp.types import wire
 from csms_common.ocpp.types.v201 import (
     BootNotificationRequest,
     BootNotificationResponse,
@@ -36,7 +33,7 @@ _STATUSES: dict[str, RegistrationStatusEnumType] = {
 """The registry's status → the reply's (mypy checks each value is one the schema allows)."""
 
 
-def boot_notification_needs(request: Payload) -> LookupRequest:
+def boot_notification_needs(request: BootNotificationRequest) -> LookupRequest:
     return LookupRequest(registration=True)
 
 
@@ -52,8 +49,7 @@ def charging_station(station: ChargingStationType) -> Payload:
     }
 
 
-def boot_notification(request: Payload, context: CallContext) -> Reply:
-    boot = cast(BootNotificationRequest, request)  # validated against the schema by the processor
+def boot_notification(boot: BootNotificationRequest, context: CallContext) -> Reply[BootNotificationResponse]:
     registered = context.lookups.registration_status or ACCEPTED
     status = _STATUSES.get(registered)
     if status is None:
@@ -70,4 +66,4 @@ def boot_notification(request: Payload, context: CallContext) -> Reply:
         "bootedAt": context.now_iso,
         "registrationStatus": status,
     }
-    return Reply(wire(reply), [ShadowUpdate(reported)])
+    return Reply(reply, [ShadowUpdate(reported)])

@@ -6,17 +6,15 @@ An absent ``messageId`` is reported as null, which deletes the previous one
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result
-from ocpp.v201.enums import DataTransferStatusEnumType
-
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate, payload_of
+from csms_common.ocpp.types.v201 import DataTransferRequest, DataTransferResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def data_transfer(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.DataTransfer(status=DataTransferStatusEnumType.unknown_vendor_id)
+def data_transfer(request: DataTransferRequest, context: CallContext) -> Reply[DataTransferResponse]:
+    reply: DataTransferResponse = {"status": "UnknownVendorId"}
     transfer = {
         "vendorId": request["vendorId"],
         "messageId": request.get("messageId"),
         "receivedAt": context.now_iso,
     }
-    return Reply(payload_of(reply), [ShadowUpdate({"lastDataTransfer": transfer})])
+    return Reply(reply, [ShadowUpdate({"lastDataTransfer": transfer})])

@@ -6,10 +6,13 @@ An absent ``requestId`` is reported as null, which deletes the previous one
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import FirmwareStatusNotificationRequest, FirmwareStatusNotificationResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def firmware_status_notification(request: Payload, context: CallContext) -> Reply:
+def firmware_status_notification(
+    request: FirmwareStatusNotificationRequest, context: CallContext
+) -> Reply[FirmwareStatusNotificationResponse]:
     status = {
         "status": request["status"],
         "requestId": request.get("requestId"),

@@ -5,16 +5,11 @@
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result, datatypes
-from ocpp.v201.enums import Iso15118EVCertificateStatusEnumType
-
-from csms_handler.context import CallContext, Payload, Reply, payload_of
+from csms_common.ocpp.types.v201 import Get15118EVCertificateRequest, Get15118EVCertificateResponse
+from csms_handler.context import CallContext, Reply
 
 
-def get_15118_ev_certificate(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.Get15118EVCertificate(
-        status=Iso15118EVCertificateStatusEnumType.failed,
-        exi_response="",
-        status_info=datatypes.StatusInfoType(reason_code="NotSupported"),
-    )
-    return Reply(payload_of(reply))
+def get_15118_ev_certificate(
+    request: Get15118EVCertificateRequest, context: CallContext
+) -> Reply[Get15118EVCertificateResponse]:
+    return Reply({"status": "Failed", "exiResponse": "", "statusInfo": {"reasonCode": "NotSupported"}})

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result, datatypes
-from ocpp.v201.enums import GetCertificateStatusEnumType
-
-from csms_handler.context import CallContext, Payload, Reply, payload_of
+from csms_common.ocpp.types.v201 import GetCertificateStatusRequest, GetCertificateStatusResponse
+from csms_handler.context import CallContext, Reply
 
 
-def get_certificate_status(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.GetCertificateStatus(
-        status=GetCertificateStatusEnumType.failed,
-        status_info=datatypes.StatusInfoType(reason_code="NotSupported"),
-    )
-    return Reply(payload_of(reply))
+def get_certificate_status(
+    request: GetCertificateStatusRequest, context: CallContext
+) -> Reply[GetCertificateStatusResponse]:
+    return Reply({"status": "Failed", "statusInfo": {"reasonCode": "NotSupported"}})

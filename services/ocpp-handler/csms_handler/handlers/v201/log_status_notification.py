@@ -6,10 +6,13 @@ An absent ``requestId`` is reported as null, which deletes the previous one
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import LogStatusNotificationRequest, LogStatusNotificationResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def log_status_notification(request: Payload, context: CallContext) -> Reply:
+def log_status_notification(
+    request: LogStatusNotificationRequest, context: CallContext
+) -> Reply[LogStatusNotificationResponse]:
     status = {
         "status": request["status"],
         "requestId": request.get("requestId"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_common.ocpp.types.v201 import MeterValuesRequest, MeterValuesResponse
 from csms_handler.budgets import BudgetReason, check_evse_id, summarise_meter_values
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def meter_values(request: Payload, context: CallContext) -> Reply:
+def meter_values(request: MeterValuesRequest, context: CallContext) -> Reply[MeterValuesResponse]:
     evse_id = request["evseId"]
     check_evse_id(evse_id, context.limits)
     # The schema guarantees at least one meterValue; the station sends them oldest first.

@@ -7,10 +7,13 @@ exists from OCPP 2.1 on. The schedule itself is not kept.
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import NotifyChargingLimitRequest, NotifyChargingLimitResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def notify_charging_limit(request: Payload, context: CallContext) -> Reply:
+def notify_charging_limit(
+    request: NotifyChargingLimitRequest, context: CallContext
+) -> Reply[NotifyChargingLimitResponse]:
     limit = request["chargingLimit"]
     charging_limit = {
         "chargingLimitSource": limit["chargingLimitSource"],

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply
+from csms_common.ocpp.types.v201 import NotifyDisplayMessagesRequest, NotifyDisplayMessagesResponse
+from csms_handler.context import CallContext, Reply
 
 
-def notify_display_messages(request: Payload, context: CallContext) -> Reply:
+def notify_display_messages(
+    request: NotifyDisplayMessagesRequest, context: CallContext
+) -> Reply[NotifyDisplayMessagesResponse]:
     return Reply({})

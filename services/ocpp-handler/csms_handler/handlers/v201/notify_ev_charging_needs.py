@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result
-from ocpp.v201.enums import NotifyEVChargingNeedsStatusEnumType
-
-from csms_handler.context import CallContext, Payload, Reply, payload_of
+from csms_common.ocpp.types.v201 import NotifyEVChargingNeedsRequest, NotifyEVChargingNeedsResponse
+from csms_handler.context import CallContext, Reply
 
 
-def notify_ev_charging_needs(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.NotifyEVChargingNeeds(status=NotifyEVChargingNeedsStatusEnumType.rejected)
-    return Reply(payload_of(reply))
+def notify_ev_charging_needs(
+    request: NotifyEVChargingNeedsRequest, context: CallContext
+) -> Reply[NotifyEVChargingNeedsResponse]:
+    return Reply({"status": "Rejected"})

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result
-from ocpp.v201.enums import GenericStatusEnumType
-
-from csms_handler.context import CallContext, Payload, Reply, payload_of
+from csms_common.ocpp.types.v201 import NotifyEVChargingScheduleRequest, NotifyEVChargingScheduleResponse
+from csms_handler.context import CallContext, Reply
 
 
-def notify_ev_charging_schedule(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.NotifyEVChargingSchedule(status=GenericStatusEnumType.accepted)
-    return Reply(payload_of(reply))
+def notify_ev_charging_schedule(
+    request: NotifyEVChargingScheduleRequest, context: CallContext
+) -> Reply[NotifyEVChargingScheduleResponse]:
+    return Reply({"status": "Accepted"})

@@ -7,10 +7,11 @@ an optional field of an older event can never linger beside a newer one.
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import NotifyEventRequest, NotifyEventResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def notify_event(request: Payload, context: CallContext) -> Reply:
+def notify_event(request: NotifyEventRequest, context: CallContext) -> Reply[NotifyEventResponse]:
     events = request["eventData"]
     last = events[-1]
     reported = {

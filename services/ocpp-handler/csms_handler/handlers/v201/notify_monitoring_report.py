@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply
+from csms_common.ocpp.types.v201 import NotifyMonitoringReportRequest, NotifyMonitoringReportResponse
+from csms_handler.context import CallContext, Reply
 
 
-def notify_monitoring_report(request: Payload, context: CallContext) -> Reply:
+def notify_monitoring_report(
+    request: NotifyMonitoringReportRequest, context: CallContext
+) -> Reply[NotifyMonitoringReportResponse]:
     return Reply({})

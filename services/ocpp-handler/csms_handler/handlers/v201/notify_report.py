@@ -6,10 +6,11 @@ arrived last, and how many report items it carried.
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import NotifyReportRequest, NotifyReportResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def notify_report(request: Payload, context: CallContext) -> Reply:
+def notify_report(request: NotifyReportRequest, context: CallContext) -> Reply[NotifyReportResponse]:
     last_report = {
         "requestId": request["requestId"],
         "seqNo": request["seqNo"],

@@ -6,10 +6,16 @@ An absent ``requestId`` is reported as null, which deletes the previous one
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import (
+    PublishFirmwareStatusNotificationRequest,
+    PublishFirmwareStatusNotificationResponse,
+)
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def publish_firmware_status_notification(request: Payload, context: CallContext) -> Reply:
+def publish_firmware_status_notification(
+    request: PublishFirmwareStatusNotificationRequest, context: CallContext
+) -> Reply[PublishFirmwareStatusNotificationResponse]:
     status = {
         "status": request["status"],
         "requestId": request.get("requestId"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply
+from csms_common.ocpp.types.v201 import ReportChargingProfilesRequest, ReportChargingProfilesResponse
+from csms_handler.context import CallContext, Reply
 
 
-def report_charging_profiles(request: Payload, context: CallContext) -> Reply:
+def report_charging_profiles(
+    request: ReportChargingProfilesRequest, context: CallContext
+) -> Reply[ReportChargingProfilesResponse]:
     return Reply({})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import ReservationStatusUpdateRequest, ReservationStatusUpdateResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def reservation_status_update(request: Payload, context: CallContext) -> Reply:
+def reservation_status_update(
+    request: ReservationStatusUpdateRequest, context: CallContext
+) -> Reply[ReservationStatusUpdateResponse]:
     reservation = {"status": request["reservationUpdateStatus"], "updatedAt": context.now_iso}
     return Reply({}, [ShadowUpdate({"reservations": {str(request["reservationId"]): reservation}})])

@@ -6,10 +6,13 @@ An absent ``techInfo`` is reported as null, which deletes the previous event's
 
 from __future__ import annotations
 
-from csms_handler.context import CallContext, Payload, Reply, ShadowUpdate
+from csms_common.ocpp.types.v201 import SecurityEventNotificationRequest, SecurityEventNotificationResponse
+from csms_handler.context import CallContext, Reply, ShadowUpdate
 
 
-def security_event_notification(request: Payload, context: CallContext) -> Reply:
+def security_event_notification(
+    request: SecurityEventNotificationRequest, context: CallContext
+) -> Reply[SecurityEventNotificationResponse]:
     event = {
         "type": request["type"],
         "timestamp": request["timestamp"],

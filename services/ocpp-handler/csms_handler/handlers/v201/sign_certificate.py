@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from ocpp.v201 import call_result, datatypes
-from ocpp.v201.enums import GenericStatusEnumType
-
-from csms_handler.context import CallContext, Payload, Reply, payload_of
+from csms_common.ocpp.types.v201 import SignCertificateRequest, SignCertificateResponse
+from csms_handler.context import CallContext, Reply
 
 
-def sign_certificate(request: Payload, context: CallContext) -> Reply:
-    reply = call_result.SignCertificate(
-        status=GenericStatusEnumType.rejected,
-        status_info=datatypes.StatusInfoType(
-            reason_code="NotSupported", additional_info="no certificate authority configured"
-        ),
-    )
-    return Reply(payload_of(reply))
+def sign_certificate(request: SignCertificateRequest, context: CallContext) -> Reply[SignCertificateResponse]:
+    reply: SignCertificateResponse = {
+        "status": "Rejected",
+        "statusInfo": {"reasonCode": "NotSupported", "additionalInfo": "no certificate authority configured"},
+    }
+    return Reply(reply)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.v201.enums import TransactionEventEnumType
-
+from csms_common.ocpp.types.v201 import IdTokenInfoType, TransactionEventRequest, TransactionEventResponse
 from csms_handler.budgets import (
     BudgetReason,
     StationLimits,
@@ -20,7 +19,6 @@ from csms_handler.budgets import (
     summarise_meter_values,
 )
 from csms_handler.context import (
-    ACCEPTED,
     NO_AUTHORIZATION,
     CallContext,
     LookupRequest,
@@ -32,20 +30,20 @@ from csms_handler.context import (
 )
 
 
-def _token_to_check(request: Payload) -> str | None:
+def _token_to_check(request: TransactionEventRequest) -> str | None:
     id_token = request.get("idToken")
     if id_token is None or id_token.get("type") == NO_AUTHORIZATION:
         return None
     return str(id_token["idToken"])
 
 
-def transaction_event_needs(request: Payload) -> LookupRequest:
+def transaction_event_needs(request: TransactionEventRequest) -> LookupRequest:
     token = _token_to_check(request)
     tokens = (token,) if token is not None else ()
-    if request["eventType"] == TransactionEventEnumType.started.value:
+    if request["eventType"] == "Started":
         # The driver is told the prices as the transaction starts (if the station shows messages).
         return LookupRequest(tokens=tokens, price_for=token or "")
-    if request["eventType"] != TransactionEventEnumType.ended.value:
+    if request["eventType"] != "Ended":
         return LookupRequest(tokens=tokens)
     # Ended: the reply carries the session's final cost, priced with this event included.
     # The station's limits are not known here; the record's fields are the same under any limits
@@ -61,13 +59,16 @@ def transaction_event_needs(request: Payload) -> LookupRequest:
     return LookupRequest(tokens=tokens, pending_transaction=pending)
 
 
-def transaction_event(request: Payload, context: CallContext) -> Reply:
+def transaction_event(
+    request: TransactionEventRequest, context: CallContext
+) -> Reply[TransactionEventResponse]:
     reported, cleared, recorded, over_budget = _effects(request, context.limits)
-    payload: Payload = {}
+    payload: TransactionEventResponse = {}
     if "idToken" in request:
         token = _token_to_check(request)
         status = context.lookups.token(token) if token is not None else None
-        payload["idTokenInfo"] = status.as_id_token_info() if status is not None else {"status": ACCEPTED}
+        info: IdTokenInfoType = status.as_id_token_info() if status is not None else {"status": "Accepted"}
+        payload["idTokenInfo"] = info
     if context.lookups.price_text:
         payload["updatedPersonalMessage"] = {"format": "UTF8", "content": context.lookups.price_text}
     cost = context.lookups.cost
@@ -84,7 +85,7 @@ def transaction_event(request: Payload, context: CallContext) -> Reply:
 
 
 def _effects(
-    request: Payload, limits: StationLimits
+    request: TransactionEventRequest, limits: StationLimits
 ) -> tuple[Payload, list[tuple[str, ...]], TransactionRecord, tuple[str, ...]]:
     """The shadow's new state, the paths to clear first, the record of this event, and the budgets
     the event went over (its over-budget parts are left out, never the event)."""
@@ -120,8 +121,8 @@ def _effects(
     record: dict[str, Any] = dict(transaction, status=event_type)
     reported: dict[str, Any]
     cleared: list[tuple[str, ...]] = []
-    ended = event_type == TransactionEventEnumType.ended.value
-    if event_type == TransactionEventEnumType.started.value:
+    ended = event_type == "Ended"
+    if event_type == "Started":
         transaction["startTime"] = request["timestamp"]
         record["startTime"] = request["timestamp"]
         reported = {"activeTransaction": transaction}
