@@ -76,7 +76,7 @@ class V16Routes(TypedDict):
     ]
 
 
-_TYPED: V16Routes = {
+V16_TYPED_ROUTES: V16Routes = {
     "Authorize": Route(authorize, authorize_needs),
     "BootNotification": Route(boot_notification, boot_notification_needs),
     "DataTransfer": Route(data_transfer),
@@ -94,4 +94,4 @@ _TYPED: V16Routes = {
     "SignedFirmwareStatusNotification": Route(signed_firmware_status_notification),
 }
 
-V16_ROUTES: Mapping[str, AnyRoute] = frozen_table(_TYPED, Route)
+V16_ROUTES: Mapping[str, AnyRoute] = frozen_table(V16_TYPED_ROUTES, Route)

@@ -120,7 +120,7 @@ class V201Routes(TypedDict):
     NotifyCustomerInformation: Route[NotifyCustomerInformationRequest, NotifyCustomerInformationResponse]
 
 
-_TYPED: V201Routes = {
+V201_TYPED_ROUTES: V201Routes = {
     "BootNotification": Route(boot_notification, boot_notification_needs),
     "Heartbeat": Route(heartbeat),
     "StatusNotification": Route(status_notification),
@@ -148,4 +148,4 @@ _TYPED: V201Routes = {
     "NotifyCustomerInformation": Route(notify_customer_information),
 }
 
-V201_ROUTES: Mapping[str, AnyRoute] = frozen_table(_TYPED, Route)
+V201_ROUTES: Mapping[str, AnyRoute] = frozen_table(V201_TYPED_ROUTES, Route)
