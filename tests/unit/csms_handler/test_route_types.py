@@ -38,6 +38,9 @@ from csms_common.ocpp.types.v201 import (
 from csms_handler.answering import NOTHING_MORE, AnswerContext, AnswerReply, AnswerRoute
 from csms_handler.context import CallContext, Reply, Route
 from csms_handler.handlers.answers.v201 import V201AnswerRoutes
+from csms_handler.handlers.v16 import V16_TYPED_ROUTES, V16Routes
+from csms_handler.handlers.v16.start_transaction import start_transaction
+from csms_handler.handlers.v16.stop_transaction import stop_transaction
 from csms_handler.handlers.v201 import V201_TYPED_ROUTES, V201Routes
 from csms_handler.handlers.v201.boot_notification import boot_notification
 from csms_handler.handlers.v201.heartbeat import heartbeat
@@ -61,6 +64,8 @@ def heartbeat_answer(answer: HeartbeatResponse, context: AnswerContext) -> Answe
 
 WRONG: V201Routes = {**V201_TYPED_ROUTES, "Heartbeat": Route(boot_notification)}  # expect: arg-type
 RIGHT: V201Routes = {**V201_TYPED_ROUTES, "Heartbeat": Route(heartbeat)}
+WRONG_16: V16Routes = {**V16_TYPED_ROUTES, "StopTransaction": Route(start_transaction)}  # expect: arg-type
+RIGHT_16: V16Routes = {**V16_TYPED_ROUTES, "StopTransaction": Route(stop_transaction)}
 WRONG_ANSWER: V201AnswerRoutes = {"RequestStartTransaction": AnswerRoute(heartbeat_answer)}  # expect: arg-type
 """
 
