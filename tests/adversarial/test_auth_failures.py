@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from csms_gateway.config import GatewaySettings
 from tests.support.adversary import (
     basic,
     extra_gateway,
@@ -141,7 +142,13 @@ def test_guessing_passwords_does_not_slow_a_legitimate_station(
     victim, legit = f"{station_id}-victim", f"{station_id}-legit"
     register(api, victim)
     register(api, legit)
-    with extra_gateway(system, "gateway-auth", GATEWAY_REGISTRATION_CACHE="0") as gateway:
+    with extra_gateway(
+        system,
+        "gateway-auth",
+        GATEWAY_REGISTRATION_CACHE="0",
+        # The attackers are on addresses of their own: the per-address refusal budget as deployed.
+        GATEWAY_REFUSED_ADDRESS_RATE=str(GatewaySettings.refused_address_rate),
+    ) as gateway:
         url = gateway_url(gateway)
 
         async def legit_handshakes() -> list[float]:

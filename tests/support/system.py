@@ -135,6 +135,10 @@ class System:
                 GATEWAY_HOST="127.0.0.1",
                 GATEWAY_METRICS_HOST="127.0.0.1",
                 GATEWAY_INSTANCE_ID=label,
+                # Every test station connects from 127.0.0.1, many of them refused on purpose: like a large
+                # NAT, test gateways turn the per-address refusal budget off unless a test sets it
+                # (docs/budgets-gateway.md; tests/adversarial/test_address_refusals.py).
+                GATEWAY_REFUSED_ADDRESS_RATE="0",
             )
         elif name == "ocpp-handler":
             # One MQTT session per label and system: a handler started again under its label resumes it.
@@ -180,9 +184,7 @@ class System:
 
     def start_all(self) -> None:
         for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
-            # Every test station connects from 127.0.0.1, many of them refused on purpose: like a large
-            # NAT, the shared gateway turns the per-address refusal budget off (docs/budgets-gateway.md).
-            self.start(name, **({"GATEWAY_REFUSED_ADDRESS_RATE": "0"} if name == "gateway" else {}))
+            self.start(name)
         for service in self.processes.values():
             self.wait_ready(service)
         gateway = self.processes["gateway"]
