@@ -13,6 +13,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -e /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
+# The plugin includes mosquitto.h as well, which Debian ships in libmosquitto-dev.
+[ -e /usr/include/mosquitto.h ] || missing+=(libmosquitto-dev)
 [ -e /usr/include/openssl/x509.h ] || missing+=(libssl-dev)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)

@@ -12,7 +12,8 @@ shadow service refuses any update that would make a document larger than its bud
 fills every EVSE and connector the limits allow with the largest meter values a frame can hold,
 adds ids beyond them and 40 reservations, then prints the document's size against its budget,
 the shadow service's CPU per Heartbeat and its memory, and checks a well-behaved station's p99
-(within 2x of its idle p99 measured first) and a new station's handshake time.
+once the document is full (within 2x of its idle p99 measured before and after; while it fills, with
+the gateway's byte budget off, it is printed only) and a new station's handshake time.
 """
 
 from __future__ import annotations
@@ -277,11 +278,11 @@ def test_one_station_cannot_grow_its_shadow_without_bound(shadow_system: tuple[S
     assert rss < 256
 
     kept, line = latency_kept(result["idle"], result["steady"], result["idle_after"])
+    kept_while_filling, fill_line = latency_kept(result["idle"], result["fill"], result["idle_after"])
     before, after = result["handshakes"]
     print(
-        f"while the attacker fills its document: well-behaved p99 {result['fill'].p99() * 1000:.1f} ms "
-        f"(frames of up to 5,000 items at {ATTACK_RATE:.0f}/s: per-frame work, bounded by MAX_ITEMS, at "
-        f"the gateway's frame rate; not asserted)"
+        f"while the attacker fills its document (frames of up to 5,000 items at {ATTACK_RATE:.0f}/s: "
+        f"per-frame work, bounded by MAX_ITEMS, at the gateway's frame rate): {fill_line}"
     )
     print(
         f"while it rewrites its full document at {ATTACK_RATE:.0f} calls/s "
@@ -291,4 +292,10 @@ def test_one_station_cannot_grow_its_shadow_without_bound(shadow_system: tuple[S
         f"a new station's handshake: {before * 1000:.0f} ms before, {after * 1000:.0f} ms after (main: 500 ms)"
     )
     assert kept
+    # Not asserted: the p99 while the document fills. STORAGE_ONLY_GATEWAY turns the gateway's byte budget
+    # off so that 1 MiB frames reach the storage budgets; at 15 of them a second (1.4 MB/s, 11x the default
+    # GATEWAY_STATION_BYTE_RATE) the 2 cores parse and validate JSON flat out, and the neighbour's p99 was
+    # 190-237 ms against 27-125 ms idle (docs/budgets-storage.md). With the byte budget on, the gateway slows
+    # such a station (test_station_budgets.py[bytes] asserts the neighbour's p99 there).
+    print(f"p99 kept within 2x while filling: {kept_while_filling} (not asserted, see above)")
     assert after <= max(2 * before, 0.1)

@@ -135,6 +135,10 @@ class System:
                 GATEWAY_HOST="127.0.0.1",
                 GATEWAY_METRICS_HOST="127.0.0.1",
                 GATEWAY_INSTANCE_ID=label,
+                # Every test station connects from 127.0.0.1, many of them refused on purpose: like a large
+                # NAT, test gateways turn the per-address refusal budget off unless a test sets it
+                # (docs/budgets-gateway.md; tests/adversarial/test_address_refusals.py).
+                GATEWAY_REFUSED_ADDRESS_RATE="0",
             )
         elif name == "ocpp-handler":
             # One MQTT session per label and system: a handler started again under its label resumes it.

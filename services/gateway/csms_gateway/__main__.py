@@ -49,6 +49,9 @@ ENVIRONMENT_HELP = """\
   GATEWAY_MAX_AUTH_IN_FLIGHT      registry checks at once; a handshake waits for one up to the
                                   registration timeout, then 503 [64]
   GATEWAY_MIN_SECURITY_PROFILE    stations registered below this profile are refused 401 [0]
+  GATEWAY_REFUSED_ADDRESS_RATE/BURST  refused handshakes (400/401/404/429) per source address;
+                                  beyond, 429 at accept time before the request is read [0.5/10; 0 = off]
+  GATEWAY_REFUSAL_HOLD            seconds a refused handshake waits for its answer [1]
   GATEWAY_HANDSHAKE_TIMEOUT       seconds to complete the WebSocket handshake [10]
   GATEWAY_IDLE_TIMEOUT            seconds without a frame before closing [2 x heartbeat + 60]
   GATEWAY_REUSE_PORT              let several processes share the port (SO_REUSEPORT) [false]

@@ -6,17 +6,29 @@ and prove nothing yet, so they are capped per process and per source address; on
 beyond either cap gets ``503`` at once and is closed, and an idle one is closed by the
 handshake timeout. TLS connections are counted once their TLS handshake is done (the
 TLS handshake itself is bounded by the same timeout).
+
+A source address that has spent its budget of refused handshakes (address_refusals.py) is
+answered ``429`` at accept time, after holding the connection ``hold_seconds`` (its request
+is read and dropped meanwhile): a client that retries as soon as it is refused then costs
+one accepted socket per hold, not one HTTP exchange per round trip. Held connections are
+pending, so the caps above bound them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import resource
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from websockets.asyncio.server import ServerConnection
+
+from csms_gateway.address_refusals import AddressRefusals
+from csms_gateway.metrics import BUDGET_EXCEEDED, HANDSHAKES
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +43,18 @@ REFUSAL = (
     b"Connection: close\r\n\r\n"
     b"Too many pending handshakes, retry.\r\n"
 )
+ADDRESS_REFUSAL_BODY = b"Too many refused handshakes from this address, retry later.\r\n"
+
+
+def address_refusal(retry_after: float) -> bytes:
+    """The 429 written to a connection from an address over its refusal budget (before its request)."""
+    return (
+        b"HTTP/1.1 429 Too Many Requests\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: %d\r\n"
+        b"Retry-After: %d\r\n"
+        b"Connection: close\r\n\r\n%s"
+    ) % (len(ADDRESS_REFUSAL_BODY), max(1, math.ceil(retry_after)), ADDRESS_REFUSAL_BODY)
 
 
 @dataclass(frozen=True)
@@ -138,20 +162,40 @@ class AdmittingConnection(ServerConnection):
     """
 
     pending: ClassVar[PendingHandshakes]
+    refusals: ClassVar[AddressRefusals]
+    hold_seconds: ClassVar[float]
     pending_address: str | None = None
+    held: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         address = peer_host(transport)
         refused = self.pending.admit(address)
-        if refused is None:
-            self.pending_address = address
+        if refused is not None:
+            # Before any request is read: websockets has written nothing yet, so a plain 503 is valid HTTP.
+            transport.write(REFUSAL)
+            transport.close()
             return
-        # Before any request is read: websockets has written nothing yet, so a plain 503 is valid HTTP.
-        transport.write(REFUSAL)
-        transport.close()
+        self.pending_address = address
+        if self.refusals.wait(address, time.monotonic()) > 0:
+            BUDGET_EXCEEDED.labels("refused_address").inc()
+            HANDSHAKES.labels("throttled").inc()
+            self.held = self.loop.call_later(self.hold_seconds, self._refuse_held, address)
+
+    def _refuse_held(self, address: str) -> None:
+        if self.transport.is_closing():
+            return
+        self.transport.write(address_refusal(self.refusals.wait(address, time.monotonic())))
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self.held is not None:
+            return  # a held connection's request is never parsed
+        super().data_received(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.held is not None:
+            self.held.cancel()
         self.leave_pending()
         super().connection_lost(exc)
 
@@ -161,6 +205,12 @@ class AdmittingConnection(ServerConnection):
             self.pending_address = None
 
 
-def admitting_connection_class(pending: PendingHandshakes) -> type[AdmittingConnection]:
+def admitting_connection_class(
+    pending: PendingHandshakes, refusals: AddressRefusals, hold_seconds: float
+) -> type[AdmittingConnection]:
     """The connection class of one gateway, bound to its counters."""
-    return type("GatewayConnection", (AdmittingConnection,), {"pending": pending})
+    return type(
+        "GatewayConnection",
+        (AdmittingConnection,),
+        {"pending": pending, "refusals": refusals, "hold_seconds": hold_seconds},
+    )

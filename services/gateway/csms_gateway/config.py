@@ -87,6 +87,13 @@ class GatewaySettings:
     registration timeout, then gets 503."""
     min_security_profile: int = 0
     """Stations registered below this profile are refused with 401."""
+    refused_address_rate: float = 0.5
+    """Refused handshakes (400/401/404/429) per second per source address (0 = off), with
+    ``refused_address_burst``; beyond, the address is answered 429 at accept time."""
+    refused_address_burst: int = 10
+    refusal_hold: float = 1.0
+    """Seconds a refused handshake (400/401/404/429) waits for its answer (at most half the handshake
+    timeout), at accept time or after its request."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> GatewaySettings:
@@ -154,4 +161,7 @@ class GatewaySettings:
             auth_address_failure_burst=env.integer("GATEWAY_AUTH_ADDRESS_FAILURE_BURST", 20, minimum=1),
             max_auth_in_flight=env.integer("GATEWAY_MAX_AUTH_IN_FLIGHT", 64, minimum=1),
             min_security_profile=env.integer("GATEWAY_MIN_SECURITY_PROFILE", 0, minimum=0),
+            refused_address_rate=env.number("GATEWAY_REFUSED_ADDRESS_RATE", 0.5, minimum=0),
+            refused_address_burst=env.integer("GATEWAY_REFUSED_ADDRESS_BURST", 10, minimum=1),
+            refusal_hold=env.number("GATEWAY_REFUSAL_HOLD", 1.0, minimum=0),
         )

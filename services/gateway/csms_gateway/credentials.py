@@ -18,10 +18,15 @@ class InvalidCredentials(Exception):
 
 
 def basic_password(request: Request, station_id: str) -> str | None:
-    """The password of ``Authorization: Basic`` (whose user must be the station id), or None."""
-    header = request.headers.get("Authorization")
-    if header is None:
+    """The password of ``Authorization: Basic`` (whose user must be the station id), or None.
+
+    Two Authorization headers are malformed: which one a proxy or the station meant is a guess."""
+    headers = request.headers.get_all("Authorization")
+    if not headers:
         return None
+    if len(headers) > 1:
+        raise InvalidCredentials("more than one Authorization header")
+    header = headers[0]
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic":
         raise InvalidCredentials("only Basic authentication is supported")

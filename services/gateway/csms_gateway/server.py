@@ -26,6 +26,7 @@ from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
 from csms_common.station_id import InvalidStationId, station_id_from_path
+from csms_gateway.address_refusals import REFUSED_STATUSES, AddressRefusals
 from csms_gateway.admission import (
     AdmittingConnection,
     PendingHandshakes,
@@ -100,7 +101,13 @@ class Gateway:
         self._pending = PendingHandshakes(
             self._limits.max_pending, self._limits.max_pending_per_address, self._on_pending_refused
         )
-        self._connection_class = admitting_connection_class(self._pending)
+        self._address_refusals = AddressRefusals(
+            Rate(settings.refused_address_rate, settings.refused_address_burst), capacity
+        )
+        self._refusal_hold = min(settings.refusal_hold, settings.handshake_timeout / 2)
+        self._connection_class = admitting_connection_class(
+            self._pending, self._address_refusals, self._refusal_hold
+        )
         PENDING_HANDSHAKES.set_function(lambda: self._pending.total)
         self._sessions: dict[str, StationSession] = {}
         self._reject_after_open: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
@@ -131,7 +138,23 @@ class Gateway:
     # ------------------------------------------------------------- handshake
 
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse bad ids, unsupported subprotocols and unregistered stations before upgrading."""
+        """Refuse bad ids, unsupported subprotocols and unregistered stations before upgrading; a
+        refusal is charged to the source address (address_refusals.py)."""
+        response = await self._judge_request(connection, request)
+        if response is not None and response.status_code in REFUSED_STATUSES:
+            address = peer_host(connection.transport)
+            if self._address_refusals.refused(address, time.monotonic()):
+                logger.warning(
+                    "source address refused at accept time: too many refused handshakes",
+                    extra={"remote": address, "station_id": station_id_or_none(request.path)},
+                )
+            BUDGET_ENTRIES.labels("address_refusals").set(len(self._address_refusals))
+            # Like a login daemon's failure delay: a client that retries as soon as it is refused
+            # gets one refusal per hold, not one per round trip (held connections stay pending).
+            await asyncio.sleep(self._refusal_hold)
+        return response
+
+    async def _judge_request(self, connection: ServerConnection, request: Request) -> Response | None:
         try:
             station_id = station_id_from_path(request.path)
         except InvalidStationId as error:
@@ -452,6 +475,13 @@ class Gateway:
             # Several gateway processes may share one port; the kernel spreads connections.
             reuse_port=self._settings.reuse_port,
         )
+
+
+def station_id_or_none(path: str) -> str | None:
+    try:
+        return station_id_from_path(path)
+    except InvalidStationId:
+        return None
 
 
 def _station_of_out(message: InboundMessage) -> str:

@@ -1,10 +1,14 @@
-"""A client certificate names a station only with exactly one CN."""
+"""A client certificate names a station only with exactly one CN; one Basic Authorization header or none."""
 
 from __future__ import annotations
 
-import pytest
+import base64
 
-from csms_gateway.credentials import InvalidCredentials, single_common_name
+import pytest
+from websockets.datastructures import Headers
+from websockets.http11 import Request
+
+from csms_gateway.credentials import InvalidCredentials, basic_password, single_common_name
 
 
 def test_one_common_name_is_the_station() -> None:
@@ -24,3 +28,23 @@ def test_one_common_name_is_the_station() -> None:
 def test_two_common_names_or_none_are_refused(subject: tuple[tuple[tuple[str, str], ...], ...]) -> None:
     with pytest.raises(InvalidCredentials):
         single_common_name(subject)
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_one_basic_header_gives_its_password() -> None:
+    headers = Headers()
+    headers["Authorization"] = basic("CP1", "secret-password-16")
+    assert basic_password(Request("/CP1", headers), "CP1") == "secret-password-16"
+    assert basic_password(Request("/CP1", Headers()), "CP1") is None
+
+
+def test_two_authorization_headers_are_malformed() -> None:
+    # websockets' Headers.get raises MultipleValuesError (a LookupError) here: it must not escape as a 500.
+    headers = Headers()
+    headers["Authorization"] = basic("CP1", "secret-password-16")
+    headers["Authorization"] = basic("CP1", "another-password-16")
+    with pytest.raises(InvalidCredentials):
+        basic_password(Request("/CP1", headers), "CP1")

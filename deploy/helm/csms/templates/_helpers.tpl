@@ -324,3 +324,15 @@ reports them as skipped; deploy/checkov.yaml has no global skips).
 checkov.io/skip{{ add1 $index }}: {{ $skip | quote }}
 {{- end }}
 {{- end -}}
+
+{{/*
+A number as an environment variable's value: whole numbers without an exponent (YAML numbers are floats
+in Helm, and 7776000 would print as 7.776e+06), others as they are.
+*/}}
+{{- define "csms.envNumber" -}}
+{{- if and (kindIs "float64" .) (eq (float64 .) (floor .)) -}}
+{{- int64 . | quote -}}
+{{- else -}}
+{{- . | quote -}}
+{{- end -}}
+{{- end }}
