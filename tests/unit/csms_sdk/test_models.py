@@ -35,6 +35,12 @@ DOCUMENT = openapi_document(documented_app(), PUBLIC_ENDPOINTS)
         models.StationDeleted,
         models.IdTokenDeleted,
         models.PasswordSet,
+        models.Event,
+        models.EventPage,
+        models.Webhook,
+        models.WebhookDeleted,
+        models.Deliveries,
+        models.Redelivered,
     ],
 )
 def test_model_matches_the_openapi_schema(model: Any) -> None:
