@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from csms_sdk import AsyncClient, BadRequest, Client, NotFound
+from csms_sdk import AsyncClient, BadRequest, Client, NotFound, verify_signature
 from csms_sdk.models import Event
 from tests.sdk.test_cli import CSMS, Cli
+from tests.support.events import receiver
 from tests.support.polling import wait_until, wait_until_async
 from tests.support.stations import station201
 from tests.support.system import API_TOKEN, System
@@ -139,3 +140,40 @@ def test_cli_events_tail_follows_the_stream(system: System, client: Client, tmp_
     unknown = cli("events", "tail", "--type", "no.such.type", "--count", "1")
     assert unknown.returncode == 6 and "unknown event types" in unknown.stderr
     assert wait_until(lambda: client.get_station(station_id)["connected"] is False, timeout=10)
+
+
+def test_verify_signature_accepts_the_notifiers_real_deliveries(system: System, client: Client) -> None:
+    """A real notifier delivers with the secret the API generated; the SDK's check accepts exactly those."""
+    station_id = new_id()
+    client.register_station(station_id)
+    notifier = system.start("notifier", label="notifier-sdk", NOTIFIER_POLL_SECONDS="0.2")
+    try:
+        system.wait_ready(notifier)
+        with receiver() as hook:
+            webhook = client.create_webhook(hook.url, types=["station.connected", "station.disconnected"])
+            try:
+
+                async def scenario() -> None:
+                    async with station201(system.gateway_url, station_id):
+                        await asyncio.sleep(0.5)
+
+                asyncio.run(scenario())
+                wait_until(
+                    lambda: len([d for d in hook.accepted() if d.event["chargePointId"] == station_id]) >= 2,
+                    timeout=20,
+                    message="both deliveries",
+                )
+                mine = [d for d in hook.accepted() if d.event["chargePointId"] == station_id]
+            finally:
+                client.delete_webhook(webhook["id"])
+        secret = webhook["secret"]
+        print(f"verify_signature: {len(mine)} real deliveries, headers {sorted(mine[0].headers)}")
+        assert [d.event["type"] for d in mine] == ["station.connected", "station.disconnected"]
+        for delivery in mine:
+            assert verify_signature(secret, delivery.body, delivery.headers)
+            assert not verify_signature(secret, delivery.body + b" ", delivery.headers)
+            assert not verify_signature(secret[::-1], delivery.body, delivery.headers)
+            assert not verify_signature(secret, delivery.body, delivery.headers, now=time.time() + 301)
+    finally:
+        notifier.stop()
+        del system.processes["notifier-sdk"]
