@@ -18,6 +18,7 @@ import type {
   CsmsEvent,
   Deliveries,
   EventPage,
+  EventType,
   NewWebhook,
   Redelivered,
   Webhook,
@@ -76,7 +77,7 @@ export interface Operation {
 
 export interface EventFilter {
   /** Only events of these types. */
-  types?: string[];
+  types?: EventType[];
   /** Only this station's events. */
   chargePointId?: string;
 }
@@ -411,7 +412,7 @@ export class CsmsClient {
   // -- webhooks (admin) -----------------------------------------------------------------------------
 
   /** A new webhook; without `secret` the API generates one and shows it once (`secret`). */
-  createWebhook(url: string, options: { types?: string[]; secret?: string } = {}): Promise<NewWebhook> {
+  createWebhook(url: string, options: { types?: EventType[]; secret?: string } = {}): Promise<NewWebhook> {
     return this.call({ method: "POST", url: "/webhooks", body: { url, ...options } });
   }
 

@@ -34,6 +34,8 @@ export type IdTokenStatus = IdToken["status"];
 export type IdTokenDeleted = Json<"/id-tokens/{token}", "delete", 200>;
 export type EventPage = Json<"/events", "get", 200>;
 export type CsmsEvent = EventPage["events"][number];
+/** "station.connected", "transaction.started", ...: the server's own list, from the OpenAPI document. */
+export type EventType = CsmsEvent["type"];
 export type Webhook = Json<"/webhooks/{webhook_id}", "get", 200>;
 export type NewWebhook = Json<"/webhooks", "post", 201>;
 export type CreateWebhookRequest = RequestJson<"/webhooks", "post">;

@@ -19,6 +19,7 @@ from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.config import Environment
+from csms_common.events import EVENT_TYPES
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -90,6 +91,12 @@ def test_models_give_the_schemas(document: dict[str, Any]) -> None:
         "type": "number",
         "exclusiveMinimum": 0,
         "maximum": 60,
+    }
+    # Event types come from the code's own enum, for events and webhooks alike.
+    assert set(schemas["EventType"]["enum"]) == EVENT_TYPES
+    assert schemas["Event"]["properties"]["type"] == {"$ref": "#/components/schemas/EventType"}
+    assert schemas["CreateWebhook"]["properties"]["types"]["items"] == {
+        "$ref": "#/components/schemas/EventType"
     }
     (station_id,) = document["paths"]["/charge-points/{station_id}"]["get"]["parameters"]
     assert station_id == {

@@ -5028,7 +5028,7 @@ export interface components {
         /** CreateWebhook */
         CreateWebhook: {
             url: string;
-            types?: string[];
+            types?: components["schemas"]["EventType"][];
             secret?: string;
         };
         /**
@@ -5057,7 +5057,7 @@ export interface components {
          */
         Event: {
             id: string;
-            type: string;
+            type: components["schemas"]["EventType"];
             time: string;
             chargePointId: string | null;
             payload: {
@@ -5072,6 +5072,12 @@ export interface components {
             events: components["schemas"]["Event"][];
             next: string;
         };
+        /**
+         * EventType
+         * @description Everything the system records, as an event type (a bounded set: also a metric label).
+         * @enum {string}
+         */
+        EventType: "station.connected" | "station.disconnected" | "station.booted" | "connector.status_changed" | "transaction.started" | "transaction.updated" | "transaction.ended" | "command.sent" | "command.answered" | "command.failed" | "command.timed_out" | "security.event" | "registration.changed" | "session.completed";
         /** Health */
         Health: {
             status: string;
@@ -5307,7 +5313,7 @@ export interface components {
         Webhook: {
             id: string;
             url: string;
-            types: string[];
+            types: components["schemas"]["EventType"][];
             createdAt: string;
             cursor?: string;
             deadLetters?: number;

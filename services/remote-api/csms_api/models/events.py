@@ -8,6 +8,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from csms_api.models.common import EventId, JsonObject, StationId
+from csms_common.events import EventType
 
 After = Annotated[
     EventId, Field(description="Only what came after this id (400 from the future, 410 expired)")
@@ -21,7 +22,7 @@ class Event(TypedDict):
     """One recorded change; ids are ``<milliseconds>-<sequence>`` and increase."""
 
     id: str
-    type: str
+    type: EventType
     time: str
     chargePointId: str | None
     payload: JsonObject

@@ -8,12 +8,13 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from csms_api.models.common import EventId, JsonObject, WebhookId
+from csms_common.events import EventType
 
 
 class Webhook(TypedDict):
     id: str
     url: str
-    types: list[str]
+    types: list[EventType]
     createdAt: str
     cursor: NotRequired[str]
     deadLetters: NotRequired[int]
@@ -26,7 +27,7 @@ class WebhookList(TypedDict):
 
 class CreateWebhook(TypedDict):
     url: Annotated[str, Field(max_length=2048)]
-    types: NotRequired[Annotated[list[str], Field(max_length=32)]]
+    types: NotRequired[Annotated[list[EventType], Field(max_length=32)]]
     secret: NotRequired[Annotated[str, Field(min_length=16, max_length=256)]]
 
 
