@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from csms_common.events import EVENT_TYPES
 from csms_sdk import AsyncClient, BadRequest, Client, NotFound, verify_signature
 from csms_sdk.models import Event
 from tests.sdk.test_cli import CSMS, Cli
@@ -177,3 +178,24 @@ def test_verify_signature_accepts_the_notifiers_real_deliveries(system: System, 
     finally:
         notifier.stop()
         del system.processes["notifier-sdk"]
+
+
+def test_cli_completes_event_types_from_the_served_document(system: System, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, CSMS_URL=system.api_url, OCPP_API_TOKEN=API_TOKEN)
+
+    def complete(words: str) -> list[str]:
+        env = {
+            **cli.env,
+            "_CSMS_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
+        done = subprocess.run([CSMS], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+    assert complete("csms events tail --type command.a") == ["command.answered"]
+    assert complete("csms events list --type transaction.ended,transaction.s") == [
+        "transaction.ended,transaction.started"
+    ]
+    assert set(complete("csms events tail --type ")) == EVENT_TYPES

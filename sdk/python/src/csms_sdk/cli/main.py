@@ -81,14 +81,11 @@ def emit(value: Any, human: str) -> None:
     click.echo(as_json(value) if invocation().json else human)
 
 
-def complete_station_ids(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
-    """Station ids from the registry, for shell completion; nothing when the API is out of reach.
-
-    Completion parses the command line without running the group's callback, so the options
-    (flags, environment, config file) are read from the root context's parameters here.
-    """
+def completion_invocation(context: click.Context) -> Invocation:
+    """The group's options while the shell completes: completion parses the command line without
+    running the group's callback, so they are read from the root context's parameters."""
     params = context.find_root().params
-    found = Invocation(
+    return Invocation(
         params.get("url"),
         params.get("token"),
         params.get("timeout") or COMPLETION_TIMEOUT,
@@ -96,12 +93,30 @@ def complete_station_ids(context: click.Context, _parameter: click.Parameter, in
         retry=0,
         json=False,
     )
+
+
+def complete_station_ids(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
+    """Station ids from the registry, for shell completion; nothing when the API is out of reach."""
     try:
-        with found.client() as client:
+        with completion_invocation(context).client() as client:
             ids = [station["chargePointId"] for station in client.iter_stations()]
     except (CsmsError, click.UsageError):
         return []
     return [CompletionItem(station_id) for station_id in ids if station_id.startswith(incomplete)]
+
+
+def complete_event_types(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
+    """Event types from the API's OpenAPI document (its ``EventType`` enum), for ``--type``; a
+    comma-separated list completes its last name. Nothing when the API is out of reach."""
+    done, _, partial = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    try:
+        with completion_invocation(context).client() as client:
+            document = client.openapi()
+        names = document["components"]["schemas"]["EventType"]["enum"]
+    except (CsmsError, click.UsageError, KeyError, TypeError):
+        return []
+    return [CompletionItem(prefix + name) for name in names if name.startswith(partial)]
 
 
 def wait_option(function: Any) -> Any:
@@ -402,6 +417,7 @@ def event_options(function: Any) -> Any:
         "--type",
         "types",
         multiple=True,
+        shell_complete=complete_event_types,
         help="Only events of this type (repeat it, or comma-separate them).",
     )(function)
 
