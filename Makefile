@@ -48,7 +48,7 @@ SDK_JS := sdk/js
 sdk-js:  ## install the JavaScript SDK's dev dependencies (npm ci) and build it (ESM + CJS)
 	cd $(SDK_JS) && npm ci --no-audit --no-fund && npm run build
 
-sdk-openapi: venv  ## after changing csms_api/openapi.py: dump sdk/openapi.json and regenerate the JS SDK's types
+sdk-openapi: venv  ## after changing a remote-api route or model: dump sdk/openapi.json and regenerate the JS SDK's types
 	$(BIN)/python scripts/dump_openapi.py
 	cd $(SDK_JS) && ( [ -d node_modules ] || npm ci --no-audit --no-fund ) && npm run generate
 

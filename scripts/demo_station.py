@@ -24,7 +24,7 @@ def now() -> str:
 
 
 class DemoStation(ChargePoint):  # type: ignore[misc]
-    """Accepts remote start/stop and reports the transaction it starts."""
+    """Accepts remote start/stop (and reports the transaction it starts) and Reset (the docs' command)."""
 
     @on("RequestStartTransaction")  # type: ignore[untyped-decorator]
     async def on_request_start(self, id_token: dict[str, Any], remote_start_id: int, **kwargs: Any) -> Any:
@@ -37,6 +37,12 @@ class DemoStation(ChargePoint):  # type: ignore[misc]
         print(f"station: RequestStopTransaction transactionId={transaction_id}")
         asyncio.get_running_loop().create_task(self.end_transaction(transaction_id))
         return call_result.RequestStopTransaction(status="Accepted")
+
+    @on("Reset")  # type: ignore[untyped-decorator]
+    async def on_reset(self, type: str, **kwargs: Any) -> Any:
+        # Accepted and nothing more: a demo has nothing to restart.
+        print(f"station: Reset type={type}")
+        return call_result.Reset(status="Accepted")
 
     async def start_transaction(self, id_token: dict[str, Any], remote_start_id: int) -> None:
         await self.call(

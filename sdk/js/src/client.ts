@@ -3,6 +3,7 @@ import {
   AlreadyRegistered,
   ApiError,
   ApiErrorClass,
+  CsmsError,
   ErrorBody,
   NotConnected,
   NotRegistered,
@@ -14,6 +15,14 @@ import {
 import type {
   CommandRecord,
   CommandResult,
+  CsmsEvent,
+  Deliveries,
+  EventPage,
+  EventType,
+  NewWebhook,
+  Redelivered,
+  Webhook,
+  WebhookDeleted,
   IdToken,
   IdTokenDeleted,
   IdTokenStatus,
@@ -26,6 +35,7 @@ import type {
   Transaction,
 } from "./models.js";
 import { parseRetryAfter, retryDelayMs, RetryPolicy } from "./retry.js";
+import { lines, SseParser } from "./sse.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_BASE_URL = "http://127.0.0.1:8080";
@@ -63,6 +73,35 @@ export interface Operation {
   wait?: number;
   /** Narrower error classes for this operation (404 → NotRegistered, 409 → NotConnected, ...). */
   errors?: Record<number, ApiErrorClass>;
+}
+
+export interface EventFilter {
+  /** Only events of these types. */
+  types?: EventType[];
+  /** Only this station's events. */
+  chargePointId?: string;
+}
+
+export interface StreamOptions {
+  /** Start after this event id (default: from now). */
+  after?: string;
+  /** Reconnect with Last-Event-ID when a stream ends or drops (default true). */
+  reconnect?: boolean;
+  /** Abort to stop following. */
+  signal?: AbortSignal;
+}
+
+/** The API ends a stream with `end` and resumes on reconnection; this many failures in a row give up. */
+export const MAX_STREAM_RECONNECTS = 5;
+const DEFAULT_STREAM_RETRY_MS = 1000;
+
+/** The API ended the stream with an `error` message (e.g. the shadow became unavailable). */
+export class StreamError extends CsmsError {
+  override name = "StreamError";
+}
+
+function eventParams(filter: EventFilter): Record<string, string | undefined> {
+  return { type: filter.types?.length ? filter.types.join(",") : undefined, chargePointId: filter.chargePointId };
 }
 
 export interface CommandOptions {
@@ -290,6 +329,113 @@ export class CsmsClient {
 
   iterIdTokens(): AsyncGenerator<IdToken> {
     return this.pages((after) => ({ method: "GET", url: "/id-tokens", params: pageParams(after) }), "idTokens");
+  }
+
+  // -- events -------------------------------------------------------------------------------------
+
+  /** One page of the event log after `after` (the oldest kept without it); ask again after `next`. */
+  listEvents(options: EventFilter & { after?: string; limit?: number } = {}): Promise<EventPage> {
+    const params = pageParams(options.after, { ...eventParams(options), limit: options.limit?.toString() });
+    return this.call({ method: "GET", url: "/events", params });
+  }
+
+  /** Every event after `after` up to the log's end now, page after page. */
+  async *iterEvents(options: EventFilter & { after?: string; pageSize?: number } = {}): AsyncGenerator<CsmsEvent> {
+    let cursor = options.after;
+    for (;;) {
+      const page = await this.listEvents({ ...options, after: cursor, limit: options.pageSize });
+      yield* page.events;
+      // A filtered page may move `next` without events; the end is a page that moves nothing.
+      if (page.events.length === 0 && page.next === cursor) return;
+      cursor = page.next;
+    }
+  }
+
+  /**
+   * Live events (after `after`, else from now) as they happen, reconnecting with Last-Event-ID when the
+   * API ends a stream or the connection drops. Stop with `break`, or abort `signal`.
+   */
+  async *streamEvents(options: EventFilter & StreamOptions = {}): AsyncGenerator<CsmsEvent> {
+    let lastId = options.after;
+    let retryMs = DEFAULT_STREAM_RETRY_MS;
+    let failures = 0;
+    const url = this.urlOf({ method: "GET", url: "/events/stream", params: pageParams(undefined, eventParams(options)) });
+    for (;;) {
+      const headers: Record<string, string> = { ...this.headers, Accept: "text/event-stream" };
+      if (lastId !== undefined) headers["Last-Event-ID"] = lastId;
+      let ended = false;
+      try {
+        const response = await this.fetchImpl(url, { method: "GET", headers, signal: options.signal });
+        if (!response.ok || response.body === null) {
+          const text = await response.text();
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = { error: text.slice(0, 200) };
+          }
+          throw errorFor({ method: "GET", url }, response.status, response.headers, body, url);
+        }
+        failures = 0;
+        const parser = new SseParser();
+        for await (const line of lines(response.body)) {
+          const message = parser.feed(line);
+          if (message === undefined) continue;
+          if (message.retryMs !== undefined) retryMs = message.retryMs;
+          if (message.event === "end") {
+            const next = (JSON.parse(message.data) as { next?: string }).next;
+            if (next) lastId = next;
+            ended = true;
+            break;
+          }
+          if (message.event === "error") {
+            throw new StreamError(String((JSON.parse(message.data) as { error?: string }).error ?? message.data));
+          }
+          const event = JSON.parse(message.data) as CsmsEvent;
+          lastId = message.id ?? event.id;
+          yield event;
+        }
+      } catch (error) {
+        if (error instanceof CsmsError || options.signal?.aborted) throw error;
+        failures += 1;
+        if (options.reconnect === false || failures > MAX_STREAM_RECONNECTS) {
+          throw new TransportError(`GET ${url}: ${describe(error)}`, { cause: error });
+        }
+        await this.sleep(retryMs);
+        continue;
+      }
+      if (options.reconnect === false) return;
+      if (!ended) await this.sleep(retryMs); // closed without its end message: wait as told, then resume
+    }
+  }
+
+  // -- webhooks (admin) -----------------------------------------------------------------------------
+
+  /** A new webhook; without `secret` the API generates one and shows it once (`secret`). */
+  createWebhook(url: string, options: { types?: EventType[]; secret?: string } = {}): Promise<NewWebhook> {
+    return this.call({ method: "POST", url: "/webhooks", body: { url, ...options } });
+  }
+
+  async listWebhooks(): Promise<Webhook[]> {
+    return collect(this.pages<Webhook>((after) => ({ method: "GET", url: "/webhooks", params: pageParams(after) }), "webhooks"));
+  }
+
+  getWebhook(webhookId: string): Promise<Webhook> {
+    return this.call({ method: "GET", url: `/webhooks/${segment(webhookId)}` });
+  }
+
+  deleteWebhook(webhookId: string): Promise<WebhookDeleted> {
+    return this.call({ method: "DELETE", url: `/webhooks/${segment(webhookId)}` });
+  }
+
+  webhookDeliveries(webhookId: string): Promise<Deliveries> {
+    return this.call({ method: "GET", url: `/webhooks/${segment(webhookId)}/deliveries` });
+  }
+
+  /** Deliver the given events again, or (without ids) every dead letter. */
+  redeliver(webhookId: string, eventIds?: string[]): Promise<Redelivered> {
+    const body = eventIds === undefined ? {} : { eventIds };
+    return this.call({ method: "POST", url: `/webhooks/${segment(webhookId)}/redeliver`, body });
   }
 
   // -- probes -------------------------------------------------------------------------------------

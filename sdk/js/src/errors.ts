@@ -54,6 +54,10 @@ export class Forbidden extends ApiError {
 export class NotFound extends ApiError {
   override name = "NotFound";
 }
+/** 410: events after this id were removed by retention; start again from the oldest kept. */
+export class Gone extends ApiError {
+  override name = "Gone";
+}
 /** 404 from an endpoint about a station: the charge point is not registered. */
 export class NotRegistered extends NotFound {
   override name = "NotRegistered";
@@ -145,6 +149,7 @@ export const STATUS_ERRORS: Readonly<Record<number, ApiErrorClass>> = {
   404: NotFound,
   405: MethodNotAllowed,
   409: Conflict,
+  410: Gone,
   413: PayloadTooLarge,
   415: UnsupportedMediaType,
   429: RateLimited,

@@ -32,3 +32,13 @@ export type IdTokenList = Json<"/id-tokens", "get", 200>;
 export type IdToken = IdTokenList["idTokens"][number];
 export type IdTokenStatus = IdToken["status"];
 export type IdTokenDeleted = Json<"/id-tokens/{token}", "delete", 200>;
+export type EventPage = Json<"/events", "get", 200>;
+export type CsmsEvent = EventPage["events"][number];
+/** "station.connected", "transaction.started", ...: the server's own list, from the OpenAPI document. */
+export type EventType = CsmsEvent["type"];
+export type Webhook = Json<"/webhooks/{webhook_id}", "get", 200>;
+export type NewWebhook = Json<"/webhooks", "post", 201>;
+export type CreateWebhookRequest = RequestJson<"/webhooks", "post">;
+export type WebhookDeleted = Json<"/webhooks/{webhook_id}", "delete", 200>;
+export type Deliveries = Json<"/webhooks/{webhook_id}/deliveries", "get", 200>;
+export type Redelivered = Json<"/webhooks/{webhook_id}/redeliver", "post", 202>;

@@ -1,6 +1,6 @@
 // Compiled (not run) by `npm run typecheck`: the generated types give the shapes the README promises.
-import { CsmsClient, OCPPClient, StationError } from "../src/index.js";
-import type { CommandResult, IdTokenStatus, RemoteTransactionResult, Station } from "../src/index.js";
+import { CsmsClient, OCPPClient, StationError, verifySignature } from "../src/index.js";
+import type { CommandResult, EventType, IdTokenStatus, NewWebhook, RemoteTransactionResult, Station } from "../src/index.js";
 
 export async function usage(client: CsmsClient, reference: OCPPClient): Promise<void> {
   const started: RemoteTransactionResult = await reference.startTransaction("CP001", "user-123", 1);
@@ -18,4 +18,17 @@ export async function usage(client: CsmsClient, reference: OCPPClient): Promise<
     if (error instanceof StationError) console.log(error.errorCode);
   }
   console.log(remoteStartId, protocol, connected, state, status, reported);
+}
+
+export async function events(client: CsmsClient): Promise<void> {
+  const wanted: EventType[] = ["transaction.started", "transaction.ended"];
+  // @ts-expect-error: not an event type the server knows
+  const unknown: EventType = "station.exploded";
+  for await (const event of client.streamEvents({ types: wanted, chargePointId: "CP001" })) {
+    const type: EventType = event.type;
+    const station: string | null = event.chargePointId;
+    console.log(type, station, unknown);
+  }
+  const hook: NewWebhook = await client.createWebhook("https://hooks.example/x", { types: ["command.answered"] });
+  console.log(hook.secret, await verifySignature(hook.secret ?? "", "{}", new Headers()));
 }

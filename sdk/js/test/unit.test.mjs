@@ -86,3 +86,134 @@ test("retry delays and Retry-After", () => {
   assert.equal(parseRetryAfter(null), undefined);
   assert.equal(parseRetryAfter("Thu, 01 Jan 2026 00:00:10 GMT", Date.parse("2026-01-01T00:00:00Z")), 10);
 });
+
+// -- events and webhooks ------------------------------------------------------------------------------
+
+import { createHmac } from "node:crypto";
+
+import { Gone, SseParser, StreamError, TransportError, verifySignature } from "csms-sdk";
+
+function frame(id, type = "station.connected") {
+  const event = { id, type, time: "t", chargePointId: "CP", payload: {} };
+  return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+const end = (next) => `event: end\ndata: ${JSON.stringify({ reason: "time limit", next })}\n\n`;
+
+function streamingFetch(bodies, seen) {
+  return async (url, init) => {
+    seen.push({ url, lastEventId: init.headers["Last-Event-ID"] });
+    const body = bodies.shift();
+    if (body instanceof Error) throw body;
+    return new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } });
+  };
+}
+
+test("the SSE parser reads ids, types, multi-line data and skips comments", () => {
+  const parser = new SseParser();
+  const text = 'retry: 1000\n\n: keep-alive\n\nid: 1-0\nevent: station.connected\ndata: {"a":\ndata: 1}\n\ndata:x\n\n';
+  const messages = text.split("\n").map((line) => parser.feed(line)).filter((message) => message !== undefined);
+  assert.deepEqual(messages, [
+    { event: "station.connected", data: '{"a":\n1}', id: "1-0", retryMs: 1000 },
+    { event: "message", data: "x", id: "1-0", retryMs: 1000 },
+  ]);
+});
+
+test("the stream resumes with Last-Event-ID after an end message and after a dropped connection", async () => {
+  const seen = [];
+  const slept = [];
+  const bodies = [
+    "retry: 10\n\n" + frame("1-0") + frame("2-0") + end("2-0"),
+    new TypeError("fetch failed"),
+    frame("3-0") + end("5-0"),
+    frame("6-0"),
+  ];
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: streamingFetch(bodies, seen), sleep: async (ms) => void slept.push(ms) });
+  const ids = [];
+  for await (const event of client.streamEvents({ types: ["station.connected", "command.answered"], chargePointId: "CP" })) {
+    ids.push(event.id);
+    if (ids.length === 4) break;
+  }
+  assert.deepEqual(ids, ["1-0", "2-0", "3-0", "6-0"]);
+  assert.deepEqual(seen.map(({ lastEventId }) => lastEventId), [undefined, "2-0", "2-0", "5-0"]);
+  const params = new URL(seen[0].url).searchParams;
+  assert.equal(params.get("type"), "station.connected,command.answered");
+  assert.equal(params.get("chargePointId"), "CP");
+  assert.deepEqual(slept, [10]);
+});
+
+test("the stream gives up after repeated failures, and raises the API's errors", async () => {
+  const seen = [];
+  const failing = new CsmsClient({
+    baseUrl: "http://api",
+    fetch: streamingFetch(Array.from({ length: 10 }, () => new TypeError("fetch failed")), seen),
+    sleep: async () => {},
+  });
+  await assert.rejects(failing.streamEvents({ after: "1-0" }).next(), TransportError);
+  assert.equal(seen.length, 6);
+
+  const erroring = new CsmsClient({
+    baseUrl: "http://api",
+    fetch: streamingFetch([frame("1-0") + 'event: error\ndata: {"error": "shadow unavailable"}\n\n'], []),
+  });
+  const stream = erroring.streamEvents();
+  assert.equal((await stream.next()).value.id, "1-0");
+  await assert.rejects(stream.next(), (error) => error instanceof StreamError && /shadow unavailable/.test(error.message));
+
+  const gone = new CsmsClient({ baseUrl: "http://api", fetch: fakeFetch([[410, { error: "older than the retention" }]], []) });
+  await assert.rejects(gone.streamEvents({ after: "1-0" }).next(), Gone);
+});
+
+test("iterEvents pages until a page moves nothing", async () => {
+  const seen = [];
+  const answers = [
+    [200, { events: [{ id: "1-0" }], next: "1-0" }],
+    [200, { events: [], next: "9-0" }],
+    [200, { events: [{ id: "10-0" }], next: "10-0" }],
+    [200, { events: [], next: "10-0" }],
+  ];
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: fakeFetch(answers, seen) });
+  const ids = [];
+  for await (const event of client.iterEvents({ types: ["transaction.started"], pageSize: 50 })) ids.push(event.id);
+  assert.deepEqual(ids, ["1-0", "10-0"]);
+  const first = new URL(seen[0].url).searchParams;
+  assert.equal(first.get("type"), "transaction.started");
+  assert.equal(first.get("limit"), "50");
+  assert.equal(seen.length, 4);
+});
+
+test("webhook calls send what the API expects", async () => {
+  const seen = [];
+  const answers = Array.from({ length: 5 }, () => [200, {}]);
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: fakeFetch(answers, seen) });
+  await client.createWebhook("https://hooks.example/x", { types: ["transaction.started"] });
+  await client.getWebhook("w/1");
+  await client.webhookDeliveries("w1");
+  await client.redeliver("w1", ["1-0"]);
+  await client.deleteWebhook("w1");
+  assert.deepEqual(
+    seen.map(({ url, init }) => [init.method, new URL(url).pathname]),
+    [["POST", "/webhooks"], ["GET", "/webhooks/w%2F1"], ["GET", "/webhooks/w1/deliveries"], ["POST", "/webhooks/w1/redeliver"], ["DELETE", "/webhooks/w1"]],
+  );
+  assert.deepEqual(JSON.parse(seen[0].init.body), { url: "https://hooks.example/x", types: ["transaction.started"] });
+  assert.deepEqual(JSON.parse(seen[3].init.body), { eventIds: ["1-0"] });
+});
+
+test("verifySignature: the docs' fixed vector, node:crypto's HMAC, rotation, and refusals", async () => {
+  const vector = { "X-CSMS-Timestamp": "1", "X-CSMS-Signature": "v1=1122767b193110cfec322b6f199b599edbf608ed087f2d27afb0b97d99523908" };
+  assert.equal(await verifySignature("secret", "{}", vector, { now: 1 }), true);
+
+  const secret = "whsec-0123456789abcdef";
+  const body = '{"id":"1-0","type":"station.connected"}';
+  const signature = "v1=" + createHmac("sha256", secret).update(`1700000000.${body}`).digest("hex");
+  const headers = new Headers({ "x-csms-timestamp": "1700000000", "x-csms-signature": signature });
+  assert.equal(await verifySignature(secret, new TextEncoder().encode(body), headers, { now: 1700000100 }), true);
+  const rotated = { "x-csms-timestamp": "1700000000", "x-csms-signature": `v1=${"0".repeat(64)}, ${signature}` };
+  assert.equal(await verifySignature(secret, body, rotated, { now: 1700000000 }), true);
+
+  assert.equal(await verifySignature("another-secret-00", body, headers, { now: 1700000000 }), false);
+  assert.equal(await verifySignature(secret, body + " ", headers, { now: 1700000000 }), false);
+  assert.equal(await verifySignature(secret, body, headers, { now: 1700000301 }), false);
+  assert.equal(await verifySignature(secret, body, { "X-CSMS-Signature": signature }, { now: 1700000000 }), false);
+  assert.equal(await verifySignature(secret, body, { "X-CSMS-Timestamp": "soon", "X-CSMS-Signature": signature }), false);
+});

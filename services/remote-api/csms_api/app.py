@@ -22,6 +22,7 @@ from csms_api.bus import ApiBus
 from csms_api.config import ApiSettings
 from csms_api.errors import ApiError, register_error_handlers
 from csms_api.metrics import AUDIT_PUBLISH_FAILURES, AUTH_FAILURES, REQUEST_SECONDS, REQUESTS
+from csms_api.openapi import V1_ALIAS_PREFIX
 from csms_api.rate_limit import RateLimiter
 from csms_api.request_body import BufferedBody
 from csms_api.scopes import required_scope
@@ -57,11 +58,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     app.extensions["csms_stream_slots"] = StreamSlots(settings.sse_max_streams)
     register_error_handlers(app)
 
-    # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing):
-        app.register_blueprint(blueprint)
-        app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
-    app.register_blueprint(health)
+    register_routes(app)
 
     app.extensions["csms_command_limiter"] = RateLimiter(settings.command_rate, settings.command_burst)
     app.extensions["csms_wait_slots"] = WaitSlots(settings.waits_per_token)
@@ -156,6 +153,22 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
             AUDIT_PUBLISH_FAILURES.inc()
             logger.error("audit record not published", extra={**record, "error": error.message})
 
+    return app
+
+
+def register_routes(app: Flask) -> None:
+    """Every blueprint: the seed's paths, and the same under /v1 (the reference's versioning strategy)."""
+    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing):
+        app.register_blueprint(blueprint)
+        app.register_blueprint(blueprint, url_prefix="/v1", name=f"{V1_ALIAS_PREFIX}{blueprint.name}")
+    app.register_blueprint(health)
+
+
+def documented_app() -> Flask:
+    """An app with every route and nothing else (no broker): what ``scripts/dump_openapi.py`` and the
+    tests build the OpenAPI document from."""
+    app = Flask(__name__)
+    register_routes(app)
     return app
 
 

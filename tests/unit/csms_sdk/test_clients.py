@@ -130,5 +130,5 @@ def test_async_client_has_every_method_of_the_sync_client() -> None:
         if name in ("close", "__init__", "pages", "call"):
             continue
         assert list(signature.parameters) == list(async_methods[name].parameters), name
-        is_iterator = name.startswith("iter_")
+        is_iterator = name.startswith(("iter_", "stream_"))
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name)) is not is_iterator, name

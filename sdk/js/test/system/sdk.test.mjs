@@ -123,3 +123,36 @@ test("id tokens", async () => {
   assert.deepEqual(await client.deleteIdToken(idToken), { idToken, deleted: true });
   await assert.rejects(client.getIdToken(idToken), NotFound);
 });
+
+test("events: the online station's log, its stream resumed across stream ends; webhooks CRUD", async () => {
+  const logged = [];
+  for await (const event of client.iterEvents({ chargePointId: onlineStation })) logged.push(event);
+  assert.ok(logged.some((event) => event.type === "station.connected"), JSON.stringify(logged.map((e) => e.type)));
+  // From the first logged event: the rest of the log replayed, then (after the test system's 1 s
+  // stream has ended at least once) a live command's events.
+  const streamed = [];
+  let acted = false;
+  for await (const event of client.streamEvents({ after: logged[0].id, chargePointId: onlineStation })) {
+    streamed.push(event);
+    if (!acted && streamed.length >= logged.length - 1) {
+      acted = true;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await client.sendCommand(onlineStation, "Reset", { type: "Immediate" }, { wait: 10 });
+    }
+    if (acted && event.type === "command.answered") break; // after the replay: a new event
+  }
+  console.log(`js stream: ${streamed.length} events, ${logged.length} logged before`);
+  assert.deepEqual(streamed.slice(0, logged.length - 1).map((e) => e.id), logged.slice(1).map((e) => e.id));
+  assert.deepEqual(streamed.slice(-2).map((e) => e.type), ["command.sent", "command.answered"]);
+
+  const created = await client.createWebhook("http://127.0.0.1:9/js-hook", { types: ["station.connected"] });
+  assert.ok(created.secret && created.secret.length >= 16);
+  const shown = await client.getWebhook(created.id);
+  assert.equal(shown.secret, undefined);
+  assert.ok((await client.listWebhooks()).some((webhook) => webhook.id === created.id));
+  assert.deepEqual((await client.webhookDeliveries(created.id)).deadLetters, []);
+  assert.deepEqual(await client.redeliver(created.id), { id: created.id, queued: 0, refused: 0 });
+  assert.deepEqual(await client.deleteWebhook(created.id), { id: created.id, deleted: true });
+  await assert.rejects(client.getWebhook(created.id), NotFound);
+  await assert.rejects(client.createWebhook("ftp://example.com/hook"), BadRequest);
+});

@@ -12,6 +12,7 @@ from csms_sdk.errors import (
     Conflict,
     CsmsError,
     Forbidden,
+    Gone,
     MethodNotAllowed,
     NotConnected,
     NotFound,
@@ -28,6 +29,9 @@ from csms_sdk.errors import (
 from csms_sdk.operations import Operation, UnexpectedResponse
 from csms_sdk.reference import AsyncOCPPClient, OCPPClient
 from csms_sdk.retry import RetryPolicy
+from csms_sdk.signature import verify_signature
+from csms_sdk.sse import ServerSentEvent
+from csms_sdk.stream import StreamError
 
 __all__ = [
     "AlreadyRegistered",
@@ -41,6 +45,7 @@ __all__ = [
     "Conflict",
     "CsmsError",
     "Forbidden",
+    "Gone",
     "MethodNotAllowed",
     "NotConnected",
     "NotFound",
@@ -51,11 +56,14 @@ __all__ = [
     "RateLimited",
     "RetryPolicy",
     "ServerError",
+    "ServerSentEvent",
     "StationError",
+    "StreamError",
     "TransportError",
     "Unauthorized",
     "Unavailable",
     "UnexpectedResponse",
     "UnsupportedMediaType",
     "__version__",
+    "verify_signature",
 ]

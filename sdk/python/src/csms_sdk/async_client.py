@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, cast
 
@@ -14,19 +14,27 @@ from csms_sdk.errors import RateLimited, TransportError
 from csms_sdk.models import (
     CommandRecord,
     CommandResult,
+    Deliveries,
+    Event,
+    EventPage,
     IdToken,
     IdTokenDeleted,
     IdTokenStatus,
     PasswordSet,
+    Redelivered,
     RegistrationStatus,
     RemoteTransactionResult,
     Shadow,
     Station,
     StationDeleted,
     Transaction,
+    Webhook,
+    WebhookDeleted,
 )
 from csms_sdk.retry import RetryPolicy
 from csms_sdk.session import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, SessionSettings
+from csms_sdk.sse import SseParser
+from csms_sdk.stream import MAX_RECONNECTS, READ_TIMEOUT_SECONDS, StreamCursor
 
 
 class AsyncClient:
@@ -212,6 +220,124 @@ class AsyncClient:
 
     def iter_id_tokens(self) -> AsyncIterator[IdToken]:
         return self.pages(ops.list_id_tokens, "idTokens")
+
+    # -- events ------------------------------------------------------------------------------------
+
+    async def list_events(
+        self,
+        after: str | None = None,
+        *,
+        types: Sequence[str] | None = None,
+        charge_point_id: str | None = None,
+        limit: int | None = None,
+    ) -> EventPage:
+        """One page of the event log after ``after`` (oldest kept without it); ask again after ``next``."""
+        return cast(EventPage, await self.call(ops.list_events(after, types, charge_point_id, limit)))
+
+    async def iter_events(
+        self,
+        after: str | None = None,
+        *,
+        types: Sequence[str] | None = None,
+        charge_point_id: str | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[Event]:
+        """Every event after ``after`` up to the log's end now, page after page."""
+        cursor = after
+        while True:
+            page = await self.list_events(
+                cursor, types=types, charge_point_id=charge_point_id, limit=page_size
+            )
+            for event in page["events"]:
+                yield event
+            # A filtered page may move ``next`` without events; the end is a page that moves nothing.
+            if not page["events"] and page["next"] == cursor:
+                return
+            cursor = page["next"]
+
+    async def stream_events(
+        self,
+        after: str | None = None,
+        *,
+        types: Sequence[str] | None = None,
+        charge_point_id: str | None = None,
+        reconnect: bool = True,
+    ) -> AsyncIterator[Event]:
+        """Live events (after ``after``, else from now) as they happen, reconnecting with
+        Last-Event-ID when the API ends a stream or the connection drops; stop by leaving the loop."""
+        cursor = StreamCursor(after)
+        failures = 0
+        while True:
+            try:
+                async with self._http.stream(
+                    "GET",
+                    ops.STREAM_PATH,
+                    params=ops.stream_params(types, charge_point_id),
+                    headers=ops.stream_headers(cursor.last_id),
+                    timeout=httpx.Timeout(self._settings.timeout, read=READ_TIMEOUT_SECONDS),
+                ) as response:
+                    if response.status_code != 200:
+                        await response.aread()
+                        ops.decode(
+                            ops.Operation("GET", ops.STREAM_PATH),
+                            response.status_code,
+                            response.headers,
+                            response.content,
+                            str(response.url),
+                        )
+                    failures = 0
+                    parser = SseParser()
+                    async for line in response.aiter_lines():
+                        message = parser.feed(line)
+                        event = None if message is None else cursor.read(message)
+                        if event is not None:
+                            yield event
+                        elif cursor.ended:
+                            break
+            except httpx.TransportError as error:
+                failures += 1
+                if not reconnect or failures > MAX_RECONNECTS:
+                    raise TransportError(f"GET {ops.STREAM_PATH}: {error}") from error
+                await self._sleep(cursor.retry_seconds)
+                continue
+            if not reconnect:
+                return
+            cursor.reconnecting()
+
+    async def iter_audit(self, after: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        """The audit log (admin), oldest first, after ``after``, up to its end now."""
+        cursor = after
+        while True:
+            page = cast(dict[str, Any], await self.call(ops.list_audit(cursor)))
+            for record in page["records"]:
+                yield record
+            if not page["records"] or page["next"] == cursor:
+                return
+            cursor = page["next"]
+
+    # -- webhooks (admin) ----------------------------------------------------------------------------
+
+    async def create_webhook(
+        self, url: str, *, types: Sequence[str] | None = None, secret: str | None = None
+    ) -> Webhook:
+        """A new webhook; without ``secret`` the API generates one and shows it once (``secret``)."""
+        return cast(Webhook, await self.call(ops.create_webhook(url, types, secret)))
+
+    async def list_webhooks(self) -> list[Webhook]:
+        return [webhook async for webhook in self.pages(ops.list_webhooks, "webhooks")]
+
+    async def get_webhook(self, webhook_id: str) -> Webhook:
+        return cast(Webhook, await self.call(ops.get_webhook(webhook_id)))
+
+    async def delete_webhook(self, webhook_id: str) -> WebhookDeleted:
+        return cast(WebhookDeleted, await self.call(ops.delete_webhook(webhook_id)))
+
+    async def webhook_deliveries(self, webhook_id: str) -> Deliveries:
+        return cast(Deliveries, await self.call(ops.webhook_deliveries(webhook_id)))
+
+    async def redeliver(self, webhook_id: str, event_ids: Sequence[str] | None = None) -> Redelivered:
+        """Deliver the given events again, or (without ids) every dead letter."""
+        return cast(Redelivered, await self.call(ops.redeliver(webhook_id, event_ids)))
 
     # -- probes ------------------------------------------------------------------------------------
 

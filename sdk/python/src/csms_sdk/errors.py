@@ -48,6 +48,10 @@ class NotRegistered(NotFound):
     """404 from an endpoint about a station: the charge point is not in the registry."""
 
 
+class Gone(ApiError):
+    """410: events after this id were removed by retention; start again from the oldest kept."""
+
+
 class MethodNotAllowed(ApiError):
     """405."""
 
@@ -135,6 +139,7 @@ STATUS_ERRORS: dict[int, type[ApiError]] = {
     404: NotFound,
     405: MethodNotAllowed,
     409: Conflict,
+    410: Gone,
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
     429: RateLimited,

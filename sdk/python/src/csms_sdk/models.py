@@ -117,3 +117,51 @@ class CommandRecord(TypedDict):
     errorCode: NotRequired[str]
     errorDescription: NotRequired[str]
     reason: NotRequired[str]
+
+
+class Event(TypedDict):
+    """One recorded change (``GET /events``, the SSE stream, webhook deliveries)."""
+
+    id: str
+    type: str
+    time: str
+    chargePointId: str | None
+    payload: dict[str, Any]
+
+
+class EventPage(TypedDict):
+    """A page of the event log, oldest first; ``next`` is the id to ask after next time."""
+
+    events: list[Event]
+    next: str
+
+
+class Webhook(TypedDict):
+    """A webhook; ``secret`` only in the answer that created it, when the server generated it."""
+
+    id: str
+    url: str
+    types: list[str]
+    createdAt: str
+    cursor: NotRequired[str]
+    deadLetters: NotRequired[int]
+    secret: NotRequired[str]
+
+
+class WebhookDeleted(TypedDict):
+    id: str
+    deleted: bool
+
+
+class Deliveries(TypedDict):
+    """A webhook's newest delivery attempts and its dead letters, newest first."""
+
+    id: str
+    deliveries: list[dict[str, Any]]
+    deadLetters: list[dict[str, Any]]
+
+
+class Redelivered(TypedDict):
+    id: str
+    queued: int
+    refused: int

@@ -8,7 +8,7 @@ without a network.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -182,6 +182,73 @@ def put_id_token(token: str, status: str, expiry_date: str | None = None) -> Ope
 
 def delete_id_token(token: str) -> Operation:
     return Operation("DELETE", f"/id-tokens/{quote(token, safe='')}")
+
+
+def event_filters(types: Sequence[str] | None, charge_point_id: str | None) -> dict[str, str | None]:
+    """``type`` (comma-separated) and ``chargePointId`` query parameters; None leaves one out."""
+    return {"type": ",".join(types) if types else None, "chargePointId": charge_point_id}
+
+
+def list_events(
+    after: str | None = None,
+    types: Sequence[str] | None = None,
+    charge_point_id: str | None = None,
+    limit: int | None = None,
+) -> Operation:
+    filters = event_filters(types, charge_point_id)
+    if limit is not None:
+        filters["limit"] = str(limit)
+    return Operation("GET", "/events", page_params(after, filters))
+
+
+STREAM_PATH = "/events/stream"
+
+
+def stream_params(types: Sequence[str] | None, charge_point_id: str | None) -> dict[str, str]:
+    return page_params(None, event_filters(types, charge_point_id))
+
+
+def stream_headers(last_event_id: str | None) -> dict[str, str]:
+    return {} if last_event_id is None else {"Last-Event-ID": last_event_id}
+
+
+def list_audit(after: str | None = None, limit: int | None = None) -> Operation:
+    return Operation("GET", "/audit", page_params(after, {"limit": None if limit is None else str(limit)}))
+
+
+def _webhook_path(webhook_id: str, *rest: str) -> str:
+    return "/".join(["/webhooks", quote(webhook_id, safe=""), *rest])
+
+
+def create_webhook(url: str, types: Sequence[str] | None = None, secret: str | None = None) -> Operation:
+    body: dict[str, Any] = {"url": url}
+    if types is not None:
+        body["types"] = list(types)
+    if secret is not None:
+        body["secret"] = secret
+    return Operation("POST", "/webhooks", body=body)
+
+
+def list_webhooks(after: str | None = None) -> Operation:
+    return Operation("GET", "/webhooks", page_params(after))
+
+
+def get_webhook(webhook_id: str) -> Operation:
+    return Operation("GET", _webhook_path(webhook_id))
+
+
+def delete_webhook(webhook_id: str) -> Operation:
+    return Operation("DELETE", _webhook_path(webhook_id))
+
+
+def webhook_deliveries(webhook_id: str) -> Operation:
+    return Operation("GET", _webhook_path(webhook_id, "deliveries"))
+
+
+def redeliver(webhook_id: str, event_ids: Sequence[str] | None = None) -> Operation:
+    """Deliver the given events again, or (without ids) every dead letter."""
+    body = {} if event_ids is None else {"eventIds": list(event_ids)}
+    return Operation("POST", _webhook_path(webhook_id, "redeliver"), body=body)
 
 
 def healthz() -> Operation:

@@ -17,6 +17,23 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
 from csms_api.errors import ApiError
+from csms_api.models.billing import (
+    Assignment,
+    AssignmentList,
+    AssignTariffs,
+    Cdr,
+    GroupPath,
+    Session,
+    SessionFilters,
+    SessionPage,
+    SessionPath,
+    SessionQuery,
+    Tariff,
+    TariffList,
+    TariffPath,
+)
+from csms_api.models.common import JsonObject, StationPath
+from csms_api.operations import Answer, operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
@@ -46,6 +63,7 @@ CSV_COLUMNS = (
     "energyNotes",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ASSIGN = "Assign tariffs (in order of preference; one currency); an empty list removes the assignment"
 
 
 def _answer(status: int, body: dict[str, Any]) -> tuple[Response, int]:
@@ -63,24 +81,39 @@ def _ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
 
 @billing.get("/tariffs")
 @requires(Scope.READ)
+@operation("List tariffs", {200: (TariffList, "Every tariff")})
 def list_tariffs() -> tuple[Response, int]:
     return _ask(RegistryMethod.TARIFF_LIST, {})
 
 
 @billing.post("/tariffs")
 @requires(Scope.ADMIN)
+@operation(
+    "Create a tariff (OCPI 2.2.1 shape); refused with the reason when invalid",
+    {201: (Tariff, "Created")},
+    body=Tariff,
+    errors=(409, 415),
+)
 def create_tariff() -> tuple[Response, int]:
     return _ask(RegistryMethod.TARIFF_PUT, {"tariff": json_body(request), "createOnly": True})
 
 
 @billing.get("/tariffs/<tariff_id>")
 @requires(Scope.READ)
+@operation("Show a tariff", {200: (Tariff, "The tariff")}, path=TariffPath, errors=(404,))
 def get_tariff(tariff_id: str) -> tuple[Response, int]:
     return _ask(RegistryMethod.TARIFF_GET, {"id": tariff_id})
 
 
 @billing.put("/tariffs/<tariff_id>")
 @requires(Scope.ADMIN)
+@operation(
+    "Create or replace a tariff",
+    {200: (Tariff, "Replaced"), 201: (Tariff, "Created")},
+    body=Tariff,
+    path=TariffPath,
+    errors=(409, 415),
+)
 def put_tariff(tariff_id: str) -> tuple[Response, int]:
     body = json_body(request)
     if body.get("id", tariff_id) != tariff_id:
@@ -90,12 +123,19 @@ def put_tariff(tariff_id: str) -> tuple[Response, int]:
 
 @billing.delete("/tariffs/<tariff_id>")
 @requires(Scope.ADMIN)
+@operation(
+    "Delete a tariff that no assignment uses",
+    {200: (JsonObject, "Deleted")},
+    path=TariffPath,
+    errors=(404, 409),
+)
 def delete_tariff(tariff_id: str) -> tuple[Response, int]:
     return _ask(RegistryMethod.TARIFF_DELETE, {"id": tariff_id})
 
 
 @billing.get("/tariff-assignments")
 @requires(Scope.READ)
+@operation("Which tariffs apply where", {200: (AssignmentList, "Assignments")})
 def list_assignments() -> tuple[Response, int]:
     return _ask(RegistryMethod.TARIFF_ASSIGNMENTS, {})
 
@@ -107,18 +147,21 @@ def _assign(target: str) -> tuple[Response, int]:
 
 @billing.put("/tariff-assignments/default")
 @requires(Scope.ADMIN)
+@operation(ASSIGN, {200: (Assignment, "Assigned")}, body=AssignTariffs, errors=(404, 415))
 def assign_default() -> tuple[Response, int]:
     return _assign("default")
 
 
 @billing.put("/tariff-assignments/stations/<station_id>")
 @requires(Scope.ADMIN)
+@operation(ASSIGN, {200: (Assignment, "Assigned")}, body=AssignTariffs, path=StationPath, errors=(404, 415))
 def assign_station(station_id: str) -> tuple[Response, int]:
     return _assign(f"station:{station_id_parameter(station_id)}")
 
 
 @billing.put("/tariff-assignments/groups/<group>")
 @requires(Scope.ADMIN)
+@operation(ASSIGN, {200: (Assignment, "Assigned")}, body=AssignTariffs, path=GroupPath, errors=(404, 415))
 def assign_group(group: str) -> tuple[Response, int]:
     return _assign(f"group:{group}")
 
@@ -148,18 +191,33 @@ def _limit(default: int) -> int:
 
 @billing.get("/sessions")
 @requires(Scope.READ)
+@operation(
+    "Billing sessions, oldest start first, paged", {200: (SessionPage, "One page")}, query=SessionQuery
+)
 def list_sessions() -> tuple[Response, int]:
     return _ask(RegistryMethod.SESSION_LIST, {**_session_filters(), "limit": _limit(50)})
 
 
 @billing.get("/sessions/<session_id>")
 @requires(Scope.READ)
+@operation(
+    "One session ({chargePointId}:{transactionId}) with its cost breakdown",
+    {200: (Session, "The session")},
+    path=SessionPath,
+    errors=(404,),
+)
 def get_session(session_id: str) -> tuple[Response, int]:
     return _ask(RegistryMethod.SESSION_GET, {"id": session_id})
 
 
 @billing.get("/cdrs/<session_id>")
 @requires(Scope.READ)
+@operation(
+    "The OCPI 2.2.1 CDR of a completed, priced session",
+    {200: (Cdr, "The CDR")},
+    path=SessionPath,
+    errors=(404,),
+)
 def get_cdr(session_id: str) -> tuple[Response, int]:
     status, session = bus().registry(RegistryMethod.SESSION_GET, {"id": session_id})
     if status != 200:
@@ -194,6 +252,11 @@ def csv_row(session: dict[str, Any]) -> list[str]:
 
 @billing.get("/sessions.csv")
 @requires(Scope.READ)
+@operation(
+    "Every matching session as CSV, streamed (for accounting)",
+    {200: Answer(str, "CSV", "text/csv")},
+    query=SessionFilters,
+)
 def sessions_csv() -> Response:
     filters = _session_filters()
     api_bus = bus()

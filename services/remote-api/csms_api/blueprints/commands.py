@@ -10,6 +10,9 @@ from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
 from csms_api.calls import connected_version, limit_commands, validated, wait_slot
 from csms_api.errors import ApiError
+from csms_api.models.commands import CommandPath, CommandRecord, CommandRecordPath, CommandResult
+from csms_api.models.common import JsonObject, WaitQuery
+from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.commands import CommandState
@@ -76,6 +79,14 @@ def answer_of(result: dict[str, Any] | None, wait: float, base: dict[str, Any]) 
 
 @commands.post("/charge-points/<station_id>/commands/<action>")
 @requires(Scope.COMMAND)
+@operation(
+    "Send any CSMS-initiated OCPP call of the station's version; the body is its payload",
+    {200: (CommandResult, "Answered (with wait)"), 202: (CommandResult, "Sent (without wait)")},
+    body=JsonObject,
+    path=CommandPath,
+    query=WaitQuery,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def send_command(station_id: str, action: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     limit_commands(station_id)
@@ -96,6 +107,7 @@ def send_command(station_id: str, action: str) -> tuple[Response, int]:
 
 @commands.get("/commands/<message_id>")
 @requires(Scope.READ)
+@operation("A command's record", {200: (CommandRecord, "The record")}, path=CommandRecordPath, errors=(404,))
 def get_command(message_id: str) -> tuple[Response, int]:
     if not 0 < len(message_id) <= 64:
         raise ApiError(400, "Invalid messageId")

@@ -16,6 +16,16 @@ from csms_api.bus import ApiBus
 from csms_api.config import ApiSettings
 from csms_api.errors import ApiError
 from csms_api.metrics import SSE_REFUSED, SSE_STREAMS
+from csms_api.models.events import (
+    AuditPage,
+    AuditQuery,
+    EventPage,
+    EventQuery,
+    StreamFrame,
+    StreamHeaders,
+    StreamQuery,
+)
+from csms_api.operations import Answer, operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.events import EVENT_TYPES, MAX_TYPES_PER_FILTER
@@ -88,6 +98,12 @@ def _page(api_bus: ApiBus, query: dict[str, Any]) -> dict[str, Any]:
 
 @events.get("/events")
 @requires(Scope.READ)
+@operation(
+    "The event log, oldest first, after an id; `next` is the id to ask after next time",
+    {200: (EventPage, "A page of events")},
+    query=EventQuery,
+    errors=(410,),
+)
 def list_events() -> tuple[Response, int]:
     """A page of events after ``after``, and ``next``: the id to ask after next time."""
     answer = _page(bus(), _query(request.args.get("after"), _limit(100)))
@@ -96,6 +112,18 @@ def list_events() -> tuple[Response, int]:
 
 @events.get("/events/stream")
 @requires(Scope.READ)
+@operation(
+    "Live events as Server-Sent Events, from Last-Event-ID (or after; else from now); the stream ends "
+    "after API_SSE_MAX_SECONDS with an `end` event, and the client resumes",
+    {
+        200: Answer(
+            StreamFrame, "An event stream (id, event = type, data = the event as JSON)", "text/event-stream"
+        )
+    },
+    query=StreamQuery,
+    headers=StreamHeaders,
+    errors=(410,),
+)
 def stream_events() -> Response:
     """Server-Sent Events from ``Last-Event-ID`` (or ``after``; else from now), for a bounded time."""
     settings = _settings()
@@ -162,6 +190,12 @@ def _frame(event: dict[str, Any]) -> str:
 
 @events.get("/audit")
 @requires(Scope.ADMIN)
+@operation(
+    "The audit log of state-changing API calls (token, scope, route, target, result, time)",
+    {200: (AuditPage, "A page of audit records")},
+    query=AuditQuery,
+    errors=(410,),
+)
 def list_audit() -> tuple[Response, int]:
     """The audit log of state-changing API calls, oldest first, after ``after``."""
     query: dict[str, Any] = {"limit": _limit(100)}

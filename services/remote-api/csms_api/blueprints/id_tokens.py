@@ -14,6 +14,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, required
 from csms_api.errors import ApiError
+from csms_api.models.id_tokens import IdToken, IdTokenDeleted, IdTokenList, IdTokenPath, PutIdToken
+from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
@@ -29,6 +31,13 @@ def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
 
 @id_tokens.put("/id-tokens/<token>")
 @requires(Scope.ADMIN)
+@operation(
+    "Create or replace an id token",
+    {200: (IdToken, "Replaced"), 201: (IdToken, "Created")},
+    body=PutIdToken,
+    path=IdTokenPath,
+    errors=(415,),
+)
 def put_token(token: str) -> tuple[Response, int]:
     body = json_body(request)
     record: dict[str, object] = {"idToken": token, "status": required(body, "status")}
@@ -41,12 +50,14 @@ def put_token(token: str) -> tuple[Response, int]:
 
 @id_tokens.get("/id-tokens/<token>")
 @requires(Scope.READ)
+@operation("Show an id token", {200: (IdToken, "The token")}, path=IdTokenPath, errors=(404,))
 def get_token(token: str) -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.TOKEN_GET, {"idToken": token}))
 
 
 @id_tokens.delete("/id-tokens/<token>")
 @requires(Scope.ADMIN)
+@operation("Delete an id token", {200: (IdTokenDeleted, "Deleted")}, path=IdTokenPath, errors=(404,))
 def delete_token(token: str) -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.TOKEN_DELETE, {"idToken": token}))
 
@@ -61,6 +72,16 @@ def masked(value: str) -> str:
 
 @id_tokens.get("/id-tokens")
 @requires(Scope.READ)
+@operation(
+    "List id tokens",
+    {
+        200: (
+            IdTokenList,
+            'Every token; for read-scope tokens only each value\'s last four characters ("****E6F7") '
+            'and "masked": true',
+        )
+    },
+)
 def list_tokens() -> tuple[Response, int]:
     status, body = bus().registry(RegistryMethod.TOKEN_LIST, {})
     scope = g.get("token_scope")  # None: authentication is switched off

@@ -7,6 +7,19 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from csms_api.bodies import json_body, required, station_id_parameter
 from csms_api.bus import ApiBus
 from csms_api.errors import ApiError
+from csms_api.models.common import StationPath
+from csms_api.models.stations import (
+    PasswordSet,
+    RegisterStation,
+    SetPassword,
+    Shadow,
+    Station,
+    StationDeleted,
+    StationList,
+    TransactionList,
+    UpdateStation,
+)
+from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
@@ -29,6 +42,7 @@ def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
 
 @stations.post("/charge-points")
 @requires(Scope.ADMIN)
+@operation("Register a station", {201: (Station, "Registered")}, body=RegisterStation, errors=(409, 415))
 def register_station() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))
@@ -41,6 +55,13 @@ def register_station() -> tuple[Response, int]:
 
 @stations.patch("/charge-points/<station_id>")
 @requires(Scope.ADMIN)
+@operation(
+    "Change a station's registration status and/or security profile",
+    {200: (Station, "Updated")},
+    body=UpdateStation,
+    path=StationPath,
+    errors=(404, 415),
+)
 def update_station(station_id: str) -> tuple[Response, int]:
     """Change the registration status (the station's next boot learns it) and/or the security profile."""
     station_id = station_id_parameter(station_id)
@@ -65,6 +86,13 @@ def update_station(station_id: str) -> tuple[Response, int]:
 
 @stations.put("/charge-points/<station_id>/password")
 @requires(Scope.ADMIN)
+@operation(
+    "Set the station's Basic-auth password (security profiles 1 and 2), stored as a scrypt hash",
+    {200: (PasswordSet, "Set")},
+    body=SetPassword,
+    path=StationPath,
+    errors=(404, 415),
+)
 def set_password(station_id: str) -> tuple[Response, int]:
     """The Basic-auth password of security profiles 1 and 2 (16 to 40 characters), stored hashed."""
     station_id = station_id_parameter(station_id)
@@ -80,6 +108,12 @@ def set_password(station_id: str) -> tuple[Response, int]:
 
 @stations.get("/charge-points/<station_id>/transactions")
 @requires(Scope.READ)
+@operation(
+    "The station's transaction records",
+    {200: (TransactionList, "Records, oldest first")},
+    path=StationPath,
+    errors=(404,),
+)
 def list_transactions(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     return _answer(*bus().registry(RegistryMethod.TRANSACTIONS, {"chargePointId": station_id}))
@@ -87,12 +121,14 @@ def list_transactions(station_id: str) -> tuple[Response, int]:
 
 @stations.get("/charge-points")
 @requires(Scope.READ)
+@operation("List registered stations", {200: (StationList, "The registry")})
 def list_stations() -> tuple[Response, int]:
     return _answer(*bus().registry(RegistryMethod.LIST, {}))
 
 
 @stations.get("/charge-points/<station_id>")
 @requires(Scope.READ)
+@operation("Show a station", {200: (Station, "The station")}, path=StationPath, errors=(404,))
 def get_station(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     return _answer(*bus().registry(RegistryMethod.GET, {"chargePointId": station_id}))
@@ -100,6 +136,12 @@ def get_station(station_id: str) -> tuple[Response, int]:
 
 @stations.delete("/charge-points/<station_id>")
 @requires(Scope.ADMIN)
+@operation(
+    "Deregister a station and drop its connection",
+    {200: (StationDeleted, "Deleted")},
+    path=StationPath,
+    errors=(404,),
+)
 def delete_station(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     status, body = bus().registry(RegistryMethod.DELETE, {"chargePointId": station_id})
@@ -110,6 +152,12 @@ def delete_station(station_id: str) -> tuple[Response, int]:
 
 @stations.get("/charge-points/<station_id>/shadow")
 @requires(Scope.READ)
+@operation(
+    "The station's reported state (AWS IoT shadow document)",
+    {200: (Shadow, "The shadow")},
+    path=StationPath,
+    errors=(404,),
+)
 def get_shadow(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     status, body = bus().shadow(station_id)

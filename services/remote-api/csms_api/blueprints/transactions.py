@@ -11,6 +11,9 @@ from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, optional_text, positive_integer, required, station_id_parameter
 from csms_api.calls import connected_version, limit_commands, validated, wait_slot
 from csms_api.errors import ApiError
+from csms_api.models.commands import RemoteStart, RemoteStop, RemoteTransactionResult
+from csms_api.models.common import WaitQuery
+from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.ocpp import builders
@@ -34,6 +37,13 @@ def transaction_id_parameter(body: dict[str, Any]) -> str:
 
 @transactions.post("/remote-start-transaction")
 @requires(Scope.COMMAND)
+@operation(
+    "Start a transaction on a station (RequestStartTransaction / RemoteStartTransaction)",
+    {200: (RemoteTransactionResult, "Sent (or answered, with wait)")},
+    body=RemoteStart,
+    query=WaitQuery,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def remote_start() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))
@@ -67,6 +77,13 @@ def remote_start() -> tuple[Response, int]:
 
 @transactions.post("/remote-stop-transaction")
 @requires(Scope.COMMAND)
+@operation(
+    "Stop a transaction (RequestStopTransaction / RemoteStopTransaction)",
+    {200: (RemoteTransactionResult, "Sent (or answered, with wait)")},
+    body=RemoteStop,
+    query=WaitQuery,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def remote_stop() -> tuple[Response, int]:
     body = json_body(request)
     station_id = station_id_parameter(required(body, "chargePointId"))

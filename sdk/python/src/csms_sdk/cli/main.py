@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from click.shell_completion import CompletionItem, get_completion_class
 from csms_sdk._version import __version__
 from csms_sdk.cli.config import CliConfig, ConfigFileError, default_config_path, resolve
 from csms_sdk.cli.exit_codes import ExitCode, exit_code_for
-from csms_sdk.cli.output import as_json, key_values, table
+from csms_sdk.cli.output import as_json, cell, key_values, table
 from csms_sdk.client import Client
 from csms_sdk.errors import ApiError, CsmsError
 from csms_sdk.operations import MAX_WAIT_SECONDS
@@ -80,14 +81,11 @@ def emit(value: Any, human: str) -> None:
     click.echo(as_json(value) if invocation().json else human)
 
 
-def complete_station_ids(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
-    """Station ids from the registry, for shell completion; nothing when the API is out of reach.
-
-    Completion parses the command line without running the group's callback, so the options
-    (flags, environment, config file) are read from the root context's parameters here.
-    """
+def completion_invocation(context: click.Context) -> Invocation:
+    """The group's options while the shell completes: completion parses the command line without
+    running the group's callback, so they are read from the root context's parameters."""
     params = context.find_root().params
-    found = Invocation(
+    return Invocation(
         params.get("url"),
         params.get("token"),
         params.get("timeout") or COMPLETION_TIMEOUT,
@@ -95,12 +93,30 @@ def complete_station_ids(context: click.Context, _parameter: click.Parameter, in
         retry=0,
         json=False,
     )
+
+
+def complete_station_ids(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
+    """Station ids from the registry, for shell completion; nothing when the API is out of reach."""
     try:
-        with found.client() as client:
+        with completion_invocation(context).client() as client:
             ids = [station["chargePointId"] for station in client.iter_stations()]
     except (CsmsError, click.UsageError):
         return []
     return [CompletionItem(station_id) for station_id in ids if station_id.startswith(incomplete)]
+
+
+def complete_event_types(context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[Any]:
+    """Event types from the API's OpenAPI document (its ``EventType`` enum), for ``--type``; a
+    comma-separated list completes its last name. Nothing when the API is out of reach."""
+    done, _, partial = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    try:
+        with completion_invocation(context).client() as client:
+            document = client.openapi()
+        names = document["components"]["schemas"]["EventType"]["enum"]
+    except (CsmsError, click.UsageError, KeyError, TypeError):
+        return []
+    return [CompletionItem(prefix + name) for name in names if name.startswith(partial)]
 
 
 def wait_option(function: Any) -> Any:
@@ -369,6 +385,90 @@ def tokens_delete(token: str) -> None:
     with invocation().client() as client:
         answer = client.delete_id_token(token)
     emit(answer, f"deleted {answer['idToken']}")
+
+
+# -- events -----------------------------------------------------------------------------------------
+
+
+def event_line(event: Mapping[str, Any]) -> str:
+    """One event on one line: time, type, station, payload."""
+    return "  ".join(
+        [
+            cell(event.get("time")),
+            cell(event.get("type")),
+            cell(event.get("chargePointId")),
+            cell(event.get("payload")),
+        ]
+    )
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_options(function: Any) -> Any:
+    function = click.option(
+        "--station",
+        "charge_point_id",
+        shell_complete=complete_station_ids,
+        help="Only this station's events.",
+    )(function)
+    return click.option(
+        "--type",
+        "types",
+        multiple=True,
+        shell_complete=complete_event_types,
+        help="Only events of this type (repeat it, or comma-separate them).",
+    )(function)
+
+
+def type_list(types: tuple[str, ...]) -> list[str] | None:
+    names = [name.strip() for value in types for name in value.split(",") if name.strip()]
+    return names or None
+
+
+@cli.group()
+def events() -> None:
+    """The event log: what happened, in order."""
+
+
+@events.command("list")
+@event_options
+@click.option("--after", help="Only events after this id (default: from the oldest kept).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many events.")
+@json_flag
+def events_list(
+    types: tuple[str, ...], charge_point_id: str | None, after: str | None, limit: int | None
+) -> None:
+    """Events up to now, oldest first; one per line (JSON Lines with --json)."""
+    with invocation().client() as client:
+        found = client.iter_events(after, types=type_list(types), charge_point_id=charge_point_id)
+        for count, event in enumerate(found, start=1):
+            click.echo(compact_json(event) if invocation().json else event_line(event))
+            if limit is not None and count >= limit:
+                break
+
+
+@events.command("tail")
+@event_options
+@click.option("--after", help="Start after this event id (default: from now).")
+@click.option(
+    "--count", type=click.IntRange(1), help="Stop after this many events (default: follow until Ctrl-C)."
+)
+@json_flag
+def events_tail(
+    types: tuple[str, ...], charge_point_id: str | None, after: str | None, count: int | None
+) -> None:
+    """Follow the live event stream (SSE), resuming where it left off when the API ends it."""
+    try:
+        with invocation().client() as client:
+            found = client.stream_events(after, types=type_list(types), charge_point_id=charge_point_id)
+            for seen, event in enumerate(found, start=1):
+                click.echo(compact_json(event) if invocation().json else event_line(event))
+                if count is not None and seen >= count:
+                    break
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a person stops following
 
 
 # -- shell completion -------------------------------------------------------------------------------

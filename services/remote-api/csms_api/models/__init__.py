@@ -1,0 +1,1 @@
+"""The API's request and response bodies and parameters as types; ``csms_api.openapi`` documents them."""

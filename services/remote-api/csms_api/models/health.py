@@ -1,0 +1,17 @@
+"""The public endpoints' bodies: liveness, readiness and this document."""
+
+from __future__ import annotations
+
+from typing import NotRequired
+
+from typing_extensions import TypedDict
+
+from csms_api.models.common import JsonObject
+
+
+class Health(TypedDict):
+    status: str
+    error: NotRequired[str]
+
+
+OpenApiDocument = JsonObject
