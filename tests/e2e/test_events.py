@@ -20,8 +20,8 @@ from tests.support.events import (
     event_id_key,
     private_system,
     read_sse,
-    wait_until,
 )
+from tests.support.polling import wait_until
 from tests.support.stations import station201
 from tests.support.system import READ_TOKEN, System
 

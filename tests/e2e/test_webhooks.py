@@ -23,8 +23,8 @@ from tests.support.events import (
     event_id_key,
     private_system,
     receiver,
-    wait_until,
 )
+from tests.support.polling import wait_until
 from tests.support.stations import station201
 from tests.support.system import ServiceProcess, System
 from tests.support.transactions import RetryingStation, transaction_events

@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 from scripts.broker import write_broker_config
 from scripts.pki import Pki, make_pki
+from tests.support.polling import wait_until
 
 
 class InfrastructureUnavailable(RuntimeError):
@@ -44,12 +44,12 @@ def free_ports(count: int) -> list[int]:
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+            return True
+        return False
+
+    wait_until(listening, timeout, message=f"something listens on {host}:{port}")
 
 
 def _binary(name: str) -> str | None:

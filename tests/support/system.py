@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from csms_api.tokens import token_digest
 from tests.support.infra import free_ports
+from tests.support.polling import wait_until
 
 API_TOKEN = "test-token-0123456789"
 """The admin token (OCPP_API_TOKEN)."""
@@ -169,14 +169,15 @@ class System:
         return service
 
     def wait_ready(self, service: ServiceProcess, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited:\n{service.log_text()[-3000:]}")
-            if http_status(f"{service.admin_url}/readyz") == 200:
-                return
-            time.sleep(0.05)
-        raise TimeoutError(f"{service.name} not ready after {timeout}s:\n{service.log_text()[-3000:]}")
+            return http_status(f"{service.admin_url}/readyz") == 200
+
+        try:
+            wait_until(ready, timeout, message=f"{service.name} answers /readyz with 200")
+        except AssertionError as error:
+            raise TimeoutError(f"{error}\n{service.log_text()[-3000:]}") from error
 
     def start_all(self) -> None:
         for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
