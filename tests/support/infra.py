@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from scripts.broker import write_broker_config
@@ -115,6 +116,17 @@ class RunningService:
 
 
 @contextlib.contextmanager
+def _serving(service: RunningService, log: IO[bytes], port: int) -> Iterator[None]:
+    """Once the service just started listens on ``port``; afterwards it is stopped, its log closed."""
+    try:
+        wait_for_port("127.0.0.1", port, 10)
+        yield
+    finally:
+        service.stop()
+        log.close()
+
+
+@contextlib.contextmanager
 def mosquitto(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
     """Yield a broker: MQTT_URL if set, else a private mosquitto, else a container.
 
@@ -151,12 +163,8 @@ def mosquitto(workdir: Path, persistent: bool = False) -> Iterator[RunningServic
             command,
             workdir / "mosquitto.log",
         )
-        try:
-            wait_for_port("127.0.0.1", port, 10)
+        with _serving(service, log, port):
             yield service
-        finally:
-            service.stop()
-            log.close()
         return
     if _docker_engine_available():
         from testcontainers.core.container import DockerContainer
@@ -193,12 +201,8 @@ def redis(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
         service = RunningService(
             f"redis://127.0.0.1:{port}/0", process, command=command, log_path=workdir / "redis.log"
         )
-        try:
-            wait_for_port("127.0.0.1", port, 10)
+        with _serving(service, log, port):
             yield service
-        finally:
-            service.stop()
-            log.close()
         return
     if _docker_engine_available():
         from testcontainers.core.container import DockerContainer

@@ -49,6 +49,10 @@ class Service(Generic[Settings]):
     epilog: str = ""
     """Anything ``--help`` should say after the settings."""
 
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """The console script (``[project.scripts]`` names each service's ``__main__:main``)."""
+        return run_service(self, argv)
+
 
 def documented_settings(read_settings: Callable[[Environment], object]) -> tuple[SettingDoc, ...]:
     """Every variable ``read_settings`` reads, with defaults, as an empty environment shows them.

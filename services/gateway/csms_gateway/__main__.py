@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
 from csms_common.admin_http import AdminServer
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_rpc import AsyncRequester
-from csms_common.runner import Service, run_service, until_signalled
+from csms_common.runner import Service, until_signalled
 from csms_gateway.config import GatewaySettings
 from csms_gateway.registration import RegistrationChecker
 from csms_gateway.server import Gateway
@@ -45,10 +44,7 @@ SERVICE = Service(
     read_settings=GatewaySettings.from_environment,
     run=until_signalled(serve),
 )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run_service(SERVICE, argv)
+main = SERVICE.main
 
 
 if __name__ == "__main__":

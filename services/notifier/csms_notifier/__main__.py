@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
 import httpx
 
 from csms_common.admin_http import AdminServer
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_rpc import AsyncRequester
-from csms_common.runner import Service, run_service, until_signalled
+from csms_common.runner import Service, until_signalled
 from csms_notifier.config import NotifierSettings
 from csms_notifier.delivery import Deliverer
 from csms_notifier.service import Notifier
@@ -57,10 +56,7 @@ SERVICE = Service(
     read_settings=NotifierSettings.from_environment,
     run=until_signalled(serve),
 )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run_service(SERVICE, argv)
+main = SERVICE.main
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
 from csms_common.admin_http import AdminServer
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_rpc import AsyncRequester
 from csms_common.ocpp.schemas import SchemaRegistry
-from csms_common.runner import Service, run_service, until_signalled
+from csms_common.runner import Service, until_signalled
 from csms_handler.config import HandlerSettings
 from csms_handler.processor import FrameProcessor
 from csms_handler.service import HandlerService
@@ -48,10 +47,7 @@ SERVICE = Service(
     read_settings=HandlerSettings.from_environment,
     run=until_signalled(serve),
 )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run_service(SERVICE, argv)
+main = SERVICE.main
 
 
 if __name__ == "__main__":

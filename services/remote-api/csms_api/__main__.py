@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
-
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from csms_api.config import ApiSettings
-from csms_api.gunicorn_options import options
-from csms_api.multiprocess_metrics import prepare_directory
+from csms_api.gunicorn_options import options, with_metrics_directory
 from csms_common.logs import configure_logging
-from csms_common.runner import Service, run_service
+from csms_common.runner import Service
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -35,10 +31,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
 def serve(settings: ApiSettings) -> int:
     """gunicorn's master: prepares the metrics directory its workers share, then runs them."""
-    settings = dataclasses.replace(
-        settings, metrics_dir=prepare_directory(settings.metrics_dir, settings.workers)
-    )
-    GunicornServer(settings).run()
+    GunicornServer(with_metrics_directory(settings)).run()
     return 0
 
 
@@ -50,10 +43,7 @@ SERVICE = Service(
     run=serve,
     epilog="gunicorn alone works too: gunicorn -c python:csms_api.gunicorn_conf 'csms_api.app:create_app()'",
 )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run_service(SERVICE, argv)
+main = SERVICE.main
 
 
 if __name__ == "__main__":

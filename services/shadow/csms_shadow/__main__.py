@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.runner import Service, run_service, until_signalled
+from csms_common.runner import Service, until_signalled
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
 from csms_shadow.config import ShadowSettings
@@ -160,10 +159,7 @@ SERVICE = Service(
     read_settings=ShadowSettings.from_environment,
     run=until_signalled(serve),
 )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run_service(SERVICE, argv)
+main = SERVICE.main
 
 
 if __name__ == "__main__":
