@@ -7,7 +7,6 @@ locked-down broker the suite starts, and prints what the attacker achieved.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import queue
 import re
@@ -27,6 +26,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from tests.support import infra
+from tests.support.adversary import basic
 from tests.support.api import Api
 from tests.support.raw_calls import call, heartbeat
 from tests.support.stations import station201
@@ -256,10 +256,6 @@ def test_the_gateways_login_cannot_write_a_shadow(
 
 
 # -------------------------------------------------------------------------------------- passwords
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
 @pytest.fixture
