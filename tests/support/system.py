@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +79,15 @@ class System:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api_url: str = ""
     gateway_url: str = ""
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[System]:
+        """Every service started; stopped afterwards, whatever happened."""
+        try:
+            self.start_all()
+            yield self
+        finally:
+            self.stop_all()
 
     def base_env(self) -> dict[str, str]:
         env = {
