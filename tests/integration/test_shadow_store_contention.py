@@ -116,7 +116,7 @@ def test_a_write_that_always_loses_gives_up_after_its_attempts(redis_service: in
         try:
             started = time.monotonic()
             with pytest.raises(ContentionExhausted, match="5 attempts"):
-                await watched(redis, "test_always_loses", [key], body, policy)
+                await watched(redis, "test_always_loses", [key], body, policy, station_id="CP-TEST")
             elapsed = time.monotonic() - started
             assert attempts == policy.attempts
             assert int(await redis.get(key) or 0) == policy.attempts  # only the rival's writes landed

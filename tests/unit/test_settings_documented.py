@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,8 +36,8 @@ def names_read_by(package: str) -> set[str]:
     return read_in_source([*package_files(package), Path(csms_common.config.__file__)])
 
 
-def service_of(package: str) -> Service[object]:  # type: ignore[type-var]
-    service: Service[object] = importlib.import_module(f"{package}.__main__").SERVICE  # type: ignore[type-var]
+def service_of(package: str) -> Service[Any]:
+    service: Service[Any] = importlib.import_module(f"{package}.__main__").SERVICE
     return service
 
 

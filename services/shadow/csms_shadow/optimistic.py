@@ -68,6 +68,8 @@ async def until_uncontended(
     operation: str,
     attempt: Callable[[], Awaitable[Done[T] | Lost]],
     policy: RetryPolicy = DEFAULT_POLICY,
+    *,
+    station_id: str,
 ) -> T:
     """Run ``attempt`` until it is done; at most ``policy.attempts`` times, pausing in between."""
     for number in range(1, policy.attempts + 1):
@@ -78,7 +80,10 @@ async def until_uncontended(
             CAS_RETRIES.labels(operation).inc()
             await asyncio.sleep(policy.pause(number))
     CAS_EXHAUSTED.labels(operation).inc()
-    logger.error("write abandoned: every attempt lost to another writer", extra={"operation": operation})
+    logger.error(
+        "write abandoned: every attempt lost to another writer",
+        extra={"operation": operation, "station_id": station_id, "attempts": policy.attempts},
+    )
     raise ContentionExhausted(f"{operation}: {policy.attempts} attempts lost to concurrent writers")
 
 
@@ -88,6 +93,8 @@ async def watched(
     keys: list[str],
     body: Callable[[Pipeline], Awaitable[T]],
     policy: RetryPolicy = DEFAULT_POLICY,
+    *,
+    station_id: str,
 ) -> T:
     """``body(pipe)`` with ``keys`` WATCHed: it reads in immediate mode, then ``pipe.multi()``,
     queues its writes and executes them; if a watched key changed meanwhile it runs again.
@@ -104,4 +111,4 @@ async def watched(
                 # execute() has reset the pipeline already: the next attempt watches afresh.
                 return Lost()
 
-        return await until_uncontended(operation, attempt, policy)
+        return await until_uncontended(operation, attempt, policy, station_id=station_id)

@@ -189,7 +189,7 @@ class Records:
             await pipe.execute()
             return merged
 
-        return await watched(self._redis, "record_command", [key], fold, self._retry)
+        return await watched(self._redis, "record_command", [key], fold, self._retry, station_id=station_id)
 
     async def get_command(self, message_id: str) -> JsonObject | None:
         raw = await self._redis.get(self._keys.command(message_id))
@@ -204,7 +204,9 @@ class Records:
             outcome = (await self._record_once([request]))[0]
             return Lost() if outcome is None else Done(outcome)
 
-        return await until_uncontended("record_transaction", attempt, self._retry)
+        return await until_uncontended(
+            "record_transaction", attempt, self._retry, station_id=request.station_id
+        )
 
     async def record_transactions(self, requests: list[TransactionRecordRequest]) -> list[TransactionOutcome]:
         """:meth:`record_transaction` for many records in two round trips, whatever their number.

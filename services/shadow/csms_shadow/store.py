@@ -180,7 +180,7 @@ class ShadowStore:
             await pipe.execute()
             return record
 
-        return await watched(self._redis, "update_station", [key], merge, self._retry)
+        return await watched(self._redis, "update_station", [key], merge, self._retry, station_id=station_id)
 
     async def registration_status(self, station_id: str) -> str | None:
         """The station's registration status, None if it is not registered."""
@@ -231,7 +231,9 @@ class ShadowStore:
             return result
 
         keys = [station_key, shadow_key] + ([token_key] if token_key else [])
-        return await watched(self._redis, "apply_update", keys, merge, self._retry)
+        return await watched(
+            self._redis, "apply_update", keys, merge, self._retry, station_id=request.station_id
+        )
 
     async def apply_updates(self, requests: list[ShadowUpdateRequest]) -> list[UpdateResult]:
         """Apply many stations' updates in two round trips, whatever their number.
@@ -304,7 +306,9 @@ class ShadowStore:
             await pipe.execute()
             return True
 
-        return await watched(self._redis, "clear_active_transaction", [shadow_key], clear, self._retry)
+        return await watched(
+            self._redis, "clear_active_transaction", [shadow_key], clear, self._retry, station_id=station_id
+        )
 
     # ------------------------------------------------------------------ presence
 
@@ -339,7 +343,9 @@ class ShadowStore:
             await pipe.execute()
             return True
 
-        return await watched(self._redis, "replace_presence", [key, station_key], replace, self._retry)
+        return await watched(
+            self._redis, "replace_presence", [key, station_key], replace, self._retry, station_id=station_id
+        )
 
 
 def _merged_update(

@@ -28,7 +28,7 @@ def test_an_attempt_that_loses_twice_then_wins_returns_its_value() -> None:
         calls += 1
         return outcomes[calls - 1]
 
-    assert asyncio.run(until_uncontended("unit_wins", attempt, FAST)) == "written"
+    assert asyncio.run(until_uncontended("unit_wins", attempt, FAST, station_id="CP-UNIT")) == "written"
     assert calls == 3
 
 
@@ -36,7 +36,7 @@ def test_done_with_none_is_done() -> None:
     async def attempt() -> Done[None] | Lost:
         return Done(None)
 
-    assert asyncio.run(until_uncontended("unit_none", attempt, FAST)) is None
+    assert asyncio.run(until_uncontended("unit_none", attempt, FAST, station_id="CP-UNIT")) is None
 
 
 def test_an_attempt_that_always_loses_stops_after_the_policy_s_attempts() -> None:
@@ -48,5 +48,5 @@ def test_an_attempt_that_always_loses_stops_after_the_policy_s_attempts() -> Non
         return Lost()
 
     with pytest.raises(ContentionExhausted, match="unit_loses: 4 attempts"):
-        asyncio.run(until_uncontended("unit_loses", attempt, FAST))
+        asyncio.run(until_uncontended("unit_loses", attempt, FAST, station_id="CP-UNIT"))
     assert calls == FAST.attempts
