@@ -182,7 +182,7 @@ class MqttSettings:
                 "MQTT_KEEPALIVE", 30, minimum=5, about="seconds between MQTT keep-alive pings"
             ),
             ca_file=env.optional_text(
-                "MQTT_CA_FILE", about="mqtts: CA file to verify the broker [system CAs]"
+                "MQTT_CA_FILE", about="mqtts: CA file to verify the broker", shown="the system's CAs"
             ),
             cert_file=env.optional_text("MQTT_CERT_FILE", about="mqtts: client certificate to present"),
             key_file=env.optional_text("MQTT_KEY_FILE", about="mqtts: the client certificate's key"),
