@@ -34,7 +34,7 @@ test: venv deps  ## the whole suite: unit, integration and end-to-end tests on p
 test-unit: venv  ## only the fast unit tests
 	$(BIN)/pytest tests/unit -q
 
-test-integration: venv deps  ## one component at a time (the MQTT client) against a private Mosquitto, no services
+test-integration: venv deps  ## one component at a time (the MQTT client, the shadow store) against a private Mosquitto or Redis, no services
 	$(BIN)/pytest tests/integration -s
 
 test-e2e: venv deps  ## only the end-to-end tests

@@ -31,14 +31,10 @@ def system(
     redis_service: infra.RunningService,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
-    running = System(
+    with System(
         Path(tmp_path_factory.mktemp("services")), broker.url, redis_service.url, broker.passwords
-    )
-    try:
-        running.start_all()
+    ).running() as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.support.api import Api
+from tests.support.polling import wait_until
 from tests.support.slow_clients import SilentStation, SlowLoris, p99_seconds
 from tests.support.system import API_TOKEN, COMMAND_TOKEN, ServiceProcess, System
 
@@ -54,10 +55,11 @@ def held_wait(base_url: str, token: str, station_id: str, seconds: float) -> int
 
 
 def wait_connected(base_url: str, station_id: str) -> None:
-    deadline = time.monotonic() + 10
-    while not Api(base_url).get(f"/charge-points/{station_id}").json().get("connected"):
-        assert time.monotonic() < deadline, f"{station_id} never showed as connected"
-        time.sleep(0.05)
+    wait_until(
+        lambda: Api(base_url).get(f"/charge-points/{station_id}").json().get("connected"),
+        10,
+        message=f"{station_id} shows as connected",
+    )
 
 
 def latencies(base_url: str) -> tuple[float, float]:

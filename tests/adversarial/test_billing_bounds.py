@@ -7,6 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -15,6 +16,7 @@ from ocpp.v16 import call as call16
 
 from tests.support.api import Api
 from tests.support.billing import billing_system
+from tests.support.polling import NotYet, wait_until
 from tests.support.stations import Station16, running
 from tests.support.system import System
 
@@ -99,10 +101,12 @@ def test_a_meter_value_flood_keeps_the_sample_log_bounded(bounded_system: System
 
     tx, worst = asyncio.run(scenario())
     session_id = f"{flooder}:{tx}"
-    deadline = time.monotonic() + 15
-    while (session := api.get(f"/sessions/{session_id}").json()).get("status") != "completed":
-        assert time.monotonic() < deadline, session
-        time.sleep(0.1)
+
+    def completed() -> dict[str, Any] | NotYet:
+        session: dict[str, Any] = api.get(f"/sessions/{session_id}").json()
+        return session if session.get("status") == "completed" else NotYet(session)
+
+    session = wait_until(completed, 15, interval=0.1, message=f"session {session_id} is completed")
     key = f"csms:session-samples:{session_id}"
     stored = store.memory_usage(key) or 0
     print(
@@ -143,16 +147,13 @@ def test_sessions_per_station_and_tariffs_are_capped(bounded_system: System) -> 
             return ids
 
     ids = asyncio.run(scenario())
-    deadline = time.monotonic() + 15
-    while True:
-        listed = [
-            s["transactionId"]
-            for s in api.get("/sessions", params={"chargePointId": station}).json()["sessions"]
-        ]
-        if listed and listed[-1] == str(ids[-1]):
-            break
-        assert time.monotonic() < deadline, listed
-        time.sleep(0.1)
+
+    def newest_listed() -> list[str] | NotYet:
+        sessions = api.get("/sessions", params={"chargePointId": station}).json()["sessions"]
+        listed = [str(s["transactionId"]) for s in sessions]
+        return listed if listed and listed[-1] == str(ids[-1]) else NotYet(listed)
+
+    listed = wait_until(newest_listed, 15, interval=0.1, message="the newest session is listed")
     print(f"{len(ids)} transactions, {len(listed)} sessions kept (cap {SESSION_CAP})")
     assert listed == [str(i) for i in ids[-SESSION_CAP:]]
 

@@ -20,6 +20,7 @@ from ocpp.v201 import call_result as call_result201
 
 from tests.support.api import Api
 from tests.support.billing import billing_system as running_billing_system
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import Station16, Station201, running
 from tests.support.system import System
 
@@ -57,15 +58,15 @@ def station(bill_api: Api) -> str:
 
 
 async def session_once(api: Api, session_id: str, status: str, seconds: float = 10) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
+    async def in_status() -> dict[str, Any] | NotYet:
         response = await api.aget(f"/sessions/{session_id}")
         if response.status_code == 200 and response.json()["status"] == status:
             return dict(response.json())
-        assert asyncio.get_running_loop().time() < deadline, (
-            f"{session_id}: {response.status_code} {response.text}"
-        )
-        await asyncio.sleep(0.1)
+        return NotYet(f"{response.status_code} {response.text}")
+
+    return await wait_until_async(
+        in_status, seconds, interval=0.1, message=f"session {session_id} is {status}"
+    )
 
 
 class CostStation201(Station201):

@@ -20,10 +20,11 @@ from tests.support.events import (
     event_id_key,
     private_system,
     read_sse,
-    wait_until,
 )
+from tests.support.polling import wait_until
 from tests.support.stations import station201
 from tests.support.system import READ_TOKEN, System
+from tests.support.transactions import transaction_event_call
 
 pytestmark = pytest.mark.e2e
 
@@ -33,17 +34,6 @@ def _events(api: Api, **params: Any) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     events: list[dict[str, Any]] = response.json()["events"]
     return events
-
-
-def _transaction_event(event_type: str, seq_no: int, transaction_id: str) -> call201.TransactionEvent:
-    return call201.TransactionEvent(
-        event_type=event_type,
-        timestamp=f"2024-01-01T10:00:0{seq_no}Z",
-        trigger_reason="Authorized" if event_type == "Started" else "StopAuthorized",
-        seq_no=seq_no,
-        transaction_info={"transaction_id": transaction_id},
-        evse={"id": 1, "connector_id": 1},
-    )
 
 
 def test_a_stations_life_becomes_events_in_order(api: Api, system: System, registered: str) -> None:
@@ -59,8 +49,8 @@ def test_a_stations_life_becomes_events_in_order(api: Api, system: System, regis
                     timestamp="2024-01-01T10:00:00Z", connector_status="Occupied", evse_id=1, connector_id=1
                 )
             )
-            await station.call(_transaction_event("Started", 0, "tx-1"))
-            await station.call(_transaction_event("Ended", 1, "tx-1"))
+            await station.call(transaction_event_call("Started", 0, "tx-1"))
+            await station.call(transaction_event_call("Ended", 1, "tx-1"))
             answer = await api.apost(
                 f"/charge-points/{registered}/commands/Reset?wait=5", json={"type": "Immediate"}
             )

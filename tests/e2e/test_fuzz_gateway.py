@@ -42,6 +42,7 @@ from websockets.asyncio.client import ClientConnection
 from tests.support.api import Api
 from tests.support.fuzz import ERROR_CODES, FORMAT_CODES, FuzzInput, generate, strict_json
 from tests.support.mqtt_observer import MqttObserver, Observed
+from tests.support.polling import wait_until_async
 from tests.support.stations import Station201, running
 from tests.support.system import System, http_status
 
@@ -331,6 +332,12 @@ async def keep_heartbeating(station: Station201, good: GoodStation, stop: asynci
         await asyncio.sleep(max(0.0, HEARTBEAT_PERIOD - (loop.time() - started)))
 
 
+async def answered_once_more(good: GoodStation, answered: int) -> None:
+    await wait_until_async(
+        lambda: good.answered > answered, ANSWER_TIMEOUT, message="the good station's next Heartbeat answered"
+    )
+
+
 async def run_campaign(campaign: Campaign, gateway_url: str) -> None:
     good = campaign.good
     async with websockets.connect(f"{gateway_url}/{good.station_id}", subprotocols=["ocpp2.0.1"]) as ws:
@@ -338,7 +345,7 @@ async def run_campaign(campaign: Campaign, gateway_url: str) -> None:
         async with running(station):
             stop = asyncio.Event()
             heartbeats = asyncio.create_task(keep_heartbeating(station, good, stop))
-            await asyncio.sleep(0.3)  # answered before the fuzzing starts
+            await answered_once_more(good, 0)  # before the fuzzing starts
             deadline = time.monotonic() + TIME_BUDGET
             try:
                 await asyncio.wait_for(
@@ -348,7 +355,8 @@ async def run_campaign(campaign: Campaign, gateway_url: str) -> None:
                     TIME_BUDGET + 2 * ANSWER_TIMEOUT,
                 )
             finally:
-                await asyncio.sleep(0.3)  # and after it
+                with contextlib.suppress(AssertionError):  # if not, good.failures says why
+                    await answered_once_more(good, good.answered)  # and after it
                 stop.set()
                 await heartbeats
             good.still_open = ws.state is websockets.State.OPEN
@@ -381,11 +389,12 @@ def _unhandled_exceptions(system: System, offsets: dict[str, int]) -> dict[str, 
     return found
 
 
-def _drain(observer: MqttObserver) -> list[Observed]:
+def _drain(observer: MqttObserver, quiet: float) -> list[Observed]:
+    """Every message observed until none came for ``quiet`` seconds."""
     messages = []
     with contextlib.suppress(TimeoutError):
         while True:
-            messages.append(observer.next(timeout=0.5))
+            messages.append(observer.next(timeout=quiet))
     return messages
 
 
@@ -422,8 +431,7 @@ def campaign(system: System) -> Iterator[Campaign]:
     try:
         asyncio.run(run_campaign(result, system.gateway_url))
         result.elapsed = time.monotonic() - started
-        time.sleep(1.0)  # let the last frames cross the broker
-        result.observed = _drain(observer)
+        result.observed = _drain(observer, quiet=1.0)  # the last frames cross the broker
     finally:
         observer.close()
     result.unhandled_exceptions = _unhandled_exceptions(system, offsets)

@@ -43,14 +43,10 @@ def outage_system(
     outage_infra: tuple[infra.RunningService, infra.RunningService], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
     broker, redis = outage_infra
-    running = System(
+    with System(
         Path(tmp_path_factory.mktemp("outage-services")), broker.url, redis.url, broker.passwords
-    )
-    try:
-        running.start_all()
+    ).running() as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 async def until_answered(ws: ClientConnection, prefix: str, seconds: float) -> tuple[list[Any], int]:

@@ -11,6 +11,7 @@ import json
 import signal
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until, wait_until_async
 from tests.support.raw_calls import call
 from tests.support.system import ServiceProcess, System
 
@@ -46,6 +48,10 @@ async def boot_accepted(ws: ClientConnection) -> list[Any]:
             return reply
         await asyncio.sleep(0.5)
     return reply
+
+
+async def shows_connected(api: Api, station_id: str) -> bool:
+    return bool((await api.aget(f"/charge-points/{station_id}")).json()["connected"])
 
 
 def boot(message_id: str) -> list[Any]:
@@ -80,10 +86,9 @@ def test_commands_reach_every_station_exactly_once(
             assert not refused, refused[:3]
             sent: dict[str, str] = {}
             for station_id in station_ids:
-                for _ in range(50):
-                    if (await api.aget(f"/charge-points/{station_id}")).json()["connected"]:
-                        break
-                    await asyncio.sleep(0.05)
+                await wait_until_async(
+                    partial(shows_connected, api, station_id), message=f"{station_id} shows as connected"
+                )
                 response = await api.apost(
                     f"/charge-points/{station_id}/commands/Reset", json={"type": "OnIdle"}
                 )
@@ -131,7 +136,11 @@ def test_takeover_race_leaves_exactly_one_connection(
             *(websockets.connect(url, subprotocols=["ocpp2.0.1"]) for url in urls)
         )
         try:
-            await asyncio.sleep(1.0)  # presence events travel; the older connection is closed
+            # Presence events travel; the older connection is closed.
+            await wait_until_async(
+                lambda: len([ws for ws in (first, second) if ws.close_code is None]) <= 1,
+                message=f"round {round_number}: one of the two connections closed",
+            )
             open_ones = [ws for ws in (first, second) if ws.close_code is None]
             assert len(open_ones) == 1, f"round {round_number}: {len(open_ones)} connections open"
             for closed in (ws for ws in (first, second) if ws is not open_ones[0]):
@@ -199,11 +208,13 @@ def test_killing_a_handler_loses_no_call(api: Api, system: System, registered: s
                     )
 
     asyncio.run(scenario())
-    for _ in range(100):
+
+    def all_ended() -> list[Any] | NotYet:
         records = api.get(f"/charge-points/{registered}/transactions").json()["transactions"]
-        if len(records) == transactions and all(r["status"] == "Ended" for r in records):
-            break
-        asyncio.run(asyncio.sleep(0.1))
+        done = len(records) == transactions and all(r["status"] == "Ended" for r in records)
+        return records if done else NotYet(f"{len(records)} records: {[r['status'] for r in records]}")
+
+    records = wait_until(all_ended, 10, interval=0.1, message=f"{transactions} records say Ended")
     ended = sum(1 for record in records if record["status"] == "Ended")
     print(
         f"handler kill: {transactions} transactions, 1 handler killed, {retries} station retries, "
@@ -226,12 +237,14 @@ def test_killing_a_gateway_moves_its_stations(api: Api, system: System, register
         # The station reconnects (here: to the other gateway) and carries on.
         async with websockets.connect(f"{system.gateway_url}/{registered}", subprotocols=["ocpp2.0.1"]) as ws:
             assert (await call(ws, boot("after")))[0] == 3
-            for _ in range(100):
+
+            async def on_the_other_gateway() -> bool:
                 station = (await api.aget(f"/charge-points/{registered}")).json()
-                if station["connected"] and station["connection"]["gatewayInstance"] == "gateway":
-                    break
-                await asyncio.sleep(0.05)
-            assert station["connection"]["gatewayInstance"] == "gateway"
+                return bool(station["connected"] and station["connection"]["gatewayInstance"] == "gateway")
+
+            await wait_until_async(
+                on_the_other_gateway, message="the station shows as connected to 'gateway'"
+            )
             response = await api.apost(f"/charge-points/{registered}/commands/Reset", json={"type": "OnIdle"})
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert frame[1] == response.json()["messageId"]

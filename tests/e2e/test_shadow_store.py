@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from csms_shadow.document import empty_shadow
+from csms_shadow.document import empty_shadow, merge_reported
 from csms_shadow.records import Records, TransactionRecordRequest
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
 from tests.support import infra
@@ -72,9 +72,11 @@ def test_a_shadow_changed_between_read_and_write_is_merged_not_overwritten(
             conditional_write = store._replace_shadow
 
             async def another_writer_first(**kwargs: Any) -> Any:
-                # Between the batch's read and its write, someone else changes the shadow.
-                changed = json.loads(await redis.get(shadow_key) or b"{}")
-                changed["state"]["reported"]["firmware"] = "2.0"
+                # Between the batch's read and its write, someone else changes the shadow (as every
+                # writer does: merged, so its version goes up).
+                changed = merge_reported(
+                    json.loads(await redis.get(shadow_key) or b"{}"), {"firmware": "2.0"}, NOW
+                )
                 await redis.set(shadow_key, json.dumps(changed))
                 return await conditional_write(**kwargs)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import ssl
 import time
@@ -15,6 +14,7 @@ import pytest
 import websockets
 
 from scripts.pki import Pki, make_pki
+from tests.support.adversary import basic
 from tests.support.api import Api
 from tests.support.system import ServiceProcess, System
 
@@ -43,10 +43,6 @@ def tls_gateway(system: System, pki: Pki) -> Iterator[ServiceProcess]:
     system.wait_ready(gateway)
     yield gateway
     gateway.stop()
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
 def client_tls(pki: Pki, certificate_for: str | None = None) -> ssl.SSLContext:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ocpp.v201 import call as call201
 
 from csms_common.webhooks import signature
 from tests.support.api import Api
@@ -23,11 +22,11 @@ from tests.support.events import (
     event_id_key,
     private_system,
     receiver,
-    wait_until,
 )
+from tests.support.polling import wait_until
 from tests.support.stations import station201
 from tests.support.system import ServiceProcess, System
-from tests.support.transactions import RetryingStation, transaction_events
+from tests.support.transactions import RetryingStation, transaction_event_call, transaction_events
 
 pytestmark = pytest.mark.e2e
 
@@ -89,17 +88,6 @@ def _more_than(hook: WebhookReceiver, count: int) -> bool:
     return len(hook.accepted()) > count
 
 
-def _transaction(event_type: str, seq_no: int, transaction_id: str) -> call201.TransactionEvent:
-    return call201.TransactionEvent(
-        event_type=event_type,
-        timestamp=f"2024-01-01T10:00:0{seq_no}Z",
-        trigger_reason="Authorized" if event_type == "Started" else "StopAuthorized",
-        seq_no=seq_no,
-        transaction_info={"transaction_id": transaction_id},
-        evse={"id": 1, "connector_id": 1},
-    )
-
-
 def test_ordered_signed_deliveries_after_three_failures(
     api: Api, system: System, notifier: ServiceProcess, webhooks: Webhooks, registered: str
 ) -> None:
@@ -110,8 +98,8 @@ def test_ordered_signed_deliveries_after_three_failures(
 
         async def scenario() -> None:
             async with station201(system.gateway_url, registered) as station:
-                await station.call(_transaction("Started", 0, "tx-w1"))
-                await station.call(_transaction("Ended", 1, "tx-w1"))
+                await station.call(transaction_event_call("Started", 0, "tx-w1"))
+                await station.call(transaction_event_call("Ended", 1, "tx-w1"))
                 reset = await api.apost(
                     f"/charge-points/{registered}/commands/Reset?wait=5", json={"type": "Immediate"}
                 )

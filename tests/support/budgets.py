@@ -14,6 +14,7 @@ from ocpp.v201 import call
 from redis import Redis
 
 from tests.support import infra
+from tests.support.adversary import percentile
 from tests.support.stations import Station201, running
 from tests.support.system import System
 
@@ -70,11 +71,6 @@ def station_bytes(redis: Redis, station_id: str) -> int:
 
 def command_keys(redis: Redis) -> int:
     return sum(1 for _ in redis.scan_iter(match="*command:*", count=1000))
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 @dataclass

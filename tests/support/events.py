@@ -102,15 +102,6 @@ def receiver(fail_first: int = 0, delay: float = 0.0) -> Iterator[WebhookReceive
         running.stop()
 
 
-def wait_until(condition: Callable[[], bool], seconds: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
-
-
 def event_id_key(event_id: str) -> tuple[int, int]:
     milliseconds, _, sequence = event_id.partition("-")
     return int(milliseconds), int(sequence or 0)

@@ -13,14 +13,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from scripts.broker import write_broker_config
 from scripts.pki import Pki, make_pki
+from tests.support.polling import wait_until
 
 
 class InfrastructureUnavailable(RuntimeError):
@@ -44,12 +45,12 @@ def free_ports(count: int) -> list[int]:
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+            return True
+        return False
+
+    wait_until(listening, timeout, message=f"something listens on {host}:{port}")
 
 
 def _binary(name: str) -> str | None:
@@ -115,6 +116,17 @@ class RunningService:
 
 
 @contextlib.contextmanager
+def _serving(service: RunningService, log: IO[bytes], port: int) -> Iterator[None]:
+    """Once the service just started listens on ``port``; afterwards it is stopped, its log closed."""
+    try:
+        wait_for_port("127.0.0.1", port, 10)
+        yield
+    finally:
+        service.stop()
+        log.close()
+
+
+@contextlib.contextmanager
 def mosquitto(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
     """Yield a broker: MQTT_URL if set, else a private mosquitto, else a container.
 
@@ -151,12 +163,8 @@ def mosquitto(workdir: Path, persistent: bool = False) -> Iterator[RunningServic
             command,
             workdir / "mosquitto.log",
         )
-        try:
-            wait_for_port("127.0.0.1", port, 10)
+        with _serving(service, log, port):
             yield service
-        finally:
-            service.stop()
-            log.close()
         return
     if _docker_engine_available():
         from testcontainers.core.container import DockerContainer
@@ -193,12 +201,8 @@ def redis(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
         service = RunningService(
             f"redis://127.0.0.1:{port}/0", process, command=command, log_path=workdir / "redis.log"
         )
-        try:
-            wait_for_port("127.0.0.1", port, 10)
+        with _serving(service, log, port):
             yield service
-        finally:
-            service.stop()
-            log.close()
         return
     if _docker_engine_available():
         from testcontainers.core.container import DockerContainer

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from csms_api.tokens import token_digest
 from tests.support.infra import free_ports
+from tests.support.polling import wait_until
 
 API_TOKEN = "test-token-0123456789"
 """The admin token (OCPP_API_TOKEN)."""
@@ -77,6 +79,15 @@ class System:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api_url: str = ""
     gateway_url: str = ""
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[System]:
+        """Every service started; stopped afterwards, whatever happened."""
+        try:
+            self.start_all()
+            yield self
+        finally:
+            self.stop_all()
 
     def base_env(self) -> dict[str, str]:
         env = {
@@ -173,14 +184,15 @@ class System:
         return service
 
     def wait_ready(self, service: ServiceProcess, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited:\n{service.log_text()[-3000:]}")
-            if http_status(f"{service.admin_url}/readyz") == 200:
-                return
-            time.sleep(0.05)
-        raise TimeoutError(f"{service.name} not ready after {timeout}s:\n{service.log_text()[-3000:]}")
+            return http_status(f"{service.admin_url}/readyz") == 200
+
+        try:
+            wait_until(ready, timeout, message=f"{service.name} answers /readyz with 200")
+        except AssertionError as error:
+            raise TimeoutError(f"{error}\n{service.log_text()[-3000:]}") from error
 
     def start_all(self) -> None:
         for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):

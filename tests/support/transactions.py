@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
+from ocpp.v201 import call as call201
 from websockets.asyncio.client import ClientConnection
 
 EVENTS_PER_TRANSACTION = 4
@@ -196,4 +197,16 @@ def tally(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Ta
         duplicated=duplicated,
         retries=sum(run.retries for run in runs),
         problems=problems,
+    )
+
+
+def transaction_event_call(event_type: str, seq_no: int, transaction_id: str) -> call201.TransactionEvent:
+    """A 2.0.1 TransactionEvent for the ocpp library's client (Started, or anything else as Ended)."""
+    return call201.TransactionEvent(
+        event_type=event_type,
+        timestamp=f"2024-01-01T10:00:0{seq_no}Z",
+        trigger_reason="Authorized" if event_type == "Started" else "StopAuthorized",
+        seq_no=seq_no,
+        transaction_info={"transaction_id": transaction_id},
+        evse={"id": 1, "connector_id": 1},
     )

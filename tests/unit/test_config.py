@@ -12,6 +12,7 @@ from csms_common.config import (
     ConfigError,
     Environment,
     MqttSettings,
+    SettingDoc,
 )
 
 
@@ -23,14 +24,14 @@ def test_defaults() -> None:
 
 def test_environment_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CSMS_UNIT_TEST_VALUE", "from-os")
-    assert Environment().text("CSMS_UNIT_TEST_VALUE", "default") == "from-os"
+    assert Environment().text("CSMS_UNIT_TEST_VALUE", "default", about="x") == "from-os"
 
 
 def test_environment_copies_its_mapping() -> None:
     values = {"A": "1"}
     env = Environment(values)
     values["A"] = "2"
-    assert env.integer("A", 0) == 1
+    assert env.integer("A", 0, about="x") == 1
 
 
 @pytest.mark.parametrize(
@@ -38,12 +39,12 @@ def test_environment_copies_its_mapping() -> None:
     [({}, "default"), ({"X": "value"}, "value"), ({"X": ""}, ""), ({"X": " padded "}, " padded ")],
 )
 def test_text(values: dict[str, str], expected: str) -> None:
-    assert Environment(values).text("X", "default") == expected
+    assert Environment(values).text("X", "default", about="x") == expected
 
 
 @pytest.mark.parametrize(("values", "expected"), [({}, None), ({"X": ""}, None), ({"X": "v"}, "v")])
 def test_optional_text(values: dict[str, str], expected: str | None) -> None:
-    assert Environment(values).optional_text("X") == expected
+    assert Environment(values).optional_text("X", about="x") == expected
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_optional_text(values: dict[str, str], expected: str | None) -> None:
     ],
 )
 def test_integer(values: dict[str, str], minimum: int | None, expected: int) -> None:
-    assert Environment(values).integer("X", 7, minimum=minimum) == expected
+    assert Environment(values).integer("X", 7, minimum=minimum, about="x") == expected
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_integer(values: dict[str, str], minimum: int | None, expected: int) -> 
 )
 def test_integer_errors(raw: str, minimum: int | None, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        Environment({"X": raw}).integer("X", 7, minimum=minimum)
+        Environment({"X": raw}).integer("X", 7, minimum=minimum, about="x")
     assert str(raised.value) == message
 
 
@@ -89,7 +90,7 @@ def test_integer_errors(raw: str, minimum: int | None, message: str) -> None:
     ],
 )
 def test_number(values: dict[str, str], minimum: float | None, expected: float) -> None:
-    assert Environment(values).number("X", 2.5, minimum=minimum) == expected
+    assert Environment(values).number("X", 2.5, minimum=minimum, about="x") == expected
 
 
 @pytest.mark.parametrize(
@@ -103,14 +104,14 @@ def test_number(values: dict[str, str], minimum: float | None, expected: float) 
 )
 def test_number_errors(raw: str, minimum: float | None, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        Environment({"X": raw}).number("X", 2.5, minimum=minimum)
+        Environment({"X": raw}).number("X", 2.5, minimum=minimum, about="x")
     assert str(raised.value) == message
 
 
 @pytest.mark.parametrize("raw", ["nan", "NaN", "-nan"])
 def test_number_refuses_nan(raw: str) -> None:
     with pytest.raises(ConfigError):
-        Environment({"X": raw}).number("X", 2.5, minimum=0.1)
+        Environment({"X": raw}).number("X", 2.5, minimum=0.1, about="x")
 
 
 @pytest.mark.parametrize(
@@ -129,28 +130,28 @@ def test_number_refuses_nan(raw: str) -> None:
     ],
 )
 def test_boolean(raw: str, expected: bool) -> None:
-    assert Environment({"X": raw}).boolean("X", not expected) is expected
+    assert Environment({"X": raw}).boolean("X", not expected, about="x") is expected
 
 
 @pytest.mark.parametrize("default", [True, False])
 def test_boolean_default(default: bool) -> None:
-    assert Environment({}).boolean("X", default) is default
-    assert Environment({"X": ""}).boolean("X", default) is default
+    assert Environment({}).boolean("X", default, about="x") is default
+    assert Environment({"X": ""}).boolean("X", default, about="x") is default
 
 
 @pytest.mark.parametrize("raw", ["2", "y", "enabled", "t rue"])
 def test_boolean_errors(raw: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        Environment({"X": raw}).boolean("X", False)
+        Environment({"X": raw}).boolean("X", False, about="x")
     assert str(raised.value) == f"X must be true or false, got {raw!r}"
 
 
 def test_choice() -> None:
     allowed = ("token", "none")
-    assert Environment({}).choice("X", "token", allowed) == "token"
-    assert Environment({"X": "none"}).choice("X", "token", allowed) == "none"
+    assert Environment({}).choice("X", "token", allowed, about="x") == "token"
+    assert Environment({"X": "none"}).choice("X", "token", allowed, about="x") == "none"
     with pytest.raises(ConfigError) as raised:
-        Environment({"X": "Token"}).choice("X", "token", allowed)
+        Environment({"X": "Token"}).choice("X", "token", allowed, about="x")
     assert str(raised.value) == "X must be one of token, none, got 'Token'"
 
 
@@ -235,3 +236,26 @@ def test_mqtt_settings_are_frozen() -> None:
     settings = _mqtt({})
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.host = "other"  # type: ignore[misc]
+
+
+def test_every_read_is_remembered_once_with_its_default_and_about() -> None:
+    env = Environment({"B": "9"})
+    env.integer("B", 3, about="bee")
+    env.text("A", "", about="ay")
+    env.number("C", 2.0, about="sea", shown="twice the heartbeat")
+    env.boolean("D", False, about="dee")
+    env.integer("B", 4, about="read again")
+    assert env.read == (
+        SettingDoc("B", "3", "bee"),
+        SettingDoc("A", "none", "ay"),
+        SettingDoc("C", "twice the heartbeat", "sea"),
+        SettingDoc("D", "false", "dee"),
+    )
+
+
+def test_mqtt_settings_document_every_variable_they_read() -> None:
+    env = Environment({})
+    MqttSettings.from_environment(env)
+    names = {setting.name for setting in env.read}
+    assert {"MQTT_URL", "MQTT_CA_FILE", "MQTT_CERT_FILE", "MQTT_KEY_FILE", "MQTT_KEEPALIVE"} <= names
+    assert "MQTT_RECEIVE_MAXIMUM" in names

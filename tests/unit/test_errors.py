@@ -6,6 +6,7 @@ import pytest
 
 from csms_common.ocpp.errors import ErrorKind, OcppError, error_code
 from csms_common.ocpp.versions import OcppVersion
+from tests.support.fuzz import ERROR_CODES
 
 # kind → (OCPP-J 1.6 code, OCPP-J 2.0 / 2.0.1 code). 2.0.1 fixed FormationViolation but kept
 # the 1.6 spelling OccurenceConstraintViolation; 2.1 fixes that one too (test_v21_codes).
@@ -28,18 +29,7 @@ CODES: dict[ErrorKind, tuple[str, str]] = {
 }
 
 # The codes OCPP-J 1.6 (section 4.2.3) defines; a 1.6 CallError must use one of them.
-V16_CODES = {
-    "NotImplemented",
-    "NotSupported",
-    "InternalError",
-    "ProtocolError",
-    "SecurityError",
-    "FormationViolation",
-    "PropertyConstraintViolation",
-    "OccurenceConstraintViolation",
-    "TypeConstraintViolation",
-    "GenericError",
-}
+V16_CODES = ERROR_CODES["ocpp1.6"]
 
 
 def test_the_table_covers_every_kind() -> None:

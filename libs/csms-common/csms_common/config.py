@@ -21,20 +21,59 @@ class ConfigError(ValueError):
     """An environment variable holds a value the service cannot use."""
 
 
+@dataclass(frozen=True)
+class SettingDoc:
+    """One environment variable as ``--help`` shows it: name, default and what it is for."""
+
+    name: str
+    default: str
+    about: str
+
+
+def _shown(default: object) -> str:
+    if default is None or default == "":
+        return "none"
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return str(default)
+
+
 class Environment:
-    """Typed accessors over an environment mapping (``os.environ`` by default)."""
+    """Typed accessors over an environment mapping (``os.environ`` by default).
+
+    Every accessor takes a one-line ``about``; the environment remembers each variable read with its
+    default and ``about`` (:attr:`read`), which is how ``--help`` is generated from the settings
+    themselves. ``shown`` replaces the default in ``--help`` where it is computed (a host name).
+    """
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._values = dict(os.environ if values is None else values)
+        self._read: dict[str, SettingDoc] = {}
 
-    def text(self, name: str, default: str) -> str:
+    @property
+    def read(self) -> tuple[SettingDoc, ...]:
+        """The variables read so far, in the order they were first read."""
+        return tuple(self._read.values())
+
+    def _note(self, name: str, default: object, about: str, shown: str | None) -> None:
+        if name not in self._read:
+            self._read[name] = SettingDoc(name, shown if shown is not None else _shown(default), about)
+
+    def text(self, name: str, default: str, *, about: str, shown: str | None = None) -> str:
+        self._note(name, default, about, shown)
         return self._values.get(name, default)
 
-    def optional_text(self, name: str) -> str | None:
+    def optional_text(self, name: str, *, about: str, shown: str | None = None) -> str | None:
+        self._note(name, None, about, shown)
         value = self._values.get(name)
         return value if value else None
 
-    def integer(self, name: str, default: int, minimum: int | None = None) -> int:
+    def integer(
+        self, name: str, default: int, minimum: int | None = None, *, about: str, shown: str | None = None
+    ) -> int:
+        self._note(name, default, about, shown)
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -46,7 +85,16 @@ class Environment:
             raise ConfigError(f"{name} must be at least {minimum}, got {value}")
         return value
 
-    def number(self, name: str, default: float, minimum: float | None = None) -> float:
+    def number(
+        self,
+        name: str,
+        default: float,
+        minimum: float | None = None,
+        *,
+        about: str,
+        shown: str | None = None,
+    ) -> float:
+        self._note(name, default, about, shown)
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -60,7 +108,8 @@ class Environment:
             raise ConfigError(f"{name} must be at least {minimum}, got {value}")
         return value
 
-    def boolean(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool, *, about: str) -> bool:
+        self._note(name, default, about, None)
         raw = self._values.get(name)
         if raw is None or raw == "":
             return default
@@ -71,8 +120,9 @@ class Environment:
             return False
         raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
-    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(name, default)
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], *, about: str) -> str:
+        self._note(name, default, f"{about} ({' or '.join(allowed)})", None)
+        value = self._values.get(name, default)
         if value not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
         return value
@@ -107,7 +157,9 @@ class MqttSettings:
         """Read ``MQTT_URL`` (``mqtt://[user:pass@]host:port`` or ``mqtts://``), ``MQTT_USERNAME``,
         ``MQTT_PASSWORD``, ``MQTT_KEEPALIVE`` and, for mqtts, ``MQTT_CA_FILE``, ``MQTT_CERT_FILE`` and
         ``MQTT_KEY_FILE`` (a client certificate: the broker may take its CN as the user name)."""
-        url = env.text("MQTT_URL", DEFAULT_MQTT_URL)
+        url = env.text(
+            "MQTT_URL", DEFAULT_MQTT_URL, about="the broker, mqtt://[user:pass@]host:port or mqtts://"
+        )
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
             raise ConfigError(f"MQTT_URL must start with mqtt:// or mqtts://, got {url!r}")
@@ -121,14 +173,28 @@ class MqttSettings:
         return cls(
             host=parts.hostname,
             port=port or (8883 if tls else 1883),
-            username=env.optional_text("MQTT_USERNAME") or _unquoted(parts.username),
-            password=env.optional_text("MQTT_PASSWORD") or _unquoted(parts.password),
+            username=env.optional_text("MQTT_USERNAME", about="broker user name (else the URL's)")
+            or _unquoted(parts.username),
+            password=env.optional_text("MQTT_PASSWORD", about="broker password (else the URL's)")
+            or _unquoted(parts.password),
             tls=tls,
-            keepalive=env.integer("MQTT_KEEPALIVE", 30, minimum=5),
-            ca_file=env.optional_text("MQTT_CA_FILE"),
-            cert_file=env.optional_text("MQTT_CERT_FILE"),
-            key_file=env.optional_text("MQTT_KEY_FILE"),
-            receive_maximum=min(env.integer("MQTT_RECEIVE_MAXIMUM", 1000, minimum=1), 65_535),
+            keepalive=env.integer(
+                "MQTT_KEEPALIVE", 30, minimum=5, about="seconds between MQTT keep-alive pings"
+            ),
+            ca_file=env.optional_text(
+                "MQTT_CA_FILE", about="mqtts: CA file to verify the broker", shown="the system's CAs"
+            ),
+            cert_file=env.optional_text("MQTT_CERT_FILE", about="mqtts: client certificate to present"),
+            key_file=env.optional_text("MQTT_KEY_FILE", about="mqtts: the client certificate's key"),
+            receive_maximum=min(
+                env.integer(
+                    "MQTT_RECEIVE_MAXIMUM",
+                    1000,
+                    minimum=1,
+                    about="QoS 1 messages the broker may send before they are acknowledged (max 65535)",
+                ),
+                65_535,
+            ),
         )
 
     def tls_context(self) -> ssl.SSLContext:
@@ -142,3 +208,8 @@ class MqttSettings:
     def url(self) -> str:
         """The broker address without credentials, for logs."""
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def read_log_level(env: Environment) -> str:
+    """``LOG_LEVEL``, read the same way by every service."""
+    return env.text("LOG_LEVEL", "info", about="debug, info, warning or error")

@@ -285,9 +285,6 @@ class AsyncMqttClient:
         if self._subscriptions.pop(topic_filter, None) is not None and self.is_connected:
             self._gmqtt.unsubscribe(topic_filter)
 
-    def has_subscription(self, topic_filter: str) -> bool:
-        return topic_filter in self._subscriptions
-
     # ----------------------------------------------------------------- publish
 
     async def publish(

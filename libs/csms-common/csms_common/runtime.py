@@ -1,8 +1,7 @@
-"""Process scaffolding shared by the asyncio services: ``--help``, signals, graceful stop."""
+"""Process scaffolding shared by the asyncio services: event loop, signals, graceful stop."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import logging
@@ -13,17 +12,6 @@ from collections.abc import Awaitable, Callable
 from csms_common.config import ConfigError
 
 logger = logging.getLogger(__name__)
-
-
-def parse_arguments(prog: str, description: str, environment_help: str) -> argparse.Namespace:
-    """Every entry point takes its settings from the environment; ``--help`` lists them."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=description,
-        epilog="Settings (environment variables, default in brackets):\n" + environment_help,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    return parser.parse_args()
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -41,10 +41,6 @@ class KeyedSerialExecutor:
                 del self._queues[key]
                 return
 
-    @property
-    def pending_keys(self) -> int:
-        return len(self._queues)
-
     async def join(self) -> None:
         """Wait until every queued job has run (used on graceful shutdown)."""
         while self._workers:

@@ -8,7 +8,7 @@ import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
-from csms_common.config import ConfigError, Environment, MqttSettings
+from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
 
 
 def server_tls_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
@@ -106,62 +106,220 @@ class GatewaySettings:
 
     @classmethod
     def _read(cls, env: Environment) -> GatewaySettings:
-        max_frame_bytes = env.integer("GATEWAY_MAX_FRAME_BYTES", 1024 * 1024, minimum=1024)
+        max_frame_bytes = env.integer(
+            "GATEWAY_MAX_FRAME_BYTES",
+            1024 * 1024,
+            minimum=1024,
+            about="largest frame; larger closes with 1009",
+        )
         return cls(
             mqtt=MqttSettings.from_environment(env),
-            host=env.text("GATEWAY_HOST", "0.0.0.0"),
-            port=env.integer("GATEWAY_PORT", 9000, minimum=0),
-            instance_id=env.text("GATEWAY_INSTANCE_ID", f"{socket.gethostname()}-{os.getpid()}"),
-            metrics_host=env.text("GATEWAY_METRICS_HOST", "0.0.0.0"),
-            metrics_port=env.integer("GATEWAY_METRICS_PORT", 9101, minimum=0),
-            log_level=env.text("LOG_LEVEL", "info"),
+            host=env.text("GATEWAY_HOST", "0.0.0.0", about="WebSocket listener address"),
+            port=env.integer("GATEWAY_PORT", 9000, minimum=0, about="WebSocket listener port"),
+            instance_id=env.text(
+                "GATEWAY_INSTANCE_ID",
+                f"{socket.gethostname()}-{os.getpid()}",
+                about="name in presence events",
+                shown="<hostname>-<pid>",
+            ),
+            metrics_host=env.text(
+                "GATEWAY_METRICS_HOST", "0.0.0.0", about="/metrics, /healthz, /readyz address"
+            ),
+            metrics_port=env.integer(
+                "GATEWAY_METRICS_PORT", 9101, minimum=0, about="/metrics, /healthz, /readyz port"
+            ),
+            log_level=read_log_level(env),
             unregistered_rejection=UnregisteredRejection(
                 env.choice(
                     "GATEWAY_UNREGISTERED_REJECTION",
                     UnregisteredRejection.HTTP_404.value,
                     tuple(mode.value for mode in UnregisteredRejection),
+                    about="how an unregistered station is refused: at the handshake, or after it",
                 )
             ),
-            registration_timeout=env.number("GATEWAY_REGISTRATION_TIMEOUT", 3.0, minimum=0.1),
-            registration_cache_seconds=env.number("GATEWAY_REGISTRATION_CACHE", 5.0, minimum=0),
-            call_timeout=env.number("GATEWAY_CALL_TIMEOUT", 30.0, minimum=0.1),
-            max_queued_calls=env.integer("GATEWAY_MAX_QUEUED_CALLS", 16, minimum=0),
+            registration_timeout=env.number(
+                "GATEWAY_REGISTRATION_TIMEOUT",
+                3.0,
+                minimum=0.1,
+                about="seconds to wait for the registry at a handshake",
+            ),
+            registration_cache_seconds=env.number(
+                "GATEWAY_REGISTRATION_CACHE",
+                5.0,
+                minimum=0,
+                about="seconds a positive registry answer is reused",
+            ),
+            call_timeout=env.number(
+                "GATEWAY_CALL_TIMEOUT",
+                30.0,
+                minimum=0.1,
+                about="seconds a CSMS call waits for the station's answer, and a station call for the CSMS's",
+            ),
+            max_queued_calls=env.integer(
+                "GATEWAY_MAX_QUEUED_CALLS",
+                16,
+                minimum=0,
+                about="CSMS calls queued per station behind the outstanding one",
+            ),
             max_frame_bytes=max_frame_bytes,
-            ping_interval=env.number("GATEWAY_PING_INTERVAL", 20.0, minimum=1),
-            max_connections=env.integer("GATEWAY_MAX_CONNECTIONS", 65_536, minimum=1),
-            handshake_timeout=env.number("GATEWAY_HANDSHAKE_TIMEOUT", 10.0, minimum=0.1),
+            ping_interval=env.number(
+                "GATEWAY_PING_INTERVAL", 20.0, minimum=1, about="seconds between WebSocket pings"
+            ),
+            max_connections=env.integer(
+                "GATEWAY_MAX_CONNECTIONS",
+                65_536,
+                minimum=1,
+                about="connections per process, then 503 (clamped below the file descriptor limit, logged)",
+            ),
+            handshake_timeout=env.number(
+                "GATEWAY_HANDSHAKE_TIMEOUT",
+                10.0,
+                minimum=0.1,
+                about="seconds to complete the WebSocket handshake",
+            ),
             # Two missed heartbeats (OCPP_HEARTBEAT_INTERVAL, 300 s by default) plus a minute.
             idle_timeout=env.number(
                 "GATEWAY_IDLE_TIMEOUT",
-                2 * env.integer("OCPP_HEARTBEAT_INTERVAL", 300, minimum=1) + 60,
+                2
+                * env.integer(
+                    "OCPP_HEARTBEAT_INTERVAL",
+                    300,
+                    minimum=1,
+                    about="the heartbeat interval stations are given (s)",
+                )
+                + 60,
                 minimum=1,
+                about="seconds without a frame before closing",
+                shown="2 x OCPP_HEARTBEAT_INTERVAL + 60",
             ),
-            station_rate=env.number("GATEWAY_STATION_RATE", 20.0, minimum=0.01),
-            station_burst=env.integer("GATEWAY_STATION_BURST", 100, minimum=1),
-            tls_port=env.integer("GATEWAY_TLS_PORT", 0, minimum=0),
-            reuse_port=env.boolean("GATEWAY_REUSE_PORT", False),
-            tls_cert=env.optional_text("GATEWAY_TLS_CERT"),
-            tls_key=env.optional_text("GATEWAY_TLS_KEY"),
-            tls_client_ca=env.optional_text("GATEWAY_TLS_CLIENT_CA"),
-            drain_seconds=env.number("GATEWAY_DRAIN_SECONDS", 30.0, minimum=0),
-            station_byte_rate=env.number("GATEWAY_STATION_BYTE_RATE", 131_072.0, minimum=0),
+            station_rate=env.number(
+                "GATEWAY_STATION_RATE",
+                20.0,
+                minimum=0.01,
+                about="frames per second a station id may send; beyond, they wait",
+            ),
+            station_burst=env.integer(
+                "GATEWAY_STATION_BURST", 100, minimum=1, about="burst of GATEWAY_STATION_RATE"
+            ),
+            tls_port=env.integer("GATEWAY_TLS_PORT", 0, minimum=0, about="wss:// listener port (0 = off)"),
+            reuse_port=env.boolean(
+                "GATEWAY_REUSE_PORT", False, about="let several processes share the port (SO_REUSEPORT)"
+            ),
+            tls_cert=env.optional_text("GATEWAY_TLS_CERT", about="wss:// server certificate"),
+            tls_key=env.optional_text("GATEWAY_TLS_KEY", about="wss:// server certificate's key"),
+            tls_client_ca=env.optional_text(
+                "GATEWAY_TLS_CLIENT_CA", about="CA of station client certificates (security profile 3)"
+            ),
+            drain_seconds=env.number(
+                "GATEWAY_DRAIN_SECONDS",
+                30.0,
+                minimum=0,
+                about="on SIGTERM, stations are closed with 1001 spread over this period (0: all at once)",
+            ),
+            station_byte_rate=env.number(
+                "GATEWAY_STATION_BYTE_RATE",
+                131_072.0,
+                minimum=0,
+                about="bytes per second a station id may send (0 = off)",
+            ),
             station_byte_burst=max(
-                env.integer("GATEWAY_STATION_BYTE_BURST", 8 * max_frame_bytes, minimum=1024), max_frame_bytes
+                env.integer(
+                    "GATEWAY_STATION_BYTE_BURST",
+                    8 * max_frame_bytes,
+                    minimum=1024,
+                    about="burst of GATEWAY_STATION_BYTE_RATE, at least the largest frame",
+                    shown="8 x GATEWAY_MAX_FRAME_BYTES",
+                ),
+                max_frame_bytes,
             ),
-            handshake_station_rate=env.number("GATEWAY_HANDSHAKE_STATION_RATE", 1.0, minimum=0),
-            handshake_station_burst=env.integer("GATEWAY_HANDSHAKE_STATION_BURST", 20, minimum=1),
-            handshake_address_rate=env.number("GATEWAY_HANDSHAKE_ADDRESS_RATE", 200.0, minimum=0),
-            handshake_address_burst=env.integer("GATEWAY_HANDSHAKE_ADDRESS_BURST", 2000, minimum=1),
-            max_pending_handshakes=env.integer("GATEWAY_MAX_PENDING_HANDSHAKES", 1024, minimum=1),
-            max_pending_per_address=env.integer("GATEWAY_MAX_PENDING_PER_ADDRESS", 128, minimum=1),
-            auth_negative_seconds=env.number("GATEWAY_AUTH_NEGATIVE_SECONDS", 30.0, minimum=0),
-            auth_station_failure_rate=env.number("GATEWAY_AUTH_STATION_FAILURE_RATE", 0.1, minimum=0),
-            auth_station_failure_burst=env.integer("GATEWAY_AUTH_STATION_FAILURE_BURST", 5, minimum=1),
-            auth_address_failure_rate=env.number("GATEWAY_AUTH_ADDRESS_FAILURE_RATE", 0.5, minimum=0),
-            auth_address_failure_burst=env.integer("GATEWAY_AUTH_ADDRESS_FAILURE_BURST", 20, minimum=1),
-            max_auth_in_flight=env.integer("GATEWAY_MAX_AUTH_IN_FLIGHT", 64, minimum=1),
-            min_security_profile=env.integer("GATEWAY_MIN_SECURITY_PROFILE", 0, minimum=0),
-            refused_address_rate=env.number("GATEWAY_REFUSED_ADDRESS_RATE", 0.5, minimum=0),
-            refused_address_burst=env.integer("GATEWAY_REFUSED_ADDRESS_BURST", 10, minimum=1),
-            refusal_hold=env.number("GATEWAY_REFUSAL_HOLD", 1.0, minimum=0),
+            handshake_station_rate=env.number(
+                "GATEWAY_HANDSHAKE_STATION_RATE",
+                1.0,
+                minimum=0,
+                about="handshakes per second per station id, then 429",
+            ),
+            handshake_station_burst=env.integer(
+                "GATEWAY_HANDSHAKE_STATION_BURST",
+                20,
+                minimum=1,
+                about="burst of GATEWAY_HANDSHAKE_STATION_RATE",
+            ),
+            handshake_address_rate=env.number(
+                "GATEWAY_HANDSHAKE_ADDRESS_RATE",
+                200.0,
+                minimum=0,
+                about="handshakes per second per address, then 429",
+            ),
+            handshake_address_burst=env.integer(
+                "GATEWAY_HANDSHAKE_ADDRESS_BURST",
+                2000,
+                minimum=1,
+                about="burst of GATEWAY_HANDSHAKE_ADDRESS_RATE",
+            ),
+            max_pending_handshakes=env.integer(
+                "GATEWAY_MAX_PENDING_HANDSHAKES",
+                1024,
+                minimum=1,
+                about="connections not yet upgraded per process, then 503",
+            ),
+            max_pending_per_address=env.integer(
+                "GATEWAY_MAX_PENDING_PER_ADDRESS",
+                128,
+                minimum=1,
+                about="connections not yet upgraded per address, then 503",
+            ),
+            auth_negative_seconds=env.number(
+                "GATEWAY_AUTH_NEGATIVE_SECONDS",
+                30.0,
+                minimum=0,
+                about="refused credentials are refused again unasked this long",
+            ),
+            auth_station_failure_rate=env.number(
+                "GATEWAY_AUTH_STATION_FAILURE_RATE",
+                0.1,
+                minimum=0,
+                about="refused logins per second per station id before unknown credentials get 401 unasked",
+            ),
+            auth_station_failure_burst=env.integer(
+                "GATEWAY_AUTH_STATION_FAILURE_BURST",
+                5,
+                minimum=1,
+                about="burst of GATEWAY_AUTH_STATION_FAILURE_RATE",
+            ),
+            auth_address_failure_rate=env.number(
+                "GATEWAY_AUTH_ADDRESS_FAILURE_RATE", 0.5, minimum=0, about="the same per source address"
+            ),
+            auth_address_failure_burst=env.integer(
+                "GATEWAY_AUTH_ADDRESS_FAILURE_BURST",
+                20,
+                minimum=1,
+                about="burst of GATEWAY_AUTH_ADDRESS_FAILURE_RATE",
+            ),
+            max_auth_in_flight=env.integer(
+                "GATEWAY_MAX_AUTH_IN_FLIGHT",
+                64,
+                minimum=1,
+                about="registry checks at once; a handshake waits up to the registration timeout, then 503",
+            ),
+            min_security_profile=env.integer(
+                "GATEWAY_MIN_SECURITY_PROFILE",
+                0,
+                minimum=0,
+                about="stations registered below this profile get 401",
+            ),
+            refused_address_rate=env.number(
+                "GATEWAY_REFUSED_ADDRESS_RATE",
+                0.5,
+                minimum=0,
+                about="refused handshakes per second per address; beyond, 429 at accept time (0 = off)",
+            ),
+            refused_address_burst=env.integer(
+                "GATEWAY_REFUSED_ADDRESS_BURST", 10, minimum=1, about="burst of GATEWAY_REFUSED_ADDRESS_RATE"
+            ),
+            refusal_hold=env.number(
+                "GATEWAY_REFUSAL_HOLD",
+                1.0,
+                minimum=0,
+                about="seconds a refused handshake waits for its answer",
+            ),
         )

@@ -131,10 +131,6 @@ class Gateway:
         """Ready for new stations: listening and not draining (``/readyz``)."""
         return not self._draining and self._server is not None and self._server.is_serving()
 
-    @property
-    def session_count(self) -> int:
-        return len(self._sessions)
-
     # ------------------------------------------------------------- handshake
 
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:

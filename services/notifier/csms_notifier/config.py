@@ -6,7 +6,7 @@ import os
 import socket
 from dataclasses import dataclass
 
-from csms_common.config import ConfigError, Environment, MqttSettings
+from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
 from csms_common.webhooks.ssrf import IpNetwork, parse_networks
 
 
@@ -36,21 +36,62 @@ class NotifierSettings:
     @classmethod
     def from_environment(cls, env: Environment) -> NotifierSettings:
         try:
-            networks = parse_networks(env.text("WEBHOOK_ALLOWED_NETWORKS", ""))
+            networks = parse_networks(
+                env.text(
+                    "WEBHOOK_ALLOWED_NETWORKS",
+                    "",
+                    about="comma-separated CIDRs webhooks may reach although not public",
+                )
+            )
         except ValueError as error:
             raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {error}") from error
         return cls(
             mqtt=MqttSettings.from_environment(env),
-            metrics_host=env.text("NOTIFIER_METRICS_HOST", "0.0.0.0"),
-            metrics_port=env.integer("NOTIFIER_METRICS_PORT", 9104, minimum=0),
-            log_level=env.text("LOG_LEVEL", "info"),
-            client_id=env.text("NOTIFIER_CLIENT_ID", f"notifier-{socket.gethostname()}-{os.getpid()}"),
-            concurrency=env.integer("NOTIFIER_CONCURRENCY", 16, minimum=1),
-            timeout_seconds=env.number("NOTIFIER_TIMEOUT", 10.0, minimum=0.1),
-            max_attempts=env.integer("NOTIFIER_MAX_ATTEMPTS", 8, minimum=1),
-            retry_base_seconds=env.number("NOTIFIER_RETRY_BASE", 1.0, minimum=0.01),
-            retry_max_seconds=env.number("NOTIFIER_RETRY_MAX", 300.0, minimum=0.01),
-            poll_seconds=env.number("NOTIFIER_POLL_SECONDS", 2.0, minimum=0.05),
-            request_timeout_seconds=env.number("NOTIFIER_REQUEST_TIMEOUT", 5.0, minimum=0.1),
+            metrics_host=env.text(
+                "NOTIFIER_METRICS_HOST", "0.0.0.0", about="/metrics, /healthz, /readyz address"
+            ),
+            metrics_port=env.integer(
+                "NOTIFIER_METRICS_PORT", 9104, minimum=0, about="/metrics, /healthz, /readyz port"
+            ),
+            log_level=read_log_level(env),
+            client_id=env.text(
+                "NOTIFIER_CLIENT_ID",
+                f"notifier-{socket.gethostname()}-{os.getpid()}",
+                about="MQTT client id",
+                shown="notifier-<hostname>-<pid>",
+            ),
+            concurrency=env.integer(
+                "NOTIFIER_CONCURRENCY",
+                16,
+                minimum=1,
+                about="deliveries in flight at once, across all webhooks",
+            ),
+            timeout_seconds=env.number(
+                "NOTIFIER_TIMEOUT", 10.0, minimum=0.1, about="seconds one delivery attempt may take"
+            ),
+            max_attempts=env.integer(
+                "NOTIFIER_MAX_ATTEMPTS",
+                8,
+                minimum=1,
+                about="attempts before an event is dead-lettered for a webhook",
+            ),
+            retry_base_seconds=env.number(
+                "NOTIFIER_RETRY_BASE",
+                1.0,
+                minimum=0.01,
+                about="seconds before the 2nd attempt; doubles each time",
+            ),
+            retry_max_seconds=env.number(
+                "NOTIFIER_RETRY_MAX", 300.0, minimum=0.01, about="longest wait between attempts, seconds"
+            ),
+            poll_seconds=env.number(
+                "NOTIFIER_POLL_SECONDS",
+                2.0,
+                minimum=0.05,
+                about="how often to look for events without a wake-up",
+            ),
+            request_timeout_seconds=env.number(
+                "NOTIFIER_REQUEST_TIMEOUT", 5.0, minimum=0.1, about="seconds to wait for the shadow service"
+            ),
             allowed_networks=networks,
         )

@@ -27,8 +27,6 @@ class BudgetReason:
     INVALID_ANSWER = "invalid_answer"
     ANSWER_PAYLOAD = "answer_payload"
 
-    ALL = (EVSE_ID, CONNECTOR_ID, SAMPLED_VALUES, UNSOLICITED_ANSWER, INVALID_ANSWER, ANSWER_PAYLOAD)
-
 
 @dataclass(frozen=True)
 class StationLimits:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csms_api.tokens import InvalidTokenConfig, TokenRegistry, load_tokens
-from csms_common.config import ConfigError, Environment, MqttSettings
+from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
 from csms_common.webhooks.ssrf import IpNetwork, parse_networks
 
 
@@ -51,51 +51,111 @@ class ApiSettings:
 
     @classmethod
     def from_environment(cls, env: Environment) -> ApiSettings:
-        auth = env.choice("OCPP_API_AUTH", "token", ("token", "none"))
-        tokens: TokenRegistry | None = None
-        if auth == "token":
-            tokens = _load_tokens(env)
-            if tokens.empty:
-                raise ConfigError(
-                    "OCPP_API_TOKEN is not set: set a bearer token (or OCPP_API_TOKENS_FILE), or "
-                    "OCPP_API_AUTH=none to run without authentication (never in production)"
-                )
-        origins = tuple(o.strip() for o in env.text("API_CORS_ORIGINS", "").split(",") if o.strip())
-        return cls(
-            mqtt=MqttSettings.from_environment(env),
-            host=env.text("API_HOST", "0.0.0.0"),
-            port=env.integer("API_PORT", 8080, minimum=0),
-            workers=env.integer("API_WORKERS", 1, minimum=1),
-            max_connections=env.integer("API_MAX_CONNECTIONS", 1000, minimum=1),
-            header_timeout=env.integer("API_HEADER_TIMEOUT", 10, minimum=1),
-            body_timeout=env.number("API_BODY_TIMEOUT", 10.0, minimum=0.1),
-            waits_per_token=env.integer("API_WAITS_PER_TOKEN", 8, minimum=1),
-            metrics_dir=env.optional_text("PROMETHEUS_MULTIPROC_DIR"),
-            tokens=tokens,
-            request_timeout=env.number("API_REQUEST_TIMEOUT", 5.0, minimum=0.1),
-            log_level=env.text("LOG_LEVEL", "info"),
-            max_body_bytes=env.integer("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
-            cors_origins=origins,
-            command_rate=env.number("API_COMMAND_RATE", 10.0, minimum=0.01),
-            command_burst=env.integer("API_COMMAND_BURST", 100, minimum=1),
-            connect_grace=env.number("API_CONNECT_GRACE", 1.0, minimum=0),
-            sse_max_streams=env.integer("API_SSE_MAX_STREAMS", 4, minimum=0),
-            sse_max_seconds=env.number("API_SSE_MAX_SECONDS", 300.0, minimum=1.0),
-            sse_poll_seconds=env.number("API_SSE_POLL_SECONDS", 0.5, minimum=0.05),
-            webhook_allowed_networks=_networks(env),
-            audit=env.boolean("API_AUDIT", True),
+        auth = env.choice(
+            "OCPP_API_AUTH", "token", ("token", "none"), about="none runs without authentication"
         )
+        tokens = _load_tokens(env) if auth == "token" else None
+        cors = env.text("API_CORS_ORIGINS", "", about="comma-separated origins allowed by CORS")
+        settings = cls(
+            mqtt=MqttSettings.from_environment(env),
+            host=env.text("API_HOST", "0.0.0.0", about="HTTP listener address"),
+            port=env.integer("API_PORT", 8080, minimum=0, about="HTTP listener port"),
+            workers=env.integer("API_WORKERS", 1, minimum=1, about="gunicorn worker processes (gevent)"),
+            max_connections=env.integer(
+                "API_MAX_CONNECTIONS",
+                1000,
+                minimum=1,
+                about="open HTTP connections per worker; more wait to be accepted",
+            ),
+            header_timeout=env.integer(
+                "API_HEADER_TIMEOUT",
+                10,
+                minimum=1,
+                about="seconds to send a request's line and headers, or start the next",
+            ),
+            body_timeout=env.number(
+                "API_BODY_TIMEOUT",
+                10.0,
+                minimum=0.1,
+                about="seconds to send a request's body once its headers are in, else 408",
+            ),
+            waits_per_token=env.integer(
+                "API_WAITS_PER_TOKEN",
+                8,
+                minimum=1,
+                about="?wait commands one token may hold open per worker, else 429",
+            ),
+            metrics_dir=env.optional_text(
+                "PROMETHEUS_MULTIPROC_DIR",
+                about="where workers' metrics add up, emptied at start",
+                shown="a fresh directory when API_WORKERS > 1",
+            ),
+            tokens=tokens,
+            request_timeout=env.number(
+                "API_REQUEST_TIMEOUT",
+                5.0,
+                minimum=0.1,
+                about="seconds to wait for the broker or the shadow service",
+            ),
+            log_level=read_log_level(env),
+            max_body_bytes=env.integer(
+                "API_MAX_BODY_BYTES", 64 * 1024, minimum=1024, about="largest request body"
+            ),
+            cors_origins=tuple(origin.strip() for origin in cors.split(",") if origin.strip()),
+            command_rate=env.number(
+                "API_COMMAND_RATE", 10.0, minimum=0.01, about="commands per second per station"
+            ),
+            command_burst=env.integer("API_COMMAND_BURST", 100, minimum=1, about="burst of API_COMMAND_RATE"),
+            connect_grace=env.number(
+                "API_CONNECT_GRACE",
+                1.0,
+                minimum=0,
+                about="seconds a command waits for a station that is just connecting",
+            ),
+            sse_max_streams=env.integer(
+                "API_SSE_MAX_STREAMS", 4, minimum=0, about="event streams one worker serves at once, then 503"
+            ),
+            sse_max_seconds=env.number(
+                "API_SSE_MAX_SECONDS",
+                300.0,
+                minimum=1.0,
+                about="an event stream ends after this long (clients resume)",
+            ),
+            sse_poll_seconds=env.number(
+                "API_SSE_POLL_SECONDS",
+                0.5,
+                minimum=0.05,
+                about="how often an open stream asks for new events",
+            ),
+            webhook_allowed_networks=_networks(env),
+            audit=env.boolean(
+                "API_AUDIT", True, about="publish an audit record of every state-changing request"
+            ),
+        )
+        # Refused only once everything is read, so that --help lists every variable.
+        if tokens is not None and tokens.empty:
+            raise ConfigError(
+                "OCPP_API_TOKEN is not set: set a bearer token (or OCPP_API_TOKENS_FILE), or "
+                "OCPP_API_AUTH=none to run without authentication (never in production)"
+            )
+        return settings
 
 
 def _networks(env: Environment) -> tuple[IpNetwork, ...]:
     try:
-        return parse_networks(env.text("WEBHOOK_ALLOWED_NETWORKS", ""))
+        return parse_networks(
+            env.text(
+                "WEBHOOK_ALLOWED_NETWORKS",
+                "",
+                about="comma-separated CIDRs webhooks may reach although not public",
+            )
+        )
     except ValueError as error:
         raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {error}") from error
 
 
 def _load_tokens(env: Environment) -> TokenRegistry:
-    path = env.optional_text("OCPP_API_TOKENS_FILE")
+    path = env.optional_text("OCPP_API_TOKENS_FILE", about="name:scope:sha256 lines of further tokens")
     lines: list[str] = []
     if path is not None:
         try:
@@ -103,6 +163,13 @@ def _load_tokens(env: Environment) -> TokenRegistry:
         except OSError as error:
             raise ConfigError(f"OCPP_API_TOKENS_FILE cannot be read: {error}") from error
     try:
-        return load_tokens(env.optional_text("OCPP_API_TOKEN"), lines)
+        return load_tokens(
+            env.optional_text(
+                "OCPP_API_TOKEN",
+                about="bearer token every request must carry",
+                shown="none: refuses to start",
+            ),
+            lines,
+        )
     except InvalidTokenConfig as error:
         raise ConfigError(str(error)) from error

@@ -7,18 +7,11 @@ gunicorn reads the module's lowercase names, so they are set at import.
 
 from __future__ import annotations
 
-import dataclasses
-
 from csms_api.config import ApiSettings
-from csms_api.gunicorn_options import options
-from csms_api.multiprocess_metrics import prepare_directory
+from csms_api.gunicorn_options import options, with_metrics_directory
 from csms_common.config import Environment
 
-_settings = ApiSettings.from_environment(Environment())
-_settings = dataclasses.replace(
-    _settings, metrics_dir=prepare_directory(_settings.metrics_dir, _settings.workers)
-)
-_options = options(_settings)
+_options = options(with_metrics_directory(ApiSettings.from_environment(Environment())))
 bind = _options["bind"]
 workers = _options["workers"]
 worker_class = _options["worker_class"]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from csms_api.config import ApiSettings
-from csms_api.multiprocess_metrics import forget_dead_workers
+from csms_api.multiprocess_metrics import forget_dead_workers, prepare_directory
+
+
+def with_metrics_directory(settings: ApiSettings) -> ApiSettings:
+    """In gunicorn's master, before the workers start: the settings with the directory where the
+    workers' metrics add up (prepared, emptied; None for one worker without one configured)."""
+    directory = prepare_directory(settings.metrics_dir, settings.workers)
+    return dataclasses.replace(settings, metrics_dir=directory)
 
 
 def options(settings: ApiSettings) -> dict[str, Any]:

@@ -8,11 +8,9 @@ import logging
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from csms_common.admin_http import AdminServer
-from csms_common.config import ConfigError, Environment
 from csms_common.events import EventType
-from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.runtime import parse_arguments, run_until_signalled
+from csms_common.runner import Service, until_signalled
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
 from csms_shadow.config import ShadowSettings
@@ -31,54 +29,6 @@ from csms_shadow.tokens import IdTokenStore
 from csms_shadow.webhook_store import WebhookBounds, WebhookStore
 
 logger = logging.getLogger("csms_shadow")
-
-ENVIRONMENT_HELP = """\
-  MQTT_URL                  broker, mqtt://host:port or mqtts:// [mqtt://127.0.0.1:1883]
-  MQTT_USERNAME/PASSWORD    broker credentials [none]
-  REDIS_URL                 Redis holding registry, shadows, presence [redis://127.0.0.1:6379/0]
-  REDIS_KEY_PREFIX          prefix of every key [csms:]
-  SHADOW_METRICS_HOST/PORT  /metrics, /healthz, /readyz [0.0.0.0:9103]
-  SHADOW_DUPLICATE_WINDOW   seconds an update's client token is remembered [3600]
-  SHADOW_COMMAND_TTL        seconds a command's record is kept [604800]
-  SHADOW_REMOTE_START_LINK  seconds a remote start waits to be linked to its transaction [3600]
-  SHADOW_PUBLISH_ACCEPTED   publish .../shadow/update/accepted after each update [false]
-  SHADOW_REDIS_CONNECTIONS  connections to Redis; more requests wait for one [32]
-  SHADOW_PASSWORD_HASH_CONCURRENCY  station password checks (scrypt) at once [2]
-  SHADOW_PASSWORD_HASH_QUEUE        checks that may wait beyond those; more get 503 [32]
-  SHADOW_PARTITIONS         replicas that split stations by crc32(id) [1]
-  SHADOW_PARTITION          this replica's partition, 0-based [0]
-  SHADOW_CLIENT_ID          MQTT client id; the broker keeps its session across restarts;
-                            prefixed with MQTT_USERNAME unless it starts with it
-                            [shadow-<hostname>-p<partition>]
-  SHADOW_SESSION_EXPIRY     seconds the broker queues updates for a replica that is away
-                            (0 = no persistent session) [300]
-  SHADOW_MAX_DOCUMENT_BYTES encoded size of one station's shadow; an update that would make it
-                            larger is refused (update/rejected 413) [131072]
-  SHADOW_MAX_DOCUMENT_KEYS  keys in one station's reported state, all levels [8192]
-  SHADOW_MAX_RESERVATIONS   entries kept under reservations; the oldest make room [32]
-  SHADOW_MAX_TRANSACTIONS   transaction records kept per station; the oldest make room [200]
-  SHADOW_MAX_OPEN_TRANSACTIONS  records not yet Ended per station; a new one beyond is not
-                            recorded [32]
-  SHADOW_MAX_TRANSACTION_EVENTS entries in one record's events log (the first and the newest) [64]
-  SHADOW_MAX_TRANSACTION_BYTES  encoded size of one transaction record; larger is refused [16384]
-  SHADOW_TRANSACTION_TTL    seconds a station's records are kept after their last change [7776000]
-  SHADOW_EVENTS_MAX_LENGTH       events kept at most, oldest removed first [100000]
-  SHADOW_EVENTS_RETENTION        seconds an event is kept [604800]
-  SHADOW_AUDIT_MAX_LENGTH        audit records kept at most [100000]
-  SHADOW_AUDIT_RETENTION         seconds an audit record is kept [7776000]
-  SHADOW_WEBHOOKS_MAX            webhooks one deployment may have [100]
-  SHADOW_WEBHOOK_LOG_LENGTH      delivery attempts kept per webhook [100]
-  SHADOW_WEBHOOK_DEAD_LETTERS    dead letters (and queued redeliveries) kept per webhook [1000]
-  BILLING_COST_UPDATE_INTERVAL  seconds between CostUpdated calls to a 2.x station with a
-                            running priced session (0 = none) [300]
-  BILLING_MAX_EVSE_POWER_W  a meter step needing more power is implausible (skipped) [350000]
-  BILLING_SAMPLES_PER_SESSION  meter-value messages kept per session, thinned beyond [200]
-  BILLING_SESSIONS_PER_STATION  billing sessions kept per station, oldest dropped [1000]
-  BILLING_MAX_TARIFFS       tariffs that can be stored [500]
-  BILLING_RECOMPUTE_INTERVAL  seconds between recomputations of a running session [30]
-  BILLING_COUNTRY_CODE/PARTY_ID  the operator's OCPI identity on CDRs [XX/CSM]
-  LOG_LEVEL                 debug, info, warning, error [info]
-"""
 
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
@@ -201,18 +151,15 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     admin.stop()
 
 
-def main() -> int:
-    parse_arguments(
-        "csms-shadow",
-        "Keeps the station registry, reported state (AWS IoT shadow documents) and presence in Redis.",
-        ENVIRONMENT_HELP,
-    )
-    try:
-        settings = ShadowSettings.from_environment(Environment())
-    except ConfigError as error:
-        raise SystemExit(f"configuration error: {error}") from error
-    configure_logging("shadow", settings.log_level)
-    return run_until_signalled(lambda stop: serve(settings, stop))
+SERVICE = Service(
+    prog="csms-shadow",
+    log_name="shadow",
+    description="Keeps the station registry, reported state (AWS IoT shadow documents) and presence "
+    "in Redis.",
+    read_settings=ShadowSettings.from_environment,
+    run=until_signalled(serve),
+)
+main = SERVICE.main
 
 
 if __name__ == "__main__":

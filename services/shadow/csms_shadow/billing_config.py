@@ -28,16 +28,45 @@ class BillingSettings:
 
     @classmethod
     def from_environment(cls, env: Environment) -> BillingSettings:
-        country = env.text("BILLING_COUNTRY_CODE", "XX")
-        party_id = env.text("BILLING_PARTY_ID", "CSM")
+        country = env.text("BILLING_COUNTRY_CODE", "XX", about="the operator's OCPI country code on CDRs")
+        party_id = env.text("BILLING_PARTY_ID", "CSM", about="the operator's OCPI party id on CDRs")
         if len(country) != 2 or len(party_id) != 3:
             raise ConfigError("BILLING_COUNTRY_CODE has 2 characters, BILLING_PARTY_ID 3 (OCPI)")
         return cls(
-            cost_update_seconds=env.integer("BILLING_COST_UPDATE_INTERVAL", 300, minimum=0),
-            max_evse_power_w=Decimal(env.integer("BILLING_MAX_EVSE_POWER_W", 350000, minimum=1)),
-            samples_per_session=env.integer("BILLING_SAMPLES_PER_SESSION", 200, minimum=3),
-            sessions_per_station=env.integer("BILLING_SESSIONS_PER_STATION", 1000, minimum=1),
-            max_tariffs=env.integer("BILLING_MAX_TARIFFS", 500, minimum=1),
-            recompute_seconds=env.integer("BILLING_RECOMPUTE_INTERVAL", 30, minimum=0),
+            cost_update_seconds=env.integer(
+                "BILLING_COST_UPDATE_INTERVAL",
+                300,
+                minimum=0,
+                about="seconds between CostUpdated calls to a 2.x station in a priced session (0 = none)",
+            ),
+            max_evse_power_w=Decimal(
+                env.integer(
+                    "BILLING_MAX_EVSE_POWER_W",
+                    350000,
+                    minimum=1,
+                    about="a meter step needing more power is skipped",
+                )
+            ),
+            samples_per_session=env.integer(
+                "BILLING_SAMPLES_PER_SESSION",
+                200,
+                minimum=3,
+                about="meter-value messages kept per session, thinned beyond",
+            ),
+            sessions_per_station=env.integer(
+                "BILLING_SESSIONS_PER_STATION",
+                1000,
+                minimum=1,
+                about="billing sessions kept per station, oldest dropped",
+            ),
+            max_tariffs=env.integer(
+                "BILLING_MAX_TARIFFS", 500, minimum=1, about="tariffs that can be stored"
+            ),
+            recompute_seconds=env.integer(
+                "BILLING_RECOMPUTE_INTERVAL",
+                30,
+                minimum=0,
+                about="seconds between recomputations of a running session",
+            ),
             party=PartyId(country.upper(), party_id.upper()),
         )

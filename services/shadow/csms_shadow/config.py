@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
-from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
+from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings, read_log_level
 from csms_shadow.billing_config import BillingSettings
 from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
 
@@ -58,49 +58,156 @@ class ShadowSettings:
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
-        partitions = env.integer("SHADOW_PARTITIONS", 1, minimum=1)
-        partition = env.integer("SHADOW_PARTITION", 0, minimum=0)
+        partitions = env.integer(
+            "SHADOW_PARTITIONS", 1, minimum=1, about="replicas that split stations by crc32(id)"
+        )
+        partition = env.integer("SHADOW_PARTITION", 0, minimum=0, about="this replica's partition, 0-based")
         if partition >= partitions:
             raise ConfigError("SHADOW_PARTITION must be smaller than SHADOW_PARTITIONS")
         return cls(
             mqtt=MqttSettings.from_environment(env),
-            redis_url=env.text("REDIS_URL", DEFAULT_REDIS_URL),
-            key_prefix=env.text("REDIS_KEY_PREFIX", "csms:"),
-            metrics_host=env.text("SHADOW_METRICS_HOST", "0.0.0.0"),
-            metrics_port=env.integer("SHADOW_METRICS_PORT", 9103, minimum=0),
-            log_level=env.text("LOG_LEVEL", "info"),
-            duplicate_window_seconds=env.integer("SHADOW_DUPLICATE_WINDOW", 3600, minimum=1),
+            redis_url=env.text(
+                "REDIS_URL", DEFAULT_REDIS_URL, about="Redis holding registry, shadows, presence"
+            ),
+            key_prefix=env.text("REDIS_KEY_PREFIX", "csms:", about="prefix of every key"),
+            metrics_host=env.text(
+                "SHADOW_METRICS_HOST", "0.0.0.0", about="/metrics, /healthz, /readyz address"
+            ),
+            metrics_port=env.integer(
+                "SHADOW_METRICS_PORT", 9103, minimum=0, about="/metrics, /healthz, /readyz port"
+            ),
+            log_level=read_log_level(env),
+            duplicate_window_seconds=env.integer(
+                "SHADOW_DUPLICATE_WINDOW",
+                3600,
+                minimum=1,
+                about="seconds an update's client token is remembered",
+            ),
             partitions=partitions,
             partition=partition,
-            command_ttl_seconds=env.integer("SHADOW_COMMAND_TTL", 7 * 24 * 3600, minimum=60),
-            publish_accepted=env.boolean("SHADOW_PUBLISH_ACCEPTED", False),
-            remote_start_link_seconds=env.integer("SHADOW_REMOTE_START_LINK", 3600, minimum=1),
-            redis_connections=env.integer("SHADOW_REDIS_CONNECTIONS", 32, minimum=2),
-            client_id=env.text("SHADOW_CLIENT_ID", f"shadow-{socket.gethostname()}-p{partition}"),
-            session_expiry_seconds=env.integer("SHADOW_SESSION_EXPIRY", 300, minimum=0),
+            command_ttl_seconds=env.integer(
+                "SHADOW_COMMAND_TTL", 7 * 24 * 3600, minimum=60, about="seconds a command's record is kept"
+            ),
+            publish_accepted=env.boolean(
+                "SHADOW_PUBLISH_ACCEPTED", False, about="publish .../shadow/update/accepted after each update"
+            ),
+            remote_start_link_seconds=env.integer(
+                "SHADOW_REMOTE_START_LINK",
+                3600,
+                minimum=1,
+                about="seconds a remote start waits to be linked to its transaction",
+            ),
+            redis_connections=env.integer(
+                "SHADOW_REDIS_CONNECTIONS",
+                32,
+                minimum=2,
+                about="connections to Redis; more requests wait for one",
+            ),
+            client_id=env.text(
+                "SHADOW_CLIENT_ID",
+                f"shadow-{socket.gethostname()}-p{partition}",
+                about="MQTT client id (prefixed with MQTT_USERNAME unless it has it)",
+                shown="shadow-<hostname>-p<partition>",
+            ),
+            session_expiry_seconds=env.integer(
+                "SHADOW_SESSION_EXPIRY",
+                300,
+                minimum=0,
+                about="seconds the broker queues updates for an absent replica (0 = none)",
+            ),
             document_budget=DocumentBudget(
-                max_bytes=env.integer("SHADOW_MAX_DOCUMENT_BYTES", 131072, minimum=4096),
-                max_keys=env.integer("SHADOW_MAX_DOCUMENT_KEYS", 8192, minimum=64),
+                max_bytes=env.integer(
+                    "SHADOW_MAX_DOCUMENT_BYTES",
+                    131072,
+                    minimum=4096,
+                    about="encoded size of one shadow; a larger update gets 413",
+                ),
+                max_keys=env.integer(
+                    "SHADOW_MAX_DOCUMENT_KEYS",
+                    8192,
+                    minimum=64,
+                    about="keys in one station's reported state, all levels",
+                ),
                 map_caps={
                     **DEFAULT_MAP_CAPS,
-                    "reservations": env.integer("SHADOW_MAX_RESERVATIONS", 32, minimum=1),
+                    "reservations": env.integer(
+                        "SHADOW_MAX_RESERVATIONS",
+                        32,
+                        minimum=1,
+                        about="entries kept under reservations; the oldest make room",
+                    ),
                 },
             ),
             record_budget=RecordBudget(
-                max_records=env.integer("SHADOW_MAX_TRANSACTIONS", 200, minimum=1),
-                max_open=env.integer("SHADOW_MAX_OPEN_TRANSACTIONS", 32, minimum=1),
-                max_events=env.integer("SHADOW_MAX_TRANSACTION_EVENTS", 64, minimum=2),
-                max_record_bytes=env.integer("SHADOW_MAX_TRANSACTION_BYTES", 16384, minimum=4096),
-                ttl_seconds=env.integer("SHADOW_TRANSACTION_TTL", 90 * 24 * 3600, minimum=60),
+                max_records=env.integer(
+                    "SHADOW_MAX_TRANSACTIONS",
+                    200,
+                    minimum=1,
+                    about="transaction records kept per station; the oldest make room",
+                ),
+                max_open=env.integer(
+                    "SHADOW_MAX_OPEN_TRANSACTIONS",
+                    32,
+                    minimum=1,
+                    about="records not yet Ended per station; more are not recorded",
+                ),
+                max_events=env.integer(
+                    "SHADOW_MAX_TRANSACTION_EVENTS",
+                    64,
+                    minimum=2,
+                    about="entries in one record's events log (first and newest)",
+                ),
+                max_record_bytes=env.integer(
+                    "SHADOW_MAX_TRANSACTION_BYTES",
+                    16384,
+                    minimum=4096,
+                    about="encoded size of one transaction record",
+                ),
+                ttl_seconds=env.integer(
+                    "SHADOW_TRANSACTION_TTL",
+                    90 * 24 * 3600,
+                    minimum=60,
+                    about="seconds records are kept after their last change",
+                ),
             ),
-            password_hash_concurrency=env.integer("SHADOW_PASSWORD_HASH_CONCURRENCY", 2, minimum=1),
-            password_hash_queue=env.integer("SHADOW_PASSWORD_HASH_QUEUE", 32, minimum=0),
-            events_max_length=env.integer("SHADOW_EVENTS_MAX_LENGTH", 100_000, minimum=10),
-            events_retention_seconds=env.integer("SHADOW_EVENTS_RETENTION", 7 * 24 * 3600, minimum=60),
-            audit_max_length=env.integer("SHADOW_AUDIT_MAX_LENGTH", 100_000, minimum=10),
-            audit_retention_seconds=env.integer("SHADOW_AUDIT_RETENTION", 90 * 24 * 3600, minimum=60),
-            webhooks_max=env.integer("SHADOW_WEBHOOKS_MAX", 100, minimum=1),
-            webhook_log_length=env.integer("SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1),
-            webhook_dead_letters=env.integer("SHADOW_WEBHOOK_DEAD_LETTERS", 1000, minimum=1),
+            password_hash_concurrency=env.integer(
+                "SHADOW_PASSWORD_HASH_CONCURRENCY",
+                2,
+                minimum=1,
+                about="station password checks (scrypt) at once",
+            ),
+            password_hash_queue=env.integer(
+                "SHADOW_PASSWORD_HASH_QUEUE",
+                32,
+                minimum=0,
+                about="password checks that may wait; more get 503",
+            ),
+            events_max_length=env.integer(
+                "SHADOW_EVENTS_MAX_LENGTH",
+                100_000,
+                minimum=10,
+                about="events kept at most, oldest removed first",
+            ),
+            events_retention_seconds=env.integer(
+                "SHADOW_EVENTS_RETENTION", 7 * 24 * 3600, minimum=60, about="seconds an event is kept"
+            ),
+            audit_max_length=env.integer(
+                "SHADOW_AUDIT_MAX_LENGTH", 100_000, minimum=10, about="audit records kept at most"
+            ),
+            audit_retention_seconds=env.integer(
+                "SHADOW_AUDIT_RETENTION", 90 * 24 * 3600, minimum=60, about="seconds an audit record is kept"
+            ),
+            webhooks_max=env.integer(
+                "SHADOW_WEBHOOKS_MAX", 100, minimum=1, about="webhooks one deployment may have"
+            ),
+            webhook_log_length=env.integer(
+                "SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1, about="delivery attempts kept per webhook"
+            ),
+            webhook_dead_letters=env.integer(
+                "SHADOW_WEBHOOK_DEAD_LETTERS",
+                1000,
+                minimum=1,
+                about="dead letters (and queued redeliveries) kept per webhook",
+            ),
             billing=BillingSettings.from_environment(env),
         )

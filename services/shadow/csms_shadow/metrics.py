@@ -36,3 +36,14 @@ STORED_BYTES = Histogram(
 )
 EVENTS_APPENDED = Counter("csms_events_appended_total", "Events appended to the event log by type", ["type"])
 AUDIT_RECORDS = Counter("csms_audit_records_total", "Audit records stored")
+CAS_RETRIES = Counter(
+    "csms_shadow_cas_retries_total",
+    "Compare-and-set writes redone because another writer changed the key first, by operation",
+    ["operation"],
+)
+CAS_EXHAUSTED = Counter(
+    "csms_shadow_cas_exhausted_total",
+    "Compare-and-set writes given up after every attempt lost to another writer, by operation "
+    "(the caller gets an error: the message is retried later, a request is answered 503)",
+    ["operation"],
+)

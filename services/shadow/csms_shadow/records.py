@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
+from redis.asyncio.client import Pipeline
 
 from csms_common import fast_json
 from csms_shadow.budget import BudgetReason, RecordBudget, trim_events
 from csms_shadow.document import JsonObject
+from csms_shadow.optimistic import DEFAULT_POLICY, Done, Lost, RetryPolicy, until_uncontended, watched
 from csms_shadow.store import Keys
 
 FINAL_STATES = frozenset({"answered", "error", "timeout", "rejected", "closed"})
@@ -161,8 +162,10 @@ class Records:
         command_ttl_seconds: int,
         link_ttl_seconds: int,
         budget: RecordBudget | None = None,
+        retry: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         self._redis = redis
+        self._retry = retry
         self._keys = Keys(prefix)
         self._command_ttl = command_ttl_seconds
         self._link_ttl = link_ttl_seconds
@@ -173,25 +176,20 @@ class Records:
         """Fold an event into its command record; raises ForeignCommand when the record belongs to
         another station."""
         key = self._keys.command(str(event["messageId"]))
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    merged = merge_command(
-                        fast_json.loads(raw) if raw else None, dict(event, chargePointId=station_id)
-                    )
-                    link = remote_start_link(merged) if event.get("state") == "sent" else None
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, fast_json.dumps(merged), ex=self._command_ttl)
-                    if link is not None:
-                        pipe.set(
-                            self._keys.remote_start(station_id, link), merged["messageId"], ex=self._link_ttl
-                        )
-                    await pipe.execute()
-                    return merged
-                except WatchError:
-                    continue
+
+        async def fold(pipe: Pipeline) -> JsonObject:
+            raw = await pipe.get(key)
+            current = fast_json.loads(raw) if raw else None
+            merged = merge_command(current, dict(event, chargePointId=station_id))
+            link = remote_start_link(merged) if event.get("state") == "sent" else None
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, fast_json.dumps(merged), ex=self._command_ttl)
+            if link is not None:
+                pipe.set(self._keys.remote_start(station_id, link), merged["messageId"], ex=self._link_ttl)
+            await pipe.execute()
+            return merged
+
+        return await watched(self._redis, "record_command", [key], fold, self._retry, station_id=station_id)
 
     async def get_command(self, message_id: str) -> JsonObject | None:
         raw = await self._redis.get(self._keys.command(message_id))
@@ -199,11 +197,16 @@ class Records:
 
     async def record_transaction(self, request: TransactionRecordRequest) -> TransactionOutcome:
         """Fold one event into its record, once per event (a seqNo already logged changes nothing),
-        within the station's budgets; retried until the record did not change under it."""
-        while True:
+        within the station's budgets; redone (a bounded number of times) while the record changes
+        under it."""
+
+        async def attempt() -> Done[TransactionOutcome] | Lost:
             outcome = (await self._record_once([request]))[0]
-            if outcome is not None:
-                return outcome
+            return Lost() if outcome is None else Done(outcome)
+
+        return await until_uncontended(
+            "record_transaction", attempt, self._retry, station_id=request.station_id
+        )
 
     async def record_transactions(self, requests: list[TransactionRecordRequest]) -> list[TransactionOutcome]:
         """:meth:`record_transaction` for many records in two round trips, whatever their number.

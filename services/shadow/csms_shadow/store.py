@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
+from redis.asyncio.client import Pipeline
 
 from csms_common import fast_json
 from csms_shadow.budget import (
@@ -18,6 +18,7 @@ from csms_shadow.budget import (
     trim_capped_maps,
 )
 from csms_shadow.document import JsonObject, active_transaction_removal, empty_shadow, merge_reported
+from csms_shadow.optimistic import DEFAULT_POLICY, RetryPolicy, watched
 
 
 class UpdateOutcome(Enum):
@@ -107,8 +108,10 @@ class ShadowStore:
         prefix: str,
         duplicate_window_seconds: int,
         budget: DocumentBudget | None = None,
+        retry: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
         self._redis = redis
+        self._retry = retry
         self._keys = Keys(prefix)
         self._duplicate_window = duplicate_window_seconds
         self._budget = budget or DocumentBudget()
@@ -166,20 +169,18 @@ class ShadowStore:
     async def update_station(self, station_id: str, changes: JsonObject) -> JsonObject | None:
         """Merge ``changes`` into a station's record; None if it is not registered."""
         key = self._keys.station(station_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        return None
-                    record = {**fast_json.loads(raw), **changes}
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, fast_json.dumps(record))
-                    await pipe.execute()
-                    return record
-                except WatchError:
-                    continue
+
+        async def merge(pipe: Pipeline) -> JsonObject | None:
+            raw = await pipe.get(key)
+            if raw is None:
+                return None
+            record: JsonObject = {**fast_json.loads(raw), **changes}
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, fast_json.dumps(record))
+            await pipe.execute()
+            return record
+
+        return await watched(self._redis, "update_station", [key], merge, self._retry, station_id=station_id)
 
     async def registration_status(self, station_id: str) -> str | None:
         """The station's registration status, None if it is not registered."""
@@ -215,26 +216,24 @@ class ShadowStore:
         station_key = self._keys.station(request.station_id)
         shadow_key = self._keys.shadow(request.station_id)
         token_key = self._token_key(request)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    watched = [station_key, shadow_key] + ([token_key] if token_key else [])
-                    await pipe.watch(*watched)
-                    # One round trip for the three reads.
-                    station_raw, raw, token_seen = await pipe.mget(
-                        station_key, shadow_key, token_key or station_key
-                    )
-                    result = _merged_update(request, station_raw, raw, token_seen, self._budget)
-                    if result.encoded is None:
-                        return result
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(shadow_key, result.encoded)
-                    if token_key:
-                        pipe.set(token_key, b"1", ex=self._duplicate_window)
-                    await pipe.execute()
-                    return result
-                except WatchError:
-                    continue
+
+        async def merge(pipe: Pipeline) -> UpdateResult:
+            # One round trip for the three reads.
+            station_raw, raw, token_seen = await pipe.mget(station_key, shadow_key, token_key or station_key)
+            result = _merged_update(request, station_raw, raw, token_seen, self._budget)
+            if result.encoded is None:
+                return result
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(shadow_key, result.encoded)
+            if token_key:
+                pipe.set(token_key, b"1", ex=self._duplicate_window)
+            await pipe.execute()
+            return result
+
+        keys = [station_key, shadow_key] + ([token_key] if token_key else [])
+        return await watched(
+            self._redis, "apply_update", keys, merge, self._retry, station_id=request.station_id
+        )
 
     async def apply_updates(self, requests: list[ShadowUpdateRequest]) -> list[UpdateResult]:
         """Apply many stations' updates in two round trips, whatever their number.
@@ -265,7 +264,7 @@ class ShadowStore:
                 await self._replace_shadow(
                     keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
                     args=[
-                        raw or b"",
+                        _version_read(raw, result),
                         result.encoded,
                         1 if token_key else 0,
                         self._duplicate_window,
@@ -293,23 +292,23 @@ class ShadowStore:
     async def clear_active_transaction(self, station_id: str, transaction_id: str, now: int) -> bool:
         """Remove an ended transaction from ``activeTransaction`` and ``evses.*.activeTransaction``."""
         shadow_key = self._keys.shadow(station_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(shadow_key)
-                    raw = await pipe.get(shadow_key)
-                    if raw is None:
-                        return False
-                    current = fast_json.loads(raw)
-                    patch = active_transaction_removal(current["state"]["reported"], transaction_id)
-                    if not patch:
-                        return False
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(shadow_key, fast_json.dumps(merge_reported(current, patch, now)))
-                    await pipe.execute()
-                    return True
-                except WatchError:
-                    continue
+
+        async def clear(pipe: Pipeline) -> bool:
+            raw = await pipe.get(shadow_key)
+            if raw is None:
+                return False
+            current = fast_json.loads(raw)
+            patch = active_transaction_removal(current["state"]["reported"], transaction_id)
+            if not patch:
+                return False
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(shadow_key, fast_json.dumps(merge_reported(current, patch, now)))
+            await pipe.execute()
+            return True
+
+        return await watched(
+            self._redis, "clear_active_transaction", [shadow_key], clear, self._retry, station_id=station_id
+        )
 
     # ------------------------------------------------------------------ presence
 
@@ -328,27 +327,25 @@ class ShadowStore:
     ) -> bool:
         key = self._keys.presence(station_id)
         station_key = self._keys.station(station_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key, station_key)
-                    if not await pipe.exists(station_key):
-                        return False
-                    raw = await pipe.get(key)
-                    current: dict[str, Any] | None = fast_json.loads(raw) if raw else None
-                    if current is not None:
-                        if require_session is not None and current.get("sessionId") != require_session:
-                            return False
-                        if require_session is None and _connection_order(current) > _connection_order(
-                            presence
-                        ):
-                            return False
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, fast_json.dumps(presence))
-                    await pipe.execute()
-                    return True
-                except WatchError:
-                    continue
+
+        async def replace(pipe: Pipeline) -> bool:
+            if not await pipe.exists(station_key):
+                return False
+            raw = await pipe.get(key)
+            current: dict[str, Any] | None = fast_json.loads(raw) if raw else None
+            if current is not None:
+                if require_session is not None and current.get("sessionId") != require_session:
+                    return False
+                if require_session is None and _connection_order(current) > _connection_order(presence):
+                    return False
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, fast_json.dumps(presence))
+            await pipe.execute()
+            return True
+
+        return await watched(
+            self._redis, "replace_presence", [key, station_key], replace, self._retry, station_id=station_id
+        )
 
 
 def _merged_update(
@@ -376,6 +373,13 @@ def _merged_update(
         return UpdateResult(UpdateOutcome.OVER_BUDGET, None, budget_reasons=(problem,))
     reasons = (BudgetReason.MAP_ENTRIES,) * evicted
     return UpdateResult(UpdateOutcome.APPLIED, merged, encoded, reasons)
+
+
+def _version_read(raw: bytes | str | None, merged: UpdateResult) -> str:
+    """The version of the shadow an update was merged into ('' for none): one less than the merge's."""
+    if raw is None or merged.shadow is None:
+        return ""
+    return str(int(merged.shadow["version"]) - 1)
 
 
 def _connection_order(presence: JsonObject) -> tuple[int, str]:
@@ -408,12 +412,22 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
     return record
 
 
-# Writes a merged shadow (KEYS[1]) only if it still holds what the merge started from (ARGV[1], '' for
-# none) and the station (KEYS[2]) is still registered; marks the client token (KEYS[3]) as applied.
-# Returns 1 when written, 0 when the shadow changed meanwhile, -1 when the station is gone.
+# Writes a merged shadow (KEYS[1]) only if it still has the version the merge started from (ARGV[1],
+# '' for no shadow) and the station (KEYS[2]) is still registered; marks the client token (KEYS[3]) as
+# applied. Returns 1 when written, 0 when the shadow changed meanwhile, -1 when the station is gone.
+# Every write bumps the version, and the store encodes it last but one (..."version":N,"timestamp":T}),
+# so it is read from the document's last bytes, not by sending or decoding the whole document
+# (up to SHADOW_MAX_DOCUMENT_BYTES); a document of another layout is decoded.
 REPLACE_SHADOW_IF_UNCHANGED = """
-local current = redis.call('GET', KEYS[1])
-if (current or '') ~= ARGV[1] then return 0 end
+local tail = redis.call('GETRANGE', KEYS[1], -64, -1)
+local version = ''
+if tail ~= '' then
+  version = string.match(tail, '"version":(%d+),"timestamp":%d+}$')
+  if not version then
+    version = tostring(cjson.decode(redis.call('GET', KEYS[1]))['version'])
+  end
+end
+if version ~= ARGV[1] then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] == '1' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[4]) end
