@@ -31,7 +31,9 @@ ENVIRONMENT_HELP = """\
   GATEWAY_MAX_QUEUED_CALLS        CSMS calls queued per station behind the outstanding one [16]
   GATEWAY_MAX_FRAME_BYTES         largest frame accepted; larger closes with 1009 [1048576]
   GATEWAY_TLS_PORT                wss:// listener (0 = off) [0]; GATEWAY_TLS_CERT, GATEWAY_TLS_KEY,
-                                  GATEWAY_TLS_CLIENT_CA (client certificates for profile 3)
+                                  GATEWAY_TLS_CLIENT_CA (client certificates for profile 3);
+                                  GATEWAY_TLS_EC_CERT/KEY (an ECDSA certificate beside the RSA one),
+                                  GATEWAY_TLS_CRL (revoked client certificates fail the handshake)
   GATEWAY_MAX_CONNECTIONS         connections per process; then 503 [65536; clamped below the file
                                   descriptor limit minus pending handshakes minus 256, logged]
   GATEWAY_STATION_RATE/BURST      frames per second a station id may send (across reconnects), and

@@ -35,7 +35,7 @@ from csms_gateway.admission import (
     peer_host,
 )
 from csms_gateway.budgets import Rate, StationBudgets
-from csms_gateway.config import GatewaySettings, UnregisteredRejection, server_tls_context
+from csms_gateway.config import GatewaySettings, UnregisteredRejection
 from csms_gateway.credentials import InvalidCredentials, presented_credentials
 from csms_gateway.drain import drain_sessions
 from csms_gateway.gatekeeper import Gatekeeper
@@ -50,6 +50,7 @@ from csms_gateway.metrics import (
 )
 from csms_gateway.registration import Credentials, Registration, RegistrationChecker
 from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
+from csms_gateway.tls import server_tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -397,7 +398,9 @@ class Gateway:
             )
             if self._settings.tls_port and self._settings.tls_cert and self._settings.tls_key:
                 context = server_tls_context(
-                    self._settings.tls_cert, self._settings.tls_key, self._settings.tls_client_ca
+                    self._settings.server_certificates(),
+                    self._settings.tls_client_ca,
+                    self._settings.tls_crl,
                 )
                 self._tls_server = await servers.enter_async_context(
                     self._listener(self._settings.tls_port, context)
