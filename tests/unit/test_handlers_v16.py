@@ -810,6 +810,29 @@ CASES = [
         {"csr": "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----"},
         {"status": "Rejected"},
         [],
+        needs=LookupRequest(
+            sign_certificate={
+                "csr": "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----"
+            }
+        ),
+        lookups=Lookups(sign_certificate={"status": "Rejected", "reasonCode": "InvalidCSR"}),
+    ),
+    Case(
+        "sign-certificate-is-accepted-when-the-ca-accepts",
+        "SignCertificate",
+        {"csr": "PEM"},
+        {"status": "Accepted"},
+        [],
+        needs=LookupRequest(sign_certificate={"csr": "PEM"}),
+        lookups=Lookups(sign_certificate={"status": "Accepted"}),
+    ),
+    Case(
+        "sign-certificate-without-an-answer-is-rejected",
+        "SignCertificate",
+        {"csr": "PEM"},
+        {"status": "Rejected"},
+        [],
+        needs=LookupRequest(sign_certificate={"csr": "PEM"}),
     ),
 ]
 

@@ -345,7 +345,7 @@ CASES: list[Case] = [
     ),
     # -------------------------------------------------------- certificates
     Case(
-        "sign-certificate",
+        "sign-certificate-without-a-ca",
         "SignCertificate",
         {"csr": "-----BEGIN CERTIFICATE REQUEST-----", "certificateType": "ChargingStationCertificate"},
         {
@@ -356,6 +356,32 @@ CASES: list[Case] = [
             },
         },
         None,
+        lookup=LookupRequest(
+            sign_certificate={
+                "csr": "-----BEGIN CERTIFICATE REQUEST-----",
+                "certificateType": "ChargingStationCertificate",
+            }
+        ),
+    ),
+    Case(
+        "sign-certificate-refused-by-the-ca",
+        "SignCertificate",
+        {"csr": "PEM"},
+        {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCSR", "additionalInfo": "weak key"}},
+        None,
+        lookups=Lookups(
+            sign_certificate={"status": "Rejected", "reasonCode": "InvalidCSR", "additionalInfo": "weak key"}
+        ),
+        lookup=LookupRequest(sign_certificate={"csr": "PEM", "certificateType": None}),
+    ),
+    Case(
+        "sign-certificate-accepted-by-the-ca",
+        "SignCertificate",
+        {"csr": "PEM"},
+        {"status": "Accepted"},
+        None,
+        lookups=Lookups(sign_certificate={"status": "Accepted"}),
+        lookup=LookupRequest(sign_certificate={"csr": "PEM", "certificateType": None}),
     ),
     Case(
         "get-15118-ev-certificate",

@@ -53,6 +53,10 @@ class RegistryMethod(StrEnum):
     """A webhook's delivery log and dead letters."""
     WEBHOOK_REDELIVER = "webhook-redeliver"
 
+    CERTIFICATE_LIST = "certificate-list"
+    """The certificates the CA issued to a station."""
+    CERTIFICATE_REVOKE = "certificate-revoke"
+
     TARIFF_PUT = "tariff-put"
     TARIFF_GET = "tariff-get"
     TARIFF_LIST = "tariff-list"

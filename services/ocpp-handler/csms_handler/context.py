@@ -73,6 +73,9 @@ class LookupRequest:
     price_for: str | None = None
     """The prices a driver starting a transaction pays (2.x ``updatedPersonalMessage``), for the
     token given ('' for none): the station's tariff, else the token group's, else the default."""
+    sign_certificate: Payload | None = None
+    """A SignCertificate request (``csr``, ``certificateType``) for the certificate authority, which
+    checks it, counts it against the station's CSR budget and says Accepted or Rejected."""
 
     @property
     def is_empty(self) -> bool:
@@ -82,6 +85,7 @@ class LookupRequest:
             or self.allocate_transaction_id
             or self.pending_transaction
             or self.price_for is not None
+            or self.sign_certificate is not None
         )
 
 
@@ -96,6 +100,8 @@ class Lookups:
     tokens: Mapping[str, TokenStatus] = field(default_factory=lambda: MappingProxyType({}))
     transaction_id: int | None = None
     cost: Payload | None = None
+    sign_certificate: Payload | None = None
+    """The CA's answer to ``sign_certificate``: ``status``, ``reasonCode``, ``additionalInfo``."""
     price_text: str | None = None
     """One line of prices for ``price_for``; None without a tariff."""
     """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms_api.openapi_billing import billing_paths
+from csms_api.openapi_certificates import certificate_paths
 
 Schema = dict[str, Any]
 
@@ -658,5 +659,7 @@ def openapi_document() -> Schema:
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
-        "paths": _paths() | billing_paths(_operation, _json, _errors, _path_parameter),
+        "paths": _paths()
+        | billing_paths(_operation, _json, _errors, _path_parameter)
+        | certificate_paths(_operation, _json, _errors, _path_parameter),
     }

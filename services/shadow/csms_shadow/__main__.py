@@ -15,6 +15,9 @@ from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
+from csms_shadow.certificate_authority import certificate_authority
+from csms_shadow.certificate_requests import CertificateRequests
+from csms_shadow.certificate_store import CertificateStore
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
@@ -77,6 +80,14 @@ ENVIRONMENT_HELP = """\
   BILLING_MAX_TARIFFS       tariffs that can be stored [500]
   BILLING_RECOMPUTE_INTERVAL  seconds between recomputations of a running session [30]
   BILLING_COUNTRY_CODE/PARTY_ID  the operator's OCPI identity on CDRs [XX/CSM]
+  CA_MODE                   off, builtin (CA_CERT, CA_KEY files) or command (CA_SIGN_COMMAND:
+                            CSR on stdin, PEM on stdout; CA_SIGN_TIMEOUT [10]) [off]
+  CA_ORGANIZATION           the O a station's CSR must name [not checked]
+  CA_VALIDITY_DAYS          lifetime of issued station certificates [365]
+  CA_CSR_LIMIT/WINDOW       CSRs per station per window seconds; beyond: Rejected [5/3600]
+  CA_CERTIFICATES_PER_STATION  issued-certificate records kept per station [16]
+  CA_OCSP_URL               OCSP responder URL written into issued certificates [none]
+  CA_SEND_DELAY, CA_MAX_SIGNING  seconds before CertificateSigned [0.5]; signings at once [32]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -176,6 +187,12 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
+        certificates=CertificateRequests(
+            settings.ca,
+            certificate_authority(settings.ca),
+            CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
+            calls,
+        ),
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

@@ -15,11 +15,12 @@ from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
-from csms_common.station_id import InvalidStationId
+from csms_common.station_id import InvalidStationId, validate_station_id
 from csms_shadow.batching import Batcher
 from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
 from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
+from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
 from csms_shadow.config import ShadowSettings
 from csms_shadow.cost_updates import CostUpdater
 from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
@@ -85,8 +86,10 @@ class ShadowService:
         event_requests: EventRequests | None = None,
         sessions: SessionKeeper | None = None,
         billing: BillingRequests | None = None,
+        certificates: CertificateRequests | None = None,
     ) -> None:
         self._settings = settings
+        self._certificates = certificates
         self._sessions = sessions
         self._billing = billing
         self._tasks: list[asyncio.Task[None]] = []
@@ -336,6 +339,8 @@ class ShadowService:
                 raise ValueError("request body is not a JSON object")
             if method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
+            elif method in CERTIFICATE_METHODS and self._certificates is not None:
+                status, answer = await self._certificates.handle(method, body)
             else:
                 handler = (
                     self._event_requests.registry_methods().get(method) if self._event_requests else None
@@ -343,6 +348,8 @@ class ShadowService:
                 status, answer = await (handler(body) if handler else self._registry.handle(method, body))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
                 await self._add_billing_lookups(self._billing, body, answer)
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "signCertificate" in body:
+                answer["signCertificate"] = await self._sign_certificate(body)
             drafts = registry_events(method, status, answer)
             if drafts:
                 await self._append_events(str(body.get("chargePointId")), drafts)
@@ -354,6 +361,18 @@ class ShadowService:
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
         await respond(self._request_client, message, status, answer)
+
+    async def _sign_certificate(self, body: JsonObject) -> JsonObject:
+        """A station's SignCertificate, answered by the CA (Rejected when there is none)."""
+        if self._certificates is None:
+            return {
+                "status": "Rejected",
+                "reasonCode": "NotSupported",
+                "additionalInfo": "no certificate authority",
+            }
+        return await self._certificates.sign_request(
+            validate_station_id(body.get("chargePointId")), body["signCertificate"]
+        )
 
     async def _add_billing_lookups(
         self, billing: BillingRequests, body: JsonObject, answer: JsonObject

@@ -6064,6 +6064,330 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/charge-points/{station_id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                station_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Certificates the CA issued to the station (SignCertificate), oldest first
+         * @description Needs a token with the read scope.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    station_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The station's issued certificates */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            chargePointId: string;
+                            certificates: {
+                                /** @description hex */
+                                serialNumber: string;
+                                chargePointId: string;
+                                certificateType?: string;
+                                subject: string;
+                                issuer?: string;
+                                /** @enum {string} */
+                                keyType?: "RSA" | "EC" | "other";
+                                keyBits?: number;
+                                /** Format: date-time */
+                                notBefore: string;
+                                /** Format: date-time */
+                                notAfter: string;
+                                /** Format: date-time */
+                                issuedAt?: string;
+                                /** @enum {string} */
+                                status: "issued" | "revoked";
+                                /** Format: date-time */
+                                revokedAt?: string;
+                                /** @description PEM */
+                                certificate?: string;
+                                certificateSignedMessageId?: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/charge-points/{station_id}/certificates/{serial}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                station_id: string;
+                serial: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an issued certificate: on the CRL (the gateway refuses it at the TLS handshake) and revoked in OCSP answers
+         * @description Needs a token with the admin scope.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    station_id: string;
+                    serial: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked (again: unchanged) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description hex */
+                            serialNumber: string;
+                            chargePointId: string;
+                            certificateType?: string;
+                            subject: string;
+                            issuer?: string;
+                            /** @enum {string} */
+                            keyType?: "RSA" | "EC" | "other";
+                            keyBits?: number;
+                            /** Format: date-time */
+                            notBefore: string;
+                            /** Format: date-time */
+                            notAfter: string;
+                            /** Format: date-time */
+                            issuedAt?: string;
+                            /** @enum {string} */
+                            status: "issued" | "revoked";
+                            /** Format: date-time */
+                            revokedAt?: string;
+                            /** @description PEM */
+                            certificate?: string;
+                            certificateSignedMessageId?: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

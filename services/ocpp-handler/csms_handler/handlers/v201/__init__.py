@@ -29,7 +29,7 @@ from csms_handler.handlers.v201.publish_firmware_status_notification import (
 from csms_handler.handlers.v201.report_charging_profiles import report_charging_profiles
 from csms_handler.handlers.v201.reservation_status_update import reservation_status_update
 from csms_handler.handlers.v201.security_event_notification import security_event_notification
-from csms_handler.handlers.v201.sign_certificate import sign_certificate
+from csms_handler.handlers.v201.sign_certificate import sign_certificate, sign_certificate_needs
 from csms_handler.handlers.v201.status_notification import status_notification
 from csms_handler.handlers.v201.transaction_event import transaction_event, transaction_event_needs
 
@@ -47,7 +47,7 @@ V201_ROUTES: Mapping[str, Route] = {
     "FirmwareStatusNotification": Route(firmware_status_notification),
     "PublishFirmwareStatusNotification": Route(publish_firmware_status_notification),
     "DataTransfer": Route(data_transfer),
-    "SignCertificate": Route(sign_certificate),
+    "SignCertificate": Route(sign_certificate, sign_certificate_needs),
     "Get15118EVCertificate": Route(get_15118_ev_certificate),
     "GetCertificateStatus": Route(get_certificate_status),
     "ReservationStatusUpdate": Route(reservation_status_update),

@@ -1,0 +1,71 @@
+"""The certificates part of the OpenAPI document: issued station certificates and revocation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Schema = dict[str, Any]
+
+CERTIFICATE: Schema = {
+    "type": "object",
+    "required": ["serialNumber", "chargePointId", "subject", "notBefore", "notAfter", "status"],
+    "properties": {
+        "serialNumber": {"type": "string", "description": "hex"},
+        "chargePointId": {"type": "string"},
+        "certificateType": {"type": "string"},
+        "subject": {"type": "string"},
+        "issuer": {"type": "string"},
+        "keyType": {"type": "string", "enum": ["RSA", "EC", "other"]},
+        "keyBits": {"type": "integer"},
+        "notBefore": {"type": "string", "format": "date-time"},
+        "notAfter": {"type": "string", "format": "date-time"},
+        "issuedAt": {"type": "string", "format": "date-time"},
+        "status": {"type": "string", "enum": ["issued", "revoked"]},
+        "revokedAt": {"type": "string", "format": "date-time"},
+        "certificate": {"type": "string", "description": "PEM"},
+        "certificateSignedMessageId": {"type": ["string", "null"]},
+    },
+}
+
+
+def certificate_paths(
+    operation: Callable[..., Schema],
+    json: Callable[[Schema, str], Schema],
+    errors: Callable[..., dict[str, Schema]],
+    path_parameter: Callable[[str, Schema], Schema],
+) -> dict[str, Schema]:
+    station = path_parameter("station_id", {"type": "string", "minLength": 1, "maxLength": 48})
+    serial = path_parameter("serial", {"type": "string", "pattern": "^[0-9a-fA-F]{1,40}$"})
+    return {
+        "/charge-points/{station_id}/certificates": {
+            "parameters": [station],
+            "get": operation(
+                "Certificates the CA issued to the station (SignCertificate), oldest first",
+                "read",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "certificates"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "certificates": {"type": "array", "items": CERTIFICATE},
+                            },
+                        },
+                        "The station's issued certificates",
+                    )
+                }
+                | errors(),
+            ),
+        },
+        "/charge-points/{station_id}/certificates/{serial}": {
+            "parameters": [station, serial],
+            "delete": operation(
+                "Revoke an issued certificate: on the CRL (the gateway refuses it at the TLS handshake) "
+                "and revoked in OCSP answers",
+                "admin",
+                {"200": json(CERTIFICATE, "Revoked (again: unchanged)")} | errors(404),
+            ),
+        },
+    }

@@ -1,0 +1,66 @@
+"""Certificate-authority settings of the shadow service (part of ``ShadowSettings``)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from enum import StrEnum
+
+from csms_common.config import ConfigError, Environment
+
+
+class CaMode(StrEnum):
+    OFF = "off"
+    """No CA: SignCertificate is Rejected (NotSupported)."""
+    BUILTIN = "builtin"
+    """CA_CERT and CA_KEY are files this service signs with."""
+    COMMAND = "command"
+    """CA_SIGN_COMMAND signs: CSR on its standard input, PEM certificate(s) on its standard output."""
+
+
+@dataclass(frozen=True)
+class CaSettings:
+    mode: CaMode = CaMode.OFF
+    cert: str | None = None
+    key: str | None = None
+    sign_command: tuple[str, ...] = ()
+    sign_timeout: float = 10.0
+    organization: str | None = None
+    """The O a station's CSR must name (None: not checked)."""
+    validity_days: int = 365
+    csr_limit: int = 5
+    """Signing requests a station may make per ``csr_window`` seconds; beyond: Rejected, counted."""
+    csr_window: int = 3600
+    certificates_per_station: int = 16
+    """Issued certificates kept per station; the oldest record goes first (a revoked one stays revoked)."""
+    send_delay: float = 0.5
+    """Seconds between accepting a CSR and sending CertificateSigned: the station gets its
+    SignCertificate answer first (A02.FR.05 order)."""
+    max_signing: int = 32
+    """Signings in progress at once, across stations; beyond: Rejected (busy)."""
+    ocsp_url: str | None = None
+    """The OCSP responder URL written into issued certificates (built-in CA)."""
+
+    @classmethod
+    def from_environment(cls, env: Environment) -> CaSettings:
+        mode = CaMode(env.choice("CA_MODE", CaMode.OFF.value, tuple(mode.value for mode in CaMode)))
+        settings = cls(
+            mode=mode,
+            cert=env.optional_text("CA_CERT"),
+            key=env.optional_text("CA_KEY"),
+            sign_command=tuple(shlex.split(env.text("CA_SIGN_COMMAND", ""))),
+            sign_timeout=env.number("CA_SIGN_TIMEOUT", 10.0, minimum=0.1),
+            organization=env.optional_text("CA_ORGANIZATION"),
+            validity_days=env.integer("CA_VALIDITY_DAYS", 365, minimum=1),
+            csr_limit=env.integer("CA_CSR_LIMIT", 5, minimum=1),
+            csr_window=env.integer("CA_CSR_WINDOW", 3600, minimum=1),
+            certificates_per_station=env.integer("CA_CERTIFICATES_PER_STATION", 16, minimum=1),
+            send_delay=env.number("CA_SEND_DELAY", 0.5, minimum=0),
+            max_signing=env.integer("CA_MAX_SIGNING", 32, minimum=1),
+            ocsp_url=env.optional_text("CA_OCSP_URL"),
+        )
+        if mode is CaMode.BUILTIN and not (settings.cert and settings.key):
+            raise ConfigError("CA_MODE=builtin needs CA_CERT and CA_KEY")
+        if mode is CaMode.COMMAND and not settings.sign_command:
+            raise ConfigError("CA_MODE=command needs CA_SIGN_COMMAND")
+        return settings

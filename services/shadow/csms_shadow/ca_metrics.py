@@ -1,0 +1,18 @@
+"""Prometheus metrics of the certificate authority (shadow service)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+CSR_REQUESTS = Counter(
+    "csms_shadow_csr_total",
+    "SignCertificate requests by outcome: accepted, malformed, bad_signature, wrong_common_name, "
+    "wrong_organization, weak_key, unsupported_key, rate_limited, busy, no_ca, unsupported_type",
+    ["outcome"],
+)
+CERTIFICATES_ISSUED = Counter("csms_shadow_certificates_issued_total", "Station certificates signed")
+SIGNING_FAILURES = Counter(
+    "csms_shadow_certificate_signing_failures_total",
+    "Accepted CSRs the CA did not sign (external signer failed or timed out)",
+)
+CERTIFICATES_REVOKED = Counter("csms_shadow_certificates_revoked_total", "Station certificates revoked")

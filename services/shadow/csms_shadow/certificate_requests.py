@@ -1,0 +1,186 @@
+"""SignCertificate's CSMS side and the certificate records API.
+
+A station's CSR reaches here inside the ocpp-handler's lookup (``signCertificate``): it is checked
+(:mod:`csms_shadow.csr_checks`), counted against the station's CSR budget, and answered Accepted or
+Rejected with a reason. An accepted one is signed a moment later (after the station has its answer)
+and sent back with CertificateSigned on ``{cp}/call``; the issued certificate is recorded for
+``GET /charge-points/{id}/certificates`` and can be revoked there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from collections.abc import Awaitable, Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from csms_common.station_id import validate_station_id
+from csms_common.topics import RegistryMethod
+from csms_shadow.ca_config import CaSettings
+from csms_shadow.ca_metrics import CERTIFICATES_ISSUED, CERTIFICATES_REVOKED, CSR_REQUESTS, SIGNING_FAILURES
+from csms_shadow.certificate_authority import CertificateAuthority, IssuedCertificate, SigningFailed
+from csms_shadow.certificate_store import CertificateStore
+from csms_shadow.csr_checks import check_csr
+from csms_shadow.document import JsonObject
+from csms_shadow.station_calls import StationCalls
+
+logger = logging.getLogger(__name__)
+
+Answer = tuple[int, JsonObject]
+CERTIFICATE_METHODS = frozenset({RegistryMethod.CERTIFICATE_LIST, RegistryMethod.CERTIFICATE_REVOKE})
+CERTIFICATE_SIGNED = "CertificateSigned"
+STATION_CERTIFICATE = "ChargingStationCertificate"
+
+RevocationListener = Callable[[], Awaitable[None]]
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _rejected(outcome: str, reason_code: str, detail: str) -> JsonObject:
+    CSR_REQUESTS.labels(outcome=outcome).inc()
+    return {"status": "Rejected", "reasonCode": reason_code, "additionalInfo": detail[:512]}
+
+
+def certificate_record(station_id: str, issued: IssuedCertificate, certificate_type: str) -> JsonObject:
+    certificate = issued.certificate
+    key = certificate.public_key()
+    key_type = (
+        "RSA"
+        if isinstance(key, rsa.RSAPublicKey)
+        else "EC"
+        if isinstance(key, ec.EllipticCurvePublicKey)
+        else "?"
+    )
+    bits = (
+        key.key_size
+        if isinstance(key, rsa.RSAPublicKey)
+        else key.curve.key_size
+        if isinstance(key, ec.EllipticCurvePublicKey)
+        else 0
+    )
+    return {
+        "serialNumber": issued.serial,
+        "chargePointId": station_id,
+        "certificateType": certificate_type,
+        "subject": certificate.subject.rfc4514_string(),
+        "issuer": certificate.issuer.rfc4514_string(),
+        "keyType": key_type,
+        "keyBits": bits,
+        "notBefore": _iso(certificate.not_valid_before_utc),
+        "notAfter": _iso(certificate.not_valid_after_utc),
+        "issuedAt": _iso(datetime.datetime.now(datetime.UTC)),
+        "status": "issued",
+        "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    }
+
+
+class CertificateRequests:
+    def __init__(
+        self,
+        settings: CaSettings,
+        authority: CertificateAuthority | None,
+        store: CertificateStore,
+        calls: StationCalls,
+    ) -> None:
+        self._settings = settings
+        self._authority = authority
+        self._store = store
+        self._calls = calls
+        self._signing: set[asyncio.Task[None]] = set()
+        self.on_revoked: RevocationListener | None = None
+        """Called after a revocation (the CRL publisher listens)."""
+
+    # ----------------------------------------------------------- SignCertificate
+
+    async def sign_request(self, station_id: str, body: object) -> JsonObject:
+        """The answer to a station's SignCertificate (``status``, ``reasonCode``, ``additionalInfo``)."""
+        if self._authority is None:
+            return _rejected("no_ca", "NotSupported", "no certificate authority configured")
+        request = body if isinstance(body, dict) else {}
+        certificate_type = request.get("certificateType") or STATION_CERTIFICATE
+        if certificate_type != STATION_CERTIFICATE:
+            return _rejected(
+                "unsupported_type", "NotSupported", "only ChargingStationCertificate is signed here"
+            )
+        verdict = check_csr(request.get("csr"), station_id, self._settings.organization)
+        if verdict.refusal is not None or verdict.request is None:
+            outcome = verdict.refusal.value if verdict.refusal else "malformed"
+            logger.info(
+                "CSR refused", extra={"station_id": station_id, "reason": outcome, "detail": verdict.detail}
+            )
+            return _rejected(outcome, "InvalidCSR", verdict.detail)
+        if await self._store.count_request(station_id, self._settings.csr_window) > self._settings.csr_limit:
+            logger.info("CSR rate limited", extra={"station_id": station_id})
+            return _rejected(
+                "rate_limited",
+                "TooManyRequests",
+                f"at most {self._settings.csr_limit} signing requests per {self._settings.csr_window} s",
+            )
+        if len(self._signing) >= self._settings.max_signing:
+            return _rejected("busy", "Busy", "the certificate authority is busy, retry later")
+        CSR_REQUESTS.labels(outcome="accepted").inc()
+        task = asyncio.create_task(self._issue(station_id, verdict.request, certificate_type))
+        self._signing.add(task)
+        task.add_done_callback(self._signing.discard)
+        return {"status": "Accepted"}
+
+    async def _issue(
+        self, station_id: str, request: x509.CertificateSigningRequest, certificate_type: str
+    ) -> None:
+        assert self._authority is not None
+        await asyncio.sleep(self._settings.send_delay)
+        try:
+            issued = await self._authority.sign(request)
+        except SigningFailed as error:
+            SIGNING_FAILURES.inc()
+            logger.warning("certificate not signed", extra={"station_id": station_id, "error": str(error)})
+            return
+        record = certificate_record(station_id, issued, certificate_type)
+        # The chain alone: what 1.6 (security extension) and 2.x both take; 2.x's optional
+        # certificateType defaults to the station certificate, the only kind signed here.
+        payload: JsonObject = {"certificateChain": issued.chain_pem}
+        message_id = await self._calls.send(station_id, CERTIFICATE_SIGNED, payload, any_version=True)
+        record["certificateSignedMessageId"] = message_id
+        await self._store.add(station_id, record)
+        CERTIFICATES_ISSUED.inc()
+        logger.info(
+            "certificate issued",
+            extra={
+                "station_id": station_id,
+                "serial": issued.serial,
+                "not_after": record["notAfter"],
+                "sent": message_id is not None,
+            },
+        )
+
+    async def wait_idle(self) -> None:
+        """Until the signings in progress are done (tests, shutdown)."""
+        if self._signing:
+            await asyncio.gather(*self._signing, return_exceptions=True)
+
+    # ------------------------------------------------------------------- the API
+
+    async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
+        station_id = validate_station_id(body.get("chargePointId"))
+        if method is RegistryMethod.CERTIFICATE_LIST:
+            return 200, {"chargePointId": station_id, "certificates": await self._store.records(station_id)}
+        serial = body.get("serialNumber")
+        if not isinstance(serial, str) or not 0 < len(serial) <= 40:
+            raise ValueError("serialNumber must be the hex serial number of an issued certificate")
+        record = await self._store.get(station_id, serial.lower())
+        if record is None:
+            return 404, {"error": f"no certificate {serial} issued to {station_id}"}
+        was_revoked = record.get("status") == "revoked"
+        revoked = await self._store.revoke(station_id, record, datetime.datetime.now(datetime.UTC))
+        if not was_revoked:
+            CERTIFICATES_REVOKED.inc()
+            logger.info("certificate revoked", extra={"station_id": station_id, "serial": serial})
+            if self.on_revoked is not None:
+                await self.on_revoked()
+        return 200, revoked

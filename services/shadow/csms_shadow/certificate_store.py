@@ -1,0 +1,100 @@
+"""Redis side of the certificate authority: issued certificates per station, revocations, CSR counts.
+
+Keys (under the service's prefix): ``certificates:{cp}`` (hash: serial → JSON record, at most
+``per_station`` of them, the oldest dropped first); ``certificates-revoked`` (hash: serial → JSON
+``{chargePointId, revokedAt, notAfter}``: what the CRL and OCSP answers name; an entry goes when
+its certificate has expired); ``csr-count:{cp}`` (counter that expires with its window).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from csms_common import fast_json
+from csms_shadow.document import JsonObject
+
+
+@dataclass(frozen=True)
+class Revocation:
+    serial: int
+    revoked_at: datetime.datetime
+    station_id: str
+
+
+class CertificateStore:
+    def __init__(self, redis: Redis, prefix: str, per_station: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._per_station = per_station
+        self._revoked = f"{prefix}certificates-revoked"
+
+    def _station_key(self, station_id: str) -> str:
+        return f"{self._prefix}certificates:{station_id}"
+
+    async def count_request(self, station_id: str, window_seconds: int) -> int:
+        """Count one signing request of ``station_id``; how many it made in the current window."""
+        key = f"{self._prefix}csr-count:{station_id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_seconds, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def add(self, station_id: str, record: JsonObject) -> None:
+        """Record an issued certificate; beyond ``per_station`` records the oldest is dropped."""
+        key = self._station_key(station_id)
+        await self._redis.hset(key, str(record["serialNumber"]), fast_json.dumps(record))
+        records = await self.records(station_id)
+        for stale in records[: max(0, len(records) - self._per_station)]:
+            await self._redis.hdel(key, str(stale["serialNumber"]))
+
+    async def records(self, station_id: str) -> list[JsonObject]:
+        """The station's records, oldest first."""
+        raw = await self._redis.hvals(self._station_key(station_id))
+        records = [fast_json.loads(value) for value in raw]
+        return sorted(records, key=lambda record: str(record.get("issuedAt", "")))
+
+    async def get(self, station_id: str, serial: str) -> JsonObject | None:
+        raw = await self._redis.hget(self._station_key(station_id), serial)
+        return fast_json.loads(raw) if raw is not None else None
+
+    async def revoke(self, station_id: str, record: JsonObject, now: datetime.datetime) -> JsonObject:
+        """Mark the record revoked and put its serial on the revocation list (idempotent)."""
+        if record.get("status") == "revoked":
+            return record
+        revoked = {**record, "status": "revoked", "revokedAt": now.isoformat().replace("+00:00", "Z")}
+        entry = {
+            "chargePointId": station_id,
+            "revokedAt": revoked["revokedAt"],
+            "notAfter": record.get("notAfter"),
+        }
+        serial = str(record["serialNumber"])
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._station_key(station_id), serial, fast_json.dumps(revoked))
+            pipe.hset(self._revoked, serial, fast_json.dumps(entry))
+            await pipe.execute()
+        return revoked
+
+    async def revocations(self, now: datetime.datetime) -> list[Revocation]:
+        """Revoked certificates that have not expired (expired ones are dropped: no CRL needs them)."""
+        entries = await self._redis.hgetall(self._revoked)
+        current: list[Revocation] = []
+        for serial, raw in entries.items():
+            entry = fast_json.loads(raw)
+            not_after = _parse(entry.get("notAfter"))
+            serial_text = serial.decode() if isinstance(serial, bytes) else str(serial)
+            if not_after is not None and not_after < now:
+                await self._redis.hdel(self._revoked, serial_text)
+                continue
+            revoked_at = _parse(entry.get("revokedAt")) or now
+            current.append(Revocation(int(serial_text, 16), revoked_at, str(entry.get("chargePointId"))))
+        return current
+
+
+def _parse(value: object) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))

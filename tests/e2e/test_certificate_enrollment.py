@@ -1,0 +1,291 @@
+"""SignCertificate end to end: a profile-3 station on the TLS listener sends a CSR, the built-in CA
+(in the shadow service) signs it, CertificateSigned brings it back, and the station reconnects with
+its new certificate. Bad CSRs and a CSR flood are Rejected with the reason; records and revocation
+over the API. A private system: the shadow runs with CA_MODE=builtin on the test's dev CA."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import re
+import ssl
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from ocpp.routing import on
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as call_result16
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+
+from scripts.pki import Pki, make_pki
+from tests.support import infra
+from tests.support.api import Api
+from tests.support.certificates import PrivateKey, key_pem, name, new_key
+from tests.support.polling import wait_until
+from tests.support.stations import Station16, Station201, running
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+ORGANIZATION = "Example CPO"
+CSR_LIMIT = 3
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("enrollment-pki"))
+
+
+@pytest.fixture(scope="module")
+def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[System]:
+    with (
+        infra.mosquitto(tmp_path_factory.mktemp("ca-broker")) as broker,
+        infra.redis(tmp_path_factory.mktemp("ca-redis")) as redis,
+    ):
+        system = System(Path(tmp_path_factory.mktemp("ca")), broker.url, redis.url, broker.passwords)
+        overrides: dict[str, dict[str, str]] = {
+            "shadow": {
+                "CA_MODE": "builtin",
+                "CA_CERT": str(pki.ca),
+                "CA_KEY": str(pki.directory / "ca.key"),
+                "CA_ORGANIZATION": ORGANIZATION,
+                "CA_CSR_LIMIT": str(CSR_LIMIT),
+                "CA_VALIDITY_DAYS": "20",
+                "CA_SEND_DELAY": "0.2",
+            },
+            "gateway": {
+                "GATEWAY_TLS_CERT": str(pki.server_cert),
+                "GATEWAY_TLS_KEY": str(pki.server_key),
+                "GATEWAY_TLS_EC_CERT": str(pki.server_ec_cert),
+                "GATEWAY_TLS_EC_KEY": str(pki.server_ec_key),
+                "GATEWAY_TLS_CLIENT_CA": str(pki.ca),
+                "GATEWAY_REGISTRATION_CACHE": "0",
+            },
+        }
+        try:
+            for service in ("shadow", "ocpp-handler", "gateway", "remote-api"):
+                extra = ("GATEWAY_TLS_PORT",) if service == "gateway" else ()
+                system.start(service, label=f"ca-{service}", extra_ports=extra, **overrides.get(service, {}))
+            for process in system.processes.values():
+                system.wait_ready(process)
+            system.gateway_url = f"wss://127.0.0.1:{system.processes['ca-gateway'].env['GATEWAY_TLS_PORT']}"
+            system.api_url = system.processes["ca-remote-api"].admin_url
+            yield system
+        finally:
+            system.stop_all()
+
+
+@pytest.fixture
+def ca_api(ca_system: System) -> Api:
+    return Api(ca_system.api_url)
+
+
+def register_profile_3(api: Api, station_id: str) -> None:
+    response = api.post("/charge-points", json={"chargePointId": station_id, "securityProfile": 3})
+    assert response.status_code == 201, response.text
+
+
+def make_csr(common_name: str, key: PrivateKey, organization: str | None = ORGANIZATION) -> str:
+    request = x509.CertificateSigningRequestBuilder().subject_name(name(common_name, organization))
+    return request.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
+class EnrollingStation201(Station201):
+    """A 2.0.1 station that takes CertificateSigned and keeps the chain."""
+
+    @on("CertificateSigned")
+    async def on_certificate_signed(self, **payload: Any) -> call_result201.CertificateSigned:
+        await self._record("CertificateSigned", payload)
+        return call_result201.CertificateSigned(status="Accepted")
+
+
+class EnrollingStation16(Station16):
+    @on("CertificateSigned")
+    async def on_certificate_signed(self, **payload: Any) -> call_result16.CertificateSigned:
+        self.received.put_nowait(("CertificateSigned", payload, 0.0))
+        return call_result16.CertificateSigned(status="Accepted")
+
+
+def tls_context(pki: Pki, cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(pki.ca))
+    context.load_cert_chain(str(cert), str(key))
+    return context
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    system: System, station_id: str, context: ssl.SSLContext, version: str = "ocpp2.0.1"
+) -> AsyncIterator[Any]:
+    async with websockets.connect(
+        f"{system.gateway_url}/{station_id}", subprotocols=[version], ssl=context, open_timeout=5
+    ) as ws:
+        station_class = EnrollingStation201 if version == "ocpp2.0.1" else EnrollingStation16
+        async with running(station_class(station_id, ws)) as station:
+            yield station
+
+
+async def next_call(station: Any, action: str, timeout: float = 10) -> dict[str, Any]:
+    received_action, payload, _ = await asyncio.wait_for(station.received.get(), timeout)
+    assert received_action == action
+    return dict(payload)
+
+
+def opens(system: System, station_id: str, context: ssl.SSLContext) -> bool:
+    async def attempt() -> bool:
+        try:
+            async with connected(system, station_id, context) as station:
+                response = await station.call(call201.Heartbeat())
+                return bool(response.current_time)
+        except (ssl.SSLError, ConnectionError, websockets.InvalidHandshake, websockets.ConnectionClosed):
+            return False
+
+    return asyncio.run(attempt())
+
+
+def metric(system: System, label: str, pattern: str) -> float:
+    with urllib.request.urlopen(f"{system.processes[label].admin_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = re.search(pattern + r" ([0-9.e+]+)", text)
+    return float(match[1]) if match else 0.0
+
+
+def test_profile_3_station_enrolls_and_reconnects_with_its_new_certificate(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str, tmp_path: Path
+) -> None:
+    register_profile_3(ca_api, station_id)
+    factory_cert, factory_key = pki.client(station_id)
+    new_private_key = ec.generate_private_key(ec.SECP256R1())
+
+    async def enroll() -> str:
+        async with connected(ca_system, station_id, tls_context(pki, factory_cert, factory_key)) as station:
+            response = await station.call(
+                call201.SignCertificate(
+                    csr=make_csr(station_id, new_private_key), certificate_type="ChargingStationCertificate"
+                )
+            )
+            assert response.status == "Accepted", response
+            signed = await next_call(station, "CertificateSigned")
+            return str(signed["certificate_chain"])
+
+    chain_pem = asyncio.run(enroll())
+    chain = x509.load_pem_x509_certificates(chain_pem.encode())
+    issued, ca_certificate = chain[0], chain[1]
+    assert ca_certificate == x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    issued.verify_directly_issued_by(ca_certificate)
+    assert issued.public_key() == new_private_key.public_key()
+    assert issued.subject == name(station_id, ORGANIZATION)
+    lifetime = issued.not_valid_after_utc - datetime.datetime.now(datetime.UTC)
+    assert datetime.timedelta(days=19) < lifetime <= datetime.timedelta(days=20)
+
+    cert_path, key_path = tmp_path / "new.pem", tmp_path / "new.key"
+    cert_path.write_text(chain_pem)
+    key_path.write_bytes(key_pem(new_private_key))
+    assert opens(ca_system, station_id, tls_context(pki, cert_path, key_path))
+
+    serial = format(issued.serial_number, "x")
+    records = wait_until(
+        lambda: ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"],
+        message="the issued certificate is recorded",
+    )
+    assert [record["serialNumber"] for record in records] == [serial]
+    assert records[0]["status"] == "issued" and records[0]["keyType"] == "EC" and records[0]["keyBits"] == 256
+    assert records[0]["notAfter"] == issued.not_valid_after_utc.isoformat().replace("+00:00", "Z")
+
+    revoked = ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/{serial}")
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    listed = ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"]
+    assert listed[0]["status"] == "revoked"
+    assert ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/abc123").status_code == 404
+    bad = ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/not-hex")
+    assert bad.status_code == 400 and "error" in bad.json()
+
+
+def test_bad_csrs_are_rejected_with_the_reason(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    cert, key = pki.client(station_id)
+    cases = [
+        (make_csr("CP-SOMEONE-ELSE", new_key("ec")), "wrong_common_name"),
+        (make_csr(station_id, rsa.generate_private_key(public_exponent=65537, key_size=1024)), "weak_key"),
+        (make_csr(station_id, new_key("ec"), organization="Another CPO"), "wrong_organization"),
+        ("-----BEGIN CERTIFICATE REQUEST-----\ngarbage\n-----END CERTIFICATE REQUEST-----", "malformed"),
+    ]
+    before = {
+        reason: metric(ca_system, "ca-shadow", f'csms_shadow_csr_total{{outcome="{reason}"}}')
+        for _, reason in cases
+    }
+
+    async def scenario() -> None:
+        async with connected(ca_system, station_id, tls_context(pki, cert, key)) as station:
+            for csr, _ in cases:
+                response = await station.call(call201.SignCertificate(csr=csr))
+                assert response.status == "Rejected"
+                assert response.status_info["reason_code"] == "InvalidCSR"
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(station.received.get(), 1.0)  # nothing was signed
+
+    asyncio.run(scenario())
+    for _, reason in cases:
+        after = metric(ca_system, "ca-shadow", f'csms_shadow_csr_total{{outcome="{reason}"}}')
+        assert after == before[reason] + 1, reason
+    assert ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"] == []
+
+
+def test_a_csr_flood_is_rate_limited_per_station(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    other = f"{station_id}-B"
+    register_profile_3(ca_api, other)
+
+    async def flood(station_id: str, count: int) -> list[str]:
+        cert, key = pki.client(station_id)
+        statuses = []
+        async with connected(ca_system, station_id, tls_context(pki, cert, key)) as station:
+            for _ in range(count):
+                response = await station.call(
+                    call201.SignCertificate(csr=make_csr(station_id, new_key("ec")))
+                )
+                statuses.append(response.status)
+                if response.status == "Rejected":
+                    assert response.status_info["reason_code"] == "TooManyRequests"
+            await asyncio.sleep(1.0)  # the accepted ones are signed and sent
+        return statuses
+
+    assert asyncio.run(flood(station_id, CSR_LIMIT + 3)) == ["Accepted"] * CSR_LIMIT + ["Rejected"] * 3
+    assert asyncio.run(flood(other, 1)) == ["Accepted"]  # another station's budget is its own
+
+    def recorded() -> list[dict[str, Any]] | None:
+        records = ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"]
+        return records if len(records) == CSR_LIMIT else None
+
+    records = wait_until(recorded, message="the accepted requests are recorded")
+    assert len({record["serialNumber"] for record in records}) == CSR_LIMIT
+
+
+def test_ocpp16_security_extension_station_enrolls(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    cert, key = pki.client(station_id)
+    private_key = new_key("rsa")
+
+    async def scenario() -> str:
+        async with connected(ca_system, station_id, tls_context(pki, cert, key), "ocpp1.6") as station:
+            response = await station.call(call16.SignCertificate(csr=make_csr(station_id, private_key)))
+            assert response.status == "Accepted"
+            signed = await next_call(station, "CertificateSigned")
+            return str(signed["certificate_chain"])
+
+    issued = x509.load_pem_x509_certificates(asyncio.run(scenario()).encode())[0]
+    assert issued.public_key() == private_key.public_key()
