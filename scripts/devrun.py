@@ -146,14 +146,21 @@ def station_tls_environment(pki: Pki) -> dict[str, str]:
         "GATEWAY_TLS_EC_CERT": str(pki.server_ec_cert),
         "GATEWAY_TLS_EC_KEY": str(pki.server_ec_key),
         "GATEWAY_TLS_CLIENT_CA": str(pki.ca),
+        "GATEWAY_TLS_CRL_FROM_CA": "true",
     }
+
+
+def certificate_authority_environment(pki: Pki) -> dict[str, str]:
+    """The shadow's built-in CA is the dev CA: SignCertificate works, revocations reach the gateway."""
+    return {"CA_MODE": "builtin", "CA_CERT": str(pki.ca), "CA_KEY": str(pki.directory / "ca.key")}
 
 
 def service_environment(settings: dict[str, str], user: str, port: int) -> dict[str, str]:
     environment = {**settings, **os.environ}
-    if user == "gateway":
-        for variable, value in station_tls_environment(make_pki(RUN_DIR / "pki")).items():
-            environment.setdefault(variable, value)
+    pki = make_pki(RUN_DIR / "pki")
+    extra = {"gateway": station_tls_environment, "shadow": certificate_authority_environment}.get(user)
+    for variable, value in (extra(pki) if extra else {}).items():
+        environment.setdefault(variable, value)
     environment.setdefault("MQTT_URL", f"mqtt://127.0.0.1:{port}")
     environment.setdefault("MQTT_USERNAME", user)
     environment.setdefault("MQTT_PASSWORD", settings[password_variable(user)])

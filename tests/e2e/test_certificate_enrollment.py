@@ -68,6 +68,7 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
                 "GATEWAY_TLS_EC_CERT": str(pki.server_ec_cert),
                 "GATEWAY_TLS_EC_KEY": str(pki.server_ec_key),
                 "GATEWAY_TLS_CLIENT_CA": str(pki.ca),
+                "GATEWAY_TLS_CRL_FROM_CA": "true",
                 "GATEWAY_REGISTRATION_CACHE": "0",
             },
         }
@@ -204,6 +205,18 @@ def test_profile_3_station_enrolls_and_reconnects_with_its_new_certificate(
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     listed = ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"]
     assert listed[0]["status"] == "revoked"
+    # The CRL reaches the gateway over MQTT: the next handshake with that certificate fails.
+    refused_before = metric(ca_system, "ca-gateway", 'csms_gateway_tls_refusals_total{reason="revoked"}')
+    new_context = tls_context(pki, cert_path, key_path)
+    wait_until(
+        lambda: not opens(ca_system, station_id, new_context),
+        timeout=10,
+        message="the revoked certificate is refused at the TLS handshake",
+    )
+    assert (
+        metric(ca_system, "ca-gateway", 'csms_gateway_tls_refusals_total{reason="revoked"}') > refused_before
+    )
+    assert opens(ca_system, station_id, tls_context(pki, factory_cert, factory_key))  # not revoked
     assert ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/abc123").status_code == 404
     bad = ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/not-hex")
     assert bad.status_code == 400 and "error" in bad.json()

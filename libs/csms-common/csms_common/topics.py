@@ -174,6 +174,9 @@ def notifier_request(method: NotifierMethod) -> str:
 AUDIT_RECORDS = "csms/audit"
 """Audit records of state-changing API calls: remote-api → shadow (partition 0 stores them)."""
 
+CA_CRL = "csms/ca/crl"
+"""The built-in CA's revocation list (PEM, retained): shadow → gateways, which refuse revoked
+station certificates at the TLS handshake."""
 EVENTS_APPENDED = "csms/events/appended"
 """A wake-up after events were appended (QoS 0, ``{"last": id}``): shadow → notifier."""
 

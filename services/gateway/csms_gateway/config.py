@@ -80,6 +80,9 @@ class GatewaySettings:
     tls_ec_key: str | None = None
     tls_crl: str | None = None
     """PEM CRL(s) of the client CA: revoked station certificates fail the TLS handshake."""
+    tls_crl_from_ca: bool = False
+    """Follow the CRL the built-in CA publishes on ``csms/ca/crl`` (client certificates are refused
+    until the first one arrives)."""
 
     def server_certificates(self) -> list[ServerCertificate]:
         """The wss:// listener's certificates: the main one, and the ECDSA one if configured."""
@@ -93,8 +96,8 @@ class GatewaySettings:
             raise ConfigError("GATEWAY_TLS_PORT needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY")
         if bool(settings.tls_ec_cert) != bool(settings.tls_ec_key):
             raise ConfigError("GATEWAY_TLS_EC_CERT and GATEWAY_TLS_EC_KEY go together")
-        if settings.tls_crl and not settings.tls_client_ca:
-            raise ConfigError("GATEWAY_TLS_CRL needs GATEWAY_TLS_CLIENT_CA")
+        if (settings.tls_crl or settings.tls_crl_from_ca) and not settings.tls_client_ca:
+            raise ConfigError("GATEWAY_TLS_CRL and GATEWAY_TLS_CRL_FROM_CA need GATEWAY_TLS_CLIENT_CA")
         if settings.min_security_profile > 3:
             raise ConfigError("GATEWAY_MIN_SECURITY_PROFILE must be 0, 1, 2 or 3")
         return settings
@@ -159,4 +162,5 @@ class GatewaySettings:
             tls_ec_cert=env.optional_text("GATEWAY_TLS_EC_CERT"),
             tls_ec_key=env.optional_text("GATEWAY_TLS_EC_KEY"),
             tls_crl=env.optional_text("GATEWAY_TLS_CRL"),
+            tls_crl_from_ca=env.boolean("GATEWAY_TLS_CRL_FROM_CA", False),
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import tempfile
 from dataclasses import dataclass
 
 from csms_gateway.metrics import TLS_REFUSALS
@@ -102,13 +103,17 @@ class ServerCertificate:
 
 
 def server_tls_context(
-    certificates: list[ServerCertificate], client_ca: str | None, crl: str | None = None
+    certificates: list[ServerCertificate],
+    client_ca: str | None,
+    crl: str | None = None,
+    check_crl: bool = False,
 ) -> ssl.SSLContext:
     """TLS for ``wss://`` (profiles 2 and 3).
 
     With a client CA, certificates are asked for but optional, so profile 2 stations (password, no
     certificate) can use the same port; a certificate that is sent must verify, or the handshake fails.
-    With a CRL file (PEM), a revoked client certificate fails the handshake too.
+    With a CRL file (PEM), or ``check_crl``, a client certificate must be on no CRL of its CA, and
+    there must be one: without it the handshake fails (``no_crl``) rather than trusting blindly.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -122,6 +127,52 @@ def server_tls_context(
         context.verify_mode = ssl.CERT_OPTIONAL
         if crl:
             context.load_verify_locations(crl)
+        if crl or check_crl:
             context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     context.sslobject_class = CountedSSLObject
     return context
+
+
+MAX_CRL_BYTES = 8 * 1024 * 1024
+"""A CRL larger than this is refused (the CA's lists are far smaller: ~40 bytes per revocation)."""
+
+
+class InvalidCrl(ValueError):
+    """A CRL message that is too large or that OpenSSL cannot load."""
+
+
+class StationTls:
+    """The listener's TLS context, whose revocation list can be replaced while it serves.
+
+    The listener keeps the context it was created with; each handshake is moved to the newest one
+    (``sni_callback`` may set ``SSLObject.context``; it runs for every ClientHello, with or
+    without a server name), and certificate checks use that context's store with its CRL. The
+    verify flags stay the listener's, so CRL checking is on from the start when CRLs are expected.
+    """
+
+    def __init__(
+        self, certificates: list[ServerCertificate], client_ca: str | None, crl: str | None, check_crl: bool
+    ) -> None:
+        self._certificates = certificates
+        self._client_ca = client_ca
+        self._check_crl = check_crl
+        self.context = server_tls_context(certificates, client_ca, crl, check_crl)
+        self._current = self.context
+        self.context.sni_callback = self._select
+
+    def _select(self, ssl_object: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext) -> None:
+        if self._current is not context:
+            ssl_object.context = self._current
+
+    def use_crl(self, pem: bytes) -> None:
+        """Serve with ``pem`` (one or more PEM CRLs) from the next handshake on."""
+        if len(pem) > MAX_CRL_BYTES or b"-----BEGIN X509 CRL-----" not in pem:
+            raise InvalidCrl("not a PEM CRL of at most 8 MiB")
+        with tempfile.NamedTemporaryFile(suffix=".pem") as file:
+            file.write(pem)
+            file.flush()
+            try:
+                fresh = server_tls_context(self._certificates, self._client_ca, file.name, self._check_crl)
+            except ssl.SSLError as error:
+                raise InvalidCrl(f"OpenSSL cannot load the CRL: {error}") from error
+        self._current = fresh

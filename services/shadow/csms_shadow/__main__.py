@@ -7,6 +7,7 @@ import logging
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from csms_common import topics
 from csms_common.admin_http import AdminServer
 from csms_common.config import ConfigError, Environment
 from csms_common.events import EventType
@@ -87,6 +88,7 @@ ENVIRONMENT_HELP = """\
   CA_CSR_LIMIT/WINDOW       CSRs per station per window seconds; beyond: Rejected [5/3600]
   CA_CERTIFICATES_PER_STATION  issued-certificate records kept per station [16]
   CA_OCSP_URL               OCSP responder URL written into issued certificates [none]
+  CA_CRL_REFRESH            seconds between CRL republications on csms/ca/crl [3600]
   CA_SEND_DELAY, CA_MAX_SIGNING  seconds before CertificateSigned [0.5]; signings at once [32]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
@@ -192,6 +194,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
             certificate_authority(settings.ca),
             CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
             calls,
+            publish_crl=lambda crl: client.publish(topics.CA_CRL, crl, qos=1, retain=True),
         ),
     )
     events.on_appended = service.events_appended

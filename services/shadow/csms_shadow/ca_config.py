@@ -38,6 +38,8 @@ class CaSettings:
     SignCertificate answer first (A02.FR.05 order)."""
     max_signing: int = 32
     """Signings in progress at once, across stations; beyond: Rejected (busy)."""
+    crl_refresh: float = 3600.0
+    """Seconds between republications of the CRL (it is valid for 7 days; revocations go out at once)."""
     ocsp_url: str | None = None
     """The OCSP responder URL written into issued certificates (built-in CA)."""
 
@@ -58,6 +60,7 @@ class CaSettings:
             send_delay=env.number("CA_SEND_DELAY", 0.5, minimum=0),
             max_signing=env.integer("CA_MAX_SIGNING", 32, minimum=1),
             ocsp_url=env.optional_text("CA_OCSP_URL"),
+            crl_refresh=env.number("CA_CRL_REFRESH", 3600.0, minimum=1),
         )
         if mode is CaMode.BUILTIN and not (settings.cert and settings.key):
             raise ConfigError("CA_MODE=builtin needs CA_CERT and CA_KEY")

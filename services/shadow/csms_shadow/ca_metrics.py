@@ -16,3 +16,4 @@ SIGNING_FAILURES = Counter(
     "Accepted CSRs the CA did not sign (external signer failed or timed out)",
 )
 CERTIFICATES_REVOKED = Counter("csms_shadow_certificates_revoked_total", "Station certificates revoked")
+CRL_PUBLISHED = Counter("csms_shadow_crl_published_total", "Revocation lists published on csms/ca/crl")

@@ -10,6 +10,7 @@ and sent back with CertificateSigned on ``{cp}/call``; the issued certificate is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,19 @@ from collections.abc import Awaitable, Callable
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from redis.exceptions import RedisError
 
+from csms_common.mqtt_message import PublishError
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.ca_config import CaSettings
-from csms_shadow.ca_metrics import CERTIFICATES_ISSUED, CERTIFICATES_REVOKED, CSR_REQUESTS, SIGNING_FAILURES
+from csms_shadow.ca_metrics import (
+    CERTIFICATES_ISSUED,
+    CERTIFICATES_REVOKED,
+    CRL_PUBLISHED,
+    CSR_REQUESTS,
+    SIGNING_FAILURES,
+)
 from csms_shadow.certificate_authority import CertificateAuthority, IssuedCertificate, SigningFailed
 from csms_shadow.certificate_store import CertificateStore
 from csms_shadow.csr_checks import check_csr
@@ -35,7 +44,7 @@ CERTIFICATE_METHODS = frozenset({RegistryMethod.CERTIFICATE_LIST, RegistryMethod
 CERTIFICATE_SIGNED = "CertificateSigned"
 STATION_CERTIFICATE = "ChargingStationCertificate"
 
-RevocationListener = Callable[[], Awaitable[None]]
+CrlSink = Callable[[bytes], Awaitable[None]]
 
 
 def _iso(moment: datetime.datetime) -> str:
@@ -87,14 +96,44 @@ class CertificateRequests:
         authority: CertificateAuthority | None,
         store: CertificateStore,
         calls: StationCalls,
+        publish_crl: CrlSink | None = None,
     ) -> None:
         self._settings = settings
         self._authority = authority
         self._store = store
         self._calls = calls
+        self._publish_crl = publish_crl
         self._signing: set[asyncio.Task[None]] = set()
-        self.on_revoked: RevocationListener | None = None
-        """Called after a revocation (the CRL publisher listens)."""
+
+    # ------------------------------------------------------------------ the CRL
+
+    async def publish_revocation_list(self) -> bool:
+        """Publish the CA's current CRL (revoked, unexpired serials); False when the CA keeps its own."""
+        if self._authority is None or self._publish_crl is None:
+            return False
+        now = datetime.datetime.now(datetime.UTC)
+        revocations = await self._store.revocations(now)
+        crl = self._authority.revocation_list({entry.serial: entry.revoked_at for entry in revocations})
+        if crl is None:
+            return False
+        await self._publish_crl(crl)
+        CRL_PUBLISHED.inc()
+        logger.info("CRL published", extra={"revoked": len(revocations)})
+        return True
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Publish the CRL at start and every ``crl_refresh`` seconds (it also goes out on revocation)."""
+        while not stopping.is_set():
+            delay = self._settings.crl_refresh
+            try:
+                if not await self.publish_revocation_list():
+                    return
+            except (OSError, PublishError, RedisError) as error:
+                # The broker not connected yet (at start) or Redis away: try again soon.
+                logger.warning("CRL not published", extra={"error": str(error)})
+                delay = min(delay, 2.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), delay)
 
     # ----------------------------------------------------------- SignCertificate
 
@@ -181,6 +220,5 @@ class CertificateRequests:
         if not was_revoked:
             CERTIFICATES_REVOKED.inc()
             logger.info("certificate revoked", extra={"station_id": station_id, "serial": serial})
-            if self.on_revoked is not None:
-                await self.on_revoked()
+            await self.publish_revocation_list()
         return 200, revoked

@@ -129,6 +129,8 @@ class ShadowService:
         if self._audit is not None and self._settings.partition == 0:
             # One replica keeps the audit log; on the persistent session, so none is lost while it restarts.
             await self._client.subscribe(topics.AUDIT_RECORDS, self.on_audit)
+        if self._certificates is not None:
+            self._tasks.append(asyncio.create_task(self._certificates.run(self._stopping)))
         interval = self._settings.billing.cost_update_seconds
         if self._sessions is not None and interval > 0:
             calls = StationCalls(self._client, self._store, self._records)

@@ -12,7 +12,9 @@ from csms_gateway.config import GatewaySettings
 from csms_gateway.tls import (
     REFUSAL_REASONS,
     TLS12_CIPHERS,
+    InvalidCrl,
     ServerCertificate,
+    StationTls,
     refusal_reason,
     server_tls_context,
 )
@@ -79,7 +81,7 @@ def test_crl_needs_a_client_ca() -> None:
     env = gateway_environment(
         GATEWAY_TLS_PORT="9443", GATEWAY_TLS_CERT="a.pem", GATEWAY_TLS_KEY="a.key", GATEWAY_TLS_CRL="crl.pem"
     )
-    with pytest.raises(ConfigError, match="GATEWAY_TLS_CRL needs"):
+    with pytest.raises(ConfigError, match="GATEWAY_TLS_CRL and GATEWAY_TLS_CRL_FROM_CA need"):
         GatewaySettings.from_environment(env)
 
 
@@ -97,3 +99,18 @@ def test_both_server_certificates_are_served() -> None:
         ServerCertificate("rsa.pem", "rsa.key"),
         ServerCertificate("ec.pem", "ec.key"),
     ]
+
+
+def test_a_crl_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    pki = make_pki(tmp_path)
+    station_tls = StationTls(
+        [ServerCertificate(str(pki.server_cert), str(pki.server_key))], str(pki.ca), None, check_crl=True
+    )
+    for payload in (
+        b"garbage",
+        b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",
+        b"x" * (9 << 20),
+    ):
+        with pytest.raises(InvalidCrl):
+            station_tls.use_crl(payload)
+    assert station_tls.context.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF
