@@ -6,10 +6,13 @@ over the API. A private system: the shadow runs with CA_MODE=builtin on the test
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import datetime
 import re
+import socket
 import ssl
+import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,6 +23,7 @@ import websockets
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from ocpp.routing import on
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
@@ -38,6 +42,7 @@ pytestmark = pytest.mark.e2e
 
 ORGANIZATION = "Example CPO"
 CSR_LIMIT = 3
+OCSP_TIMEOUT = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +57,10 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
         infra.redis(tmp_path_factory.mktemp("ca-redis")) as redis,
     ):
         system = System(Path(tmp_path_factory.mktemp("ca")), broker.url, redis.url, broker.passwords)
+        api_port, silent_port, closed_port = infra.free_ports(3)
+        silent = socket.create_server(("127.0.0.1", silent_port))  # accepts, never answers
+        system.test_ports = {"silent": silent_port, "closed": closed_port}  # type: ignore[attr-defined]
+        ocsp_url = f"http://127.0.0.1:{api_port}/ocsp"
         overrides: dict[str, dict[str, str]] = {
             "shadow": {
                 "CA_MODE": "builtin",
@@ -61,7 +70,13 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
                 "CA_CSR_LIMIT": str(CSR_LIMIT),
                 "CA_VALIDITY_DAYS": "20",
                 "CA_SEND_DELAY": "0.2",
+                "CA_OCSP_URL": ocsp_url,
+                "CA_OCSP_RESPONDERS": ",".join(
+                    (ocsp_url, f"http://127.0.0.1:{silent_port}/", f"http://127.0.0.1:{closed_port}/")
+                ),
+                "CA_OCSP_TIMEOUT": str(OCSP_TIMEOUT),
             },
+            "remote-api": {"API_PORT": str(api_port)},
             "gateway": {
                 "GATEWAY_TLS_CERT": str(pki.server_cert),
                 "GATEWAY_TLS_KEY": str(pki.server_key),
@@ -83,6 +98,7 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
             yield system
         finally:
             system.stop_all()
+            silent.close()
 
 
 @pytest.fixture
@@ -302,3 +318,136 @@ def test_ocpp16_security_extension_station_enrolls(
 
     issued = x509.load_pem_x509_certificates(asyncio.run(scenario()).encode())[0]
     assert issued.public_key() == private_key.public_key()
+
+
+def ocsp_request_data(certificate: x509.Certificate, issuer: x509.Certificate, url: str) -> dict[str, str]:
+    """OCPP's OCSPRequestDataType for ``certificate`` (what a station computes)."""
+    probe = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA256()).build()
+    return {
+        "hash_algorithm": "SHA256",
+        "issuer_name_hash": probe.issuer_name_hash.hex(),
+        "issuer_key_hash": probe.issuer_key_hash.hex(),
+        "serial_number": format(certificate.serial_number, "x"),
+        "responder_url": url,
+    }
+
+
+def enroll(system: System, pki: Pki, station_id: str) -> x509.Certificate:
+    cert, key = pki.client(station_id)
+
+    async def scenario() -> str:
+        async with connected(system, station_id, tls_context(pki, cert, key)) as station:
+            response = await station.call(call201.SignCertificate(csr=make_csr(station_id, new_key("ec"))))
+            assert response.status == "Accepted"
+            return str((await next_call(station, "CertificateSigned"))["certificate_chain"])
+
+    return x509.load_pem_x509_certificates(asyncio.run(scenario()).encode())[0]
+
+
+def test_get_certificate_status_asks_the_ocsp_responder_and_caches_its_answer(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    issued = enroll(ca_system, pki, station_id)
+    ca_certificate = x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    url = (
+        issued.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        .value[0]
+        .access_location.value
+    )
+    data = ocsp_request_data(issued, ca_certificate, url)
+    cert, key = pki.client(station_id)
+    cached_before = metric(ca_system, "ca-shadow", 'csms_shadow_ocsp_checks_total{outcome="cached"}')
+
+    async def ask_twice() -> list[Any]:
+        async with connected(ca_system, station_id, tls_context(pki, cert, key)) as station:
+            return [
+                await station.call(call201.GetCertificateStatus(ocsp_request_data=data)) for _ in range(2)
+            ]
+
+    first, second = asyncio.run(ask_twice())
+    assert first.status == "Accepted" and second.ocsp_result == first.ocsp_result
+    assert (
+        metric(ca_system, "ca-shadow", 'csms_shadow_ocsp_checks_total{outcome="cached"}') == cached_before + 1
+    )
+    answer = ocsp.load_der_ocsp_response(base64.b64decode(first.ocsp_result))
+    assert answer.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
+    assert answer.serial_number == issued.serial_number
+    assert answer.certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert answer.next_update_utc is not None and answer.next_update_utc > datetime.datetime.now(datetime.UTC)
+    ca_certificate.public_key().verify(  # type: ignore[union-attr]
+        answer.signature, answer.tbs_response_bytes, *_verify_arguments(ca_certificate, answer)
+    )
+
+    serial = format(issued.serial_number, "x")
+    assert ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/{serial}").status_code == 200
+    request_der = ocsp.OCSPRequestBuilder().add_certificate(issued, ca_certificate, hashes.SHA256()).build()
+    body = request_der.public_bytes(serialization.Encoding.DER)
+    http = urllib.request.Request(url, data=body, headers={"Content-Type": "application/ocsp-request"})
+    with urllib.request.urlopen(http, timeout=5) as response:  # no token: OCSP is public
+        assert response.headers["Content-Type"] == "application/ocsp-response"
+        revoked = ocsp.load_der_ocsp_response(response.read())
+    assert revoked.certificate_status is ocsp.OCSPCertStatus.REVOKED
+    assert revoked.revocation_time_utc is not None
+    # A request about another CA's certificate: unauthorized, not a lie.
+    other = ca_certificate_of_another_ca()
+    foreign = ocsp.OCSPRequestBuilder().add_certificate(other, other, hashes.SHA256()).build()
+    http = urllib.request.Request(url, data=foreign.public_bytes(serialization.Encoding.DER))
+    with urllib.request.urlopen(http, timeout=5) as response:
+        assert ocsp.load_der_ocsp_response(response.read()).response_status is (
+            ocsp.OCSPResponseStatus.UNAUTHORIZED
+        )
+
+
+def ca_certificate_of_another_ca() -> x509.Certificate:
+    from tests.support.certificates import ScratchCa
+
+    return ScratchCa.new().certificate
+
+
+def _verify_arguments(ca_certificate: x509.Certificate, answer: ocsp.OCSPResponse) -> tuple[Any, ...]:
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    assert answer.signature_hash_algorithm is not None
+    if isinstance(ca_certificate.public_key(), rsa.RSAPublicKey):
+        return (padding.PKCS1v15(), answer.signature_hash_algorithm)
+    return (ec.ECDSA(answer.signature_hash_algorithm),)
+
+
+def test_ocsp_responder_down_slow_or_not_allowed_fails_without_blocking_others(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    other = f"{station_id}-other"
+    register_profile_3(ca_api, other)
+    ports = ca_system.test_ports  # type: ignore[attr-defined]
+    ca_certificate = x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    factory = x509.load_pem_x509_certificate(pki.client(station_id)[0].read_bytes())
+    cert, key = pki.client(station_id)
+    other_cert, other_key = pki.client(other)
+
+    async def ask(url: str) -> tuple[Any, float]:
+        async with connected(ca_system, station_id, tls_context(pki, cert, key)) as station:
+            started = time.monotonic()
+            data = ocsp_request_data(factory, ca_certificate, url)
+            response = await station.call(call201.GetCertificateStatus(ocsp_request_data=data))
+            return response, time.monotonic() - started
+
+    async def slow_and_a_heartbeat() -> tuple[tuple[Any, float], float]:
+        async with connected(ca_system, other, tls_context(pki, other_cert, other_key)) as bystander:
+            slow = asyncio.create_task(ask(f"http://127.0.0.1:{ports['silent']}/"))
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            await bystander.call(call201.Heartbeat())
+            heartbeat_seconds = time.monotonic() - started
+            return await slow, heartbeat_seconds
+
+    (slow, slow_seconds), heartbeat_seconds = asyncio.run(slow_and_a_heartbeat())
+    assert slow.status == "Failed" and slow.status_info["reason_code"] == "Unavailable"
+    assert OCSP_TIMEOUT <= slow_seconds < OCSP_TIMEOUT + 1.5, slow_seconds
+    assert heartbeat_seconds < 0.5, heartbeat_seconds
+
+    down, down_seconds = asyncio.run(ask(f"http://127.0.0.1:{ports['closed']}/"))
+    assert down.status == "Failed" and down_seconds < OCSP_TIMEOUT + 0.5
+    elsewhere, _ = asyncio.run(ask("http://169.254.169.254/latest/meta-data"))
+    assert elsewhere.status == "Failed" and elsewhere.status_info["reason_code"] == "NotAllowed"

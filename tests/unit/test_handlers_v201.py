@@ -391,11 +391,36 @@ CASES: list[Case] = [
         None,
     ),
     Case(
-        "get-certificate-status",
+        "get-certificate-status-without-an-answer",
         "GetCertificateStatus",
         {"ocspRequestData": OCSP_REQUEST},
         {"status": "Failed", "statusInfo": NOT_SUPPORTED},
         None,
+        lookup=LookupRequest(certificate_status=OCSP_REQUEST),
+    ),
+    Case(
+        "get-certificate-status-answered",
+        "GetCertificateStatus",
+        {"ocspRequestData": OCSP_REQUEST},
+        {"status": "Accepted", "ocspResult": "MIIB"},
+        None,
+        lookups=Lookups(certificate_status={"status": "Accepted", "ocspResult": "MIIB"}),
+        lookup=LookupRequest(certificate_status=OCSP_REQUEST),
+    ),
+    Case(
+        "get-certificate-status-responder-down",
+        "GetCertificateStatus",
+        {"ocspRequestData": OCSP_REQUEST},
+        {"status": "Failed", "statusInfo": {"reasonCode": "Unavailable", "additionalInfo": "timed out"}},
+        None,
+        lookups=Lookups(
+            certificate_status={
+                "status": "Failed",
+                "reasonCode": "Unavailable",
+                "additionalInfo": "timed out",
+            }
+        ),
+        lookup=LookupRequest(certificate_status=OCSP_REQUEST),
     ),
     # -------------------------------------------------------- reservations
     Case(

@@ -76,6 +76,8 @@ class LookupRequest:
     sign_certificate: Payload | None = None
     """A SignCertificate request (``csr``, ``certificateType``) for the certificate authority, which
     checks it, counts it against the station's CSR budget and says Accepted or Rejected."""
+    certificate_status: Payload | None = None
+    """GetCertificateStatus's ``ocspRequestData``: the shadow service asks the OCSP responder."""
 
     @property
     def is_empty(self) -> bool:
@@ -86,6 +88,7 @@ class LookupRequest:
             or self.pending_transaction
             or self.price_for is not None
             or self.sign_certificate is not None
+            or self.certificate_status is not None
         )
 
 
@@ -102,6 +105,8 @@ class Lookups:
     cost: Payload | None = None
     sign_certificate: Payload | None = None
     """The CA's answer to ``sign_certificate``: ``status``, ``reasonCode``, ``additionalInfo``."""
+    certificate_status: Payload | None = None
+    """The answer to ``certificate_status``: ``status`` (Accepted, Failed), ``ocspResult`` or a reason."""
     price_text: str | None = None
     """One line of prices for ``price_for``; None without a tariff."""
     """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None

@@ -159,6 +159,8 @@ class HandlerService:
             body["priceFor"] = {"idToken": request.price_for}
         if request.sign_certificate is not None:
             body["signCertificate"] = request.sign_certificate
+        if request.certificate_status is not None:
+            body["certificateStatus"] = request.certificate_status
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -178,6 +180,9 @@ class HandlerService:
             price_text=answer.get("priceText") if isinstance(answer.get("priceText"), str) else None,
             sign_certificate=(
                 answer["signCertificate"] if isinstance(answer.get("signCertificate"), dict) else None
+            ),
+            certificate_status=(
+                answer["certificateStatus"] if isinstance(answer.get("certificateStatus"), dict) else None
             ),
         )
 

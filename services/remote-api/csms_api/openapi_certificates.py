@@ -7,6 +7,8 @@ from typing import Any
 
 Schema = dict[str, Any]
 
+BINARY: Schema = {"type": "string", "format": "binary"}
+
 CERTIFICATE: Schema = {
     "type": "object",
     "required": ["serialNumber", "chargePointId", "subject", "notBefore", "notAfter", "status"],
@@ -58,6 +60,27 @@ def certificate_paths(
                 }
                 | errors(),
             ),
+        },
+        "/ocsp": {
+            "post": {
+                "summary": "The built-in CA's OCSP responder (RFC 6960); no token needed",
+                "security": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The signed OCSP response (good, revoked; unauthorized: another CA)",
+                        "content": {
+                            "application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    }
+                }
+                | errors(404),
+            }
         },
         "/charge-points/{station_id}/certificates/{serial}": {
             "parameters": [station, serial],

@@ -24,6 +24,7 @@ from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.hashing import BoundedHashing
+from csms_shadow.ocsp_checker import OcspChecker
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
@@ -89,6 +90,9 @@ ENVIRONMENT_HELP = """\
   CA_CERTIFICATES_PER_STATION  issued-certificate records kept per station [16]
   CA_OCSP_URL               OCSP responder URL written into issued certificates [none]
   CA_CRL_REFRESH            seconds between CRL republications on csms/ca/crl [3600]
+  CA_OCSP_RESPONDERS        URL prefixes GetCertificateStatus may ask [CA_OCSP_URL]
+  CA_OCSP_TIMEOUT, CA_OCSP_MAX_IN_FLIGHT  one OCSP exchange [2 s]; at once [16]
+  CA_OCSP_VALIDITY          seconds the built-in responder's answers are valid [3600]
   CA_SEND_DELAY, CA_MAX_SIGNING  seconds before CertificateSigned [0.5]; signings at once [32]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
@@ -195,6 +199,13 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
             CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
             calls,
             publish_crl=lambda crl: client.publish(topics.CA_CRL, crl, qos=1, retain=True),
+            ocsp=OcspChecker(
+                redis,
+                settings.key_prefix,
+                settings.ca.ocsp_responders,
+                settings.ca.ocsp_timeout,
+                settings.ca.ocsp_max_in_flight,
+            ),
         ),
     )
     events.on_appended = service.events_appended

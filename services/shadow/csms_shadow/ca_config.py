@@ -42,6 +42,13 @@ class CaSettings:
     """Seconds between republications of the CRL (it is valid for 7 days; revocations go out at once)."""
     ocsp_url: str | None = None
     """The OCSP responder URL written into issued certificates (built-in CA)."""
+    ocsp_responders: tuple[str, ...] = ()
+    """URL prefixes GetCertificateStatus may ask (default: CA_OCSP_URL); others are Failed."""
+    ocsp_timeout: float = 2.0
+    """Seconds one OCSP exchange may take (below the handler's lookup timeout, 3 s by default)."""
+    ocsp_max_in_flight: int = 16
+    ocsp_validity: int = 3600
+    """Seconds the built-in responder's answers are valid (their nextUpdate)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> CaSettings:
@@ -60,6 +67,14 @@ class CaSettings:
             send_delay=env.number("CA_SEND_DELAY", 0.5, minimum=0),
             max_signing=env.integer("CA_MAX_SIGNING", 32, minimum=1),
             ocsp_url=env.optional_text("CA_OCSP_URL"),
+            ocsp_responders=tuple(
+                url.strip()
+                for url in env.text("CA_OCSP_RESPONDERS", env.text("CA_OCSP_URL", "")).split(",")
+                if url.strip()
+            ),
+            ocsp_timeout=env.number("CA_OCSP_TIMEOUT", 2.0, minimum=0.1),
+            ocsp_max_in_flight=env.integer("CA_OCSP_MAX_IN_FLIGHT", 16, minimum=1),
+            ocsp_validity=env.integer("CA_OCSP_VALIDITY", 3600, minimum=60),
             crl_refresh=env.number("CA_CRL_REFRESH", 3600.0, minimum=1),
         )
         if mode is CaMode.BUILTIN and not (settings.cert and settings.key):

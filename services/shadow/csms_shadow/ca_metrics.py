@@ -17,3 +17,11 @@ SIGNING_FAILURES = Counter(
 )
 CERTIFICATES_REVOKED = Counter("csms_shadow_certificates_revoked_total", "Station certificates revoked")
 CRL_PUBLISHED = Counter("csms_shadow_crl_published_total", "Revocation lists published on csms/ca/crl")
+OCSP_CHECKS = Counter(
+    "csms_shadow_ocsp_checks_total",
+    "GetCertificateStatus OCSP look-ups by outcome: answered, cached, invalid_request, "
+    "responder_not_allowed, busy, responder_unavailable (down, slow, HTTP error), invalid_response, "
+    "responder_refused",
+    ["outcome"],
+)
+OCSP_ANSWERS = Counter("csms_shadow_ocsp_answers_total", "OCSP requests the built-in CA answered")

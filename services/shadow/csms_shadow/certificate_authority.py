@@ -23,6 +23,7 @@ from typing import Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from csms_shadow.ca_config import CaMode, CaSettings
@@ -133,6 +134,10 @@ class BuiltInAuthority:
 
     async def sign(self, request: x509.CertificateSigningRequest) -> IssuedCertificate:
         return self.issue(request, datetime.datetime.now(datetime.UTC))
+
+    def sign_ocsp(self, builder: ocsp.OCSPResponseBuilder) -> ocsp.OCSPResponse:
+        """An OCSP response signed by the CA itself (its own responder)."""
+        return builder.sign(self._key, hashes.SHA256())
 
     def revocation_list(self, revoked: dict[int, datetime.datetime]) -> bytes | None:
         now = datetime.datetime.now(datetime.UTC)

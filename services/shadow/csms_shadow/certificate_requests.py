@@ -10,6 +10,8 @@ and sent back with CertificateSigned on ``{cp}/call``; the issued certificate is
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import datetime
 import logging
@@ -29,18 +31,28 @@ from csms_shadow.ca_metrics import (
     CERTIFICATES_REVOKED,
     CRL_PUBLISHED,
     CSR_REQUESTS,
+    OCSP_ANSWERS,
     SIGNING_FAILURES,
 )
-from csms_shadow.certificate_authority import CertificateAuthority, IssuedCertificate, SigningFailed
+from csms_shadow.certificate_authority import (
+    BuiltInAuthority,
+    CertificateAuthority,
+    IssuedCertificate,
+    SigningFailed,
+)
 from csms_shadow.certificate_store import CertificateStore
 from csms_shadow.csr_checks import check_csr
 from csms_shadow.document import JsonObject
+from csms_shadow.ocsp_checker import OcspChecker
+from csms_shadow.ocsp_responder import ocsp_response
 from csms_shadow.station_calls import StationCalls
 
 logger = logging.getLogger(__name__)
 
 Answer = tuple[int, JsonObject]
-CERTIFICATE_METHODS = frozenset({RegistryMethod.CERTIFICATE_LIST, RegistryMethod.CERTIFICATE_REVOKE})
+CERTIFICATE_METHODS = frozenset(
+    {RegistryMethod.CERTIFICATE_LIST, RegistryMethod.CERTIFICATE_REVOKE, RegistryMethod.OCSP}
+)
 CERTIFICATE_SIGNED = "CertificateSigned"
 STATION_CERTIFICATE = "ChargingStationCertificate"
 
@@ -97,7 +109,9 @@ class CertificateRequests:
         store: CertificateStore,
         calls: StationCalls,
         publish_crl: CrlSink | None = None,
+        ocsp: OcspChecker | None = None,
     ) -> None:
+        self._ocsp = ocsp
         self._settings = settings
         self._authority = authority
         self._store = store
@@ -205,7 +219,30 @@ class CertificateRequests:
 
     # ------------------------------------------------------------------- the API
 
+    async def certificate_status(self, station_id: str, data: object) -> JsonObject:
+        """GetCertificateStatus: the OCSP answer of the responder the station names, or Failed."""
+        if self._ocsp is None:
+            return {"status": "Failed", "reasonCode": "NotSupported", "additionalInfo": "no OCSP client"}
+        return await self._ocsp.status(station_id, data)
+
+    async def ocsp_answer(self, body: JsonObject) -> Answer:
+        """The built-in CA's OCSP responder (``POST /ocsp`` of the remote-api)."""
+        if not isinstance(self._authority, BuiltInAuthority):
+            return 404, {"error": "no built-in certificate authority"}
+        try:
+            request = base64.b64decode(str(body.get("request", "")), validate=True)
+        except binascii.Error as error:
+            raise ValueError("request must be base64 DER") from error
+        now = datetime.datetime.now(datetime.UTC)
+        revoked = {entry.serial: entry.revoked_at for entry in await self._store.revocations(now)}
+        validity = datetime.timedelta(seconds=self._settings.ocsp_validity)
+        answer = ocsp_response(self._authority, request, revoked, now, validity)
+        OCSP_ANSWERS.inc()
+        return 200, {"response": base64.b64encode(answer).decode("ascii")}
+
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
+        if method is RegistryMethod.OCSP:
+            return await self.ocsp_answer(body)
         station_id = validate_station_id(body.get("chargePointId"))
         if method is RegistryMethod.CERTIFICATE_LIST:
             return 200, {"chargePointId": station_id, "certificates": await self._store.records(station_id)}

@@ -352,6 +352,8 @@ class ShadowService:
                 await self._add_billing_lookups(self._billing, body, answer)
             if method is topics.RegistryMethod.LOOKUP and status == 200 and "signCertificate" in body:
                 answer["signCertificate"] = await self._sign_certificate(body)
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "certificateStatus" in body:
+                answer["certificateStatus"] = await self._certificate_status(body)
             drafts = registry_events(method, status, answer)
             if drafts:
                 await self._append_events(str(body.get("chargePointId")), drafts)
@@ -374,6 +376,14 @@ class ShadowService:
             }
         return await self._certificates.sign_request(
             validate_station_id(body.get("chargePointId")), body["signCertificate"]
+        )
+
+    async def _certificate_status(self, body: JsonObject) -> JsonObject:
+        """A station's GetCertificateStatus: an OCSP request to the responder it names (bounded wait)."""
+        if self._certificates is None:
+            return {"status": "Failed", "reasonCode": "NotSupported", "additionalInfo": "no OCSP client"}
+        return await self._certificates.certificate_status(
+            validate_station_id(body.get("chargePointId")), body["certificateStatus"]
         )
 
     async def _add_billing_lookups(

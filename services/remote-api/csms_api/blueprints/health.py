@@ -5,13 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from csms_api.blueprints.certificates import OCSP_ENDPOINTS
 from csms_api.blueprints.stations import bus
 from csms_api.multiprocess_metrics import exposition
 from csms_api.openapi import openapi_document
 
 health = Blueprint("health", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "health.metrics", "health.openapi"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"health.healthz", "health.readyz", "health.metrics", "health.openapi"} | OCSP_ENDPOINTS
+)
 
 
 @health.get("/healthz")

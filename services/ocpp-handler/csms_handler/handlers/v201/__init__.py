@@ -11,7 +11,10 @@ from csms_handler.handlers.v201.cleared_charging_limit import cleared_charging_l
 from csms_handler.handlers.v201.data_transfer import data_transfer
 from csms_handler.handlers.v201.firmware_status_notification import firmware_status_notification
 from csms_handler.handlers.v201.get_15118_ev_certificate import get_15118_ev_certificate
-from csms_handler.handlers.v201.get_certificate_status import get_certificate_status
+from csms_handler.handlers.v201.get_certificate_status import (
+    get_certificate_status,
+    get_certificate_status_needs,
+)
 from csms_handler.handlers.v201.heartbeat import heartbeat
 from csms_handler.handlers.v201.log_status_notification import log_status_notification
 from csms_handler.handlers.v201.meter_values import meter_values
@@ -49,7 +52,7 @@ V201_ROUTES: Mapping[str, Route] = {
     "DataTransfer": Route(data_transfer),
     "SignCertificate": Route(sign_certificate, sign_certificate_needs),
     "Get15118EVCertificate": Route(get_15118_ev_certificate),
-    "GetCertificateStatus": Route(get_certificate_status),
+    "GetCertificateStatus": Route(get_certificate_status, get_certificate_status_needs),
     "ReservationStatusUpdate": Route(reservation_status_update),
     "NotifyChargingLimit": Route(notify_charging_limit),
     "ClearedChargingLimit": Route(cleared_charging_limit),
