@@ -75,6 +75,9 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
                     (ocsp_url, f"http://127.0.0.1:{silent_port}/", f"http://127.0.0.1:{closed_port}/")
                 ),
                 "CA_OCSP_TIMEOUT": str(OCSP_TIMEOUT),
+                # Issued for 20 days, due for renewal 3 s after issue, looked for every second.
+                "CA_RENEW_BEFORE": str(20 * 24 * 3600 - 3),
+                "CA_RENEW_CHECK": "1",
             },
             "remote-api": {"API_PORT": str(api_port)},
             "gateway": {
@@ -123,6 +126,15 @@ class EnrollingStation201(Station201):
     async def on_certificate_signed(self, **payload: Any) -> call_result201.CertificateSigned:
         await self._record("CertificateSigned", payload)
         return call_result201.CertificateSigned(status="Accepted")
+
+
+class RenewingStation201(EnrollingStation201):
+    """Answers TriggerMessage SignChargingStationCertificate the way a station does: by sending a CSR."""
+
+    @on("TriggerMessage")
+    async def on_trigger_message(self, **payload: Any) -> call_result201.TriggerMessage:
+        await self._record("TriggerMessage", payload)
+        return call_result201.TriggerMessage(status="Accepted")
 
 
 class EnrollingStation16(Station16):
@@ -451,3 +463,38 @@ def test_ocsp_responder_down_slow_or_not_allowed_fails_without_blocking_others(
     assert down.status == "Failed" and down_seconds < OCSP_TIMEOUT + 0.5
     elsewhere, _ = asyncio.run(ask("http://169.254.169.254/latest/meta-data"))
     assert elsewhere.status == "Failed" and elsewhere.status_info["reason_code"] == "NotAllowed"
+
+
+def test_renewal_is_requested_before_expiry(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    """CA_RENEW_BEFORE makes a fresh certificate due 3 s after issue: the CSMS sends TriggerMessage
+    SignChargingStationCertificate; the station's new CSR is signed; the old record notes the request."""
+    register_profile_3(ca_api, station_id)
+    cert, key = pki.client(station_id)
+
+    async def scenario() -> tuple[float, str]:
+        async with websockets.connect(
+            f"{ca_system.gateway_url}/{station_id}",
+            subprotocols=["ocpp2.0.1"],
+            ssl=tls_context(pki, cert, key),
+        ) as ws:
+            async with running(RenewingStation201(station_id, ws)) as station:
+                first = await station.call(call201.SignCertificate(csr=make_csr(station_id, new_key("ec"))))
+                assert first.status == "Accepted"
+                await next_call(station, "CertificateSigned")
+                issued_at = time.monotonic()
+                trigger = await next_call(station, "TriggerMessage", timeout=15)
+                assert trigger["requested_message"] == "SignChargingStationCertificate"
+                waited = time.monotonic() - issued_at
+                renewal = await station.call(call201.SignCertificate(csr=make_csr(station_id, new_key("ec"))))
+                assert renewal.status == "Accepted"
+                return waited, str((await next_call(station, "CertificateSigned"))["certificate_chain"])
+
+    waited, renewed_chain = asyncio.run(scenario())
+    assert 2.0 <= waited < 10, waited  # due 3 s after issue (a second's resolution either way)
+    records = ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"]
+    assert len(records) == 2
+    assert "renewalRequestedAt" in records[0]
+    renewed = x509.load_pem_x509_certificates(renewed_chain.encode())[0]
+    assert records[1]["serialNumber"] == format(renewed.serial_number, "x")

@@ -90,6 +90,8 @@ ENVIRONMENT_HELP = """\
   CA_CERTIFICATES_PER_STATION  issued-certificate records kept per station [16]
   CA_OCSP_URL               OCSP responder URL written into issued certificates [none]
   CA_CRL_REFRESH            seconds between CRL republications on csms/ca/crl [3600]
+  CA_RENEW_BEFORE, CA_RENEW_CHECK  ask a station to renew this many seconds before its
+                            certificate expires [2592000]; look every [600] s
   CA_OCSP_RESPONDERS        URL prefixes GetCertificateStatus may ask [CA_OCSP_URL]
   CA_OCSP_TIMEOUT, CA_OCSP_MAX_IN_FLIGHT  one OCSP exchange [2 s]; at once [16]
   CA_OCSP_VALIDITY          seconds the built-in responder's answers are valid [3600]

@@ -38,6 +38,11 @@ class CaSettings:
     SignCertificate answer first (A02.FR.05 order)."""
     max_signing: int = 32
     """Signings in progress at once, across stations; beyond: Rejected (busy)."""
+    renew_before: float = 30 * 24 * 3600.0
+    """Seconds before an issued certificate expires that its station is asked to renew it
+    (TriggerMessage SignChargingStationCertificate; 1.6: ExtendedTriggerMessage)."""
+    renew_check: float = 600.0
+    """Seconds between looks for certificates due for renewal."""
     crl_refresh: float = 3600.0
     """Seconds between republications of the CRL (it is valid for 7 days; revocations go out at once)."""
     ocsp_url: str | None = None
@@ -76,6 +81,8 @@ class CaSettings:
             ocsp_max_in_flight=env.integer("CA_OCSP_MAX_IN_FLIGHT", 16, minimum=1),
             ocsp_validity=env.integer("CA_OCSP_VALIDITY", 3600, minimum=60),
             crl_refresh=env.number("CA_CRL_REFRESH", 3600.0, minimum=1),
+            renew_before=env.number("CA_RENEW_BEFORE", 30 * 24 * 3600.0, minimum=0),
+            renew_check=env.number("CA_RENEW_CHECK", 600.0, minimum=0.1),
         )
         if mode is CaMode.BUILTIN and not (settings.cert and settings.key):
             raise ConfigError("CA_MODE=builtin needs CA_CERT and CA_KEY")

@@ -25,3 +25,7 @@ OCSP_CHECKS = Counter(
     ["outcome"],
 )
 OCSP_ANSWERS = Counter("csms_shadow_ocsp_answers_total", "OCSP requests the built-in CA answered")
+RENEWALS_REQUESTED = Counter(
+    "csms_shadow_certificate_renewals_requested_total",
+    "Stations asked to renew a certificate about to expire (TriggerMessage / ExtendedTriggerMessage)",
+)

@@ -32,6 +32,7 @@ from csms_shadow.ca_metrics import (
     CRL_PUBLISHED,
     CSR_REQUESTS,
     OCSP_ANSWERS,
+    RENEWALS_REQUESTED,
     SIGNING_FAILURES,
 )
 from csms_shadow.certificate_authority import (
@@ -218,6 +219,52 @@ class CertificateRequests:
             await asyncio.gather(*self._signing, return_exceptions=True)
 
     # ------------------------------------------------------------------- the API
+
+    # ------------------------------------------------------------------ renewal
+
+    async def request_renewals(self, owns: Callable[[str], bool], limit: int = 100) -> int:
+        """Ask connected stations whose certificates expire within ``renew_before`` to send a new
+        CSR; how many were asked. A station not connected is asked at a later look."""
+        now = datetime.datetime.now(datetime.UTC)
+        due = await self._store.expiring(now + datetime.timedelta(seconds=self._settings.renew_before), limit)
+        asked = 0
+        for station_id, serial in due:
+            if not owns(station_id):
+                continue
+            record = await self._store.get(station_id, serial)
+            if record is None or record.get("status") == "revoked":
+                await self._store.renewal_requested(station_id, serial, None)
+                continue
+            protocol = await self._calls.protocol(station_id)
+            if protocol is None:
+                continue
+            action = "ExtendedTriggerMessage" if protocol == "ocpp1.6" else "TriggerMessage"
+            payload = {"requestedMessage": "SignChargingStationCertificate"}
+            message_id = await self._calls.send(station_id, action, payload, any_version=True)
+            if message_id is None:
+                continue
+            record["renewalRequestedAt"] = _iso(now)
+            await self._store.renewal_requested(station_id, serial, record)
+            RENEWALS_REQUESTED.inc()
+            asked += 1
+            logger.info(
+                "certificate renewal requested",
+                extra={"station_id": station_id, "serial": serial, "not_after": record.get("notAfter")},
+            )
+        return asked
+
+    async def renew(self, stopping: asyncio.Event, owns: Callable[[str], bool]) -> None:
+        """Every ``renew_check`` seconds: :meth:`request_renewals`."""
+        if self._authority is None:
+            return
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._settings.renew_check)
+                return
+            try:
+                await self.request_renewals(owns)
+            except (OSError, PublishError, RedisError) as error:
+                logger.warning("certificate renewals skipped", extra={"error": str(error)})
 
     async def certificate_status(self, station_id: str, data: object) -> JsonObject:
         """GetCertificateStatus: the OCSP answer of the responder the station names, or Failed."""

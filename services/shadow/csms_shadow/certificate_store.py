@@ -30,6 +30,7 @@ class CertificateStore:
         self._prefix = prefix
         self._per_station = per_station
         self._revoked = f"{prefix}certificates-revoked"
+        self._expiry = f"{prefix}certificates-expiry"
 
     def _station_key(self, station_id: str) -> str:
         return f"{self._prefix}certificates:{station_id}"
@@ -44,12 +45,38 @@ class CertificateStore:
         return int(count)
 
     async def add(self, station_id: str, record: JsonObject) -> None:
-        """Record an issued certificate; beyond ``per_station`` records the oldest is dropped."""
+        """Record an issued certificate (and when it expires, for renewal); beyond ``per_station``
+        records the oldest is dropped."""
         key = self._station_key(station_id)
-        await self._redis.hset(key, str(record["serialNumber"]), fast_json.dumps(record))
+        serial = str(record["serialNumber"])
+        expires = _parse(record.get("notAfter"))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, serial, fast_json.dumps(record))
+            if expires is not None:
+                pipe.zadd(self._expiry, {f"{station_id}|{serial}": expires.timestamp()})
+            await pipe.execute()
         records = await self.records(station_id)
         for stale in records[: max(0, len(records) - self._per_station)]:
             await self._redis.hdel(key, str(stale["serialNumber"]))
+            await self._redis.zrem(self._expiry, f"{station_id}|{stale['serialNumber']}")
+
+    async def expiring(self, before: datetime.datetime, limit: int) -> list[tuple[str, str]]:
+        """(station id, serial) of certificates expiring before ``before``, soonest first."""
+        members = await self._redis.zrangebyscore(
+            self._expiry, "-inf", before.timestamp(), start=0, num=limit
+        )
+        pairs = []
+        for member in members:
+            text = member.decode() if isinstance(member, bytes) else str(member)
+            station_id, _, serial = text.rpartition("|")
+            pairs.append((station_id, serial))
+        return pairs
+
+    async def renewal_requested(self, station_id: str, serial: str, record: JsonObject | None) -> None:
+        """The station was asked to renew: noted on the record, and not asked again for it."""
+        await self._redis.zrem(self._expiry, f"{station_id}|{serial}")
+        if record is not None:
+            await self._redis.hset(self._station_key(station_id), serial, fast_json.dumps(record))
 
     async def records(self, station_id: str) -> list[JsonObject]:
         """The station's records, oldest first."""

@@ -131,6 +131,7 @@ class ShadowService:
             await self._client.subscribe(topics.AUDIT_RECORDS, self.on_audit)
         if self._certificates is not None:
             self._tasks.append(asyncio.create_task(self._certificates.run(self._stopping)))
+            self._tasks.append(asyncio.create_task(self._certificates.renew(self._stopping, self.owns)))
         interval = self._settings.billing.cost_update_seconds
         if self._sessions is not None and interval > 0:
             calls = StationCalls(self._client, self._store, self._records)

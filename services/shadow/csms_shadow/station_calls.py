@@ -29,6 +29,13 @@ class StationCalls:
         self._store = store
         self._records = records
 
+    async def protocol(self, station_id: str) -> str | None:
+        """The OCPP subprotocol (``ocpp1.6``, ``ocpp2.0.1``...) of a connected station, else None."""
+        station = await self._store.get_station(station_id)
+        if not (station or {}).get("connected"):
+            return None
+        return str(((station or {}).get("connection") or {}).get("protocol") or "") or None
+
     async def send(
         self, station_id: str, action: str, payload: dict[str, Any], any_version: bool = False
     ) -> str | None:
