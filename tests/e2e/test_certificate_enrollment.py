@@ -9,9 +9,12 @@ import asyncio
 import base64
 import contextlib
 import datetime
+import http.server
+import json
 import re
 import socket
 import ssl
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -45,6 +48,38 @@ CSR_LIMIT = 3
 OCSP_TIMEOUT = 1.0
 
 
+class ContractService:
+    """A stand-in contract-certificate service: answers every EXI request with a made-up EXI response."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        requests = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                requests.append(body)
+                answer = json.dumps(
+                    {"status": "Accepted", "exiResponse": "EXI:" + body["exiRequest"]}
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/contract-certificates"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return make_pki(tmp_path_factory.mktemp("enrollment-pki"))
@@ -59,7 +94,9 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
         system = System(Path(tmp_path_factory.mktemp("ca")), broker.url, redis.url, broker.passwords)
         api_port, silent_port, closed_port = infra.free_ports(3)
         silent = socket.create_server(("127.0.0.1", silent_port))  # accepts, never answers
+        contract_service = ContractService()
         system.test_ports = {"silent": silent_port, "closed": closed_port}  # type: ignore[attr-defined]
+        system.contract_service = contract_service  # type: ignore[attr-defined]
         ocsp_url = f"http://127.0.0.1:{api_port}/ocsp"
         overrides: dict[str, dict[str, str]] = {
             "shadow": {
@@ -78,6 +115,7 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
                 # Issued for 20 days, due for renewal 3 s after issue, looked for every second.
                 "CA_RENEW_BEFORE": str(20 * 24 * 3600 - 3),
                 "CA_RENEW_CHECK": "1",
+                "CA_CONTRACT_SERVICE_URL": contract_service.url,
             },
             "remote-api": {"API_PORT": str(api_port)},
             "gateway": {
@@ -102,6 +140,7 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
         finally:
             system.stop_all()
             silent.close()
+            contract_service.close()
 
 
 @pytest.fixture
@@ -498,3 +537,49 @@ def test_renewal_is_requested_before_expiry(
     assert "renewalRequestedAt" in records[0]
     renewed = x509.load_pem_x509_certificates(renewed_chain.encode())[0]
     assert records[1]["serialNumber"] == format(renewed.serial_number, "x")
+
+
+def test_get_15118_ev_certificate_is_forwarded_to_the_contract_service(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    cert, key = pki.client(station_id)
+    request = call201.Get15118EVCertificate(
+        iso15118_schema_version="urn:iso:15118:2:2013:MsgDef", action="Install", exi_request="gAAB" * 10
+    )
+
+    async def scenario() -> Any:
+        async with connected(ca_system, station_id, tls_context(pki, cert, key)) as station:
+            return await station.call(request)
+
+    response = asyncio.run(scenario())
+    assert response.status == "Accepted" and response.exi_response == "EXI:" + "gAAB" * 10
+    seen = ca_system.contract_service.requests[-1]  # type: ignore[attr-defined]
+    assert seen == {
+        "chargePointId": station_id,
+        "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+        "action": "Install",
+        "exiRequest": "gAAB" * 10,
+    }
+
+
+def test_get_15118_ev_certificate_without_a_service_fails_with_the_reason(
+    system: System, api: Api, station_id: str
+) -> None:
+    api.register(station_id)
+
+    async def scenario() -> Any:
+        async with websockets.connect(f"{system.gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]) as ws:
+            async with running(Station201(station_id, ws)) as station:
+                return await station.call(
+                    call201.Get15118EVCertificate(
+                        iso15118_schema_version="urn:iso:15118:2:2013:MsgDef",
+                        action="Install",
+                        exi_request="AA",
+                    )
+                )
+
+    response = asyncio.run(scenario())
+    assert response.status == "Failed" and response.exi_response == ""
+    assert response.status_info["reason_code"] == "NotSupported"
+    assert "no contract certificate service" in response.status_info["additional_info"]

@@ -120,6 +120,12 @@ def _token(status: TokenStatus) -> Lookups:
 
 
 NEEDS_TOKEN = LookupRequest(tokens=("04A2B3C4",))
+EV_REQUEST = {
+    "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+    "action": "Install",
+    "exiRequest": "AAEC",
+}
+
 
 CASES: list[Case] = [
     # ------------------------------------------------------------ Authorize
@@ -384,11 +390,36 @@ CASES: list[Case] = [
         lookup=LookupRequest(sign_certificate={"csr": "PEM", "certificateType": None}),
     ),
     Case(
-        "get-15118-ev-certificate",
+        "get-15118-ev-certificate-without-a-service",
         "Get15118EVCertificate",
-        {"iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef", "action": "Install", "exiRequest": "AAEC"},
+        EV_REQUEST,
         {"status": "Failed", "exiResponse": "", "statusInfo": NOT_SUPPORTED},
         None,
+        lookup=LookupRequest(ev_certificate=EV_REQUEST),
+    ),
+    Case(
+        "get-15118-ev-certificate-forwarded",
+        "Get15118EVCertificate",
+        EV_REQUEST,
+        {"status": "Accepted", "exiResponse": "gAAB"},
+        None,
+        lookups=Lookups(ev_certificate={"status": "Accepted", "exiResponse": "gAAB"}),
+        lookup=LookupRequest(ev_certificate=EV_REQUEST),
+    ),
+    Case(
+        "get-15118-ev-certificate-service-down",
+        "Get15118EVCertificate",
+        EV_REQUEST,
+        {
+            "status": "Failed",
+            "exiResponse": "",
+            "statusInfo": {"reasonCode": "Unavailable", "additionalInfo": "x"},
+        },
+        None,
+        lookups=Lookups(
+            ev_certificate={"status": "Failed", "reasonCode": "Unavailable", "additionalInfo": "x"}
+        ),
+        lookup=LookupRequest(ev_certificate=EV_REQUEST),
     ),
     Case(
         "get-certificate-status-without-an-answer",

@@ -78,6 +78,8 @@ class LookupRequest:
     checks it, counts it against the station's CSR budget and says Accepted or Rejected."""
     certificate_status: Payload | None = None
     """GetCertificateStatus's ``ocspRequestData``: the shadow service asks the OCSP responder."""
+    ev_certificate: Payload | None = None
+    """Get15118EVCertificate's request: forwarded to the contract-certificate service."""
 
     @property
     def is_empty(self) -> bool:
@@ -89,6 +91,7 @@ class LookupRequest:
             or self.price_for is not None
             or self.sign_certificate is not None
             or self.certificate_status is not None
+            or self.ev_certificate is not None
         )
 
 
@@ -107,6 +110,8 @@ class Lookups:
     """The CA's answer to ``sign_certificate``: ``status``, ``reasonCode``, ``additionalInfo``."""
     certificate_status: Payload | None = None
     """The answer to ``certificate_status``: ``status`` (Accepted, Failed), ``ocspResult`` or a reason."""
+    ev_certificate: Payload | None = None
+    """The contract-certificate service's answer: ``status``, ``exiResponse``, or a reason."""
     price_text: str | None = None
     """One line of prices for ``price_for``; None without a tariff."""
     """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None

@@ -161,6 +161,8 @@ class HandlerService:
             body["signCertificate"] = request.sign_certificate
         if request.certificate_status is not None:
             body["certificateStatus"] = request.certificate_status
+        if request.ev_certificate is not None:
+            body["evCertificate"] = request.ev_certificate
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -184,6 +186,7 @@ class HandlerService:
             certificate_status=(
                 answer["certificateStatus"] if isinstance(answer.get("certificateStatus"), dict) else None
             ),
+            ev_certificate=answer["evCertificate"] if isinstance(answer.get("evCertificate"), dict) else None,
         )
 
     async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:

@@ -20,6 +20,7 @@ from csms_shadow.certificate_authority import certificate_authority
 from csms_shadow.certificate_requests import CertificateRequests
 from csms_shadow.certificate_store import CertificateStore
 from csms_shadow.config import ShadowSettings
+from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
@@ -95,6 +96,8 @@ ENVIRONMENT_HELP = """\
   CA_OCSP_RESPONDERS        URL prefixes GetCertificateStatus may ask [CA_OCSP_URL]
   CA_OCSP_TIMEOUT, CA_OCSP_MAX_IN_FLIGHT  one OCSP exchange [2 s]; at once [16]
   CA_OCSP_VALIDITY          seconds the built-in responder's answers are valid [3600]
+  CA_CONTRACT_SERVICE_URL, CA_CONTRACT_SERVICE_TIMEOUT  where Get15118EVCertificate goes
+                            (JSON POST) [none: Failed]; its bound [2 s]
   CA_SEND_DELAY, CA_MAX_SIGNING  seconds before CertificateSigned [0.5]; signings at once [32]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
@@ -208,6 +211,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
                 settings.ca.ocsp_timeout,
                 settings.ca.ocsp_max_in_flight,
             ),
+        ),
+        contracts=ContractCertificates(
+            settings.ca.contract_service_url, settings.ca.contract_service_timeout
         ),
     )
     events.on_appended = service.events_appended

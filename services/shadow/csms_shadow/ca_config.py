@@ -52,6 +52,9 @@ class CaSettings:
     ocsp_timeout: float = 2.0
     """Seconds one OCSP exchange may take (below the handler's lookup timeout, 3 s by default)."""
     ocsp_max_in_flight: int = 16
+    contract_service_url: str | None = None
+    """Where Get15118EVCertificate requests are forwarded (None: Failed, NotSupported)."""
+    contract_service_timeout: float = 2.0
     ocsp_validity: int = 3600
     """Seconds the built-in responder's answers are valid (their nextUpdate)."""
 
@@ -80,6 +83,8 @@ class CaSettings:
             ocsp_timeout=env.number("CA_OCSP_TIMEOUT", 2.0, minimum=0.1),
             ocsp_max_in_flight=env.integer("CA_OCSP_MAX_IN_FLIGHT", 16, minimum=1),
             ocsp_validity=env.integer("CA_OCSP_VALIDITY", 3600, minimum=60),
+            contract_service_url=env.optional_text("CA_CONTRACT_SERVICE_URL"),
+            contract_service_timeout=env.number("CA_CONTRACT_SERVICE_TIMEOUT", 2.0, minimum=0.1),
             crl_refresh=env.number("CA_CRL_REFRESH", 3600.0, minimum=1),
             renew_before=env.number("CA_RENEW_BEFORE", 30 * 24 * 3600.0, minimum=0),
             renew_check=env.number("CA_RENEW_CHECK", 600.0, minimum=0.1),

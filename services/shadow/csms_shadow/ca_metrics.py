@@ -29,3 +29,9 @@ RENEWALS_REQUESTED = Counter(
     "csms_shadow_certificate_renewals_requested_total",
     "Stations asked to renew a certificate about to expire (TriggerMessage / ExtendedTriggerMessage)",
 )
+EV_CERTIFICATE_REQUESTS = Counter(
+    "csms_shadow_ev_certificate_requests_total",
+    "Get15118EVCertificate forwards by outcome: accepted, failed (by the service), no_service, unavailable "
+    "(down, slow, HTTP error), invalid_answer",
+    ["outcome"],
+)

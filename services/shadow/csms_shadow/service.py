@@ -22,6 +22,7 @@ from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
 from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
 from csms_shadow.config import ShadowSettings
+from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.cost_updates import CostUpdater
 from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
 from csms_shadow.event_mapping import (
@@ -87,8 +88,10 @@ class ShadowService:
         sessions: SessionKeeper | None = None,
         billing: BillingRequests | None = None,
         certificates: CertificateRequests | None = None,
+        contracts: ContractCertificates | None = None,
     ) -> None:
         self._settings = settings
+        self._contracts = contracts or ContractCertificates(None, 1.0)
         self._certificates = certificates
         self._sessions = sessions
         self._billing = billing
@@ -355,6 +358,10 @@ class ShadowService:
                 answer["signCertificate"] = await self._sign_certificate(body)
             if method is topics.RegistryMethod.LOOKUP and status == 200 and "certificateStatus" in body:
                 answer["certificateStatus"] = await self._certificate_status(body)
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "evCertificate" in body:
+                answer["evCertificate"] = await self._contracts.forward(
+                    validate_station_id(body.get("chargePointId")), body["evCertificate"]
+                )
             drafts = registry_events(method, status, answer)
             if drafts:
                 await self._append_events(str(body.get("chargePointId")), drafts)

@@ -10,7 +10,10 @@ from csms_handler.handlers.v201.boot_notification import boot_notification, boot
 from csms_handler.handlers.v201.cleared_charging_limit import cleared_charging_limit
 from csms_handler.handlers.v201.data_transfer import data_transfer
 from csms_handler.handlers.v201.firmware_status_notification import firmware_status_notification
-from csms_handler.handlers.v201.get_15118_ev_certificate import get_15118_ev_certificate
+from csms_handler.handlers.v201.get_15118_ev_certificate import (
+    get_15118_ev_certificate,
+    get_15118_ev_certificate_needs,
+)
 from csms_handler.handlers.v201.get_certificate_status import (
     get_certificate_status,
     get_certificate_status_needs,
@@ -51,7 +54,7 @@ V201_ROUTES: Mapping[str, Route] = {
     "PublishFirmwareStatusNotification": Route(publish_firmware_status_notification),
     "DataTransfer": Route(data_transfer),
     "SignCertificate": Route(sign_certificate, sign_certificate_needs),
-    "Get15118EVCertificate": Route(get_15118_ev_certificate),
+    "Get15118EVCertificate": Route(get_15118_ev_certificate, get_15118_ev_certificate_needs),
     "GetCertificateStatus": Route(get_certificate_status, get_certificate_status_needs),
     "ReservationStatusUpdate": Route(reservation_status_update),
     "NotifyChargingLimit": Route(notify_charging_limit),
