@@ -131,6 +131,9 @@ def ca_system(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> Iterator[Sy
         try:
             for service in ("shadow", "ocpp-handler", "gateway", "remote-api"):
                 extra = ("GATEWAY_TLS_PORT",) if service == "gateway" else ()
+                if service == "remote-api":
+                    tls_port = system.processes["ca-gateway"].env["GATEWAY_TLS_PORT"]
+                    overrides["remote-api"]["API_STATION_WSS_URL"] = f"wss://127.0.0.1:{tls_port}/"
                 system.start(service, label=f"ca-{service}", extra_ports=extra, **overrides.get(service, {}))
             for process in system.processes.values():
                 system.wait_ready(process)
@@ -181,6 +184,33 @@ class EnrollingStation16(Station16):
     async def on_certificate_signed(self, **payload: Any) -> call_result16.CertificateSigned:
         self.received.put_nowait(("CertificateSigned", payload, 0.0))
         return call_result16.CertificateSigned(status="Accepted")
+
+    @on("ChangeConfiguration")
+    async def on_change_configuration(self, **payload: Any) -> call_result16.ChangeConfiguration:
+        self.received.put_nowait(("ChangeConfiguration", payload, 0.0))
+        return call_result16.ChangeConfiguration(status="Accepted")
+
+
+class UpgradingStation201(EnrollingStation201):
+    @on("SetNetworkProfile")
+    async def on_set_network_profile(self, **payload: Any) -> call_result201.SetNetworkProfile:
+        await self._record("SetNetworkProfile", payload)
+        return call_result201.SetNetworkProfile(status="Accepted")
+
+    @on("SetVariables")
+    async def on_set_variables(self, **payload: Any) -> call_result201.SetVariables:
+        await self._record("SetVariables", payload)
+        data = payload["set_variable_data"][0]
+        return call_result201.SetVariables(
+            set_variable_result=[
+                {"attribute_status": "Accepted", "component": data["component"], "variable": data["variable"]}
+            ]
+        )
+
+    @on("Reset")
+    async def on_reset(self, **payload: Any) -> call_result201.Reset:
+        await self._record("Reset", payload)
+        return call_result201.Reset(status="Accepted")
 
 
 def tls_context(pki: Pki, cert: Path, key: Path) -> ssl.SSLContext:
@@ -583,3 +613,78 @@ def test_get_15118_ev_certificate_without_a_service_fails_with_the_reason(
     assert response.status == "Failed" and response.exi_response == ""
     assert response.status_info["reason_code"] == "NotSupported"
     assert "no contract certificate service" in response.status_info["additional_info"]
+
+
+PASSWORD = "correct-horse-battery-1"
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def ws_url(system: System) -> str:
+    return f"ws://127.0.0.1:{system.processes['ca-gateway'].env['GATEWAY_PORT']}"
+
+
+def plain_basic_opens(system: System, station_id: str, version: str) -> bool:
+    async def attempt() -> bool:
+        try:
+            async with websockets.connect(
+                f"{ws_url(system)}/{station_id}",
+                subprotocols=[version],
+                additional_headers=basic(station_id, PASSWORD),
+                open_timeout=5,
+            ):
+                return True
+        except websockets.InvalidStatus:
+            return False
+
+    return asyncio.run(attempt())
+
+
+@pytest.mark.parametrize("version", ["ocpp1.6", "ocpp2.0.1"])
+def test_security_profile_upgrade_from_1_to_3(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str, version: str
+) -> None:
+    response = ca_api.post(
+        "/charge-points", json={"chargePointId": station_id, "securityProfile": 1, "password": PASSWORD}
+    )
+    assert response.status_code == 201
+    assert ca_api.post(f"/charge-points/{station_id}/security-profile", json={"target": 4}).status_code == 400
+    assert ca_api.post(f"/charge-points/{station_id}/security-profile", json={"target": 3}).status_code == 409
+
+    async def upgrade() -> tuple[Any, list[tuple[str, dict[str, Any], float]], bool]:
+        station_class = EnrollingStation16 if version == "ocpp1.6" else UpgradingStation201
+        async with websockets.connect(
+            f"{ws_url(ca_system)}/{station_id}",
+            subprotocols=[version],
+            additional_headers=basic(station_id, PASSWORD),
+        ) as ws:
+            async with running(station_class(station_id, ws)) as station:
+                await asyncio.sleep(0.3)  # presence recorded
+                answer = await ca_api.apost(
+                    f"/charge-points/{station_id}/security-profile", json={"target": 3}
+                )
+                seen = []
+                while not station.received.empty():
+                    seen.append(station.received.get_nowait())
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await asyncio.wait_for(ws.wait_closed(), 5)
+                return answer, seen, ws.close_code == 1008
+
+    answer, seen, closed = asyncio.run(upgrade())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["securityProfile"] == 3 and answer.json()["previous"] == 1
+    actions = [action for action, _, _ in seen]
+    if version == "ocpp1.6":
+        assert actions == ["ChangeConfiguration"]
+        assert seen[0][1] == {"key": "SecurityProfile", "value": "3"}
+    else:
+        assert actions == ["SetNetworkProfile", "SetVariables", "Reset"]
+        assert seen[0][1]["connection_data"]["security_profile"] == 3
+        assert seen[0][1]["connection_data"]["ocpp_csms_url"].startswith("wss://")
+    assert closed
+    assert ca_api.get(f"/charge-points/{station_id}").json()["securityProfile"] == 3
+    assert not plain_basic_opens(ca_system, station_id, version)  # the old way in is closed
+    cert, key = pki.client(station_id)
+    assert opens(ca_system, station_id, tls_context(pki, cert, key))

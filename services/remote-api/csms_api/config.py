@@ -48,6 +48,9 @@ class ApiSettings:
     """Networks webhooks may point at although they are not public (the SSRF guard's allow-list)."""
     audit: bool = True
     """Publish an audit record of every state-changing request."""
+    station_wss_url: str | None = None
+    """The wss:// URL stations reach the CSMS at (without the station id), for the 2.x network
+    profile a security-profile upgrade sends (SetNetworkProfile ocppCsmsUrl)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ApiSettings:
@@ -84,6 +87,7 @@ class ApiSettings:
             sse_poll_seconds=env.number("API_SSE_POLL_SECONDS", 0.5, minimum=0.05),
             webhook_allowed_networks=_networks(env),
             audit=env.boolean("API_AUDIT", True),
+            station_wss_url=env.optional_text("API_STATION_WSS_URL"),
         )
 
 

@@ -61,6 +61,40 @@ def certificate_paths(
                 | errors(),
             ),
         },
+        "/charge-points/{station_id}/security-profile": {
+            "parameters": [station],
+            "post": operation(
+                "Upgrade the station's security profile: the station is told over its current connection "
+                "(1.6 ChangeConfiguration SecurityProfile; 2.x SetNetworkProfile, SetVariables "
+                "NetworkConfigurationPriority, Reset) and once it accepted, the registry is raised and the "
+                "session closed; only the new profile gets in afterwards",
+                "admin",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "securityProfile", "previous", "steps"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "securityProfile": {"type": "integer"},
+                                "previous": {"type": "integer"},
+                                "steps": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                        "Upgraded",
+                    )
+                }
+                | errors(404, 409, 415, 429, 502, 504),
+                {
+                    "type": "object",
+                    "required": ["target"],
+                    "properties": {
+                        "target": {"type": "integer", "enum": [2, 3]},
+                        "networkSlot": {"type": "integer", "minimum": 0, "maximum": 8},
+                    },
+                },
+            ),
+        },
         "/ocsp": {
             "post": {
                 "summary": "The built-in CA's OCSP responder (RFC 6960); no token needed",
