@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -10,9 +12,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from csms_shadow.certificate_authority import BuiltInAuthority
+from csms_shadow.certificate_authority import BuiltInAuthority, CommandAuthority, SigningFailed
 from csms_shadow.csr_checks import CsrRefusal, check_csr
-from tests.support.certificates import ScratchCa, name
+from tests.support.certificates import ScratchCa, key_pem, name
 
 STATION = "CP-CSR-1"
 
@@ -102,3 +104,35 @@ def test_built_in_authority_signs_a_client_certificate_for_the_request() -> None
     assert crl.is_signature_valid(ca.key.public_key())
     entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
     assert entry is not None
+
+
+def test_command_authority_signs_through_an_external_command(tmp_path: Path) -> None:
+    """The external-CA plug-in: here openssl plays the signer (CSR on stdin, PEM on stdout)."""
+    ca = ScratchCa.new("external CA")
+    (tmp_path / "ca.pem").write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "ca.key").write_bytes(key_pem(ca.key))
+    command = [
+        "openssl", "x509", "-req", "-in", "/dev/stdin", "-CA", str(tmp_path / "ca.pem"),
+        "-CAkey", str(tmp_path / "ca.key"), "-CAcreateserial", "-days", "5",
+    ]  # fmt: skip
+    request = check_csr(csr(), STATION, None).request
+    assert request is not None
+    issued = asyncio.run(CommandAuthority(command, timeout=10).sign(request))
+    issued.certificate.verify_directly_issued_by(ca.certificate)
+    assert issued.certificate.public_key() == request.public_key()
+    assert CommandAuthority(command, timeout=10).revocation_list({}) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["false"], "exited with 1"),
+        (["echo", "not a certificate"], "no PEM certificate"),
+        (["sleep", "5"], "took longer than 0.3 s"),
+    ],
+)
+def test_command_authority_failures_are_signing_failures(command: list[str], message: str) -> None:
+    request = check_csr(csr(), STATION, None).request
+    assert request is not None
+    with pytest.raises(SigningFailed, match=message):
+        asyncio.run(CommandAuthority(command, timeout=0.3).sign(request))
