@@ -191,6 +191,44 @@ class EnrollingStation16(Station16):
         return call_result16.ChangeConfiguration(status="Accepted")
 
 
+HASH_DATA = {
+    "hashAlgorithm": "SHA256",
+    "issuerNameHash": "ab" * 32,
+    "issuerKeyHash": "cd" * 32,
+    "serialNumber": "1a2b",
+}
+
+
+class CertificateStoreStation201(EnrollingStation201):
+    """Installs, lists and deletes certificates the way a station does (one installed root here)."""
+
+    @on("InstallCertificate")
+    async def on_install_certificate(self, **payload: Any) -> call_result201.InstallCertificate:
+        await self._record("InstallCertificate", payload)
+        return call_result201.InstallCertificate(status="Accepted")
+
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed(self, **payload: Any) -> call_result201.GetInstalledCertificateIds:
+        await self._record("GetInstalledCertificateIds", payload)
+        chain = [
+            {
+                "certificate_type": "CSMSRootCertificate",
+                "certificate_hash_data": {
+                    "hash_algorithm": "SHA256",
+                    "issuer_name_hash": HASH_DATA["issuerNameHash"],
+                    "issuer_key_hash": HASH_DATA["issuerKeyHash"],
+                    "serial_number": HASH_DATA["serialNumber"],
+                },
+            }
+        ]
+        return call_result201.GetInstalledCertificateIds(status="Accepted", certificate_hash_data_chain=chain)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, **payload: Any) -> call_result201.DeleteCertificate:
+        await self._record("DeleteCertificate", payload)
+        return call_result201.DeleteCertificate(status="Accepted")
+
+
 class UpgradingStation201(EnrollingStation201):
     @on("SetNetworkProfile")
     async def on_set_network_profile(self, **payload: Any) -> call_result201.SetNetworkProfile:
@@ -688,3 +726,61 @@ def test_security_profile_upgrade_from_1_to_3(
     assert not plain_basic_opens(ca_system, station_id, version)  # the old way in is closed
     cert, key = pki.client(station_id)
     assert opens(ca_system, station_id, tls_context(pki, cert, key))
+
+
+def test_install_list_and_delete_installed_certificates(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    cert, key = pki.client(station_id)
+    root_pem = pki.ca.read_text()
+    base = f"/charge-points/{station_id}"
+
+    async def scenario() -> list[tuple[str, dict[str, Any], float]]:
+        async with websockets.connect(
+            f"{ca_system.gateway_url}/{station_id}",
+            subprotocols=["ocpp2.0.1"],
+            ssl=tls_context(pki, cert, key),
+        ) as ws:
+            async with running(CertificateStoreStation201(station_id, ws)) as station:
+                await asyncio.sleep(0.3)  # presence recorded
+                bad = await ca_api.apost(
+                    f"{base}/certificates/install",
+                    json={"certificateType": "CSMSRootCertificate", "certificate": "x"},
+                )
+                assert bad.status_code == 400 and "error" in bad.json()
+                installed = await ca_api.apost(
+                    f"{base}/certificates/install?wait=5",
+                    json={"certificateType": "CSMSRootCertificate", "certificate": root_pem},
+                )
+                assert installed.status_code == 200, installed.text
+                assert installed.json()["result"] == {"status": "Accepted"}
+                listed = await ca_api.apost(f"{base}/installed-certificates/refresh?wait=5")
+                assert listed.status_code == 200, listed.text
+                deleted = await ca_api.apost(
+                    f"{base}/installed-certificates/delete?wait=5", json={"certificateHashData": HASH_DATA}
+                )
+                assert deleted.status_code == 200 and deleted.json()["result"] == {"status": "Accepted"}
+                seen = []
+                while not station.received.empty():
+                    seen.append(station.received.get_nowait())
+                return seen
+
+    seen = asyncio.run(scenario())
+    assert [action for action, _, _ in seen] == [
+        "InstallCertificate",
+        "GetInstalledCertificateIds",
+        "DeleteCertificate",
+    ]
+    assert seen[0][1]["certificate"] == root_pem
+    assert seen[2][1]["certificate_hash_data"]["serial_number"] == HASH_DATA["serialNumber"]
+
+    def inventory() -> dict[str, Any] | None:
+        body = dict(ca_api.get(f"{base}/installed-certificates").json())
+        return body if body["updatedAt"] else None
+
+    kept = wait_until(inventory, message="the inventory is kept")
+    assert kept["status"] == "Accepted"
+    assert kept["certificates"] == [
+        {"certificateType": "CSMSRootCertificate", "certificateHashData": HASH_DATA}
+    ]

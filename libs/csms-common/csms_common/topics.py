@@ -56,6 +56,8 @@ class RegistryMethod(StrEnum):
     CERTIFICATE_LIST = "certificate-list"
     """The certificates the CA issued to a station."""
     CERTIFICATE_REVOKE = "certificate-revoke"
+    CERTIFICATE_INVENTORY = "certificate-inventory"
+    """What the station last said it has installed (GetInstalledCertificateIds)."""
     OCSP = "ocsp"
     """An OCSP request (base64 DER) for the built-in CA's responder; the answer is base64 DER."""
 

@@ -8,6 +8,28 @@ from typing import Any
 Schema = dict[str, Any]
 
 BINARY: Schema = {"type": "string", "format": "binary"}
+COMMAND: Schema = {
+    "type": "object",
+    "required": ["messageId", "chargePointId", "action", "state"],
+    "properties": {
+        "messageId": {"type": "string"},
+        "chargePointId": {"type": "string"},
+        "action": {"type": "string"},
+        "state": {"type": "string"},
+        "result": {"type": "object"},
+    },
+}
+INVENTORY: Schema = {
+    "type": "object",
+    "required": ["chargePointId", "certificates", "updatedAt"],
+    "properties": {
+        "chargePointId": {"type": "string"},
+        "status": {"type": ["string", "null"]},
+        "certificates": {"type": "array", "items": {"type": "object"}},
+        "truncated": {"type": "boolean"},
+        "updatedAt": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
 
 CERTIFICATE: Schema = {
     "type": "object",
@@ -92,6 +114,56 @@ def certificate_paths(
                         "target": {"type": "integer", "enum": [2, 3]},
                         "networkSlot": {"type": "integer", "minimum": 0, "maximum": 8},
                     },
+                },
+            ),
+        },
+        "/charge-points/{station_id}/certificates/install": {
+            "parameters": [station],
+            "post": operation(
+                "InstallCertificate: a root certificate for the station to trust (as commands/{action}: "
+                "202, or the station's answer with ?wait)",
+                "command",
+                {"200": json(COMMAND, "Answered"), "202": json(COMMAND, "Sent")}
+                | errors(404, 409, 415, 429, 502, 504),
+                {
+                    "type": "object",
+                    "required": ["certificateType", "certificate"],
+                    "properties": {
+                        "certificateType": {"type": "string"},
+                        "certificate": {"type": "string", "maxLength": 5500, "description": "PEM"},
+                    },
+                },
+            ),
+        },
+        "/charge-points/{station_id}/installed-certificates": {
+            "parameters": [station],
+            "get": operation(
+                "The station's installed certificates from its last GetInstalledCertificateIds answer",
+                "read",
+                {"200": json(INVENTORY, "The inventory (empty, updatedAt null, before the first answer)")}
+                | errors(),
+            ),
+        },
+        "/charge-points/{station_id}/installed-certificates/refresh": {
+            "parameters": [station],
+            "post": operation(
+                "GetInstalledCertificateIds; its answer becomes the inventory",
+                "command",
+                {"200": json(COMMAND, "Answered"), "202": json(COMMAND, "Sent")}
+                | errors(404, 409, 429, 502, 504),
+            ),
+        },
+        "/charge-points/{station_id}/installed-certificates/delete": {
+            "parameters": [station],
+            "post": operation(
+                "DeleteCertificate: the certificate certificateHashData names",
+                "command",
+                {"200": json(COMMAND, "Answered"), "202": json(COMMAND, "Sent")}
+                | errors(404, 409, 415, 429, 502, 504),
+                {
+                    "type": "object",
+                    "required": ["certificateHashData"],
+                    "properties": {"certificateHashData": {"type": "object"}},
                 },
             ),
         },

@@ -18,7 +18,7 @@ from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
 from csms_shadow.certificate_authority import certificate_authority
 from csms_shadow.certificate_requests import CertificateRequests
-from csms_shadow.certificate_store import CertificateStore
+from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.document import JsonObject
@@ -204,6 +204,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
             CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
             calls,
             publish_crl=lambda crl: client.publish(topics.CA_CRL, crl, qos=1, retain=True),
+            installed=InstalledCertificates(redis, settings.key_prefix),
             ocsp=OcspChecker(
                 redis,
                 settings.key_prefix,

@@ -41,7 +41,7 @@ from csms_shadow.certificate_authority import (
     IssuedCertificate,
     SigningFailed,
 )
-from csms_shadow.certificate_store import CertificateStore
+from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
 from csms_shadow.csr_checks import check_csr
 from csms_shadow.document import JsonObject
 from csms_shadow.ocsp_checker import OcspChecker
@@ -52,8 +52,14 @@ logger = logging.getLogger(__name__)
 
 Answer = tuple[int, JsonObject]
 CERTIFICATE_METHODS = frozenset(
-    {RegistryMethod.CERTIFICATE_LIST, RegistryMethod.CERTIFICATE_REVOKE, RegistryMethod.OCSP}
+    {
+        RegistryMethod.CERTIFICATE_LIST,
+        RegistryMethod.CERTIFICATE_REVOKE,
+        RegistryMethod.CERTIFICATE_INVENTORY,
+        RegistryMethod.OCSP,
+    }
 )
+GET_INSTALLED_CERTIFICATE_IDS = "GetInstalledCertificateIds"
 CERTIFICATE_SIGNED = "CertificateSigned"
 STATION_CERTIFICATE = "ChargingStationCertificate"
 
@@ -111,8 +117,10 @@ class CertificateRequests:
         calls: StationCalls,
         publish_crl: CrlSink | None = None,
         ocsp: OcspChecker | None = None,
+        installed: InstalledCertificates | None = None,
     ) -> None:
         self._ocsp = ocsp
+        self._installed = installed
         self._settings = settings
         self._authority = authority
         self._store = store
@@ -287,10 +295,31 @@ class CertificateRequests:
         OCSP_ANSWERS.inc()
         return 200, {"response": base64.b64encode(answer).decode("ascii")}
 
+    async def on_command(self, station_id: str, command: JsonObject) -> None:
+        """A recorded command: a GetInstalledCertificateIds answer becomes the station's inventory."""
+        if (
+            self._installed is None
+            or command.get("action") != GET_INSTALLED_CERTIFICATE_IDS
+            or command.get("state") != "answered"
+            or not isinstance(command.get("payload"), dict)
+        ):
+            return
+        inventory = await self._installed.store(
+            station_id, command["payload"], datetime.datetime.now(datetime.UTC)
+        )
+        logger.info(
+            "installed certificates recorded",
+            extra={"station_id": station_id, "count": len(inventory["certificates"])},
+        )
+
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         if method is RegistryMethod.OCSP:
             return await self.ocsp_answer(body)
         station_id = validate_station_id(body.get("chargePointId"))
+        if method is RegistryMethod.CERTIFICATE_INVENTORY:
+            if self._installed is None:
+                return 404, {"error": "no inventory kept"}
+            return 200, await self._installed.get(station_id)
         if method is RegistryMethod.CERTIFICATE_LIST:
             return 200, {"chargePointId": station_id, "certificates": await self._store.records(station_id)}
         serial = body.get("serialNumber")

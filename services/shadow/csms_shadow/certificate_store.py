@@ -125,3 +125,38 @@ def _parse(value: object) -> datetime.datetime | None:
     if not isinstance(value, str):
         return None
     return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+MAX_INVENTORY_ENTRIES = 64
+
+
+class InstalledCertificates:
+    """``certificates-installed:{cp}``: the station's last GetInstalledCertificateIds answer (JSON),
+    at most MAX_INVENTORY_ENTRIES entries."""
+
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def _key(self, station_id: str) -> str:
+        return f"{self._prefix}certificates-installed:{station_id}"
+
+    async def store(self, station_id: str, answer: JsonObject, now: datetime.datetime) -> JsonObject:
+        chain = answer.get("certificateHashDataChain") or answer.get("certificateHashData") or []
+        entries = chain if isinstance(chain, list) else []
+        inventory = {
+            "chargePointId": station_id,
+            "status": answer.get("status"),
+            "certificates": entries[:MAX_INVENTORY_ENTRIES],
+            "truncated": len(entries) > MAX_INVENTORY_ENTRIES,
+            "updatedAt": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        }
+        await self._redis.set(self._key(station_id), fast_json.dumps(inventory))
+        return inventory
+
+    async def get(self, station_id: str) -> JsonObject:
+        raw = await self._redis.get(self._key(station_id))
+        if raw is None:
+            return {"chargePointId": station_id, "status": None, "certificates": [], "updatedAt": None}
+        inventory: JsonObject = fast_json.loads(raw)
+        return inventory

@@ -386,6 +386,10 @@ class ShadowService:
             validate_station_id(body.get("chargePointId")), body["signCertificate"]
         )
 
+    async def _certificates_on_command(self, station_id: str, command: JsonObject) -> None:
+        if self._certificates is not None:
+            await self._certificates.on_command(station_id, command)
+
     async def _certificate_status(self, body: JsonObject) -> JsonObject:
         """A station's GetCertificateStatus: an OCSP request to the responder it names (bounded wait)."""
         if self._certificates is None:
@@ -492,6 +496,10 @@ class ShadowService:
                 )
                 return
             STORED_BYTES.labels("command").observe(len(fast_json.dumps(command)))
+            if self._certificates is not None:
+                await self._until_written(
+                    lambda: self._certificates_on_command(station_id, command), station_id
+                )
             STATION_EVENTS.labels(event.value).inc()
             await self._append_events(station_id, command_events(body), message)
             logger.info(
