@@ -174,15 +174,14 @@ def certificate_paths(
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}
+                        "application/ocsp-request": {"schema": BINARY},
+                        "application/octet-stream": {"schema": BINARY},
                     },
                 },
                 "responses": {
                     "200": {
                         "description": "The signed OCSP response (good, revoked; unauthorized: another CA)",
-                        "content": {
-                            "application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}
-                        },
+                        "content": {"application/ocsp-response": {"schema": BINARY}},
                     }
                 }
                 | errors(404),

@@ -7246,6 +7246,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/ocsp-request": string;
+                    "application/octet-stream": string;
                 };
             };
             responses: {
