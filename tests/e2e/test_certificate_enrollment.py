@@ -351,6 +351,8 @@ def test_profile_3_station_enrolls_and_reconnects_with_its_new_certificate(
     assert (
         metric(ca_system, "ca-gateway", 'csms_gateway_tls_refusals_total{reason="revoked"}') > refused_before
     )
+    used = metric(ca_system, "ca-gateway", 'csms_gateway_crl_updates_total{outcome="used"}')
+    assert used >= 2, used  # the CRL at start, and the one after the revocation
     assert opens(ca_system, station_id, tls_context(pki, factory_cert, factory_key))  # not revoked
     assert ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/abc123").status_code == 404
     bad = ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/not-hex")

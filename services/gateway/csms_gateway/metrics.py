@@ -71,3 +71,8 @@ TLS_REFUSALS = Counter(
     "not_tls, other",
     ["reason"],
 )
+CRL_UPDATES = Counter(
+    "csms_gateway_crl_updates_total",
+    "Revocation lists from csms/ca/crl: used, or refused (too large, not loadable)",
+    ["outcome"],
+)

@@ -44,6 +44,7 @@ from csms_gateway.metrics import (
     BUDGET_ENTRIES,
     BUDGET_EXCEEDED,
     CONNECTED_STATIONS,
+    CRL_UPDATES,
     DISCONNECTS,
     HANDSHAKES,
     PENDING_HANDSHAKES,
@@ -395,8 +396,10 @@ class Gateway:
         try:
             self._station_tls.use_crl(message.payload)
         except InvalidCrl as error:
+            CRL_UPDATES.labels(outcome="refused").inc()
             logger.error("CRL not used", extra={"error": str(error)})
             return
+        CRL_UPDATES.labels(outcome="used").inc()
         logger.info("CRL updated", extra={"bytes": len(message.payload)})
 
     async def serve(self, stop: asyncio.Event) -> None:
