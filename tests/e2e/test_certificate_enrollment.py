@@ -44,7 +44,7 @@ from tests.support.system import System
 pytestmark = pytest.mark.e2e
 
 ORGANIZATION = "Example CPO"
-CSR_LIMIT = 3
+CSR_LIMIT = 4
 OCSP_TIMEOUT = 1.0
 
 
@@ -357,6 +357,19 @@ def test_profile_3_station_enrolls_and_reconnects_with_its_new_certificate(
     assert ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/abc123").status_code == 404
     bad = ca_api.request("DELETE", f"/charge-points/{station_id}/certificates/not-hex")
     assert bad.status_code == 400 and "error" in bad.json()
+    # Deleting the station drops its records (bounded storage); the revocation stays on the CRL.
+    assert ca_api.request("DELETE", f"/charge-points/{station_id}").status_code == 200
+    assert ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"] == []
+    ca_certificate = x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    request = ocsp.OCSPRequestBuilder().add_certificate(issued, ca_certificate, hashes.SHA256()).build()
+    url = (
+        issued.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        .value[0]
+        .access_location.value
+    )
+    http = urllib.request.Request(url, data=request.public_bytes(serialization.Encoding.DER))
+    with urllib.request.urlopen(http, timeout=5) as response:
+        assert ocsp.load_der_ocsp_response(response.read()).certificate_status is ocsp.OCSPCertStatus.REVOKED
 
 
 def test_bad_csrs_are_rejected_with_the_reason(

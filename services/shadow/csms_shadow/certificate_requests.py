@@ -170,13 +170,7 @@ class CertificateRequests:
             return _rejected(
                 "unsupported_type", "NotSupported", "only ChargingStationCertificate is signed here"
             )
-        verdict = check_csr(request.get("csr"), station_id, self._settings.organization)
-        if verdict.refusal is not None or verdict.request is None:
-            outcome = verdict.refusal.value if verdict.refusal else "malformed"
-            logger.info(
-                "CSR refused", extra={"station_id": station_id, "reason": outcome, "detail": verdict.detail}
-            )
-            return _rejected(outcome, "InvalidCSR", verdict.detail)
+        # Counted before anything is parsed: a flood of junk costs the CA no more than good requests.
         if await self._store.count_request(station_id, self._settings.csr_window) > self._settings.csr_limit:
             logger.info("CSR rate limited", extra={"station_id": station_id})
             return _rejected(
@@ -184,6 +178,13 @@ class CertificateRequests:
                 "TooManyRequests",
                 f"at most {self._settings.csr_limit} signing requests per {self._settings.csr_window} s",
             )
+        verdict = check_csr(request.get("csr"), station_id, self._settings.organization)
+        if verdict.refusal is not None or verdict.request is None:
+            outcome = verdict.refusal.value if verdict.refusal else "malformed"
+            logger.info(
+                "CSR refused", extra={"station_id": station_id, "reason": outcome, "detail": verdict.detail}
+            )
+            return _rejected(outcome, "InvalidCSR", verdict.detail)
         if len(self._signing) >= self._settings.max_signing:
             return _rejected("busy", "Busy", "the certificate authority is busy, retry later")
         CSR_REQUESTS.labels(outcome="accepted").inc()
@@ -311,6 +312,12 @@ class CertificateRequests:
             "installed certificates recorded",
             extra={"station_id": station_id, "count": len(inventory["certificates"])},
         )
+
+    async def forget(self, station_id: str) -> None:
+        """The station was deleted: its certificate records go (revocations stay on the CRL)."""
+        dropped = await self._store.forget(station_id)
+        if dropped:
+            logger.info("certificate records dropped", extra={"station_id": station_id, "records": dropped})
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         if method is RegistryMethod.OCSP:

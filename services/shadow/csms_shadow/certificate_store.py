@@ -84,6 +84,25 @@ class CertificateStore:
         records = [fast_json.loads(value) for value in raw]
         return sorted(records, key=lambda record: str(record.get("issuedAt", "")))
 
+    async def forget(self, station_id: str) -> int:
+        """Drop a deleted station's records and counters (its revocations stay on the CRL until they
+        expire); how many records went."""
+        key = self._station_key(station_id)
+        serials = [
+            value.decode() if isinstance(value, bytes) else str(value)
+            for value in await self._redis.hkeys(key)
+        ]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(
+                key,
+                f"{self._prefix}csr-count:{station_id}",
+                f"{self._prefix}certificates-installed:{station_id}",
+            )
+            if serials:
+                pipe.zrem(self._expiry, *(f"{station_id}|{serial}" for serial in serials))
+            await pipe.execute()
+        return len(serials)
+
     async def get(self, station_id: str, serial: str) -> JsonObject | None:
         raw = await self._redis.hget(self._station_key(station_id), serial)
         return fast_json.loads(raw) if raw is not None else None

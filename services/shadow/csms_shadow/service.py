@@ -354,6 +354,8 @@ class ShadowService:
                 status, answer = await (handler(body) if handler else self._registry.handle(method, body))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
                 await self._add_billing_lookups(self._billing, body, answer)
+            if method is topics.RegistryMethod.DELETE and status == 200 and self._certificates is not None:
+                await self._certificates.forget(validate_station_id(body.get("chargePointId")))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and "signCertificate" in body:
                 answer["signCertificate"] = await self._sign_certificate(body)
             if method is topics.RegistryMethod.LOOKUP and status == 200 and "certificateStatus" in body:
