@@ -185,6 +185,11 @@ class EnrollingStation16(Station16):
         self.received.put_nowait(("CertificateSigned", payload, 0.0))
         return call_result16.CertificateSigned(status="Accepted")
 
+    @on("ExtendedTriggerMessage")
+    async def on_extended_trigger(self, **payload: Any) -> call_result16.ExtendedTriggerMessage:
+        self.received.put_nowait(("ExtendedTriggerMessage", payload, 0.0))
+        return call_result16.ExtendedTriggerMessage(status="Accepted")
+
     @on("ChangeConfiguration")
     async def on_change_configuration(self, **payload: Any) -> call_result16.ChangeConfiguration:
         self.received.put_nowait(("ChangeConfiguration", payload, 0.0))
@@ -452,6 +457,22 @@ def test_ocpp16_security_extension_station_enrolls(
 
     issued = x509.load_pem_x509_certificates(asyncio.run(scenario()).encode())[0]
     assert issued.public_key() == private_key.public_key()
+
+
+def test_ocpp16_renewal_uses_extended_trigger_message(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    register_profile_3(ca_api, station_id)
+    cert, key = pki.client(station_id)
+
+    async def scenario() -> dict[str, Any]:
+        async with connected(ca_system, station_id, tls_context(pki, cert, key), "ocpp1.6") as station:
+            response = await station.call(call16.SignCertificate(csr=make_csr(station_id, new_key("ec"))))
+            assert response.status == "Accepted"
+            await next_call(station, "CertificateSigned")
+            return await next_call(station, "ExtendedTriggerMessage", timeout=15)
+
+    assert asyncio.run(scenario())["requested_message"] == "SignChargePointCertificate"
 
 
 def ocsp_request_data(certificate: x509.Certificate, issuer: x509.Certificate, url: str) -> dict[str, str]:

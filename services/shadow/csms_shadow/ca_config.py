@@ -39,8 +39,8 @@ class CaSettings:
     max_signing: int = 32
     """Signings in progress at once, across stations; beyond: Rejected (busy)."""
     renew_before: float = 30 * 24 * 3600.0
-    """Seconds before an issued certificate expires that its station is asked to renew it
-    (TriggerMessage SignChargingStationCertificate; 1.6: ExtendedTriggerMessage)."""
+    """Seconds before an issued certificate expires that its station is asked to renew it (TriggerMessage
+    SignChargingStationCertificate; 1.6: ExtendedTriggerMessage SignChargePointCertificate)."""
     renew_check: float = 600.0
     """Seconds between looks for certificates due for renewal."""
     crl_refresh: float = 3600.0

@@ -247,8 +247,10 @@ class CertificateRequests:
             protocol = await self._calls.protocol(station_id)
             if protocol is None:
                 continue
-            action = "ExtendedTriggerMessage" if protocol == "ocpp1.6" else "TriggerMessage"
-            payload = {"requestedMessage": "SignChargingStationCertificate"}
+            if protocol == "ocpp1.6":  # the 1.6 security extension's names
+                action, payload = "ExtendedTriggerMessage", {"requestedMessage": "SignChargePointCertificate"}
+            else:
+                action, payload = "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"}
             message_id = await self._calls.send(station_id, action, payload, any_version=True)
             if message_id is None:
                 continue
