@@ -61,7 +61,7 @@ GRANTS: dict[str, Grants] = {
             "csms/stations/+/commands",
             ANSWER_ANY_INBOX,
         ),
-        read=("+/out", "+/call", "$aws/events/presence/connected/+", "csms/control/+"),
+        read=("+/out", "+/call", "$aws/events/presence/connected/+", "csms/control/+", "csms/ca/crl"),
     ),
     "ocpp-handler": Grants(
         write=(
@@ -81,8 +81,10 @@ GRANTS: dict[str, Grants] = {
             "$aws/things/+/shadow/get/accepted",
             "$aws/things/+/shadow/get/rejected",
             "csms/events/appended",
-            # Billing's CostUpdated and GetTransactionStatus calls (docs/billing.md).
+            # Billing's CostUpdated and GetTransactionStatus calls (docs/billing.md), CertificateSigned.
             "+/call",
+            # The built-in CA's revocation list for the gateways (docs/certificates.md).
+            "csms/ca/crl",
             ANSWER_ANY_INBOX,
         ),
         read=(

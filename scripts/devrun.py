@@ -28,7 +28,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.broker import MONITOR_USER, SERVICE_USERS, write_broker_config
-from scripts.pki import make_pki
+from scripts.pki import Pki, make_pki
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
@@ -133,8 +133,34 @@ def start_infrastructure(settings: dict[str, str]) -> tuple[list[tuple[str, subp
     return started, port
 
 
+STATION_TLS_PORT = 9443
+
+
+def station_tls_environment(pki: Pki) -> dict[str, str]:
+    """The gateway's wss:// listener: RSA and ECDSA server certificates of the dev CA, which also
+    signs the stations' client certificates (profile 3)."""
+    return {
+        "GATEWAY_TLS_PORT": str(STATION_TLS_PORT),
+        "GATEWAY_TLS_CERT": str(pki.server_cert),
+        "GATEWAY_TLS_KEY": str(pki.server_key),
+        "GATEWAY_TLS_EC_CERT": str(pki.server_ec_cert),
+        "GATEWAY_TLS_EC_KEY": str(pki.server_ec_key),
+        "GATEWAY_TLS_CLIENT_CA": str(pki.ca),
+        "GATEWAY_TLS_CRL_FROM_CA": "true",
+    }
+
+
+def certificate_authority_environment(pki: Pki) -> dict[str, str]:
+    """The shadow's built-in CA is the dev CA: SignCertificate works, revocations reach the gateway."""
+    return {"CA_MODE": "builtin", "CA_CERT": str(pki.ca), "CA_KEY": str(pki.directory / "ca.key")}
+
+
 def service_environment(settings: dict[str, str], user: str, port: int) -> dict[str, str]:
     environment = {**settings, **os.environ}
+    pki = make_pki(RUN_DIR / "pki")
+    extra = {"gateway": station_tls_environment, "shadow": certificate_authority_environment}.get(user)
+    for variable, value in (extra(pki) if extra else {}).items():
+        environment.setdefault(variable, value)
     environment.setdefault("MQTT_URL", f"mqtt://127.0.0.1:{port}")
     environment.setdefault("MQTT_USERNAME", user)
     environment.setdefault("MQTT_PASSWORD", settings[password_variable(user)])
@@ -197,6 +223,10 @@ def main() -> int:
             print(
                 f"\ndevrun: all five services ready in {elapsed:.1f} s\n"
                 f"  stations:  ws://127.0.0.1:9000/{{chargePointId}}\n"
+                f"             wss://127.0.0.1:{STATION_TLS_PORT}/{{chargePointId}}  (profiles 2 and 3;"
+                f" trust the dev CA: {RUN_DIR / 'pki' / 'ca.pem'},\n"
+                f"             e.g. openssl s_client -connect 127.0.0.1:{STATION_TLS_PORT}"
+                f" -CAfile {RUN_DIR / 'pki' / 'ca.pem'})\n"
                 f"  API:       http://127.0.0.1:8080  (token in {DEV_ENV}: source it, then use"
                 f' -H "Authorization: Bearer $OCPP_API_TOKEN")\n'
                 f"  metrics:   :9101 gateway, :9102 ocpp-handler, :9103 shadow, :9104 notifier,"

@@ -396,7 +396,14 @@ CASES_201: list[Case] = [
         call201.Get15118EVCertificate(
             iso15118_schema_version="urn:iso:15118:2:2013:MsgDef", action="Install", exi_request="AAECAw=="
         ),
-        {"status": "Failed", "exiResponse": "", "statusInfo": {"reasonCode": "NotSupported"}},
+        {
+            "status": "Failed",
+            "exiResponse": "",
+            "statusInfo": {
+                "reasonCode": "NotSupported",
+                "additionalInfo": "no contract certificate service configured",
+            },
+        },
         {"lastSeen": NOW},
     ),
     Case(
@@ -410,7 +417,14 @@ CASES_201: list[Case] = [
                 "responder_url": "http://ocsp.example.com",
             }
         ),
-        {"status": "Failed", "statusInfo": {"reasonCode": "NotSupported"}},
+        # No CA_OCSP_RESPONDERS in the test system: the CSMS fetches no station-chosen URL.
+        {
+            "status": "Failed",
+            "statusInfo": {
+                "reasonCode": "NotAllowed",
+                "additionalInfo": "the responderURL is not one of CA_OCSP_RESPONDERS",
+            },
+        },
         {"lastSeen": NOW},
     ),
     Case(

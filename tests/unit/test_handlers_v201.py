@@ -121,6 +121,12 @@ def _token(status: TokenStatus) -> Lookups:
 
 
 NEEDS_TOKEN = LookupRequest(tokens=("04A2B3C4",))
+EV_REQUEST = {
+    "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+    "action": "Install",
+    "exiRequest": "AAEC",
+}
+
 
 CASES: list[Case] = [
     # ------------------------------------------------------------ Authorize
@@ -346,7 +352,7 @@ CASES: list[Case] = [
     ),
     # -------------------------------------------------------- certificates
     Case(
-        "sign-certificate",
+        "sign-certificate-without-a-ca",
         "SignCertificate",
         {"csr": "-----BEGIN CERTIFICATE REQUEST-----", "certificateType": "ChargingStationCertificate"},
         {
@@ -357,20 +363,96 @@ CASES: list[Case] = [
             },
         },
         None,
+        lookup=LookupRequest(
+            sign_certificate={
+                "csr": "-----BEGIN CERTIFICATE REQUEST-----",
+                "certificateType": "ChargingStationCertificate",
+            }
+        ),
     ),
     Case(
-        "get-15118-ev-certificate",
+        "sign-certificate-refused-by-the-ca",
+        "SignCertificate",
+        {"csr": "PEM"},
+        {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidCSR", "additionalInfo": "weak key"}},
+        None,
+        lookups=Lookups(
+            sign_certificate={"status": "Rejected", "reasonCode": "InvalidCSR", "additionalInfo": "weak key"}
+        ),
+        lookup=LookupRequest(sign_certificate={"csr": "PEM", "certificateType": None}),
+    ),
+    Case(
+        "sign-certificate-accepted-by-the-ca",
+        "SignCertificate",
+        {"csr": "PEM"},
+        {"status": "Accepted"},
+        None,
+        lookups=Lookups(sign_certificate={"status": "Accepted"}),
+        lookup=LookupRequest(sign_certificate={"csr": "PEM", "certificateType": None}),
+    ),
+    Case(
+        "get-15118-ev-certificate-without-a-service",
         "Get15118EVCertificate",
-        {"iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef", "action": "Install", "exiRequest": "AAEC"},
+        EV_REQUEST,
         {"status": "Failed", "exiResponse": "", "statusInfo": NOT_SUPPORTED},
         None,
+        lookup=LookupRequest(ev_certificate=EV_REQUEST),
     ),
     Case(
-        "get-certificate-status",
+        "get-15118-ev-certificate-forwarded",
+        "Get15118EVCertificate",
+        EV_REQUEST,
+        {"status": "Accepted", "exiResponse": "gAAB"},
+        None,
+        lookups=Lookups(ev_certificate={"status": "Accepted", "exiResponse": "gAAB"}),
+        lookup=LookupRequest(ev_certificate=EV_REQUEST),
+    ),
+    Case(
+        "get-15118-ev-certificate-service-down",
+        "Get15118EVCertificate",
+        EV_REQUEST,
+        {
+            "status": "Failed",
+            "exiResponse": "",
+            "statusInfo": {"reasonCode": "Unavailable", "additionalInfo": "x"},
+        },
+        None,
+        lookups=Lookups(
+            ev_certificate={"status": "Failed", "reasonCode": "Unavailable", "additionalInfo": "x"}
+        ),
+        lookup=LookupRequest(ev_certificate=EV_REQUEST),
+    ),
+    Case(
+        "get-certificate-status-without-an-answer",
         "GetCertificateStatus",
         {"ocspRequestData": OCSP_REQUEST},
         {"status": "Failed", "statusInfo": NOT_SUPPORTED},
         None,
+        lookup=LookupRequest(certificate_status=OCSP_REQUEST),
+    ),
+    Case(
+        "get-certificate-status-answered",
+        "GetCertificateStatus",
+        {"ocspRequestData": OCSP_REQUEST},
+        {"status": "Accepted", "ocspResult": "MIIB"},
+        None,
+        lookups=Lookups(certificate_status={"status": "Accepted", "ocspResult": "MIIB"}),
+        lookup=LookupRequest(certificate_status=OCSP_REQUEST),
+    ),
+    Case(
+        "get-certificate-status-responder-down",
+        "GetCertificateStatus",
+        {"ocspRequestData": OCSP_REQUEST},
+        {"status": "Failed", "statusInfo": {"reasonCode": "Unavailable", "additionalInfo": "timed out"}},
+        None,
+        lookups=Lookups(
+            certificate_status={
+                "status": "Failed",
+                "reasonCode": "Unavailable",
+                "additionalInfo": "timed out",
+            }
+        ),
+        lookup=LookupRequest(certificate_status=OCSP_REQUEST),
     ),
     # -------------------------------------------------------- reservations
     Case(

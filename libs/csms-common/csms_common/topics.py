@@ -53,6 +53,14 @@ class RegistryMethod(StrEnum):
     """A webhook's delivery log and dead letters."""
     WEBHOOK_REDELIVER = "webhook-redeliver"
 
+    CERTIFICATE_LIST = "certificate-list"
+    """The certificates the CA issued to a station."""
+    CERTIFICATE_REVOKE = "certificate-revoke"
+    CERTIFICATE_INVENTORY = "certificate-inventory"
+    """What the station last said it has installed (GetInstalledCertificateIds)."""
+    OCSP = "ocsp"
+    """An OCSP request (base64 DER) for the built-in CA's responder; the answer is base64 DER."""
+
     TARIFF_PUT = "tariff-put"
     TARIFF_GET = "tariff-get"
     TARIFF_LIST = "tariff-list"
@@ -170,6 +178,9 @@ def notifier_request(method: NotifierMethod) -> str:
 AUDIT_RECORDS = "csms/audit"
 """Audit records of state-changing API calls: remote-api → shadow (partition 0 stores them)."""
 
+CA_CRL = "csms/ca/crl"
+"""The built-in CA's revocation list (PEM, retained): shadow → gateways, which refuse revoked
+station certificates at the TLS handshake."""
 EVENTS_APPENDED = "csms/events/appended"
 """A wake-up after events were appended (QoS 0, ``{"last": id}``): shadow → notifier."""
 

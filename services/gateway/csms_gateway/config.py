@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
-import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
 from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
-
-
-def server_tls_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
-    """TLS for ``wss://`` (profiles 2 and 3); with a client CA, certificates are asked for but optional,
-    so profile 2 stations (password, no certificate) can use the same port."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
-    if client_ca:
-        context.load_verify_locations(client_ca)
-        context.verify_mode = ssl.CERT_OPTIONAL
-    return context
+from csms_gateway.tls import ServerCertificate
 
 
 class UnregisteredRejection(StrEnum):
@@ -94,12 +82,29 @@ class GatewaySettings:
     refusal_hold: float = 1.0
     """Seconds a refused handshake (400/401/404/429) waits for its answer (at most half the handshake
     timeout), at accept time or after its request."""
+    tls_ec_cert: str | None = None
+    """A second server certificate (ECDSA beside an RSA one) on the same wss:// listener."""
+    tls_ec_key: str | None = None
+    tls_crl: str | None = None
+    """PEM CRL(s) of the client CA: revoked station certificates fail the TLS handshake."""
+    tls_crl_from_ca: bool = False
+    """Follow the CRL the built-in CA publishes on ``csms/ca/crl`` (client certificates are refused
+    until the first one arrives)."""
+
+    def server_certificates(self) -> list[ServerCertificate]:
+        """The wss:// listener's certificates: the main one, and the ECDSA one if configured."""
+        pairs = [(self.tls_cert, self.tls_key), (self.tls_ec_cert, self.tls_ec_key)]
+        return [ServerCertificate(cert, key) for cert, key in pairs if cert and key]
 
     @classmethod
     def from_environment(cls, env: Environment) -> GatewaySettings:
         settings = cls._read(env)
         if settings.tls_port and not (settings.tls_cert and settings.tls_key):
             raise ConfigError("GATEWAY_TLS_PORT needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY")
+        if bool(settings.tls_ec_cert) != bool(settings.tls_ec_key):
+            raise ConfigError("GATEWAY_TLS_EC_CERT and GATEWAY_TLS_EC_KEY go together")
+        if (settings.tls_crl or settings.tls_crl_from_ca) and not settings.tls_client_ca:
+            raise ConfigError("GATEWAY_TLS_CRL and GATEWAY_TLS_CRL_FROM_CA need GATEWAY_TLS_CLIENT_CA")
         if settings.min_security_profile > 3:
             raise ConfigError("GATEWAY_MIN_SECURITY_PROFILE must be 0, 1, 2 or 3")
         return settings
@@ -321,5 +326,18 @@ class GatewaySettings:
                 1.0,
                 minimum=0,
                 about="seconds a refused handshake waits for its answer",
+            ),
+            tls_ec_cert=env.optional_text(
+                "GATEWAY_TLS_EC_CERT", about="a second (ECDSA) wss:// server certificate beside the RSA one"
+            ),
+            tls_ec_key=env.optional_text("GATEWAY_TLS_EC_KEY", about="the ECDSA certificate's key"),
+            tls_crl=env.optional_text(
+                "GATEWAY_TLS_CRL",
+                about="PEM CRL of the client CA: revoked station certificates fail the handshake",
+            ),
+            tls_crl_from_ca=env.boolean(
+                "GATEWAY_TLS_CRL_FROM_CA",
+                False,
+                about="follow the CRL the built-in CA publishes (client certs refused until it arrives)",
             ),
         )

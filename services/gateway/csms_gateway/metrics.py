@@ -64,3 +64,15 @@ BUDGET_ENTRIES = Gauge(
     "Entries in the gateway's bounded budget maps (station budgets, attempt throttles, auth memory)",
     ["map"],
 )
+TLS_REFUSALS = Counter(
+    "csms_gateway_tls_refusals_total",
+    "TLS handshakes on the wss:// listener that failed, by reason: expired, not_yet_valid, revoked, "
+    "unknown_ca, no_crl, certificate_invalid (client certificates), protocol_version, no_shared_cipher, "
+    "not_tls, other",
+    ["reason"],
+)
+CRL_UPDATES = Counter(
+    "csms_gateway_crl_updates_total",
+    "Revocation lists from csms/ca/crl: used, or refused (too large, not loadable)",
+    ["outcome"],
+)

@@ -36,7 +36,7 @@ from csms_gateway.admission import (
     peer_host,
 )
 from csms_gateway.budgets import Rate, StationBudgets
-from csms_gateway.config import GatewaySettings, UnregisteredRejection, server_tls_context
+from csms_gateway.config import GatewaySettings, UnregisteredRejection
 from csms_gateway.credentials import InvalidCredentials, presented_credentials
 from csms_gateway.drain import drain_sessions
 from csms_gateway.gatekeeper import Gatekeeper
@@ -45,12 +45,14 @@ from csms_gateway.metrics import (
     BUDGET_ENTRIES,
     BUDGET_EXCEEDED,
     CONNECTED_STATIONS,
+    CRL_UPDATES,
     DISCONNECTS,
     HANDSHAKES,
     PENDING_HANDSHAKES,
 )
 from csms_gateway.registration import Credentials, Registration, RegistrationChecker
 from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
+from csms_gateway.tls import InvalidCrl, StationTls
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +126,7 @@ class Gateway:
         )
         self._server: Server | None = None
         self._tls_server: Server | None = None
+        self._station_tls: StationTls | None = None
         self._draining = False
 
     @property
@@ -405,7 +408,30 @@ class Gateway:
 
     # ---------------------------------------------------------------- serving
 
+    async def on_crl(self, message: InboundMessage) -> None:
+        """The CA's new revocation list: refused certificates fail from the next TLS handshake on."""
+        if self._station_tls is None:
+            return
+        try:
+            self._station_tls.use_crl(message.payload)
+        except InvalidCrl as error:
+            CRL_UPDATES.labels(outcome="refused").inc()
+            logger.error("CRL not used", extra={"error": str(error)})
+            return
+        CRL_UPDATES.labels(outcome="used").inc()
+        logger.info("CRL updated", extra={"bytes": len(message.payload)})
+
     async def serve(self, stop: asyncio.Event) -> None:
+        settings = self._settings
+        if settings.tls_port and settings.tls_cert and settings.tls_key:
+            self._station_tls = StationTls(
+                settings.server_certificates(),
+                settings.tls_client_ca,
+                settings.tls_crl,
+                check_crl=settings.tls_crl_from_ca,
+            )
+            if settings.tls_crl_from_ca:
+                await self._client.subscribe(topics.CA_CRL, self.on_crl)
         await self._client.subscribe(topics.CONTROL_FILTER, self.on_control)
         await self._client.subscribe(topics.PRESENCE_CONNECTED_FILTER, self.on_presence_connected)
         async with contextlib.AsyncExitStack() as servers:
@@ -414,12 +440,9 @@ class Gateway:
                 "gateway listening",
                 extra={"port": self._settings.port, "instance": self._settings.instance_id},
             )
-            if self._settings.tls_port and self._settings.tls_cert and self._settings.tls_key:
-                context = server_tls_context(
-                    self._settings.tls_cert, self._settings.tls_key, self._settings.tls_client_ca
-                )
+            if self._station_tls is not None:
                 self._tls_server = await servers.enter_async_context(
-                    self._listener(self._settings.tls_port, context)
+                    self._listener(self._settings.tls_port, self._station_tls.context)
                 )
                 logger.info("gateway listening with TLS", extra={"port": self._settings.tls_port})
             await stop.wait()

@@ -74,6 +74,13 @@ class LookupRequest:
     price_for: str | None = None
     """The prices a driver starting a transaction pays (2.x ``updatedPersonalMessage``), for the
     token given ('' for none): the station's tariff, else the token group's, else the default."""
+    sign_certificate: Payload | None = None
+    """A SignCertificate request (``csr``, ``certificateType``) for the certificate authority, which
+    checks it, counts it against the station's CSR budget and says Accepted or Rejected."""
+    certificate_status: Payload | None = None
+    """GetCertificateStatus's ``ocspRequestData``: the shadow service asks the OCSP responder."""
+    ev_certificate: Payload | None = None
+    """Get15118EVCertificate's request: forwarded to the contract-certificate service."""
 
     @property
     def is_empty(self) -> bool:
@@ -83,6 +90,9 @@ class LookupRequest:
             or self.allocate_transaction_id
             or self.pending_transaction
             or self.price_for is not None
+            or self.sign_certificate is not None
+            or self.certificate_status is not None
+            or self.ev_certificate is not None
         )
 
 
@@ -97,6 +107,12 @@ class Lookups:
     tokens: Mapping[str, TokenStatus] = field(default_factory=lambda: MappingProxyType({}))
     transaction_id: int | None = None
     cost: Payload | None = None
+    sign_certificate: Payload | None = None
+    """The CA's answer to ``sign_certificate``: ``status``, ``reasonCode``, ``additionalInfo``."""
+    certificate_status: Payload | None = None
+    """The answer to ``certificate_status``: ``status`` (Accepted, Failed), ``ocspResult`` or a reason."""
+    ev_certificate: Payload | None = None
+    """The contract-certificate service's answer: ``status``, ``exiResponse``, or a reason."""
     price_text: str | None = None
     """One line of prices for ``price_for``; None without a tariff."""
     """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None

@@ -157,6 +157,12 @@ class HandlerService:
             body["pendingTransaction"] = request.pending_transaction
         if request.price_for is not None:
             body["priceFor"] = {"idToken": request.price_for}
+        if request.sign_certificate is not None:
+            body["signCertificate"] = request.sign_certificate
+        if request.certificate_status is not None:
+            body["certificateStatus"] = request.certificate_status
+        if request.ev_certificate is not None:
+            body["evCertificate"] = request.ev_certificate
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -174,6 +180,13 @@ class HandlerService:
             transaction_id=int(transaction_id) if transaction_id is not None else None,
             cost=answer.get("cost") if isinstance(answer.get("cost"), dict) else None,
             price_text=answer.get("priceText") if isinstance(answer.get("priceText"), str) else None,
+            sign_certificate=(
+                answer["signCertificate"] if isinstance(answer.get("signCertificate"), dict) else None
+            ),
+            certificate_status=(
+                answer["certificateStatus"] if isinstance(answer.get("certificateStatus"), dict) else None
+            ),
+            ev_certificate=answer["evCertificate"] if isinstance(answer.get("evCertificate"), dict) else None,
         )
 
     async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:

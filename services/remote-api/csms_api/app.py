@@ -11,10 +11,12 @@ from werkzeug.exceptions import HTTPException
 
 from csms_api.audit import audit_record, is_audited
 from csms_api.blueprints.billing import billing
+from csms_api.blueprints.certificates import certificates
 from csms_api.blueprints.commands import commands
 from csms_api.blueprints.events import StreamSlots, events
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
+from csms_api.blueprints.security_profiles import security_profiles
 from csms_api.blueprints.stations import stations
 from csms_api.blueprints.transactions import transactions
 from csms_api.blueprints.webhooks import webhooks
@@ -50,6 +52,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["CSMS_CONNECT_GRACE"] = settings.connect_grace
+    app.config["CSMS_STATION_WSS_URL"] = settings.station_wss_url
     app.config["CSMS_METRICS_DIR"] = settings.metrics_dir
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["csms_bus"] = bus
@@ -158,7 +161,17 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
 
 def register_routes(app: Flask) -> None:
     """Every blueprint: the seed's paths, and the same under /v1 (the reference's versioning strategy)."""
-    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing):
+    for blueprint in (
+        stations,
+        transactions,
+        commands,
+        id_tokens,
+        events,
+        webhooks,
+        billing,
+        certificates,
+        security_profiles,
+    ):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"{V1_ALIAS_PREFIX}{blueprint.name}")
     app.register_blueprint(health)

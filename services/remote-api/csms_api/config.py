@@ -48,6 +48,9 @@ class ApiSettings:
     """Networks webhooks may point at although they are not public (the SSRF guard's allow-list)."""
     audit: bool = True
     """Publish an audit record of every state-changing request."""
+    station_wss_url: str | None = None
+    """The wss:// URL stations reach the CSMS at (without the station id), for the 2.x network
+    profile a security-profile upgrade sends (SetNetworkProfile ocppCsmsUrl)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ApiSettings:
@@ -130,6 +133,10 @@ class ApiSettings:
             webhook_allowed_networks=_networks(env),
             audit=env.boolean(
                 "API_AUDIT", True, about="publish an audit record of every state-changing request"
+            ),
+            station_wss_url=env.optional_text(
+                "API_STATION_WSS_URL",
+                about="wss:// URL stations reach the CSMS at, sent by a security-profile upgrade",
             ),
         )
         # Refused only once everything is read, so that --help lists every variable.

@@ -7,17 +7,23 @@ import logging
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from csms_common import topics
 from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runner import Service, until_signalled
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
+from csms_shadow.certificate_authority import certificate_authority
+from csms_shadow.certificate_requests import CertificateRequests
+from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
 from csms_shadow.config import ShadowSettings
+from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.hashing import BoundedHashing
+from csms_shadow.ocsp_checker import OcspChecker
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
@@ -126,6 +132,24 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
+        certificates=CertificateRequests(
+            settings.ca,
+            certificate_authority(settings.ca),
+            CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
+            calls,
+            publish_crl=lambda crl: client.publish(topics.CA_CRL, crl, qos=1, retain=True),
+            installed=InstalledCertificates(redis, settings.key_prefix),
+            ocsp=OcspChecker(
+                redis,
+                settings.key_prefix,
+                settings.ca.ocsp_responders,
+                settings.ca.ocsp_timeout,
+                settings.ca.ocsp_max_in_flight,
+            ),
+        ),
+        contracts=ContractCertificates(
+            settings.ca.contract_service_url, settings.ca.contract_service_timeout
+        ),
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings, read_log_level
 from csms_shadow.billing_config import BillingSettings
 from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
+from csms_shadow.ca_config import CaSettings
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ShadowSettings:
     """What one station's transaction records may hold (docs/budgets-storage.md)."""
     billing: BillingSettings
     """Sessions, tariffs and cost updates (docs/billing.md)."""
+    ca: CaSettings = field(default_factory=CaSettings)
+    """The certificate authority for SignCertificate (docs/certificates.md)."""
     password_hash_concurrency: int = 2
     """Station password checks (scrypt) run at once, each in a thread of its own."""
     password_hash_queue: int = 32
@@ -210,4 +213,5 @@ class ShadowSettings:
                 about="dead letters (and queued redeliveries) kept per webhook",
             ),
             billing=BillingSettings.from_environment(env),
+            ca=CaSettings.from_environment(env),
         )

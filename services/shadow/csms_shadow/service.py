@@ -15,12 +15,14 @@ from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
-from csms_common.station_id import InvalidStationId
+from csms_common.station_id import InvalidStationId, validate_station_id
 from csms_shadow.batching import Batcher
 from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
 from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
+from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
 from csms_shadow.config import ShadowSettings
+from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.cost_updates import CostUpdater
 from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
 from csms_shadow.event_mapping import (
@@ -85,8 +87,12 @@ class ShadowService:
         event_requests: EventRequests | None = None,
         sessions: SessionKeeper | None = None,
         billing: BillingRequests | None = None,
+        certificates: CertificateRequests | None = None,
+        contracts: ContractCertificates | None = None,
     ) -> None:
         self._settings = settings
+        self._contracts = contracts or ContractCertificates(None, 1.0)
+        self._certificates = certificates
         self._sessions = sessions
         self._billing = billing
         self._tasks: list[asyncio.Task[None]] = []
@@ -126,6 +132,9 @@ class ShadowService:
         if self._audit is not None and self._settings.partition == 0:
             # One replica keeps the audit log; on the persistent session, so none is lost while it restarts.
             await self._client.subscribe(topics.AUDIT_RECORDS, self.on_audit)
+        if self._certificates is not None:
+            self._tasks.append(asyncio.create_task(self._certificates.run(self._stopping)))
+            self._tasks.append(asyncio.create_task(self._certificates.renew(self._stopping, self.owns)))
         interval = self._settings.billing.cost_update_seconds
         if self._sessions is not None and interval > 0:
             calls = StationCalls(self._client, self._store, self._records)
@@ -336,6 +345,8 @@ class ShadowService:
                 raise ValueError("request body is not a JSON object")
             if method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
+            elif method in CERTIFICATE_METHODS and self._certificates is not None:
+                status, answer = await self._certificates.handle(method, body)
             else:
                 handler = (
                     self._event_requests.registry_methods().get(method) if self._event_requests else None
@@ -343,6 +354,16 @@ class ShadowService:
                 status, answer = await (handler(body) if handler else self._registry.handle(method, body))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
                 await self._add_billing_lookups(self._billing, body, answer)
+            if method is topics.RegistryMethod.DELETE and status == 200 and self._certificates is not None:
+                await self._certificates.forget(validate_station_id(body.get("chargePointId")))
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "signCertificate" in body:
+                answer["signCertificate"] = await self._sign_certificate(body)
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "certificateStatus" in body:
+                answer["certificateStatus"] = await self._certificate_status(body)
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "evCertificate" in body:
+                answer["evCertificate"] = await self._contracts.forward(
+                    validate_station_id(body.get("chargePointId")), body["evCertificate"]
+                )
             drafts = registry_events(method, status, answer)
             if drafts:
                 await self._append_events(str(body.get("chargePointId")), drafts)
@@ -354,6 +375,30 @@ class ShadowService:
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
         await respond(self._request_client, message, status, answer)
+
+    async def _sign_certificate(self, body: JsonObject) -> JsonObject:
+        """A station's SignCertificate, answered by the CA (Rejected when there is none)."""
+        if self._certificates is None:
+            return {
+                "status": "Rejected",
+                "reasonCode": "NotSupported",
+                "additionalInfo": "no certificate authority",
+            }
+        return await self._certificates.sign_request(
+            validate_station_id(body.get("chargePointId")), body["signCertificate"]
+        )
+
+    async def _certificates_on_command(self, station_id: str, command: JsonObject) -> None:
+        if self._certificates is not None:
+            await self._certificates.on_command(station_id, command)
+
+    async def _certificate_status(self, body: JsonObject) -> JsonObject:
+        """A station's GetCertificateStatus: an OCSP request to the responder it names (bounded wait)."""
+        if self._certificates is None:
+            return {"status": "Failed", "reasonCode": "NotSupported", "additionalInfo": "no OCSP client"}
+        return await self._certificates.certificate_status(
+            validate_station_id(body.get("chargePointId")), body["certificateStatus"]
+        )
 
     async def _add_billing_lookups(
         self, billing: BillingRequests, body: JsonObject, answer: JsonObject
@@ -453,6 +498,10 @@ class ShadowService:
                 )
                 return
             STORED_BYTES.labels("command").observe(len(fast_json.dumps(command)))
+            if self._certificates is not None:
+                await self._until_written(
+                    lambda: self._certificates_on_command(station_id, command), station_id
+                )
             STATION_EVENTS.labels(event.value).inc()
             await self._append_events(station_id, command_events(body), message)
             logger.info(

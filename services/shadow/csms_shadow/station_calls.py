@@ -29,12 +29,22 @@ class StationCalls:
         self._store = store
         self._records = records
 
-    async def send(self, station_id: str, action: str, payload: dict[str, Any]) -> str | None:
-        """Send ``action`` to a connected 2.x station; its message id, or None when not sent."""
+    async def protocol(self, station_id: str) -> str | None:
+        """The OCPP subprotocol (``ocpp1.6``, ``ocpp2.0.1``...) of a connected station, else None."""
+        station = await self._store.get_station(station_id)
+        if not (station or {}).get("connected"):
+            return None
+        return str(((station or {}).get("connection") or {}).get("protocol") or "") or None
+
+    async def send(
+        self, station_id: str, action: str, payload: dict[str, Any], any_version: bool = False
+    ) -> str | None:
+        """Send ``action`` to a connected 2.x station (any version with ``any_version``: the 1.6
+        security extension's calls); its message id, or None when not sent."""
         station = await self._store.get_station(station_id)
         connection = (station or {}).get("connection") or {}
         protocol = str(connection.get("protocol") or "")
-        if not (station or {}).get("connected") or not protocol.startswith("ocpp2"):
+        if not (station or {}).get("connected") or not (any_version or protocol.startswith("ocpp2")):
             return None
         call = Call(new_message_id(), action, payload)
         await self._client.publish(topics.station_call(station_id), call.to_json(), qos=1)

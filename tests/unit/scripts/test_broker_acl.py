@@ -61,3 +61,10 @@ def test_a_client_reads_only_its_own_inbox() -> None:
         "csms/replies/#" not in line for lines in blocks().values() for line in lines if "read" in line
     )
     assert set(GRANTS) == set(blocks())
+
+
+def test_only_the_certificate_authority_publishes_the_revocation_list() -> None:
+    # A forged CRL could lock every station out (or let a revoked one back in): only the shadow's CA writes it.
+    assert writers("csms/ca/crl") == {"shadow"}
+    readers = {user for user, lines in blocks().items() if "topic read csms/ca/crl" in lines}
+    assert readers == {"gateway"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from csms_api.blueprints.certificates import OCSP_ENDPOINTS
 from csms_api.blueprints.stations import bus
 from csms_api.models.common import JsonObject
 from csms_api.models.health import Health
@@ -14,7 +15,9 @@ from csms_api.operations import Answer, operation
 
 health = Blueprint("health", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "health.metrics", "health.openapi"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"health.healthz", "health.readyz", "health.metrics", "health.openapi"} | OCSP_ENDPOINTS
+)
 
 
 @health.get("/healthz")

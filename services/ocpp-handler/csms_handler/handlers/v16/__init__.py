@@ -45,7 +45,7 @@ from csms_handler.handlers.v16.heartbeat import heartbeat
 from csms_handler.handlers.v16.log_status_notification import log_status_notification
 from csms_handler.handlers.v16.meter_values import meter_values
 from csms_handler.handlers.v16.security_event_notification import security_event_notification
-from csms_handler.handlers.v16.sign_certificate import sign_certificate
+from csms_handler.handlers.v16.sign_certificate import sign_certificate, sign_certificate_needs
 from csms_handler.handlers.v16.signed_firmware_status_notification import signed_firmware_status_notification
 from csms_handler.handlers.v16.start_transaction import start_transaction, start_transaction_needs
 from csms_handler.handlers.v16.status_notification import status_notification
@@ -90,7 +90,7 @@ V16_TYPED_ROUTES: V16Routes = {
     # OCPP 1.6 security extension (Improved security for OCPP 1.6-J).
     "LogStatusNotification": Route(log_status_notification),
     "SecurityEventNotification": Route(security_event_notification),
-    "SignCertificate": Route(sign_certificate),
+    "SignCertificate": Route(sign_certificate, sign_certificate_needs),
     "SignedFirmwareStatusNotification": Route(signed_firmware_status_notification),
 }
 

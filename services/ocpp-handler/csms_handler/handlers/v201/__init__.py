@@ -63,8 +63,14 @@ from csms_handler.handlers.v201.boot_notification import boot_notification, boot
 from csms_handler.handlers.v201.cleared_charging_limit import cleared_charging_limit
 from csms_handler.handlers.v201.data_transfer import data_transfer
 from csms_handler.handlers.v201.firmware_status_notification import firmware_status_notification
-from csms_handler.handlers.v201.get_15118_ev_certificate import get_15118_ev_certificate
-from csms_handler.handlers.v201.get_certificate_status import get_certificate_status
+from csms_handler.handlers.v201.get_15118_ev_certificate import (
+    get_15118_ev_certificate,
+    get_15118_ev_certificate_needs,
+)
+from csms_handler.handlers.v201.get_certificate_status import (
+    get_certificate_status,
+    get_certificate_status_needs,
+)
 from csms_handler.handlers.v201.heartbeat import heartbeat
 from csms_handler.handlers.v201.log_status_notification import log_status_notification
 from csms_handler.handlers.v201.meter_values import meter_values
@@ -82,7 +88,7 @@ from csms_handler.handlers.v201.publish_firmware_status_notification import (
 from csms_handler.handlers.v201.report_charging_profiles import report_charging_profiles
 from csms_handler.handlers.v201.reservation_status_update import reservation_status_update
 from csms_handler.handlers.v201.security_event_notification import security_event_notification
-from csms_handler.handlers.v201.sign_certificate import sign_certificate
+from csms_handler.handlers.v201.sign_certificate import sign_certificate, sign_certificate_needs
 from csms_handler.handlers.v201.status_notification import status_notification
 from csms_handler.handlers.v201.transaction_event import transaction_event, transaction_event_needs
 from csms_handler.route_table import frozen_table
@@ -134,9 +140,9 @@ V201_TYPED_ROUTES: V201Routes = {
     "FirmwareStatusNotification": Route(firmware_status_notification),
     "PublishFirmwareStatusNotification": Route(publish_firmware_status_notification),
     "DataTransfer": Route(data_transfer),
-    "SignCertificate": Route(sign_certificate),
-    "Get15118EVCertificate": Route(get_15118_ev_certificate),
-    "GetCertificateStatus": Route(get_certificate_status),
+    "SignCertificate": Route(sign_certificate, sign_certificate_needs),
+    "Get15118EVCertificate": Route(get_15118_ev_certificate, get_15118_ev_certificate_needs),
+    "GetCertificateStatus": Route(get_certificate_status, get_certificate_status_needs),
     "ReservationStatusUpdate": Route(reservation_status_update),
     "NotifyChargingLimit": Route(notify_charging_limit),
     "ClearedChargingLimit": Route(cleared_charging_limit),
