@@ -21,6 +21,19 @@ from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
 from csms_api.calls import connected_version, limit_commands, validated, wait_slot
 from csms_api.errors import ApiError
+from csms_api.models.certificates import (
+    CertificatePath,
+    DeleteInstalledCertificate,
+    InstallCertificate,
+    InstalledCertificates,
+    IssuedCertificate,
+    IssuedCertificates,
+    OcspPath,
+    RefreshInstalledCertificates,
+)
+from csms_api.models.commands import CommandResult
+from csms_api.models.common import StationPath, WaitQuery
+from csms_api.operations import Answer, operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.commands import CommandState
@@ -41,12 +54,24 @@ def _ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
 
 @certificates.get("/charge-points/<station_id>/certificates")
 @requires(Scope.READ)
+@operation(
+    "Certificates the CA issued to the station (SignCertificate), oldest first",
+    {200: (IssuedCertificates, "The station's issued certificates")},
+    path=StationPath,
+    errors=(404,),
+)
 def list_certificates(station_id: str) -> tuple[Response, int]:
     return _ask(RegistryMethod.CERTIFICATE_LIST, {"chargePointId": station_id_parameter(station_id)})
 
 
 @certificates.delete("/charge-points/<station_id>/certificates/<serial>")
 @requires(Scope.ADMIN)
+@operation(
+    "Revoke an issued certificate: on the CRL (refused at the TLS handshake) and revoked in OCSP answers",
+    {200: (IssuedCertificate, "Revoked (again: unchanged)")},
+    path=CertificatePath,
+    errors=(404,),
+)
 def revoke_certificate(station_id: str, serial: str) -> tuple[Response, int]:
     if not _SERIAL.match(serial):
         raise ApiError(400, "Invalid serialNumber: 1 to 40 hex digits")
@@ -75,11 +100,22 @@ def _ocsp(request_der: bytes) -> Response:
 
 
 @certificates.post("/ocsp")
+@operation(
+    "The built-in CA's OCSP responder (RFC 6960, DER request as the body); no token needed",
+    {200: Answer(bytes, "The signed OCSP response", "application/ocsp-response")},
+    errors=(404,),
+)
 def ocsp_post() -> Response:
     return _ocsp(request.get_data(cache=False))
 
 
 @certificates.get("/ocsp/<path:encoded>")
+@operation(
+    "The built-in CA's OCSP responder, GET form (base64 request in the path); no token needed",
+    {200: Answer(bytes, "The signed OCSP response", "application/ocsp-response")},
+    path=OcspPath,
+    errors=(404,),
+)
 def ocsp_get(encoded: str) -> Response:
     try:
         der = base64.b64decode(urllib.parse.unquote(encoded), validate=True)
@@ -110,6 +146,14 @@ def _send(station_id: str, action: str, payload: dict[str, Any]) -> tuple[Respon
 
 @certificates.post("/charge-points/<station_id>/certificates/install")
 @requires(Scope.COMMAND)
+@operation(
+    "InstallCertificate: a root certificate for the station to trust (202 sent, or the answer with ?wait)",
+    {200: (CommandResult, "Answered"), 202: (CommandResult, "Sent")},
+    body=InstallCertificate,
+    path=StationPath,
+    query=WaitQuery,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def install_certificate(station_id: str) -> tuple[Response, int]:
     """InstallCertificate: a root certificate (PEM, one certificate) for the station to trust."""
     station_id = station_id_parameter(station_id)
@@ -130,6 +174,14 @@ def install_certificate(station_id: str) -> tuple[Response, int]:
 
 @certificates.post("/charge-points/<station_id>/installed-certificates/delete")
 @requires(Scope.COMMAND)
+@operation(
+    "DeleteCertificate: the certificate certificateHashData names",
+    {200: (CommandResult, "Answered"), 202: (CommandResult, "Sent")},
+    body=DeleteInstalledCertificate,
+    path=StationPath,
+    query=WaitQuery,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def delete_installed_certificate(station_id: str) -> tuple[Response, int]:
     """DeleteCertificate: the one ``certificateHashData`` names (as GetInstalledCertificateIds listed it)."""
     station_id = station_id_parameter(station_id)
@@ -141,6 +193,15 @@ def delete_installed_certificate(station_id: str) -> tuple[Response, int]:
 
 @certificates.post("/charge-points/<station_id>/installed-certificates/refresh")
 @requires(Scope.COMMAND)
+@operation(
+    "GetInstalledCertificateIds; its answer becomes the inventory",
+    {200: (CommandResult, "Answered"), 202: (CommandResult, "Sent")},
+    body=RefreshInstalledCertificates,
+    body_required=False,
+    path=StationPath,
+    query=WaitQuery,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def refresh_installed_certificates(station_id: str) -> tuple[Response, int]:
     """GetInstalledCertificateIds; its answer becomes the inventory of ``GET .../installed-certificates``."""
     station_id = station_id_parameter(station_id)
@@ -151,6 +212,12 @@ def refresh_installed_certificates(station_id: str) -> tuple[Response, int]:
 
 @certificates.get("/charge-points/<station_id>/installed-certificates")
 @requires(Scope.READ)
+@operation(
+    "The station's installed certificates from its last GetInstalledCertificateIds answer",
+    {200: (InstalledCertificates, "The inventory (empty, updatedAt null, before the first answer)")},
+    path=StationPath,
+    errors=(404,),
+)
 def installed_certificates(station_id: str) -> tuple[Response, int]:
     """The inventory from the station's last GetInstalledCertificateIds answer (kept by the shadow)."""
     return _ask(RegistryMethod.CERTIFICATE_INVENTORY, {"chargePointId": station_id_parameter(station_id)})

@@ -19,6 +19,9 @@ from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
 from csms_api.calls import connected_version, limit_commands, validated, wait_slot
 from csms_api.errors import ApiError
+from csms_api.models.certificates import SecurityProfileUpgrade, SecurityProfileUpgraded
+from csms_api.models.common import StationPath
+from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.commands import CommandState
@@ -52,6 +55,15 @@ def _accepted(action: str, answer: dict[str, Any], field: str = "status") -> Non
 
 @security_profiles.post("/charge-points/<station_id>/security-profile")
 @requires(Scope.ADMIN)
+@operation(
+    "Upgrade the station's security profile: the station is told over its current connection (1.6 "
+    "ChangeConfiguration SecurityProfile; 2.x SetNetworkProfile, SetVariables, Reset); once it accepted, the "
+    "registry is raised and the session closed; only the new profile gets in afterwards",
+    {200: (SecurityProfileUpgraded, "Upgraded")},
+    body=SecurityProfileUpgrade,
+    path=StationPath,
+    errors=(404, 409, 415, 429, 502, 504),
+)
 def upgrade_security_profile(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
     body = json_body(request)
