@@ -1,0 +1,115 @@
+"""Redis side of desired state: writing ``state.desired`` and the reconciler's per-station markers.
+
+A new module beside store.py (which owns reported state): the desired write takes the same
+WATCH/MULTI path over the same shadow key, so a reported update and a desired one never lose
+each other's change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import Enum
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from csms_common import fast_json
+from csms_shadow.budget import DocumentBudget, count_keys, document_problem
+from csms_shadow.desired import check_desired_document
+from csms_shadow.document import JsonObject, delta_of, merge_desired
+from csms_shadow.store import Keys
+
+
+class DesiredOutcome(Enum):
+    APPLIED = "applied"
+    NOT_REGISTERED = "not_registered"
+    OVER_BUDGET = "over_budget"
+
+
+@dataclass(frozen=True)
+class DesiredResult:
+    outcome: DesiredOutcome
+    shadow: JsonObject | None = None
+    delta: JsonObject | None = None
+    problem: str | None = None
+    encoded_bytes: int = 0
+
+
+class DesiredStore:
+    """Desired state, the set of stations with a delta to work on, and in-flight call markers."""
+
+    def __init__(self, redis: Redis, prefix: str, budget: DocumentBudget) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+        self._prefix = prefix
+        self._budget = budget
+        self._unmark = redis.register_script(UNMARK_IF_MESSAGE)
+        self.pending_key = f"{prefix}reconcile-pending"
+        """Set of station ids whose desired state may not be reported yet (the timer's work list)."""
+
+    def marker_key(self, station_id: str) -> str:
+        """The reconciler's call in flight for a station (at most one)."""
+        return f"{self._prefix}reconcile:{station_id}"
+
+    async def apply_desired(
+        self, station_id: str, desired: JsonObject, now: int, *, clear: bool = False
+    ) -> DesiredResult:
+        """Merge ``desired`` into the station's ``state.desired`` (raises InvalidDesired past its bounds)."""
+        station_key = self._keys.station(station_id)
+        shadow_key = self._keys.shadow(station_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(station_key, shadow_key)
+                    station_raw, raw = await pipe.mget(station_key, shadow_key)
+                    if station_raw is None or raw is None:
+                        return DesiredResult(DesiredOutcome.NOT_REGISTERED)
+                    merged = merge_desired(fast_json.loads(raw), desired, now, clear=clear)
+                    check_desired_document(merged["state"].get("desired"))
+                    encoded = fast_json.dumps(merged)
+                    keys = count_keys(merged["state"].get("desired") or {}) + count_keys(
+                        merged["state"]["reported"]
+                    )
+                    problem = document_problem(len(encoded), keys, len(raw), self._budget)
+                    if problem is not None:
+                        return DesiredResult(DesiredOutcome.OVER_BUDGET, problem=problem)
+                    delta = delta_of(merged["state"].get("desired"), merged["state"]["reported"])
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(shadow_key, encoded)
+                    if delta:
+                        pipe.sadd(self.pending_key, station_id)
+                    await pipe.execute()
+                    return DesiredResult(DesiredOutcome.APPLIED, merged, delta, encoded_bytes=len(encoded))
+                except WatchError:
+                    continue
+
+    async def pending(self) -> AsyncIterator[str]:
+        """Every station id with work possibly left, in no particular order."""
+        async for member in self._redis.sscan_iter(self.pending_key, count=500):
+            yield member.decode() if isinstance(member, bytes) else str(member)
+
+    async def settled(self, station_id: str) -> None:
+        """The station has nothing left to do (a later desired change adds it again)."""
+        await self._redis.srem(self.pending_key, station_id)
+
+    async def mark(self, station_id: str, marker: JsonObject) -> bool:
+        """Record the call about to be sent; False when another call is already in flight."""
+        return bool(await self._redis.set(self.marker_key(station_id), fast_json.dumps(marker), nx=True))
+
+    async def marker(self, station_id: str) -> JsonObject | None:
+        raw = await self._redis.get(self.marker_key(station_id))
+        return None if raw is None else dict(fast_json.loads(raw))
+
+    async def unmark(self, station_id: str, message_id: str) -> bool:
+        """Remove the marker if it is still the one for ``message_id``."""
+        removed = await self._unmark(keys=[self.marker_key(station_id)], args=[message_id])
+        return bool(removed)
+
+
+UNMARK_IF_MESSAGE = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+if cjson.decode(raw)['messageId'] ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+"""
