@@ -64,6 +64,8 @@ class RegistryMethod(StrEnum):
     """Billing sessions, filtered and paged."""
     SESSION_GET = "session-get"
     """One billing session with its cost breakdown and, once completed, its CDR."""
+    SHADOW_DESIRED = "shadow-desired"
+    """Merge ``state.desired`` into a station's shadow (docs/fleet.md); answers it with its delta."""
 
 
 class NotifierMethod(StrEnum):
@@ -120,6 +122,11 @@ def shadow_update(station_id: str) -> str:
 def shadow_update_result(station_id: str, accepted: bool) -> str:
     """Where the shadow service reports the outcome of an update."""
     return f"{shadow_update(station_id)}/{'accepted' if accepted else 'rejected'}"
+
+
+def shadow_update_delta(station_id: str) -> str:
+    """Desired state not yet reported: shadow → anyone, after a desired change (AWS's topic)."""
+    return f"{shadow_update(station_id)}/delta"
 
 
 def shadow_get(station_id: str) -> str:

@@ -13,6 +13,7 @@ from csms_api.audit import audit_record, is_audited
 from csms_api.blueprints.billing import billing
 from csms_api.blueprints.commands import commands
 from csms_api.blueprints.events import StreamSlots, events
+from csms_api.blueprints.fleet import fleet
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
 from csms_api.blueprints.stations import stations
@@ -58,7 +59,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     register_error_handlers(app)
 
     # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing):
+    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing, fleet):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)

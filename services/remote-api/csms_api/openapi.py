@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms_api.openapi_billing import billing_paths
+from csms_api.openapi_fleet import fleet_paths, merge_paths
 
 Schema = dict[str, Any]
 
@@ -54,7 +55,11 @@ SHADOW: Schema = {
         "state": {
             "type": "object",
             "required": ["reported"],
-            "properties": {"reported": {"type": "object"}},
+            "properties": {
+                "reported": {"type": "object"},
+                "desired": {"type": "object"},
+                "delta": {"type": "object"},
+            },
         },
         "metadata": {"type": "object"},
         "version": {"type": "integer"},
@@ -658,5 +663,8 @@ def openapi_document() -> Schema:
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
-        "paths": _paths() | billing_paths(_operation, _json, _errors, _path_parameter),
+        "paths": merge_paths(
+            _paths() | billing_paths(_operation, _json, _errors, _path_parameter),
+            fleet_paths(_operation, _json, _errors, _path_parameter),
+        ),
     }

@@ -16,10 +16,12 @@ from csms_common.runtime import parse_arguments, run_until_signalled
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
 from csms_shadow.config import ShadowSettings
+from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.hashing import BoundedHashing
+from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
@@ -77,6 +79,10 @@ ENVIRONMENT_HELP = """\
   BILLING_MAX_TARIFFS       tariffs that can be stored [500]
   BILLING_RECOMPUTE_INTERVAL  seconds between recomputations of a running session [30]
   BILLING_COUNTRY_CODE/PARTY_ID  the operator's OCPI identity on CDRs [XX/CSM]
+  RECONCILE_INTERVAL        seconds between the reconciler's passes over stations whose desired
+                            state is not reported yet [30]
+  RECONCILE_STALE_SECONDS   a reconciler call with no outcome this long is sent again; keep it
+                            above GATEWAY_CALL_TIMEOUT [120]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -164,6 +170,20 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         on_completed=session_completed,
         on_awaiting=calls.ask_for_missing_events,
     )
+    desired = DesiredStore(redis, settings.key_prefix, settings.document_budget)
+
+    def owns(station_id: str) -> bool:
+        return service.owns(station_id)
+
+    reconciler = Reconciler(
+        client,
+        store,
+        desired,
+        records,
+        owns,
+        settings.reconcile_interval_seconds,
+        settings.reconcile_stale_seconds,
+    )
     service = ShadowService(
         settings,
         client,
@@ -176,6 +196,8 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
+        desired=desired,
+        reconciler=reconciler,
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

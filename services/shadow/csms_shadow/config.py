@@ -55,6 +55,10 @@ class ShadowSettings:
     """Delivery attempts kept per webhook."""
     webhook_dead_letters: int = 1000
     """Dead letters (and queued redeliveries) kept per webhook."""
+    reconcile_interval_seconds: float = 30.0
+    """How often the reconciler comes back to stations whose desired state is not reported yet."""
+    reconcile_stale_seconds: float = 120.0
+    """A reconciler call with no outcome for this long never reached a gateway: it is sent again."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -103,4 +107,6 @@ class ShadowSettings:
             webhook_log_length=env.integer("SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1),
             webhook_dead_letters=env.integer("SHADOW_WEBHOOK_DEAD_LETTERS", 1000, minimum=1),
             billing=BillingSettings.from_environment(env),
+            reconcile_interval_seconds=env.number("RECONCILE_INTERVAL", 30.0, minimum=0.1),
+            reconcile_stale_seconds=env.number("RECONCILE_STALE_SECONDS", 120.0, minimum=1.0),
         )

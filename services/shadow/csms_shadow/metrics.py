@@ -36,3 +36,8 @@ STORED_BYTES = Histogram(
 )
 EVENTS_APPENDED = Counter("csms_events_appended_total", "Events appended to the event log by type", ["type"])
 AUDIT_RECORDS = Counter("csms_audit_records_total", "Audit records stored")
+DESIRED_UPDATES = Counter(
+    "csms_shadow_desired_updates_total",
+    "Desired-state changes by outcome (applied, not_registered, over_budget)",
+    ["outcome"],
+)

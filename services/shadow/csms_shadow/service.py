@@ -15,14 +15,16 @@ from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage
 from csms_common.mqtt_rpc import respond
-from csms_common.station_id import InvalidStationId
+from csms_common.station_id import InvalidStationId, validate_station_id
 from csms_shadow.batching import Batcher
 from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
 from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
 from csms_shadow.config import ShadowSettings
 from csms_shadow.cost_updates import CostUpdater
-from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
+from csms_shadow.desired import InvalidDesired, check_desired_patch
+from csms_shadow.desired_store import DesiredOutcome, DesiredStore
+from csms_shadow.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
 from csms_shadow.event_mapping import (
     EventDraft,
     command_events,
@@ -36,6 +38,7 @@ from csms_shadow.events import EventLog, dedup_key_of
 from csms_shadow.metrics import AUDIT_RECORDS as AUDIT_RECORDS_STORED
 from csms_shadow.metrics import (
     BUDGET_REJECTIONS,
+    DESIRED_UPDATES,
     PRESENCE_EVENTS,
     REDIS_ERRORS,
     REDIS_UP,
@@ -45,6 +48,7 @@ from csms_shadow.metrics import (
     STATION_EVENTS,
     STORED_BYTES,
 )
+from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.sessions import SessionKeeper
@@ -85,7 +89,11 @@ class ShadowService:
         event_requests: EventRequests | None = None,
         sessions: SessionKeeper | None = None,
         billing: BillingRequests | None = None,
+        desired: DesiredStore | None = None,
+        reconciler: Reconciler | None = None,
     ) -> None:
+        self._desired = desired
+        self._reconciler = reconciler
         self._settings = settings
         self._sessions = sessions
         self._billing = billing
@@ -131,6 +139,8 @@ class ShadowService:
             calls = StationCalls(self._client, self._store, self._records)
             updater = CostUpdater(calls, self._sessions, self.owns, interval)
             self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
+        if self._reconciler is not None:
+            self._tasks.append(asyncio.create_task(self._reconciler.run(self._stopping)))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -186,12 +196,27 @@ class ShadowService:
             return
         try:
             document = fast_json.loads(message.payload)
-            reported = reported_of(document)
+            reported, desired = split_update(document)
+            if desired is not None:
+                check_desired_patch(desired)
         except (ValueError, RecursionError, InvalidShadowUpdate) as error:
             SHADOW_UPDATES.labels("rejected").inc()
             logger.warning("shadow update rejected", extra={"station_id": station_id, "error": str(error)})
             await self._publish_update_result(station_id, False, {"code": 400, "message": str(error)})
             return
+        if desired is not None:
+            status, body = await self._until_written(
+                lambda: self.apply_desired(station_id, desired, clear=document["state"]["desired"] is None),
+                station_id,
+            )
+            if status != 200:
+                await self._publish_update_result(
+                    station_id, False, {"code": status, "message": body["error"]}
+                )
+        if reported is None:
+            return
+        if self._reconciler is not None and "bootedAt" in reported:
+            self._reconciler.trigger(station_id)
         token = message.user_properties.get(properties.CLIENT_TOKEN) or document.get("clientToken")
         now = int(time.time())
         request = ShadowUpdateRequest(station_id, reported, token, now)
@@ -238,6 +263,46 @@ class ShadowService:
                 accepted["clientToken"] = token
             await self._publish_update_result(station_id, True, accepted)
 
+    async def apply_desired(
+        self, station_id: str, desired: JsonObject, *, clear: bool = False
+    ) -> tuple[int, JsonObject]:
+        """Merge a checked desired patch; publish the delta; start reconciling. (status, answer)."""
+        if self._desired is None:
+            return 503, {"error": "desired state is not enabled"}
+        try:
+            result = await self._desired.apply_desired(station_id, desired, int(time.time()), clear=clear)
+        except InvalidDesired as error:
+            return 400, {"error": str(error)}
+        DESIRED_UPDATES.labels(result.outcome.value).inc()
+        if result.outcome is DesiredOutcome.NOT_REGISTERED:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        if result.outcome is DesiredOutcome.OVER_BUDGET:
+            BUDGET_REJECTIONS.labels(str(result.problem)).inc()
+            logger.warning(
+                "desired state over budget", extra={"station_id": station_id, "reason": result.problem}
+            )
+            return 413, {"error": f"shadow budget exceeded: {result.problem}"}
+        assert result.shadow is not None
+        STORED_BYTES.labels("shadow").observe(result.encoded_bytes)
+        logger.info(
+            "desired state changed",
+            extra={
+                "station_id": station_id,
+                "version": result.shadow["version"],
+                "delta": bool(result.delta),
+            },
+        )
+        if result.delta:
+            delta = {
+                "state": result.delta,
+                "version": result.shadow["version"],
+                "timestamp": result.shadow["timestamp"],
+            }
+            await self._client.publish(topics.shadow_update_delta(station_id), fast_json.dumps(delta), qos=1)
+            if self._reconciler is not None:
+                self._reconciler.trigger(station_id)
+        return 200, with_delta(result.shadow)
+
     async def _publish_update_result(self, station_id: str, accepted: bool, body: dict[str, Any]) -> None:
         # QoS 0: the outcome is informational (AWS compatibility); nothing waits on it.
         await self._client.publish(
@@ -271,7 +336,11 @@ class ShadowService:
             await self._answer_get(message, station_id, 503, {"code": 503, "message": str(error)})
             return
         await self._answer_get(
-            message, station_id, 200, shadow, {properties.REGISTRATION_STATUS: registration or "Accepted"}
+            message,
+            station_id,
+            200,
+            with_delta(shadow),
+            {properties.REGISTRATION_STATUS: registration or "Accepted"},
         )
 
     async def _answer_get(
@@ -310,6 +379,8 @@ class ShadowService:
                 lambda: self._store.set_disconnected(station_id, presence), station_id
             )
         PRESENCE_EVENTS.labels(event.value, "recorded" if changed else "superseded").inc()
+        if changed and event is topics.PresenceEvent.CONNECTED and self._reconciler is not None:
+            self._reconciler.trigger(station_id)
         if changed:
             await self._append_events(station_id, presence_events(event, presence), message)
         logger.info(
@@ -334,7 +405,9 @@ class ShadowService:
             body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            if method in BILLING_METHODS and self._billing is not None:
+            if method is topics.RegistryMethod.SHADOW_DESIRED:
+                status, answer = await self._desired_request(body)
+            elif method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
             else:
                 handler = (
@@ -354,6 +427,21 @@ class ShadowService:
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
         REGISTRY_REQUESTS.labels(method.value, str(status)).inc()
         await respond(self._request_client, message, status, answer)
+
+    async def _desired_request(self, body: JsonObject) -> tuple[int, JsonObject]:
+        """``PATCH /charge-points/{id}/shadow``: ``{"chargePointId", "state": {"desired": ...}}``."""
+        station_id = validate_station_id(str(body.get("chargePointId")))
+        try:
+            reported, desired = split_update({"state": body.get("state")})
+        except InvalidShadowUpdate as error:
+            return 400, {"error": str(error)}
+        if reported is not None or desired is None:
+            return 400, {"error": "only 'state.desired' can be changed through the API"}
+        try:
+            check_desired_patch(desired)
+        except InvalidDesired as error:
+            return 400, {"error": str(error)}
+        return await self.apply_desired(station_id, desired, clear=body["state"]["desired"] is None)
 
     async def _add_billing_lookups(
         self, billing: BillingRequests, body: JsonObject, answer: JsonObject
@@ -453,6 +541,8 @@ class ShadowService:
                 )
                 return
             STORED_BYTES.labels("command").observe(len(fast_json.dumps(command)))
+            if self._reconciler is not None:
+                self._reconciler.on_command(station_id, command)
             STATION_EVENTS.labels(event.value).inc()
             await self._append_events(station_id, command_events(body), message)
             logger.info(

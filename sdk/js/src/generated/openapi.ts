@@ -2716,6 +2716,8 @@ export interface paths {
                         "application/json": {
                             state: {
                                 reported: Record<string, unknown>;
+                                desired?: Record<string, unknown>;
+                                delta?: Record<string, unknown>;
                             };
                             metadata: Record<string, unknown>;
                             version: number;
@@ -2829,7 +2831,170 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change the station's desired state (AWS IoT merge); answers the shadow with its delta
+         * @description Needs a token with the admin scope.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    station_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        state: {
+                            /** @description Only managed properties; null deletes a key (or, for desired itself, all of it) */
+                            desired: {
+                                /** @description 1.6: {"<Key>": "value"}; 2.x: {"<Component>[/<evse>[/<connector>]].<Variable>[.<attributeType>]": "value"}; at most 256 keys */
+                                configuration?: {
+                                    [key: string]: string | null;
+                                } | null;
+                                /** @description EVSE id (1.6 connector id; "0" = the whole station) → Operative | Inoperative */
+                                availability?: {
+                                    [key: string]: "Operative" | "Inoperative" | null;
+                                } | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description The shadow */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            state: {
+                                reported?: Record<string, unknown>;
+                                desired?: Record<string, unknown>;
+                                /** @description Desired values not reported (yet) */
+                                delta?: Record<string, unknown>;
+                            };
+                            metadata: Record<string, unknown>;
+                            version: number;
+                            timestamp: number;
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/charge-points/{station_id}/transactions": {
