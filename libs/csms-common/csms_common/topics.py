@@ -64,6 +64,10 @@ class RegistryMethod(StrEnum):
     """Billing sessions, filtered and paged."""
     SESSION_GET = "session-get"
     """One billing session with its cost breakdown and, once completed, its CDR."""
+    FLEET_DESIRED = "fleet-desired"
+    """The same desired patch for every station a label selector matches."""
+    FLEET_STATUS = "fleet-status"
+    """In sync / pending / failed / offline counts of the stations a selector matches."""
     SHADOW_DESIRED = "shadow-desired"
     """Merge ``state.desired`` into a station's shadow (docs/fleet.md); answers it with its delta."""
 

@@ -45,6 +45,7 @@ STATION: Schema = {
             },
         },
         "lastDisconnectedAt": {"type": "string"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
 
@@ -493,7 +494,7 @@ def _paths() -> dict[str, Schema]:
                 "Show a station", "read", {"200": _json(STATION, "The station")} | _errors(404)
             ),
             "patch": _operation(
-                "Change a station's registration status",
+                "Change a station's registration status, security profile and/or labels",
                 "admin",
                 {"200": _json(STATION, "Updated")} | _errors(404, 415),
                 {
@@ -501,6 +502,11 @@ def _paths() -> dict[str, Schema]:
                     "properties": {
                         "registrationStatus": {"type": "string", "enum": ["Accepted", "Pending", "Rejected"]},
                         "securityProfile": {"type": "integer", "enum": [0, 1, 2, 3]},
+                        "labels": {
+                            "type": "object",
+                            "description": "Kubernetes-style labels to merge; null removes one (at most 32)",
+                            "additionalProperties": {"type": "string", "nullable": True, "maxLength": 63},
+                        },
                     },
                 },
             ),

@@ -67,6 +67,61 @@ SHADOW_WITH_DESIRED: Schema = {
 }
 
 
+SELECTOR: Schema = {
+    "name": "selector",
+    "in": "query",
+    "description": "Kubernetes label selector, e.g. site=depot-1,model in (X,Y); empty matches every station",
+    "schema": {"type": "string", "maxLength": 1024},
+}
+FLEET_DESIRED_ANSWER: Schema = {
+    "type": "object",
+    "required": ["selector", "matched", "applied", "failed", "failedOmitted"],
+    "properties": {
+        "selector": {"type": "string"},
+        "matched": {"type": "integer"},
+        "applied": {"type": "integer"},
+        "failed": {
+            "type": "array",
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "chargePointId": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "error": {"type": "string"},
+                },
+            },
+        },
+        "failedOmitted": {"type": "integer"},
+    },
+}
+FLEET_STATUS: Schema = {
+    "type": "object",
+    "required": ["selector", "total", "inSync", "pending", "failed", "offline", "failing", "failingOmitted"],
+    "properties": {
+        "selector": {"type": "string"},
+        "total": {"type": "integer"},
+        "inSync": {"type": "integer"},
+        "pending": {"type": "integer"},
+        "failed": {"type": "integer"},
+        "offline": {"type": "integer"},
+        "failing": {
+            "type": "array",
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "chargePointId": {"type": "string"},
+                    "connected": {"type": "boolean"},
+                    "reasons": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        },
+        "failingOmitted": {"type": "integer"},
+    },
+}
+
+
 def fleet_paths(
     operation: Callable[..., Schema],
     json: Callable[[Schema, str], Schema],
@@ -81,6 +136,23 @@ def fleet_paths(
                 "admin",
                 {"200": json(SHADOW_WITH_DESIRED, "The shadow")} | errors(404, 415),
                 DESIRED_BODY,
+            ),
+        },
+        "/fleet/shadow": {
+            "patch": operation(
+                "Change the desired state of every station the selector matches",
+                "admin",
+                {"200": json(FLEET_DESIRED_ANSWER, "Applied")} | errors(415),
+                DESIRED_BODY,
+                parameters=[{**SELECTOR, "required": True}],
+            ),
+        },
+        "/fleet/status": {
+            "get": operation(
+                "How many stations the selector matches are in sync, pending, failed or offline",
+                "read",
+                {"200": json(FLEET_STATUS, "Status")} | errors(),
+                parameters=[SELECTOR],
             ),
         },
     }

@@ -84,6 +84,13 @@ class DesiredStore:
                 except WatchError:
                     continue
 
+    async def shadows(self, station_ids: list[str]) -> list[JsonObject | None]:
+        """The shadows of many stations in one round trip (None where there is none)."""
+        if not station_ids:
+            return []
+        raws = await self._redis.mget([self._keys.shadow(station_id) for station_id in station_ids])
+        return [None if raw is None else dict(fast_json.loads(raw)) for raw in raws]
+
     async def pending(self) -> AsyncIterator[str]:
         """Every station id with work possibly left, in no particular order."""
         async for member in self._redis.sscan_iter(self.pending_key, count=500):

@@ -35,6 +35,7 @@ from csms_shadow.event_mapping import (
 )
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog, dedup_key_of
+from csms_shadow.fleet_requests import FleetRequests
 from csms_shadow.metrics import AUDIT_RECORDS as AUDIT_RECORDS_STORED
 from csms_shadow.metrics import (
     BUDGET_REJECTIONS,
@@ -94,6 +95,9 @@ class ShadowService:
     ) -> None:
         self._desired = desired
         self._reconciler = reconciler
+        self._fleet = (
+            FleetRequests(store, desired, self.apply_desired).methods() if desired is not None else {}
+        )
         self._settings = settings
         self._sessions = sessions
         self._billing = billing
@@ -407,6 +411,8 @@ class ShadowService:
                 raise ValueError("request body is not a JSON object")
             if method is topics.RegistryMethod.SHADOW_DESIRED:
                 status, answer = await self._desired_request(body)
+            elif method in self._fleet:
+                status, answer = await self._fleet[method](body)
             elif method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
             else:

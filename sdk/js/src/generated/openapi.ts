@@ -1814,6 +1814,9 @@ export interface paths {
                                     since?: string;
                                 } | null;
                                 lastDisconnectedAt?: string;
+                                labels?: {
+                                    [key: string]: string;
+                                };
                             }[];
                         };
                     };
@@ -1955,6 +1958,9 @@ export interface paths {
                                 since?: string;
                             } | null;
                             lastDisconnectedAt?: string;
+                            labels?: {
+                                [key: string]: string;
+                            };
                         };
                     };
                 };
@@ -2284,6 +2290,9 @@ export interface paths {
                                 since?: string;
                             } | null;
                             lastDisconnectedAt?: string;
+                            labels?: {
+                                [key: string]: string;
+                            };
                         };
                     };
                 };
@@ -2521,7 +2530,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a station's registration status
+         * Change a station's registration status, security profile and/or labels
          * @description Needs a token with the admin scope.
          */
         patch: {
@@ -2540,6 +2549,10 @@ export interface paths {
                         registrationStatus?: "Accepted" | "Pending" | "Rejected";
                         /** @enum {integer} */
                         securityProfile?: 0 | 1 | 2 | 3;
+                        /** @description Kubernetes-style labels to merge; null removes one (at most 32) */
+                        labels?: {
+                            [key: string]: string | null;
+                        };
                     };
                 };
             };
@@ -2566,6 +2579,9 @@ export interface paths {
                                 since?: string;
                             } | null;
                             lastDisconnectedAt?: string;
+                            labels?: {
+                                [key: string]: string;
+                            };
                         };
                     };
                 };
@@ -6155,6 +6171,320 @@ export interface paths {
                 };
                 /** @description Not found (station, command, token or route) */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fleet/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the desired state of every station the selector matches
+         * @description Needs a token with the admin scope.
+         */
+        patch: {
+            parameters: {
+                query: {
+                    /** @description Kubernetes label selector, e.g. site=depot-1,model in (X,Y); empty matches every station */
+                    selector: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        state: {
+                            /** @description Only managed properties; null deletes a key (or, for desired itself, all of it) */
+                            desired: {
+                                /** @description 1.6: {"<Key>": "value"}; 2.x: {"<Component>[/<evse>[/<connector>]].<Variable>[.<attributeType>]": "value"}; at most 256 keys */
+                                configuration?: {
+                                    [key: string]: string | null;
+                                } | null;
+                                /** @description EVSE id (1.6 connector id; "0" = the whole station) → Operative | Inoperative */
+                                availability?: {
+                                    [key: string]: "Operative" | "Inoperative" | null;
+                                } | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Applied */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            selector: string;
+                            matched: number;
+                            applied: number;
+                            failed: {
+                                chargePointId?: string;
+                                status?: number;
+                                error?: string;
+                            }[];
+                            failedOmitted: number;
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/fleet/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many stations the selector matches are in sync, pending, failed or offline
+         * @description Needs a token with the read scope.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Kubernetes label selector, e.g. site=depot-1,model in (X,Y); empty matches every station */
+                    selector?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Status */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            selector: string;
+                            total: number;
+                            inSync: number;
+                            pending: number;
+                            failed: number;
+                            offline: number;
+                            failing: {
+                                chargePointId?: string;
+                                connected?: boolean;
+                                reasons?: {
+                                    [key: string]: string;
+                                };
+                            }[];
+                            failingOmitted: number;
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -35,3 +35,30 @@ def update_desired(station_id: str) -> tuple[Response, int]:
     if status >= 400:
         raise ApiError(status, str(answer.get("error", "request failed")))
     return jsonify(answer), status
+
+
+@fleet.patch("/fleet/shadow")
+@requires(Scope.ADMIN)
+def update_fleet_desired() -> tuple[Response, int]:
+    """The same desired patch for every station the ``selector`` query parameter matches."""
+    if "selector" not in request.args:
+        raise ApiError(400, "Missing required parameter: selector (an empty one matches every station)")
+    body = json_body(request)
+    state = body.get("state")
+    if not isinstance(state, dict) or set(state) != {"desired"}:
+        raise ApiError(400, 'Body must be {"state": {"desired": {...}}}')
+    return _ask(RegistryMethod.FLEET_DESIRED, {"selector": request.args["selector"], "state": state})
+
+
+@fleet.get("/fleet/status")
+@requires(Scope.READ)
+def fleet_status() -> tuple[Response, int]:
+    """In sync / pending / failed / offline counts of the stations ``selector`` matches (all by default)."""
+    return _ask(RegistryMethod.FLEET_STATUS, {"selector": request.args.get("selector", "")})
+
+
+def _ask(method: RegistryMethod, body: dict[str, object]) -> tuple[Response, int]:
+    status, answer = bus().registry(method, body)
+    if status >= 400:
+        raise ApiError(status, str(answer.get("error", "request failed")))
+    return jsonify(answer), status
