@@ -44,7 +44,8 @@ FINAL_STATES = frozenset(state.value for state in CommandState if state is not C
 
 RECONCILE_PASSES = Counter(
     "csms_reconcile_passes_total",
-    "Reconciler passes over one station by outcome (sent, waiting, in_sync, offline, unregistered, lost)",
+    "Reconciler passes over one station by outcome "
+    "(sent, waiting, in_sync, offline, not_booted, unregistered)",
     ["outcome"],
 )
 RECONCILE_RESULTS = Counter(
@@ -143,6 +144,10 @@ class Reconciler:
             return "offline"
         shadow = await self._store.get_shadow(station_id)
         state = (shadow or {}).get("state") or {}
+        if (state.get("reported") or {}).get("registrationStatus") != "Accepted":
+            # OCPP: nothing is sent before the station's boot was accepted; its BootNotification
+            # triggers a pass. A station that booted before and only reconnects is served at once.
+            return "not_booted"
         protocol = str(connection["protocol"]).removeprefix("ocpp")
         plan = plan_next(state.get("desired") or {}, state.get("reported") or {}, protocol)
         if plan.local_statuses:

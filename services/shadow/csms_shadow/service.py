@@ -219,13 +219,14 @@ class ShadowService:
                 )
         if reported is None:
             return
-        if self._reconciler is not None and "bootedAt" in reported:
-            self._reconciler.trigger(station_id)
         token = message.user_properties.get(properties.CLIENT_TOKEN) or document.get("clientToken")
         now = int(time.time())
         request = ShadowUpdateRequest(station_id, reported, token, now)
         result = await self._until_written(lambda: self._updates.submit(request), station_id)
         SHADOW_UPDATES.labels(result.outcome.value).inc()
+        if self._reconciler is not None and "bootedAt" in reported:
+            # After the write: the pass reads the accepted boot from the shadow.
+            self._reconciler.trigger(station_id)
         for reason in result.budget_reasons:
             BUDGET_REJECTIONS.labels(reason).inc()
         if result.encoded is not None:
