@@ -18,7 +18,7 @@ from csms_common import fast_json
 from csms_shadow.budget import DocumentBudget, count_keys, document_problem
 from csms_shadow.desired import check_desired_document
 from csms_shadow.document import JsonObject, delta_of, merge_desired
-from csms_shadow.store import Keys
+from csms_shadow.store import REPLACE_SHADOW_IF_UNCHANGED, Keys
 
 
 class DesiredOutcome(Enum):
@@ -45,6 +45,7 @@ class DesiredStore:
         self._prefix = prefix
         self._budget = budget
         self._unmark = redis.register_script(UNMARK_IF_MESSAGE)
+        self._replace_shadow = redis.register_script(REPLACE_SHADOW_IF_UNCHANGED)
         self.pending_key = f"{prefix}reconcile-pending"
         """Set of station ids whose desired state may not be reported yet (the timer's work list)."""
 
@@ -65,24 +66,74 @@ class DesiredStore:
                     station_raw, raw = await pipe.mget(station_key, shadow_key)
                     if station_raw is None or raw is None:
                         return DesiredResult(DesiredOutcome.NOT_REGISTERED)
-                    merged = merge_desired(fast_json.loads(raw), desired, now, clear=clear)
-                    check_desired_document(merged["state"].get("desired"))
-                    encoded = fast_json.dumps(merged)
-                    keys = count_keys(merged["state"].get("desired") or {}) + count_keys(
-                        merged["state"]["reported"]
-                    )
-                    problem = document_problem(len(encoded), keys, len(raw), self._budget)
-                    if problem is not None:
-                        return DesiredResult(DesiredOutcome.OVER_BUDGET, problem=problem)
-                    delta = delta_of(merged["state"].get("desired"), merged["state"]["reported"])
+                    result, encoded = self._merged(raw, desired, now, clear)
+                    if encoded is None:
+                        return result
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(shadow_key, encoded)
-                    if delta:
+                    if result.delta:
                         pipe.sadd(self.pending_key, station_id)
                     await pipe.execute()
-                    return DesiredResult(DesiredOutcome.APPLIED, merged, delta, encoded_bytes=len(encoded))
+                    return result
                 except WatchError:
                     continue
+
+    async def apply_desired_many(
+        self, station_ids: list[str], desired: JsonObject, now: int, *, clear: bool = False
+    ) -> list[DesiredResult]:
+        """:meth:`apply_desired` for many stations in two round trips, whatever their number: one
+        pipeline reads, the merges happen here, a second pipeline writes each shadow only if it is
+        still the one read (a station whose shadow changed meanwhile is redone on its own)."""
+        async with self._redis.pipeline(transaction=False) as reads:
+            for station_id in station_ids:
+                reads.mget(self._keys.station(station_id), self._keys.shadow(station_id))
+            rows = await reads.execute()
+        results: list[DesiredResult | None] = [None] * len(station_ids)
+        writes: list[tuple[int, DesiredResult]] = []
+        async with self._redis.pipeline(transaction=False) as replaces:
+            for index, (station_id, (station_raw, raw)) in enumerate(zip(station_ids, rows, strict=True)):
+                if station_raw is None or raw is None:
+                    results[index] = DesiredResult(DesiredOutcome.NOT_REGISTERED)
+                    continue
+                result, encoded = self._merged(raw, desired, now, clear)
+                if encoded is None:
+                    results[index] = result
+                    continue
+                station_key = self._keys.station(station_id)
+                await self._replace_shadow(
+                    keys=[self._keys.shadow(station_id), station_key, station_key],
+                    args=[raw, encoded, 0, 0],
+                    client=replaces,
+                )
+                writes.append((index, result))
+            outcomes = await replaces.execute() if writes else []
+        pending = [station_ids[index] for index, result in writes if result.delta]
+        if pending:
+            await self._redis.sadd(self.pending_key, *pending)
+        for (index, written), outcome in zip(writes, outcomes, strict=True):
+            if outcome == 1:
+                results[index] = written
+            elif outcome == -1:
+                results[index] = DesiredResult(DesiredOutcome.NOT_REGISTERED)
+            else:
+                results[index] = await self.apply_desired(station_ids[index], desired, now, clear=clear)
+        done = [result for result in results if result is not None]
+        assert len(done) == len(station_ids), "every station gets a result"
+        return done
+
+    def _merged(
+        self, raw: bytes | str, desired: JsonObject, now: int, clear: bool
+    ) -> tuple[DesiredResult, bytes | None]:
+        """The result of merging ``desired`` into the shadow ``raw``, and what to write (None: nothing)."""
+        merged = merge_desired(fast_json.loads(raw), desired, now, clear=clear)
+        check_desired_document(merged["state"].get("desired"))
+        encoded = fast_json.dumps(merged)
+        keys = count_keys(merged["state"].get("desired") or {}) + count_keys(merged["state"]["reported"])
+        problem = document_problem(len(encoded), keys, len(raw), self._budget)
+        if problem is not None:
+            return DesiredResult(DesiredOutcome.OVER_BUDGET, problem=problem), None
+        delta = delta_of(merged["state"].get("desired"), merged["state"]["reported"])
+        return DesiredResult(DesiredOutcome.APPLIED, merged, delta, encoded_bytes=len(encoded)), encoded
 
     async def shadows(self, station_ids: list[str]) -> list[JsonObject | None]:
         """The shadows of many stations in one round trip (None where there is none)."""

@@ -3,7 +3,6 @@ matches, and how far such a group is from it (docs/fleet.md)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from csms_common.labels import parse_selector
@@ -15,11 +14,11 @@ from csms_shadow.fleet_status import CATEGORIES, FAILED, standing_of
 from csms_shadow.store import ShadowStore
 
 Answer = tuple[int, JsonObject]
-ApplyDesired = Callable[..., Awaitable[Answer]]
+ApplyDesired = Callable[..., Awaitable[list[Answer]]]
+"""``(station ids, desired, clear=...)`` → one answer per station."""
 
 MAX_LISTED = 100
 """Stations named in one answer (failures); the others are counted."""
-CONCURRENCY = 32
 
 
 class FleetRequests:
@@ -53,14 +52,12 @@ class FleetRequests:
             return 400, {"error": str(error)}
         clear = body["state"]["desired"] is None
         stations = await self._matching(body.get("selector"))
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def apply(station_id: str) -> tuple[str, int, JsonObject]:
-            async with limit:
-                status, answer = await self._apply_desired(station_id, desired, clear=clear)
-                return station_id, status, answer
-
-        results = await asyncio.gather(*(apply(str(station["chargePointId"])) for station in stations))
+        station_ids = [str(station["chargePointId"]) for station in stations]
+        answers = await self._apply_desired(station_ids, desired, clear=clear)
+        results = [
+            (station_id, status, answer)
+            for station_id, (status, answer) in zip(station_ids, answers, strict=True)
+        ]
         failed = [
             {"chargePointId": station_id, "status": status, "error": answer.get("error")}
             for station_id, status, answer in results

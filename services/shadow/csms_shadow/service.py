@@ -23,7 +23,7 @@ from csms_shadow.budget import BudgetReason
 from csms_shadow.config import ShadowSettings
 from csms_shadow.cost_updates import CostUpdater
 from csms_shadow.desired import InvalidDesired, check_desired_patch
-from csms_shadow.desired_store import DesiredOutcome, DesiredStore
+from csms_shadow.desired_store import DesiredOutcome, DesiredResult, DesiredStore
 from csms_shadow.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
 from csms_shadow.event_mapping import (
     EventDraft,
@@ -96,7 +96,7 @@ class ShadowService:
         self._desired = desired
         self._reconciler = reconciler
         self._fleet = (
-            FleetRequests(store, desired, self.apply_desired).methods() if desired is not None else {}
+            FleetRequests(store, desired, self.apply_desired_many).methods() if desired is not None else {}
         )
         self._settings = settings
         self._sessions = sessions
@@ -272,12 +272,26 @@ class ShadowService:
         self, station_id: str, desired: JsonObject, *, clear: bool = False
     ) -> tuple[int, JsonObject]:
         """Merge a checked desired patch; publish the delta; start reconciling. (status, answer)."""
+        return (await self.apply_desired_many([station_id], desired, clear=clear))[0]
+
+    async def apply_desired_many(
+        self, station_ids: list[str], desired: JsonObject, *, clear: bool = False
+    ) -> list[tuple[int, JsonObject]]:
+        """:meth:`apply_desired` for many stations at once (two Redis round trips for all)."""
         if self._desired is None:
-            return 503, {"error": "desired state is not enabled"}
+            return [(503, {"error": "desired state is not enabled"})] * len(station_ids)
         try:
-            result = await self._desired.apply_desired(station_id, desired, int(time.time()), clear=clear)
+            results = await self._desired.apply_desired_many(
+                station_ids, desired, int(time.time()), clear=clear
+            )
         except InvalidDesired as error:
-            return 400, {"error": str(error)}
+            return [(400, {"error": str(error)})] * len(station_ids)
+        answers = []
+        for station_id, result in zip(station_ids, results, strict=True):
+            answers.append(await self._desired_applied(station_id, result))
+        return answers
+
+    async def _desired_applied(self, station_id: str, result: DesiredResult) -> tuple[int, JsonObject]:
         DESIRED_UPDATES.labels(result.outcome.value).inc()
         if result.outcome is DesiredOutcome.NOT_REGISTERED:
             return 404, {"error": f"Charge point not found: {station_id}"}
