@@ -95,6 +95,7 @@ class ShadowService:
     ) -> None:
         self._desired = desired
         self._reconciler = reconciler
+        self._background: set[asyncio.Task[None]] = set()
         self._fleet = (
             FleetRequests(store, desired, self.apply_desired_many).methods() if desired is not None else {}
         )
@@ -286,12 +287,49 @@ class ShadowService:
             )
         except InvalidDesired as error:
             return [(400, {"error": str(error)})] * len(station_ids)
-        answers = []
-        for station_id, result in zip(station_ids, results, strict=True):
-            answers.append(await self._desired_applied(station_id, result))
+        answers = [
+            self._desired_applied(station_id, result)
+            for station_id, result in zip(station_ids, results, strict=True)
+        ]
+        deltas = [
+            (station_id, result)
+            for station_id, result in zip(station_ids, results, strict=True)
+            if result.outcome is DesiredOutcome.APPLIED and result.delta
+        ]
+        if deltas:
+            # After the answer: a fleet-wide change should not wait for a thousand publishes. A crash
+            # before they go loses only the (informational) deltas: the timer reconciles the
+            # stations, which the write put in the reconcile-pending set.
+            task = asyncio.get_running_loop().create_task(self._publish_deltas(deltas))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return answers
 
-    async def _desired_applied(self, station_id: str, result: DesiredResult) -> tuple[int, JsonObject]:
+    async def _publish_deltas(self, deltas: list[tuple[str, DesiredResult]]) -> None:
+        """``…/shadow/update/delta`` for each station, then its reconciler pass."""
+        for start in range(0, len(deltas), 100):
+            chunk = deltas[start : start + 100]
+            await asyncio.gather(
+                *(
+                    self._client.publish(
+                        topics.shadow_update_delta(station_id),
+                        fast_json.dumps(
+                            {
+                                "state": result.delta,
+                                "version": result.shadow["version"] if result.shadow else None,
+                                "timestamp": result.shadow["timestamp"] if result.shadow else None,
+                            }
+                        ),
+                        qos=1,
+                    )
+                    for station_id, result in chunk
+                )
+            )
+            if self._reconciler is not None:
+                for station_id, _ in chunk:
+                    self._reconciler.trigger(station_id)
+
+    def _desired_applied(self, station_id: str, result: DesiredResult) -> tuple[int, JsonObject]:
         DESIRED_UPDATES.labels(result.outcome.value).inc()
         if result.outcome is DesiredOutcome.NOT_REGISTERED:
             return 404, {"error": f"Charge point not found: {station_id}"}
@@ -311,15 +349,6 @@ class ShadowService:
                 "delta": bool(result.delta),
             },
         )
-        if result.delta:
-            delta = {
-                "state": result.delta,
-                "version": result.shadow["version"],
-                "timestamp": result.shadow["timestamp"],
-            }
-            await self._client.publish(topics.shadow_update_delta(station_id), fast_json.dumps(delta), qos=1)
-            if self._reconciler is not None:
-                self._reconciler.trigger(station_id)
         return 200, with_delta(result.shadow)
 
     async def _publish_update_result(self, station_id: str, accepted: bool, body: dict[str, Any]) -> None:
