@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
 from tests.support.api import Api
 from tests.support.desired_stations import REFUSED, connected, shadow_where
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -125,3 +127,45 @@ def test_fleet_desired_needs_a_selector_and_managed_keys(api: Api) -> None:
         json={"state": {"desired": {"colour": "red"}}},
     )
     assert response.status_code == 400 and "'colour' is not managed" in response.json()["error"]
+
+
+def test_fleet_command_per_station_results(api: Api, system: System) -> None:
+    site = f"cmd-{uuid.uuid4().hex[:8]}"
+    ids = {kind: f"CP-{kind}-{uuid.uuid4().hex[:8]}" for kind in ("v201", "v16", "offline")}
+    for station_id in ids.values():
+        api.register(station_id)
+        label(api, station_id, {"site": site})
+
+    async def scenario() -> None:
+        async with connected(system, ids["v201"], "2.0.1") as v201, connected(system, ids["v16"], "1.6"):
+            response = await api.arequest(
+                "POST",
+                "/fleet/commands/ChangeAvailability",
+                params={"selector": f"site={site}"},
+                json={"operationalStatus": "Inoperative"},
+            )
+            assert response.status_code == 202, response.text
+            batch = response.json()
+            assert (batch["action"], batch["matched"], batch["sent"]) == ("ChangeAvailability", 3, 1)
+            results = {result["chargePointId"]: result for result in batch["results"]}
+            assert results[ids["offline"]] == {"chargePointId": ids["offline"], "state": "offline"}
+            assert results[ids["v16"]]["state"] == "invalid"
+            assert "Invalid ChangeAvailability payload" in results[ids["v16"]]["error"]
+            assert results[ids["v201"]]["state"] == "sent"
+
+            async def answered() -> dict[str, Any] | NotYet:
+                now: dict[str, Any] = (await api.aget(f"/fleet/commands/{batch['batchId']}")).json()
+                return now if now["counts"].get("answered") == 1 else NotYet(now)
+
+            current: dict[str, Any] = await wait_until_async(
+                answered, 10, message="the 2.0.1 station's answer in the batch"
+            )
+            assert current["counts"] == {"answered": 1, "invalid": 1, "offline": 1}
+            mine = next(result for result in current["results"] if result["chargePointId"] == ids["v201"])
+            assert mine["payload"] == {"status": "Accepted"}
+            assert ("ChangeAvailability", {"operational_status": "Inoperative"}) in v201.calls
+
+    asyncio.run(scenario())
+    assert api.get("/fleet/commands/no-such-batch").status_code == 404
+    missing = api.request("POST", "/fleet/commands/Reset", json={"type": "Immediate"})
+    assert missing.status_code == 400 and "selector" in missing.json()["error"]

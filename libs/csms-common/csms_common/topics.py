@@ -68,6 +68,11 @@ class RegistryMethod(StrEnum):
     """The same desired patch for every station a label selector matches."""
     FLEET_STATUS = "fleet-status"
     """In sync / pending / failed / offline counts of the stations a selector matches."""
+    FLEET_LIST = "fleet-list"
+    """The stations a label selector matches, with their connection (for fleet commands)."""
+    FLEET_BATCH_PUT = "fleet-batch-put"
+    FLEET_BATCH_GET = "fleet-batch-get"
+    """A fleet command batch with the current state of each station's call."""
     SHADOW_DESIRED = "shadow-desired"
     """Merge ``state.desired`` into a station's shadow (docs/fleet.md); answers it with its delta."""
 

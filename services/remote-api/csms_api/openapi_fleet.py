@@ -122,6 +122,41 @@ FLEET_STATUS: Schema = {
 }
 
 
+FLEET_BATCH: Schema = {
+    "type": "object",
+    "required": ["batchId", "action", "selector", "createdAt", "matched", "sent", "results"],
+    "properties": {
+        "batchId": {"type": "string"},
+        "action": {"type": "string"},
+        "selector": {"type": "string"},
+        "createdAt": {"type": "string"},
+        "matched": {"type": "integer"},
+        "sent": {"type": "integer"},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "results": {
+            "type": "array",
+            "maxItems": 1000,
+            "items": {
+                "type": "object",
+                "required": ["chargePointId", "state"],
+                "properties": {
+                    "chargePointId": {"type": "string"},
+                    "state": {
+                        "type": "string",
+                        "description": "offline, invalid, sent, answered, error, timeout, closed, rejected",
+                    },
+                    "messageId": {"type": "string"},
+                    "error": {"type": "string"},
+                    "payload": {"type": "object"},
+                    "errorCode": {"type": "string"},
+                    "errorDescription": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
 def fleet_paths(
     operation: Callable[..., Schema],
     json: Callable[[Schema, str], Schema],
@@ -145,6 +180,27 @@ def fleet_paths(
                 {"200": json(FLEET_DESIRED_ANSWER, "Applied")} | errors(415),
                 DESIRED_BODY,
                 parameters=[{**SELECTOR, "required": True}],
+            ),
+        },
+        # One path item: OpenAPI treats /fleet/commands/{action} and /{batch_id} as the same path.
+        "/fleet/commands/{target}": {
+            "parameters": [
+                {
+                    **path_parameter("target", {"type": "string", "minLength": 1, "maxLength": 64}),
+                    "description": "POST: the OCPP action to send; GET: the batchId a POST answered",
+                }
+            ],
+            "post": operation(
+                "Send the same call to every connected station the selector matches (at most 1,000)",
+                "command",
+                {"202": json(FLEET_BATCH, "Sent; one result per station")} | errors(415),
+                {"type": "object", "description": "The call's payload (OCPP JSON of the stations' version)"},
+                parameters=[{**SELECTOR, "required": True}],
+            ),
+            "get": operation(
+                "A fleet command batch with each station's call as it is now",
+                "read",
+                {"200": json(FLEET_BATCH, "The batch")} | errors(404),
             ),
         },
         "/fleet/status": {

@@ -20,6 +20,7 @@ from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
+from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.hashing import BoundedHashing
 from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import Records
@@ -198,6 +199,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         billing=BillingRequests(billing_store, sessions),
         desired=desired,
         reconciler=reconciler,
+        fleet_batches=FleetBatches(redis, settings.key_prefix),
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

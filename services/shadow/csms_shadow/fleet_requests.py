@@ -10,6 +10,7 @@ from csms_common.topics import RegistryMethod
 from csms_shadow.desired import InvalidDesired, check_desired_patch
 from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import InvalidShadowUpdate, JsonObject, split_update
+from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.fleet_status import CATEGORIES, FAILED, standing_of
 from csms_shadow.store import ShadowStore
 
@@ -22,7 +23,10 @@ MAX_LISTED = 100
 
 
 class FleetRequests:
-    def __init__(self, store: ShadowStore, desired: DesiredStore, apply_desired: ApplyDesired) -> None:
+    def __init__(
+        self, store: ShadowStore, desired: DesiredStore, apply_desired: ApplyDesired, batches: FleetBatches
+    ) -> None:
+        self._batches = batches
         self._store = store
         self._desired = desired
         self._apply_desired = apply_desired
@@ -31,7 +35,24 @@ class FleetRequests:
         return {
             RegistryMethod.FLEET_DESIRED: self.fleet_desired,
             RegistryMethod.FLEET_STATUS: self.fleet_status,
+            RegistryMethod.FLEET_LIST: self.fleet_list,
+            RegistryMethod.FLEET_BATCH_PUT: self._batches.put,
+            RegistryMethod.FLEET_BATCH_GET: self._batches.get,
         }
+
+    async def fleet_list(self, body: JsonObject) -> Answer:
+        """The matching stations (at most ``limit``) with their connection, and how many matched."""
+        stations = await self._matching(body.get("selector"))
+        limit = int(body.get("limit") or MAX_LISTED)
+        listed = [
+            {
+                "chargePointId": station["chargePointId"],
+                "connected": bool(station.get("connected")),
+                "protocol": (station.get("connection") or {}).get("protocol"),
+            }
+            for station in stations[:limit]
+        ]
+        return 200, {"matched": len(stations), "stations": listed}
 
     async def _matching(self, selector_text: object) -> list[JsonObject]:
         selector = parse_selector(str(selector_text or ""))

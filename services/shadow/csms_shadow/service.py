@@ -35,6 +35,7 @@ from csms_shadow.event_mapping import (
 )
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog, dedup_key_of
+from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.fleet_requests import FleetRequests
 from csms_shadow.metrics import AUDIT_RECORDS as AUDIT_RECORDS_STORED
 from csms_shadow.metrics import (
@@ -92,12 +93,15 @@ class ShadowService:
         billing: BillingRequests | None = None,
         desired: DesiredStore | None = None,
         reconciler: Reconciler | None = None,
+        fleet_batches: FleetBatches | None = None,
     ) -> None:
         self._desired = desired
         self._reconciler = reconciler
         self._background: set[asyncio.Task[None]] = set()
         self._fleet = (
-            FleetRequests(store, desired, self.apply_desired_many).methods() if desired is not None else {}
+            FleetRequests(store, desired, self.apply_desired_many, fleet_batches).methods()
+            if desired is not None and fleet_batches is not None
+            else {}
         )
         self._settings = settings
         self._sessions = sessions

@@ -6,16 +6,29 @@ the request's shape, ask over ``csms/registry/shadow-desired`` and pass the answ
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
+from csms_api.calls import validated
 from csms_api.errors import ApiError
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
+from csms_common.clock import utc_now_iso
+from csms_common.commands import CommandState
+from csms_common.ocpp.actions import csms_initiated
+from csms_common.ocpp.frames import Call, new_message_id
+from csms_common.ocpp.schemas import SchemaRegistry
+from csms_common.ocpp.versions import OcppVersion
 from csms_common.topics import RegistryMethod
 
 fleet = Blueprint("fleet", __name__)
+
+MAX_COMMAND_STATIONS = 1000
+"""Stations one fleet command may address (more: 400, narrow the selector)."""
 
 
 @fleet.patch("/charge-points/<station_id>/shadow")
@@ -62,3 +75,68 @@ def _ask(method: RegistryMethod, body: dict[str, object]) -> tuple[Response, int
     if status >= 400:
         raise ApiError(status, str(answer.get("error", "request failed")))
     return jsonify(answer), status
+
+
+@fleet.post("/fleet/commands/<action>")
+@requires(Scope.COMMAND)
+def send_fleet_command(action: str) -> tuple[Response, int]:
+    """The same call to every connected station the selector matches; 202 with a result per station.
+
+    A station offline, or whose version has no such action or refuses the payload's schema, is not
+    called: its result says why. ``GET /fleet/commands/{batchId}`` shows each call as it is now.
+    """
+    if "selector" not in request.args:
+        raise ApiError(400, "Missing required parameter: selector (an empty one matches every station)")
+    selector = request.args["selector"]
+    payload = json_body(request)
+    status, listing = bus().registry(
+        RegistryMethod.FLEET_LIST, {"selector": selector, "limit": MAX_COMMAND_STATIONS}
+    )
+    if status >= 400:
+        raise ApiError(status, str(listing.get("error", "request failed")))
+    if listing["matched"] > MAX_COMMAND_STATIONS:
+        raise ApiError(
+            400, f"selector matches {listing['matched']} stations, more than {MAX_COMMAND_STATIONS}"
+        )
+    schemas: SchemaRegistry = current_app.extensions["csms_schemas"]
+    results = [_command_one(station, action, payload, schemas) for station in listing["stations"]]
+    batch = {
+        "batchId": uuid.uuid4().hex,
+        "action": action,
+        "selector": selector,
+        "createdAt": utc_now_iso(),
+        "matched": listing["matched"],
+        "sent": sum(1 for result in results if result.get("messageId")),
+        "results": results,
+    }
+    stored, answer = bus().registry(RegistryMethod.FLEET_BATCH_PUT, {"batch": batch})
+    if stored >= 400:
+        raise ApiError(stored, str(answer.get("error", "batch not stored")))
+    return jsonify(batch), 202
+
+
+def _command_one(
+    station: dict[str, Any], action: str, payload: dict[str, Any], schemas: SchemaRegistry
+) -> dict[str, Any]:
+    station_id = str(station["chargePointId"])
+    if not station.get("connected") or not station.get("protocol"):
+        return {"chargePointId": station_id, "state": "offline"}
+    version = OcppVersion.from_subprotocol(station["protocol"])
+    if action not in csms_initiated(schemas, version):
+        error = f"{action} is not a CSMS-initiated action in OCPP {version.value}"
+        return {"chargePointId": station_id, "state": "invalid", "error": error}
+    try:
+        call = validated(Call(new_message_id(), action, payload), version)
+    except ApiError as error:
+        return {"chargePointId": station_id, "state": "invalid", "error": error.message}
+    bus().send_call(station_id, call, version.value)
+    return {"chargePointId": station_id, "state": CommandState.SENT.value, "messageId": call.message_id}
+
+
+@fleet.get("/fleet/commands/<batch_id>")
+@requires(Scope.READ)
+def get_fleet_command(batch_id: str) -> tuple[Response, int]:
+    """The batch with each station's call as it is now, and counts by state."""
+    if not 0 < len(batch_id) <= 64:
+        raise ApiError(400, "Invalid batchId")
+    return _ask(RegistryMethod.FLEET_BATCH_GET, {"batchId": batch_id})
