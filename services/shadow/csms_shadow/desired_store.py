@@ -20,6 +20,8 @@ from csms_shadow.desired import check_desired_document
 from csms_shadow.document import JsonObject, delta_of, merge_desired
 from csms_shadow.store import REPLACE_SHADOW_IF_UNCHANGED, Keys
 
+MARKER_TTL_SECONDS = 24 * 3600
+
 
 class DesiredOutcome(Enum):
     APPLIED = "applied"
@@ -153,7 +155,13 @@ class DesiredStore:
 
     async def mark(self, station_id: str, marker: JsonObject) -> bool:
         """Record the call about to be sent; False when another call is already in flight."""
-        return bool(await self._redis.set(self.marker_key(station_id), fast_json.dumps(marker), nx=True))
+        # Expires on its own (a station deleted mid-call leaves nothing behind for good); a day is far
+        # beyond RECONCILE_STALE_SECONDS, after which a pass resolves it anyway.
+        return bool(
+            await self._redis.set(
+                self.marker_key(station_id), fast_json.dumps(marker), nx=True, ex=MARKER_TTL_SECONDS
+            )
+        )
 
     async def marker(self, station_id: str) -> JsonObject | None:
         raw = await self._redis.get(self.marker_key(station_id))
