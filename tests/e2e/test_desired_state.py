@@ -246,3 +246,22 @@ def test_desired_configuration_reaches_a_201_station_that_connects_later(
             ]
 
     asyncio.run(scenario())
+
+
+def test_get_configuration_answers_become_reported(api: Api, system: System, registered: str) -> None:
+    async def scenario() -> None:
+        async with connected(system, registered, "1.6") as station:
+            response = await api.arequest(
+                "POST", f"/charge-points/{registered}/commands/GetConfiguration", json={}
+            )
+            assert response.status_code == 202, response.text
+            await shadow_where(
+                api, registered, lambda s: s["reported"].get("configuration") == {"HeartbeatInterval": "300"}
+            )
+            # What the station already holds is in sync at once: nothing is sent for it.
+            shadow = patch_desired(api, registered, {"configuration": {"HeartbeatInterval": "300"}})
+            assert "delta" not in shadow["state"]
+            await asyncio.sleep(1.0)
+            assert station.calls == []
+
+    asyncio.run(scenario())

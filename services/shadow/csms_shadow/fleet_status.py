@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csms_shadow.document import JsonObject, delta_of
+from csms_shadow.reconcile_plan import refusal_of
 
 IN_SYNC = "inSync"
 FAILED = "failed"
@@ -35,9 +36,9 @@ def standing_of(connected: bool, shadow: JsonObject | None) -> StationStanding:
         if not isinstance(wanted, dict) or not isinstance(statuses, dict):
             continue
         for key, value in wanted.items():
-            entry = statuses.get(key)
-            if isinstance(entry, dict) and entry.get("value") == value:
-                reasons[f"{name}.{key}"] = str(entry.get("status"))
+            refusal = refusal_of(statuses.get(key), value)
+            if refusal is not None:
+                reasons[f"{name}.{key}"] = refusal
     if reasons:
         return StationStanding(FAILED, reasons)
     return StationStanding(PENDING if connected else OFFLINE)

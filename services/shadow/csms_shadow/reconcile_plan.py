@@ -120,15 +120,23 @@ def _status_entry(status: str, value: Any) -> JsonObject:
 
 
 def _open_keys(desired: JsonObject, reported: JsonObject, name: str) -> dict[str, str]:
-    """Desired keys of ``name`` not reported yet and not already answered for this value."""
+    """Desired keys of ``name`` not reported yet and not refused for this value."""
     delta = delta_of({name: desired.get(name)}, reported).get(name) or {}
     statuses = reported.get(f"{name}Status")
     statuses = statuses if isinstance(statuses, dict) else {}
-    return {
-        key: value
-        for key, value in delta.items()
-        if not (isinstance(statuses.get(key), dict) and statuses[key].get("value") == value)
-    }
+    return {key: value for key, value in delta.items() if refusal_of(statuses.get(key), value) is None}
+
+
+def refusal_of(entry: Any, value: Any) -> str | None:
+    """The status with which the station refused ``value`` (its status entry), or None. A value it
+    took and no longer reports (changed on the station since) is not a refusal: it is sent again."""
+    if (
+        isinstance(entry, dict)
+        and entry.get("value") == value
+        and entry.get("status") not in SETTLED_STATUSES
+    ):
+        return str(entry.get("status"))
+    return None
 
 
 def plan_next(desired: JsonObject, reported: JsonObject, protocol: str) -> Plan:

@@ -36,6 +36,7 @@ from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
 from csms_shadow.reconcile_plan import RECONCILER_ACTIONS, plan_next, results_of, status_label
 from csms_shadow.records import Records
+from csms_shadow.reported_configuration import reported_configuration
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest
 
 logger = logging.getLogger(__name__)
@@ -104,9 +105,29 @@ class Reconciler:
             self._running.discard(station_id)
 
     def on_command(self, station_id: str, command: JsonObject) -> None:
-        """A command record changed: a final one for a reconciler action may free the station."""
+        """A command record changed: a final one for a reconciler action may free the station; an
+        answered GetConfiguration / GetVariables says what the station's configuration is."""
         if command.get("action") in RECONCILER_ACTIONS and command.get("state") in FINAL_STATES:
             self.trigger(station_id)
+        patch = reported_configuration(command)
+        if patch:
+            task = asyncio.get_running_loop().create_task(
+                self._report_values(station_id, patch, str(command.get("messageId")))
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _report_values(self, station_id: str, patch: JsonObject, message_id: str) -> None:
+        try:
+            await self._report(station_id, patch, f"report-{message_id}")
+        except (RedisError, OSError) as error:
+            logger.warning("configuration report lost", extra={"station_id": station_id, "error": str(error)})
+            return
+        logger.info(
+            "configuration reported",
+            extra={"station_id": station_id, "message_id": message_id, "keys": len(patch["configuration"])},
+        )
+        self.trigger(station_id)
 
     async def run(self, stopping: asyncio.Event) -> None:
         """The timer: every interval, a pass over this replica's stations with work left."""

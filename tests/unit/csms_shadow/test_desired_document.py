@@ -119,3 +119,25 @@ def test_the_merged_configuration_is_bounded() -> None:
     check_desired_document({"configuration": {f"K{i}": "v" for i in range(MAX_CONFIGURATION_KEYS)}})
     with pytest.raises(InvalidDesired, match="more than"):
         check_desired_document({"configuration": {f"K{i}": "v" for i in range(MAX_CONFIGURATION_KEYS + 1)}})
+
+
+def test_fleet_standing() -> None:
+    from csms_shadow.fleet_status import standing_of
+
+    desired = {"configuration": {"A": "1", "B": "2"}}
+    refused = {
+        "configuration": {"A": "1"},
+        "configurationStatus": {"B": {"status": "Rejected", "value": "2"}},
+    }
+    drifted = {
+        "configuration": {"A": "1", "B": "0"},
+        "configurationStatus": {"B": {"status": "Accepted", "value": "2"}},
+    }
+    in_sync = {"configuration": {"A": "1", "B": "2"}}
+    shadow = {"state": {"desired": desired, "reported": refused}}
+    assert standing_of(False, shadow).category == "failed"
+    assert standing_of(True, shadow).reasons == {"configuration.B": "Rejected"}
+    assert standing_of(True, {"state": {"desired": desired, "reported": drifted}}).category == "pending"
+    assert standing_of(False, {"state": {"desired": desired, "reported": drifted}}).category == "offline"
+    assert standing_of(False, {"state": {"desired": desired, "reported": in_sync}}).category == "inSync"
+    assert standing_of(True, None).category == "inSync"

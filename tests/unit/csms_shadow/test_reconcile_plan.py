@@ -132,3 +132,13 @@ def test_availability_scheduled_is_taken() -> None:
 def test_status_labels_are_bounded() -> None:
     assert status_label("Rejected") == "Rejected"
     assert status_label("x" * 100) == "other"
+
+
+def test_a_taken_value_the_station_no_longer_reports_is_sent_again() -> None:
+    desired = {"configuration": {"A": "1"}}
+    drifted = {
+        "configuration": {"A": "0"},
+        "configurationStatus": {"A": {"status": "Accepted", "value": "1"}},
+    }
+    plan = plan_next(desired, drifted, "1.6")
+    assert plan.call is not None and plan.call.items == {"A": "1"}
