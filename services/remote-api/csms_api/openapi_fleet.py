@@ -203,6 +203,29 @@ def fleet_paths(
                 {"200": json(FLEET_BATCH, "The batch")} | errors(404),
             ),
         },
+        "/charge-points/{station_id}/password/rotate": {
+            "parameters": [path_parameter("station_id", {"type": "string", "minLength": 1, "maxLength": 48})],
+            "post": operation(
+                "Give a connected station a new Basic-auth password: the station first, then the registry",
+                "admin",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "messageId", "rotated", "hasPassword"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "messageId": {"type": "string"},
+                                "rotated": {"type": "boolean"},
+                                "hasPassword": {"type": "boolean"},
+                            },
+                        },
+                        "Rotated; the station's session was closed",
+                    )
+                }
+                | errors(404, 409, 429, 504),
+            ),
+        },
         "/fleet/status": {
             "get": operation(
                 "How many stations the selector matches are in sync, pending, failed or offline",

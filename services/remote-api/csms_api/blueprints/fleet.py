@@ -6,6 +6,7 @@ the request's shape, ask over ``csms/registry/shadow-desired`` and pass the answ
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
-from csms_api.calls import validated
+from csms_api.calls import connected_version, validated, wait_slot
 from csms_api.errors import ApiError
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
@@ -140,3 +141,59 @@ def get_fleet_command(batch_id: str) -> tuple[Response, int]:
     if not 0 < len(batch_id) <= 64:
         raise ApiError(400, "Invalid batchId")
     return _ask(RegistryMethod.FLEET_BATCH_GET, {"batchId": batch_id})
+
+
+ROTATE_WAIT_SECONDS = 30.0
+
+
+@fleet.post("/charge-points/<station_id>/password/rotate")
+@requires(Scope.ADMIN)
+def rotate_password(station_id: str) -> tuple[Response, int]:
+    """A new Basic-auth password (security profiles 1 and 2): the station is told it first (2.x
+    SetVariables SecurityCtrlr.BasicAuthPassword, 1.6 ChangeConfiguration AuthorizationKey) and, once
+    it accepted, the registry keeps it and the session opened with the old one is closed; the station
+    reconnects with the new one. Refused or unanswered: nothing changes (409, 504).
+
+    The password is 40 hexadecimal digits: a valid 2.x passwordString and 1.6 AuthorizationKey alike.
+    It is not shown to anyone.
+    """
+    station_id = station_id_parameter(station_id)
+    version = connected_version(station_id)
+    password = secrets.token_hex(20)
+    if version is OcppVersion.V16:
+        call = Call(new_message_id(), "ChangeConfiguration", {"key": "AuthorizationKey", "value": password})
+    else:
+        call = Call(
+            new_message_id(),
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": password,
+                        "component": {"name": "SecurityCtrlr"},
+                        "variable": {"name": "BasicAuthPassword"},
+                    }
+                ]
+            },
+        )
+    with wait_slot(ROTATE_WAIT_SECONDS):
+        result = bus().send_call(station_id, validated(call, version), version.value, ROTATE_WAIT_SECONDS)
+    base = {"chargePointId": station_id, "messageId": call.message_id}
+    if result is None or result.get("state") != CommandState.ANSWERED.value:
+        state = "sent" if result is None else result.get("state")
+        raise ApiError(504, f"The station did not accept a new password (call {state}); nothing changed")
+    payload = result.get("payload") or {}
+    status = (
+        payload.get("status")
+        if version is OcppVersion.V16
+        else ((payload.get("setVariableResult") or [{}])[0].get("attributeStatus"))
+    )
+    if status != "Accepted":
+        raise ApiError(409, f"The station answered {status}; the password is unchanged")
+    stored, answer = bus().registry(
+        RegistryMethod.SET_PASSWORD, {"chargePointId": station_id, "password": password}
+    )
+    if stored != 200:
+        raise ApiError(stored, str(answer.get("error", "password not stored")))
+    bus().disconnect(station_id, "credentials changed")
+    return jsonify({**base, "rotated": True, "hasPassword": True}), 200
