@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 
 from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.mqtt_message import InboundMessage
+from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId, validate_station_id
 from csms_shadow.batching import Batcher
@@ -311,6 +311,13 @@ class ShadowService:
 
     async def _publish_deltas(self, deltas: list[tuple[str, DesiredResult]]) -> None:
         """``…/shadow/update/delta`` for each station, then its reconciler pass."""
+        try:
+            await self._publish_delta_chunks(deltas)
+        except PublishError as error:
+            # The deltas are informational; the reconciler's timer still finds every station.
+            logger.warning("delta publication failed", extra={"stations": len(deltas), "error": str(error)})
+
+    async def _publish_delta_chunks(self, deltas: list[tuple[str, DesiredResult]]) -> None:
         for start in range(0, len(deltas), 100):
             chunk = deltas[start : start + 100]
             await asyncio.gather(
