@@ -84,6 +84,7 @@ ENVIRONMENT_HELP = """\
                             state is not reported yet [30]
   RECONCILE_STALE_SECONDS   a reconciler call with no outcome this long is sent again; keep it
                             above GATEWAY_CALL_TIMEOUT [120]
+  RECONCILE_CONCURRENCY     reconciler passes at once, below SHADOW_REDIS_CONNECTIONS [16]
   LOG_LEVEL                 debug, info, warning, error [info]
 """
 
@@ -184,6 +185,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         owns,
         settings.reconcile_interval_seconds,
         settings.reconcile_stale_seconds,
+        settings.reconcile_concurrency,
     )
     service = ShadowService(
         settings,

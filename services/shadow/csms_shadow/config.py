@@ -58,6 +58,9 @@ class ShadowSettings:
     reconcile_interval_seconds: float = 30.0
     """How often the reconciler comes back to stations whose desired state is not reported yet."""
     reconcile_stale_seconds: float = 120.0
+    reconcile_concurrency: int = 16
+    """Reconciler passes at once (each holds a Redis connection at a time; keep it below
+    SHADOW_REDIS_CONNECTIONS so station updates always find one)."""
     """A reconciler call with no outcome for this long never reached a gateway: it is sent again."""
 
     @classmethod
@@ -109,4 +112,5 @@ class ShadowSettings:
             billing=BillingSettings.from_environment(env),
             reconcile_interval_seconds=env.number("RECONCILE_INTERVAL", 30.0, minimum=0.1),
             reconcile_stale_seconds=env.number("RECONCILE_STALE_SECONDS", 120.0, minimum=1.0),
+            reconcile_concurrency=env.integer("RECONCILE_CONCURRENCY", 16, minimum=1),
         )

@@ -41,6 +41,8 @@ from csms_shadow.store import ShadowStore, ShadowUpdateRequest
 
 logger = logging.getLogger(__name__)
 
+RETRIES = 3
+RETRY_DELAY_SECONDS = 1.0
 FINAL_STATES = frozenset(state.value for state in CommandState if state is not CommandState.SENT)
 
 RECONCILE_PASSES = Counter(
@@ -66,7 +68,9 @@ class Reconciler:
         owns: Callable[[str], bool],
         interval_seconds: float,
         stale_seconds: float,
+        concurrency: int = 16,
     ) -> None:
+        self._slots = asyncio.Semaphore(concurrency)
         self._client = client
         self._store = store
         self._desired = desired
@@ -91,14 +95,25 @@ class Reconciler:
         task.add_done_callback(self._tasks.discard)
 
     async def _passes(self, station_id: str) -> None:
+        failures = 0
         try:
             while True:
                 self._again.discard(station_id)
                 try:
-                    await self.reconcile(station_id)
+                    # Bounded: a fleet-wide change must not take every Redis connection from the
+                    # station updates (nor wait for one past the pool's timeout).
+                    async with self._slots:
+                        await self.reconcile(station_id)
                 except (RedisError, OSError, PublishError) as error:
-                    # The timer comes back to it: nothing is lost but time.
-                    logger.warning("reconcile failed", extra={"station_id": station_id, "error": str(error)})
+                    failures += 1
+                    logger.warning(
+                        "reconcile failed",
+                        extra={"station_id": station_id, "error": str(error), "attempt": failures},
+                    )
+                    if failures >= RETRIES:
+                        return  # the timer comes back to it: nothing is lost but time
+                    await asyncio.sleep(RETRY_DELAY_SECONDS * failures)
+                    self._again.add(station_id)
                 if station_id not in self._again:
                     return
         finally:
