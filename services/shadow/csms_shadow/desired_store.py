@@ -149,6 +149,13 @@ class DesiredStore:
         async for member in self._redis.sscan_iter(self.pending_key, count=500):
             yield member.decode() if isinstance(member, bytes) else str(member)
 
+    async def is_pending(self, station_id: str) -> bool:
+        """Whether the station may have desired state not reported yet."""
+        return bool(await self._redis.sismember(self.pending_key, station_id))
+
+    async def mark_pending(self, station_id: str) -> None:
+        await self._redis.sadd(self.pending_key, station_id)
+
     async def settled(self, station_id: str) -> None:
         """The station has nothing left to do (a later desired change adds it again)."""
         await self._redis.srem(self.pending_key, station_id)

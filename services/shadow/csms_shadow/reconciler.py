@@ -48,7 +48,7 @@ FINAL_STATES = frozenset(state.value for state in CommandState if state is not C
 RECONCILE_PASSES = Counter(
     "csms_reconcile_passes_total",
     "Reconciler passes over one station by outcome "
-    "(sent, waiting, in_sync, offline, not_booted, unregistered)",
+    "(sent, waiting, in_sync, idle, offline, not_booted, unregistered)",
     ["outcome"],
 )
 RECONCILE_RESULTS = Counter(
@@ -138,6 +138,8 @@ class Reconciler:
         except (RedisError, OSError) as error:
             logger.warning("configuration report lost", extra={"station_id": station_id, "error": str(error)})
             return
+        # A value that drifted from the desired one is work again.
+        await self._desired.mark_pending(station_id)
         logger.info(
             "configuration reported",
             extra={"station_id": station_id, "message_id": message_id, "keys": len(patch["configuration"])},
@@ -171,6 +173,9 @@ class Reconciler:
             resolved = await self._resolve(station_id, marker)
             if resolved is not None:
                 return resolved
+        elif not await self._desired.is_pending(station_id):
+            # Most connects and boots: a station with nothing desired costs two reads, no more.
+            return "idle"
         station = await self._store.get_station(station_id)
         if station is None:
             await self._desired.settled(station_id)
