@@ -5,7 +5,9 @@ BENCH_SCALE ?= full
 CAPACITY_STATIONS ?= 5000
 BENCH_ARGS ?=
 
-.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler
+FLEET_STATIONS ?= 1000
+
+.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler bench-fleet
 
 bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -25,3 +27,6 @@ bench-mqtt: venv deps  ## the MQTT client choice: paho on the event loop vs the 
 
 bench-handler: venv  ## handler CPU per call without I/O (Heartbeat handler alone, frames through the processor)
 	$(BIN)/python -m bench.handler_cpu
+
+bench-fleet: venv deps  ## desired configuration to FLEET_STATIONS (1000) connected 2.0.1 stations: seconds until all in sync
+	$(BIN)/python -m bench.fleet_sync --stations $(FLEET_STATIONS)

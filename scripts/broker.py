@@ -78,6 +78,7 @@ GRANTS: dict[str, Grants] = {
         write=(
             "$aws/things/+/shadow/update/accepted",
             "$aws/things/+/shadow/update/rejected",
+            "$aws/things/+/shadow/update/delta",
             "$aws/things/+/shadow/get/accepted",
             "$aws/things/+/shadow/get/rejected",
             "csms/events/appended",

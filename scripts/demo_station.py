@@ -24,7 +24,33 @@ def now() -> str:
 
 
 class DemoStation(ChargePoint):  # type: ignore[misc]
-    """Accepts remote start/stop (and reports the transaction it starts) and Reset (the docs' command)."""
+    """Accepts remote start/stop (and reports the transaction it starts) and Reset (the docs' command);
+    takes every variable
+    (SetVariables) except ``*.SecurityProfile``, and every ChangeAvailability (docs/fleet.md)."""
+
+    @on("SetVariables")  # type: ignore[untyped-decorator]
+    async def on_set_variables(self, set_variable_data: list[dict[str, Any]], **kwargs: Any) -> Any:
+        results = []
+        for item in set_variable_data:
+            refused = item["variable"]["name"] == "SecurityProfile"
+            print(
+                f"station: SetVariables {item['component']['name']}.{item['variable']['name']}"
+                f"={item['attribute_value']} → {'Rejected' if refused else 'Accepted'}"
+            )
+            results.append(
+                {
+                    "attribute_type": item.get("attribute_type", "Actual"),
+                    "attribute_status": "Rejected" if refused else "Accepted",
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+            )
+        return call_result.SetVariables(set_variable_result=results)
+
+    @on("ChangeAvailability")  # type: ignore[untyped-decorator]
+    async def on_change_availability(self, operational_status: str, **kwargs: Any) -> Any:
+        print(f"station: ChangeAvailability {operational_status} evse={kwargs.get('evse')}")
+        return call_result.ChangeAvailability(status="Accepted")
 
     @on("RequestStartTransaction")  # type: ignore[untyped-decorator]
     async def on_request_start(self, id_token: dict[str, Any], remote_start_id: int, **kwargs: Any) -> Any:

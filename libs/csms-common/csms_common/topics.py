@@ -72,6 +72,17 @@ class RegistryMethod(StrEnum):
     """Billing sessions, filtered and paged."""
     SESSION_GET = "session-get"
     """One billing session with its cost breakdown and, once completed, its CDR."""
+    FLEET_DESIRED = "fleet-desired"
+    """The same desired patch for every station a label selector matches."""
+    FLEET_STATUS = "fleet-status"
+    """In sync / pending / failed / offline counts of the stations a selector matches."""
+    FLEET_LIST = "fleet-list"
+    """The stations a label selector matches, with their connection (for fleet commands)."""
+    FLEET_BATCH_PUT = "fleet-batch-put"
+    FLEET_BATCH_GET = "fleet-batch-get"
+    """A fleet command batch with the current state of each station's call."""
+    SHADOW_DESIRED = "shadow-desired"
+    """Merge ``state.desired`` into a station's shadow (docs/fleet.md); answers it with its delta."""
 
 
 class NotifierMethod(StrEnum):
@@ -128,6 +139,11 @@ def shadow_update(station_id: str) -> str:
 def shadow_update_result(station_id: str, accepted: bool) -> str:
     """Where the shadow service reports the outcome of an update."""
     return f"{shadow_update(station_id)}/{'accepted' if accepted else 'rejected'}"
+
+
+def shadow_update_delta(station_id: str) -> str:
+    """Desired state not yet reported: shadow → anyone, after a desired change (AWS's topic)."""
+    return f"{shadow_update(station_id)}/delta"
 
 
 def shadow_get(station_id: str) -> str:

@@ -14,6 +14,7 @@ from csms_api.blueprints.billing import billing
 from csms_api.blueprints.certificates import certificates
 from csms_api.blueprints.commands import commands
 from csms_api.blueprints.events import StreamSlots, events
+from csms_api.blueprints.fleet import fleet
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
 from csms_api.blueprints.security_profiles import security_profiles
@@ -171,6 +172,7 @@ def register_routes(app: Flask) -> None:
         billing,
         certificates,
         security_profiles,
+        fleet,
     ):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"{V1_ALIAS_PREFIX}{blueprint.name}")

@@ -19,11 +19,14 @@ from csms_shadow.certificate_requests import CertificateRequests
 from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
+from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
+from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.hashing import BoundedHashing
 from csms_shadow.ocsp_checker import OcspChecker
+from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
@@ -120,6 +123,21 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         on_completed=session_completed,
         on_awaiting=calls.ask_for_missing_events,
     )
+    desired = DesiredStore(redis, settings.key_prefix, settings.document_budget)
+
+    def owns(station_id: str) -> bool:
+        return service.owns(station_id)
+
+    reconciler = Reconciler(
+        client,
+        store,
+        desired,
+        records,
+        owns,
+        settings.reconcile_interval_seconds,
+        settings.reconcile_stale_seconds,
+        settings.reconcile_concurrency,
+    )
     service = ShadowService(
         settings,
         client,
@@ -150,6 +168,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         contracts=ContractCertificates(
             settings.ca.contract_service_url, settings.ca.contract_service_timeout
         ),
+        desired=desired,
+        reconciler=reconciler,
+        fleet_batches=FleetBatches(redis, settings.key_prefix),
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

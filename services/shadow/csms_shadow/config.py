@@ -58,6 +58,13 @@ class ShadowSettings:
     """Delivery attempts kept per webhook."""
     webhook_dead_letters: int = 1000
     """Dead letters (and queued redeliveries) kept per webhook."""
+    reconcile_interval_seconds: float = 30.0
+    """How often the reconciler comes back to stations whose desired state is not reported yet."""
+    reconcile_stale_seconds: float = 120.0
+    reconcile_concurrency: int = 16
+    """Reconciler passes at once (each holds a Redis connection at a time; keep it below
+    SHADOW_REDIS_CONNECTIONS so station updates always find one)."""
+    """A reconciler call with no outcome for this long never reached a gateway: it is sent again."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -214,4 +221,22 @@ class ShadowSettings:
             ),
             billing=BillingSettings.from_environment(env),
             ca=CaSettings.from_environment(env),
+            reconcile_interval_seconds=env.number(
+                "RECONCILE_INTERVAL",
+                30.0,
+                minimum=0.1,
+                about="seconds between the reconciler's passes over stations not yet in sync",
+            ),
+            reconcile_stale_seconds=env.number(
+                "RECONCILE_STALE_SECONDS",
+                120.0,
+                minimum=1.0,
+                about="a reconciler call without outcome this long is sent again (> GATEWAY_CALL_TIMEOUT)",
+            ),
+            reconcile_concurrency=env.integer(
+                "RECONCILE_CONCURRENCY",
+                16,
+                minimum=1,
+                about="reconciler passes at once, below SHADOW_REDIS_CONNECTIONS",
+            ),
         )

@@ -47,3 +47,8 @@ CAS_EXHAUSTED = Counter(
     "(the caller gets an error: the message is retried later, a request is answered 503)",
     ["operation"],
 )
+DESIRED_UPDATES = Counter(
+    "csms_shadow_desired_updates_total",
+    "Desired-state changes by outcome (applied, not_registered, over_budget)",
+    ["outcome"],
+)

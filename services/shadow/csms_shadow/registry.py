@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from csms_common.clock import utc_now_iso
+from csms_common.labels import merge_labels
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.document import JsonObject
@@ -178,11 +179,14 @@ class RegistryRequests:
             changes["registrationStatus"] = _choice(body, "registrationStatus", REGISTRATION_STATUSES)
         if "securityProfile" in body:
             changes["securityProfile"] = security_profile(body["securityProfile"])
-        if not changes:
-            raise ValueError("nothing to change: give registrationStatus and/or securityProfile")
+        if not changes and "labels" not in body:
+            raise ValueError("nothing to change: give registrationStatus, securityProfile and/or labels")
         current = await self._store.station_record(station_id)
         if current is None:
             return 404, {"error": f"Charge point not found: {station_id}"}
+        if "labels" in body:
+            # Merged here from the record just read: two label changes at once may lose one.
+            changes["labels"] = merge_labels(current.get("labels"), body["labels"])
         if changes.get("securityProfile") in PASSWORD_PROFILES and "passwordHash" not in current:
             raise ValueError(f"security profile {changes['securityProfile']} needs a password: set one first")
         await self._store.update_station(station_id, changes)

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 
 from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient
-from csms_common.mqtt_message import InboundMessage
+from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId, validate_station_id
 from csms_shadow.batching import Batcher
@@ -24,7 +24,9 @@ from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateReq
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.cost_updates import CostUpdater
-from csms_shadow.document import InvalidShadowUpdate, JsonObject, reported_of
+from csms_shadow.desired import InvalidDesired, check_desired_patch
+from csms_shadow.desired_store import DesiredOutcome, DesiredResult, DesiredStore
+from csms_shadow.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
 from csms_shadow.event_mapping import (
     EventDraft,
     command_events,
@@ -35,9 +37,12 @@ from csms_shadow.event_mapping import (
 )
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog, dedup_key_of
+from csms_shadow.fleet_batches import FleetBatches
+from csms_shadow.fleet_requests import FleetRequests
 from csms_shadow.metrics import AUDIT_RECORDS as AUDIT_RECORDS_STORED
 from csms_shadow.metrics import (
     BUDGET_REJECTIONS,
+    DESIRED_UPDATES,
     PRESENCE_EVENTS,
     REDIS_ERRORS,
     REDIS_UP,
@@ -47,6 +52,7 @@ from csms_shadow.metrics import (
     STATION_EVENTS,
     STORED_BYTES,
 )
+from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.sessions import SessionKeeper
@@ -89,7 +95,18 @@ class ShadowService:
         billing: BillingRequests | None = None,
         certificates: CertificateRequests | None = None,
         contracts: ContractCertificates | None = None,
+        desired: DesiredStore | None = None,
+        reconciler: Reconciler | None = None,
+        fleet_batches: FleetBatches | None = None,
     ) -> None:
+        self._desired = desired
+        self._reconciler = reconciler
+        self._background: set[asyncio.Task[None]] = set()
+        self._fleet = (
+            FleetRequests(store, desired, self.apply_desired_many, fleet_batches).methods()
+            if desired is not None and fleet_batches is not None
+            else {}
+        )
         self._settings = settings
         self._contracts = contracts or ContractCertificates(None, 1.0)
         self._certificates = certificates
@@ -140,6 +157,8 @@ class ShadowService:
             calls = StationCalls(self._client, self._store, self._records)
             updater = CostUpdater(calls, self._sessions, self.owns, interval)
             self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
+        if self._reconciler is not None:
+            self._tasks.append(asyncio.create_task(self._reconciler.run(self._stopping)))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -195,17 +214,33 @@ class ShadowService:
             return
         try:
             document = fast_json.loads(message.payload)
-            reported = reported_of(document)
+            reported, desired = split_update(document)
+            if desired is not None:
+                check_desired_patch(desired)
         except (ValueError, RecursionError, InvalidShadowUpdate) as error:
             SHADOW_UPDATES.labels("rejected").inc()
             logger.warning("shadow update rejected", extra={"station_id": station_id, "error": str(error)})
             await self._publish_update_result(station_id, False, {"code": 400, "message": str(error)})
+            return
+        if desired is not None:
+            status, body = await self._until_written(
+                lambda: self.apply_desired(station_id, desired, clear=document["state"]["desired"] is None),
+                station_id,
+            )
+            if status != 200:
+                await self._publish_update_result(
+                    station_id, False, {"code": status, "message": body["error"]}
+                )
+        if reported is None:
             return
         token = message.user_properties.get(properties.CLIENT_TOKEN) or document.get("clientToken")
         now = int(time.time())
         request = ShadowUpdateRequest(station_id, reported, token, now)
         result = await self._until_written(lambda: self._updates.submit(request), station_id)
         SHADOW_UPDATES.labels(result.outcome.value).inc()
+        if self._reconciler is not None and "bootedAt" in reported:
+            # After the write: the pass reads the accepted boot from the shadow.
+            self._reconciler.trigger(station_id)
         for reason in result.budget_reasons:
             BUDGET_REJECTIONS.labels(reason).inc()
         if result.encoded is not None:
@@ -247,6 +282,95 @@ class ShadowService:
                 accepted["clientToken"] = token
             await self._publish_update_result(station_id, True, accepted)
 
+    async def apply_desired(
+        self, station_id: str, desired: JsonObject, *, clear: bool = False
+    ) -> tuple[int, JsonObject]:
+        """Merge a checked desired patch; publish the delta; start reconciling. (status, answer)."""
+        return (await self.apply_desired_many([station_id], desired, clear=clear))[0]
+
+    async def apply_desired_many(
+        self, station_ids: list[str], desired: JsonObject, *, clear: bool = False
+    ) -> list[tuple[int, JsonObject]]:
+        """:meth:`apply_desired` for many stations at once (two Redis round trips for all)."""
+        if self._desired is None:
+            return [(503, {"error": "desired state is not enabled"})] * len(station_ids)
+        try:
+            results = await self._desired.apply_desired_many(
+                station_ids, desired, int(time.time()), clear=clear
+            )
+        except InvalidDesired as error:
+            return [(400, {"error": str(error)})] * len(station_ids)
+        answers = [
+            self._desired_applied(station_id, result)
+            for station_id, result in zip(station_ids, results, strict=True)
+        ]
+        deltas = [
+            (station_id, result)
+            for station_id, result in zip(station_ids, results, strict=True)
+            if result.outcome is DesiredOutcome.APPLIED and result.delta
+        ]
+        if deltas:
+            # After the answer: a fleet-wide change should not wait for a thousand publishes. A crash
+            # before they go loses only the (informational) deltas: the timer reconciles the
+            # stations, which the write put in the reconcile-pending set.
+            task = asyncio.get_running_loop().create_task(self._publish_deltas(deltas))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return answers
+
+    async def _publish_deltas(self, deltas: list[tuple[str, DesiredResult]]) -> None:
+        """``…/shadow/update/delta`` for each station, then its reconciler pass."""
+        try:
+            await self._publish_delta_chunks(deltas)
+        except PublishError as error:
+            # The deltas are informational; the reconciler's timer still finds every station.
+            logger.warning("delta publication failed", extra={"stations": len(deltas), "error": str(error)})
+
+    async def _publish_delta_chunks(self, deltas: list[tuple[str, DesiredResult]]) -> None:
+        for start in range(0, len(deltas), 100):
+            chunk = deltas[start : start + 100]
+            await asyncio.gather(
+                *(
+                    self._client.publish(
+                        topics.shadow_update_delta(station_id),
+                        fast_json.dumps(
+                            {
+                                "state": result.delta,
+                                "version": result.shadow["version"] if result.shadow else None,
+                                "timestamp": result.shadow["timestamp"] if result.shadow else None,
+                            }
+                        ),
+                        qos=1,
+                    )
+                    for station_id, result in chunk
+                )
+            )
+            if self._reconciler is not None:
+                for station_id, _ in chunk:
+                    self._reconciler.trigger(station_id)
+
+    def _desired_applied(self, station_id: str, result: DesiredResult) -> tuple[int, JsonObject]:
+        DESIRED_UPDATES.labels(result.outcome.value).inc()
+        if result.outcome is DesiredOutcome.NOT_REGISTERED:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        if result.outcome is DesiredOutcome.OVER_BUDGET:
+            BUDGET_REJECTIONS.labels(str(result.problem)).inc()
+            logger.warning(
+                "desired state over budget", extra={"station_id": station_id, "reason": result.problem}
+            )
+            return 413, {"error": f"shadow budget exceeded: {result.problem}"}
+        assert result.shadow is not None
+        STORED_BYTES.labels("shadow").observe(result.encoded_bytes)
+        logger.info(
+            "desired state changed",
+            extra={
+                "station_id": station_id,
+                "version": result.shadow["version"],
+                "delta": bool(result.delta),
+            },
+        )
+        return 200, with_delta(result.shadow)
+
     async def _publish_update_result(self, station_id: str, accepted: bool, body: dict[str, Any]) -> None:
         # QoS 0: the outcome is informational (AWS compatibility); nothing waits on it.
         await self._client.publish(
@@ -280,7 +404,11 @@ class ShadowService:
             await self._answer_get(message, station_id, 503, {"code": 503, "message": str(error)})
             return
         await self._answer_get(
-            message, station_id, 200, shadow, {properties.REGISTRATION_STATUS: registration or "Accepted"}
+            message,
+            station_id,
+            200,
+            with_delta(shadow),
+            {properties.REGISTRATION_STATUS: registration or "Accepted"},
         )
 
     async def _answer_get(
@@ -319,6 +447,8 @@ class ShadowService:
                 lambda: self._store.set_disconnected(station_id, presence), station_id
             )
         PRESENCE_EVENTS.labels(event.value, "recorded" if changed else "superseded").inc()
+        if changed and event is topics.PresenceEvent.CONNECTED and self._reconciler is not None:
+            self._reconciler.trigger(station_id)
         if changed:
             await self._append_events(station_id, presence_events(event, presence), message)
         logger.info(
@@ -343,7 +473,11 @@ class ShadowService:
             body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            if method in BILLING_METHODS and self._billing is not None:
+            if method is topics.RegistryMethod.SHADOW_DESIRED:
+                status, answer = await self._desired_request(body)
+            elif method in self._fleet:
+                status, answer = await self._fleet[method](body)
+            elif method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
             elif method in CERTIFICATE_METHODS and self._certificates is not None:
                 status, answer = await self._certificates.handle(method, body)
@@ -399,6 +533,21 @@ class ShadowService:
         return await self._certificates.certificate_status(
             validate_station_id(body.get("chargePointId")), body["certificateStatus"]
         )
+
+    async def _desired_request(self, body: JsonObject) -> tuple[int, JsonObject]:
+        """``PATCH /charge-points/{id}/shadow``: ``{"chargePointId", "state": {"desired": ...}}``."""
+        station_id = validate_station_id(str(body.get("chargePointId")))
+        try:
+            reported, desired = split_update({"state": body.get("state")})
+        except InvalidShadowUpdate as error:
+            return 400, {"error": str(error)}
+        if reported is not None or desired is None:
+            return 400, {"error": "only 'state.desired' can be changed through the API"}
+        try:
+            check_desired_patch(desired)
+        except InvalidDesired as error:
+            return 400, {"error": str(error)}
+        return await self.apply_desired(station_id, desired, clear=body["state"]["desired"] is None)
 
     async def _add_billing_lookups(
         self, billing: BillingRequests, body: JsonObject, answer: JsonObject
@@ -502,6 +651,8 @@ class ShadowService:
                 await self._until_written(
                     lambda: self._certificates_on_command(station_id, command), station_id
                 )
+            if self._reconciler is not None:
+                self._reconciler.on_command(station_id, command)
             STATION_EVENTS.labels(event.value).inc()
             await self._append_events(station_id, command_events(body), message)
             logger.info(

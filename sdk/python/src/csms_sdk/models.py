@@ -33,6 +33,7 @@ class Station(TypedDict):
     securityProfile: NotRequired[int]
     hasPassword: NotRequired[bool]
     lastDisconnectedAt: NotRequired[str]
+    labels: NotRequired[dict[str, str]]
 
 
 class StationDeleted(TypedDict):
@@ -47,6 +48,8 @@ class PasswordSet(TypedDict):
 
 class ShadowState(TypedDict):
     reported: dict[str, Any]
+    desired: NotRequired[dict[str, Any]]
+    delta: NotRequired[dict[str, Any]]
 
 
 class Shadow(TypedDict):

@@ -56,21 +56,22 @@ def register_station() -> tuple[Response, int]:
 @stations.patch("/charge-points/<station_id>")
 @requires(Scope.ADMIN)
 @operation(
-    "Change a station's registration status and/or security profile",
+    "Change a station's registration status, security profile and/or labels",
     {200: (Station, "Updated")},
     body=UpdateStation,
     path=StationPath,
     errors=(404, 415),
 )
 def update_station(station_id: str) -> tuple[Response, int]:
-    """Change the registration status (the station's next boot learns it) and/or the security profile."""
+    """Change the registration status (the station's next boot learns it), the security profile
+    and/or the labels (``{"labels": {"site": "depot-1", "old": null}}``, docs/fleet.md)."""
     station_id = station_id_parameter(station_id)
     body = json_body(request)
     changes: dict[str, object] = {
-        key: body[key] for key in ("registrationStatus", "securityProfile") if key in body
+        key: body[key] for key in ("registrationStatus", "securityProfile", "labels") if key in body
     }
     if not changes:
-        raise ApiError(400, "Missing required parameter: registrationStatus or securityProfile")
+        raise ApiError(400, "Missing required parameter: registrationStatus, securityProfile or labels")
     status, answer = bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, **changes})
     if status == 200:
         # An open session keeps what its handshake proved: a station now Rejected, or now required
@@ -79,7 +80,7 @@ def update_station(station_id: str) -> tuple[Response, int]:
             bus().disconnect(station_id, "registration rejected")
         elif "securityProfile" in changes:
             bus().disconnect(station_id, "security profile changed")
-        else:
+        elif "registrationStatus" in changes:
             bus().refresh_gateways(station_id)
     return _answer(status, answer)
 

@@ -34,6 +34,7 @@ class Station(TypedDict):
     connected: bool
     connection: Connection | None
     lastDisconnectedAt: NotRequired[str]
+    labels: NotRequired[dict[str, str]]
 
 
 class StationList(TypedDict):
@@ -47,9 +48,16 @@ class RegisterStation(TypedDict):
     password: NotRequired[Password]
 
 
+LabelValue = Annotated[str, Field(max_length=63)]
+
+
 class UpdateStation(TypedDict, total=False):
     registrationStatus: RegistrationStatus
     securityProfile: SecurityProfile
+    labels: Annotated[
+        dict[str, LabelValue | None],
+        Field(description="Kubernetes-style labels to merge; null removes one (at most 32)"),
+    ]
 
 
 class SetPassword(TypedDict):
@@ -68,6 +76,8 @@ class StationDeleted(TypedDict):
 
 class ShadowState(TypedDict):
     reported: JsonObject
+    desired: NotRequired[JsonObject]
+    delta: NotRequired[Annotated[JsonObject, Field(description="Desired values not reported (yet)")]]
 
 
 class Shadow(TypedDict):

@@ -1,0 +1,83 @@
+"""What an operator may put in ``state.desired``: the properties the reconciler manages, checked.
+
+Only managed properties are accepted, so nothing sits in ``desired`` that no one will ever act on
+(docs/fleet.md). Every value is bounded: a desired document can cost at most a few hundred KiB
+before the document budget (``SHADOW_MAX_DOCUMENT_BYTES``) refuses it anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csms_shadow.document import JsonObject
+
+CONFIGURATION = "configuration"
+AVAILABILITY = "availability"
+MANAGED_PROPERTIES = (CONFIGURATION, AVAILABILITY)
+
+MAX_CONFIGURATION_KEYS = 256
+"""Desired configuration keys per station (after the merge)."""
+MAX_CONFIGURATION_KEY_CHARS = 128
+MAX_CONFIGURATION_VALUE_CHARS = 1000
+"""OCPP 2.0.1's attributeValue limit (1.6 ChangeConfiguration allows 500: checked when sending)."""
+MAX_AVAILABILITY_ID = 16
+"""EVSE ids (1.6 connector ids) as HANDLER_MAX_EVSE_ID's default; 0 is the whole station."""
+AVAILABILITY_VALUES = ("Operative", "Inoperative")
+
+
+class InvalidDesired(ValueError):
+    """A desired update names something the system cannot manage, or has a wrong type."""
+
+
+def check_desired_patch(patch: JsonObject) -> None:
+    """Raise InvalidDesired naming the first key that is not managed or not of the managed shape."""
+    for name, value in patch.items():
+        if name not in MANAGED_PROPERTIES:
+            raise InvalidDesired(
+                f"desired property '{name}' is not managed (managed: {', '.join(MANAGED_PROPERTIES)})"
+            )
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise InvalidDesired(f"desired '{name}' must be an object or null")
+        if name == CONFIGURATION:
+            _check_configuration(value)
+        else:
+            _check_availability(value)
+
+
+def _check_configuration(configuration: JsonObject) -> None:
+    for key, value in configuration.items():
+        if not key or len(key) > MAX_CONFIGURATION_KEY_CHARS or not key.isprintable() or " " in key:
+            raise InvalidDesired(
+                f"desired configuration key '{key[:MAX_CONFIGURATION_KEY_CHARS]}' must be 1 to "
+                f"{MAX_CONFIGURATION_KEY_CHARS} printable characters without spaces"
+            )
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidDesired(f"desired configuration '{key}' must be a string or null")
+        if len(value) > MAX_CONFIGURATION_VALUE_CHARS:
+            raise InvalidDesired(
+                f"desired configuration '{key}' is longer than {MAX_CONFIGURATION_VALUE_CHARS} characters"
+            )
+
+
+def _check_availability(availability: JsonObject) -> None:
+    for key, value in availability.items():
+        if not key.isdigit() or not 0 <= int(key) <= MAX_AVAILABILITY_ID or key != str(int(key)):
+            raise InvalidDesired(
+                f"desired availability key '{key[:20]}' must be an EVSE id from 0 (the whole station) "
+                f"to {MAX_AVAILABILITY_ID}"
+            )
+        if value is not None and value not in AVAILABILITY_VALUES:
+            raise InvalidDesired(f"desired availability '{key}' must be Operative, Inoperative or null")
+
+
+def check_desired_document(desired: Any) -> None:
+    """Raise InvalidDesired when a merged desired state is over its bounds."""
+    configuration = desired.get(CONFIGURATION) if isinstance(desired, dict) else None
+    if isinstance(configuration, dict) and len(configuration) > MAX_CONFIGURATION_KEYS:
+        raise InvalidDesired(
+            f"desired configuration would hold {len(configuration)} keys, more than {MAX_CONFIGURATION_KEYS}"
+        )

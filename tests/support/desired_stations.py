@@ -1,0 +1,109 @@
+"""Stations with configurable answers to the reconciler's calls, and helpers for desired state."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import websockets
+from ocpp.routing import on
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as call_result16
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+
+from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
+from tests.support.stations import Station16, Station201, running
+from tests.support.system import System
+
+REFUSED = "Refused"
+"""A key (1.6) or variable name (2.0.1) the test stations refuse."""
+
+
+class ConfigurableStation16(Station16):
+    """Takes every ChangeConfiguration except key ``Refused``, and ChangeAvailability."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    @on("ChangeConfiguration")
+    async def on_change_configuration(self, **payload: Any) -> call_result16.ChangeConfiguration:
+        self.calls.append(("ChangeConfiguration", payload))
+        return call_result16.ChangeConfiguration(
+            status="Rejected" if payload["key"] == REFUSED else "Accepted"
+        )
+
+    @on("ChangeAvailability")
+    async def on_change_availability(self, **payload: Any) -> call_result16.ChangeAvailability:
+        self.calls.append(("ChangeAvailability", payload))
+        return call_result16.ChangeAvailability(status="Scheduled")
+
+
+class ConfigurableStation201(Station201):
+    """Takes every variable except one named ``Refused`` (UnknownVariable)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    @on("SetVariables")
+    async def on_set_variables(self, **payload: Any) -> call_result201.SetVariables:
+        self.calls.append(("SetVariables", payload))
+        return call_result201.SetVariables(
+            set_variable_result=[
+                {
+                    "attribute_type": item.get("attribute_type", "Actual"),
+                    "attribute_status": "UnknownVariable"
+                    if item["variable"]["name"] == REFUSED
+                    else "Accepted",
+                    "component": item["component"],
+                    "variable": item["variable"],
+                }
+                for item in payload["set_variable_data"]
+            ]
+        )
+
+    @on("ChangeAvailability")
+    async def on_change_availability(self, **payload: Any) -> call_result201.ChangeAvailability:
+        self.calls.append(("ChangeAvailability", payload))
+        return call_result201.ChangeAvailability(status="Accepted")
+
+
+@contextlib.asynccontextmanager
+async def connected(system: System, station_id: str, version: str) -> AsyncIterator[Any]:
+    kind = ConfigurableStation16 if version == "1.6" else ConfigurableStation201
+    async with websockets.connect(
+        f"{system.gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]
+    ) as ws:
+        async with running(kind(station_id, ws)) as station:
+            if version == "1.6":
+                await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            else:
+                await station.call(
+                    call201.BootNotification(
+                        charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+                    )
+                )
+            yield station
+
+
+def patch_desired(api: Api, station_id: str, desired: Any) -> Any:
+    response = api.request(
+        "PATCH", f"/charge-points/{station_id}/shadow", json={"state": {"desired": desired}}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def shadow_where(api: Api, station_id: str, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
+    """Poll until ``predicate(state)`` holds; the shadow's ``state`` (reported, desired, delta)."""
+
+    async def matching() -> dict[str, Any] | NotYet:
+        shadow: dict[str, Any] = (await api.aget(f"/charge-points/{station_id}/shadow")).json()
+        state: dict[str, Any] = shadow["state"]
+        return state if predicate(state) else NotYet(shadow)
+
+    return await wait_until_async(matching, timeout, message=f"{station_id}'s shadow matched")
