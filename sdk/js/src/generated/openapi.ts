@@ -5163,6 +5163,15 @@ export interface paths {
                         "application/ocsp-response": string;
                     };
                 };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Not found (station, command, token or route) */
                 404: {
                     headers: {
@@ -5207,6 +5216,15 @@ export interface paths {
                     };
                     content: {
                         "application/ocsp-response": string;
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found (station, command, token or route) */

@@ -103,7 +103,7 @@ def _ocsp(request_der: bytes) -> Response:
 @operation(
     "The built-in CA's OCSP responder (RFC 6960, DER request as the body); no token needed",
     {200: Answer(bytes, "The signed OCSP response", "application/ocsp-response")},
-    errors=(404,),
+    errors=(400, 404),
 )
 def ocsp_post() -> Response:
     return _ocsp(request.get_data(cache=False))
@@ -114,7 +114,7 @@ def ocsp_post() -> Response:
     "The built-in CA's OCSP responder, GET form (base64 request in the path); no token needed",
     {200: Answer(bytes, "The signed OCSP response", "application/ocsp-response")},
     path=OcspPath,
-    errors=(404,),
+    errors=(400, 404),
 )
 def ocsp_get(encoded: str) -> Response:
     try:
