@@ -3,8 +3,9 @@
 Order of work:
 1. fixed demands (a station offline keeps its last allocation; one that rejected our profile is
    counted at its physical maximum) are taken out of every site and phase they draw on;
-2. admission, highest priority first then first come: a transaction gets its minimum (6 A by
-   default) if every site and phase it draws on still has it, else it is paused (0 A);
+2. admission, highest priority first, then EVs that still charge before idle ones (seen drawing less
+   than the minimum: full, or waiting for a departure timer), then first come: a transaction gets its
+   minimum (6 A by default) if every site and phase it draws on still has it, else it is paused (0 A);
 3. filling, priority tier by tier: the admitted transactions of a tier rise together from their
    minimum (max-min fair: equal shares unless a site, phase or the transaction's own cap stops one)
    until every one of them is stopped.
@@ -81,7 +82,7 @@ def allocate(
             for constraint in constraints[demand.key]:
                 residual[constraint] -= demand.fixed_amps
     movable = sorted(
-        (d for d in demands if d.fixed_amps is None), key=lambda d: (-d.priority, d.arrival, d.key)
+        (d for d in demands if d.fixed_amps is None), key=lambda d: (-d.priority, _idle(d), d.arrival, d.key)
     )
     admitted: list[Demand] = []
     for demand in movable:
@@ -108,6 +109,10 @@ def allocate(
         for constraint in constraints[demand.key]:
             used[constraint] += rounded[demand.key]
     return Allocation(rounded, frozenset(paused), dict(used))
+
+
+def _idle(demand: Demand) -> bool:
+    return demand.cap_amps is not None and demand.cap_amps < demand.min_amps
 
 
 def _ceiling(demand: Demand) -> float:

@@ -30,12 +30,14 @@ def observe_draw(
     state: DrawState, at: float, drawn_amps: float, allocated_amps: float, settings: SpareSettings
 ) -> DrawState:
     """The state after a meter sample: ``drawn_amps`` the highest phase current at ``at`` (seconds)."""
+    if allocated_amps <= 0:
+        return state  # paused: a draw of 0 says nothing, and an idle EV stays known as idle
     if state.cap_amps is not None:
         # Released once the EV rose by half the margin: a steady EV (at cap - margin) stays capped.
         if drawn_amps >= state.cap_amps - settings.margin_amps / 2:
             return DrawState()
         return state
-    if allocated_amps <= 0 or drawn_amps >= allocated_amps - settings.tolerance_amps:
+    if drawn_amps >= allocated_amps - settings.tolerance_amps:
         return DrawState()
     below_since = state.below_since if state.below_since is not None else at
     if at - below_since >= settings.settling_seconds:

@@ -85,6 +85,12 @@ CASES: list[tuple[str, list[Site], list[Demand], dict[str, float]]] = [
         [tx("a"), tx("b", phases=L1)],
         {"a": 0.0, "b": 32.0},
     ),
+    (
+        "idle-ev-yields-its-minimum",
+        [site("depot", 12)],
+        [tx("full", arrival=1, cap_amps=1.0), tx("b", arrival=2), tx("c", arrival=3)],
+        {"full": 0.0, "b": 6.0, "c": 6.0},
+    ),
     ("unknown-site-paused", [site("depot", 32)], [tx("a", "nowhere")], {"a": 0.0}),
     ("custom-minimum", [site("depot", 10)], [tx("a", min_amps=4), tx("b", min_amps=4)], {"a": 5.0, "b": 5.0}),
 ]

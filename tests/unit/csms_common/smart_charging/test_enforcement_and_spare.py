@@ -32,3 +32,5 @@ def test_spare_after_settling_and_released_when_the_ev_wants_more() -> None:
     state = observe_draw(state, 90, 9.6, 10.0, settings)
     assert state == DrawState()
     assert observe_draw(DrawState(5.0, None), 100, 16.0, 16.0, settings) == DrawState()
+    idle = DrawState(0.0, 1.0)
+    assert observe_draw(idle, 200, 0.0, 0.0, settings) == idle, "paused: still known as idle"
