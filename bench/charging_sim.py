@@ -232,10 +232,12 @@ def simulate(
                 if int(key) in active and int(key) not in down and int(key) not in rejecting
             }
             updates = plan_updates(
-                {s: a for s, a in enforced.items() if s in target}, target, hysteresis=hysteresis
+                {str(s): a for s, a in enforced.items() if s in target},
+                {str(s): a for s, a in target.items()},
+                hysteresis=hysteresis,
             )
             result.profiles_sent += len(updates)
-            enforced.update(apply_updates({}, updates))
+            enforced.update({int(key): amps for key, amps in apply_updates({}, updates).items()})
             # The EVs follow the new profiles within the step.
             for station, session in active.items():
                 ceiling = STATION_MAX_AMPS if station in rejecting else enforced.get(station, FAILSAFE_AMPS)
