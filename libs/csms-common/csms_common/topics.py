@@ -65,6 +65,16 @@ class RegistryMethod(StrEnum):
     SESSION_GET = "session-get"
     """One billing session with its cost breakdown and, once completed, its CDR."""
 
+    SITE_PUT = "site-put"
+    """Smart charging: create or replace a site (a node of the site/circuit tree with its limit)."""
+    SITE_GET = "site-get"
+    SITE_LIST = "site-list"
+    SITE_DELETE = "site-delete"
+    SITE_EXTERNAL_LIMIT = "site-external-limit"
+    """Set (or clear) a site's external limit, valid until its expiry."""
+    SITE_MEMBERSHIP = "site-membership"
+    """Which site a station (or each of its EVSEs) belongs to."""
+
 
 class NotifierMethod(StrEnum):
     """Requests only the notifier sends, on ``csms/notifier/{method}``: they see webhook secrets."""

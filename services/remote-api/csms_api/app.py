@@ -15,6 +15,7 @@ from csms_api.blueprints.commands import commands
 from csms_api.blueprints.events import StreamSlots, events
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
+from csms_api.blueprints.sites import sites
 from csms_api.blueprints.stations import stations
 from csms_api.blueprints.transactions import transactions
 from csms_api.blueprints.webhooks import webhooks
@@ -58,7 +59,7 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     register_error_handlers(app)
 
     # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing):
+    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing, sites):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms_api.openapi_billing import billing_paths
+from csms_api.openapi_sites import MEMBERSHIP_PROPERTIES, site_paths
 
 Schema = dict[str, Any]
 
@@ -488,7 +489,7 @@ def _paths() -> dict[str, Schema]:
                 "Show a station", "read", {"200": _json(STATION, "The station")} | _errors(404)
             ),
             "patch": _operation(
-                "Change a station's registration status",
+                "Change a station's registration status, security profile or smart-charging site",
                 "admin",
                 {"200": _json(STATION, "Updated")} | _errors(404, 415),
                 {
@@ -496,6 +497,7 @@ def _paths() -> dict[str, Schema]:
                     "properties": {
                         "registrationStatus": {"type": "string", "enum": ["Accepted", "Pending", "Rejected"]},
                         "securityProfile": {"type": "integer", "enum": [0, 1, 2, 3]},
+                        **MEMBERSHIP_PROPERTIES,
                     },
                 },
             ),
@@ -658,5 +660,7 @@ def openapi_document() -> Schema:
         },
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
-        "paths": _paths() | billing_paths(_operation, _json, _errors, _path_parameter),
+        "paths": _paths()
+        | billing_paths(_operation, _json, _errors, _path_parameter)
+        | site_paths(_operation, _json, _errors, _path_parameter),
     }

@@ -24,6 +24,8 @@ from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
 from csms_shadow.sessions import SessionKeeper
+from csms_shadow.site_requests import SiteRequests
+from csms_shadow.site_store import SiteStore
 from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore
 from csms_shadow.stream_log import Retention, StreamLog
@@ -110,6 +112,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.duplicate_window_seconds,
         BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
     )
+    site_store = SiteStore(redis, settings.key_prefix)
     billing_store = BillingStore(
         redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
@@ -176,6 +179,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
+        sites=SiteRequests(site_store, store),
     )
     events.on_appended = service.events_appended
     admin = AdminServer(

@@ -48,6 +48,7 @@ from csms_shadow.metrics import (
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.sessions import SessionKeeper
+from csms_shadow.site_requests import SITE_METHODS, SiteRequests
 from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 from csms_shadow.stream_log import StreamLog
@@ -85,10 +86,12 @@ class ShadowService:
         event_requests: EventRequests | None = None,
         sessions: SessionKeeper | None = None,
         billing: BillingRequests | None = None,
+        sites: SiteRequests | None = None,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._billing = billing
+        self._sites = sites
         self._tasks: list[asyncio.Task[None]] = []
         self._client = client
         self._request_client = request_client
@@ -336,6 +339,8 @@ class ShadowService:
                 raise ValueError("request body is not a JSON object")
             if method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
+            elif method in SITE_METHODS and self._sites is not None:
+                status, answer = await self._sites.handle(method, body)
             else:
                 handler = (
                     self._event_requests.registry_methods().get(method) if self._event_requests else None

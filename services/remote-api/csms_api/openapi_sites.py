@@ -1,0 +1,129 @@
+"""The smart-charging part of the OpenAPI document: sites, their limits and external limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Schema = dict[str, Any]
+
+SITE_ID: Schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,48}$"}
+LIMIT: Schema = {
+    "type": "object",
+    "description": "Exactly one of amps (per phase) or watts (all phases together)",
+    "properties": {
+        "amps": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 100000},
+        "watts": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+        "phases": {"type": "integer", "enum": [1, 3], "default": 3},
+    },
+}
+SITE_BODY: Schema = {
+    "type": "object",
+    "required": ["limit"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "limit": LIMIT,
+        "schedule": {
+            "type": "array",
+            "maxItems": 96,
+            "description": "Limits from a start on (strictly increasing); before the first, the static limit",
+            "items": {
+                "type": "object",
+                "required": ["start", "limit"],
+                "properties": {"start": {"type": "string", "format": "date-time"}, "limit": LIMIT},
+            },
+        },
+        "parent": SITE_ID,
+        "timeZone": {
+            "type": "string",
+            "description": "IANA time zone; billing uses it for this site's stations",
+        },
+    },
+}
+EXTERNAL: Schema = {
+    "type": "object",
+    "required": ["limit", "expires"],
+    "properties": {"limit": LIMIT, "expires": {"type": "string", "format": "date-time"}},
+}
+SITE: Schema = {
+    "type": "object",
+    "required": ["id", "name", "limit"],
+    "properties": {
+        **SITE_BODY["properties"],
+        "id": SITE_ID,
+        "externalLimit": EXTERNAL,
+        "limitNow": {
+            "type": "object",
+            "description": "Amps per phase L1, L2, L3 in force now (schedule and external limit applied)",
+            "properties": {"amps": {"type": "array", "items": {"type": "number"}}},
+        },
+        "stations": {"type": "array", "items": {"type": "string"}},
+    },
+}
+MEMBERSHIP_PROPERTIES: Schema = {
+    "site": {**SITE_ID, "nullable": True, "description": "The station's site; null leaves it"},
+    "evses": {
+        "type": "object",
+        "description": 'Single EVSEs in another site: {"1": {"site": id | null}}',
+        "additionalProperties": {"type": "object", "properties": {"site": {**SITE_ID, "nullable": True}}},
+    },
+}
+
+
+def site_paths(
+    operation: Callable[..., Schema],
+    json: Callable[[Schema, str], Schema],
+    errors: Callable[..., dict[str, Schema]],
+    path_parameter: Callable[[str, Schema], Schema],
+) -> dict[str, Schema]:
+    site = path_parameter("site_id", SITE_ID)
+    return {
+        "/sites": {
+            "get": operation(
+                "List sites",
+                "read",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["sites"],
+                            "properties": {"sites": {"type": "array", "items": SITE}},
+                        },
+                        "Every site",
+                    )
+                }
+                | errors(),
+            )
+        },
+        "/sites/{site_id}": {
+            "parameters": [site],
+            "get": operation(
+                "Show a site, its limit now and its stations",
+                "read",
+                {"200": json(SITE, "The site")} | errors(404),
+            ),
+            "put": operation(
+                "Create or replace a site; 400 on zero/negative limits, a cycle or a missing parent",
+                "admin",
+                {"200": json(SITE, "Replaced"), "201": json(SITE, "Created")} | errors(415),
+                SITE_BODY,
+            ),
+            "delete": operation(
+                "Delete a site without child sites or stations",
+                "admin",
+                {"200": json({"type": "object"}, "Deleted")} | errors(404, 409),
+            ),
+        },
+        "/sites/{site_id}/external-limit": {
+            "parameters": [site],
+            "put": operation(
+                "Set an external limit (grid operator, energy manager) until it expires (<= 7 days ahead)",
+                "admin",
+                {"200": json(SITE, "Set")} | errors(404, 415),
+                EXTERNAL,
+            ),
+            "delete": operation(
+                "Clear the external limit", "admin", {"200": json(SITE, "Cleared")} | errors(404)
+            ),
+        },
+    }
