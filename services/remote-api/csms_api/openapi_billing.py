@@ -176,7 +176,7 @@ def billing_paths(
         },
         "/tariff-assignments": {
             "get": operation(
-                "Which tariffs apply where: station:{id}, group:{groupIdToken}, default",
+                "Which tariffs apply where: station:{id}, site:{id}, group:{groupIdToken}, default",
                 "read",
                 {"200": json({"type": "object", "required": ["assignments"]}, "Assignments")} | errors(),
             )
@@ -184,6 +184,12 @@ def billing_paths(
         "/tariff-assignments/default": {"put": assign},
         "/tariff-assignments/stations/{station_id}": {
             "parameters": [path_parameter("station_id", {"type": "string", "minLength": 1, "maxLength": 48})],
+            "put": assign,
+        },
+        "/tariff-assignments/sites/{site_id}": {
+            "parameters": [
+                path_parameter("site_id", {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,48}$"})
+            ],
             "put": assign,
         },
         "/tariff-assignments/groups/{group}": {

@@ -166,6 +166,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.key_prefix,
         on_completed=session_completed,
         on_awaiting=calls.ask_for_missing_events,
+        sites=site_store,
     )
     service = ShadowService(
         settings,

@@ -92,3 +92,8 @@ class SiteStore:
             else:
                 pipe.hdel(self._membership, station_id)
             await pipe.execute()
+
+    async def site_of(self, station_id: str) -> JsonObject | None:
+        """The stored site the station (as a whole) belongs to, or None."""
+        site_id = (await self.membership(station_id)).get("site")
+        return None if not site_id else await self.get(str(site_id))

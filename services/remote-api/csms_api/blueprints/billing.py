@@ -117,6 +117,12 @@ def assign_station(station_id: str) -> tuple[Response, int]:
     return _assign(f"station:{station_id_parameter(station_id)}")
 
 
+@billing.put("/tariff-assignments/sites/<site_id>")
+@requires(Scope.ADMIN)
+def assign_site(site_id: str) -> tuple[Response, int]:
+    return _assign(f"site:{site_id}")
+
+
 @billing.put("/tariff-assignments/groups/<group>")
 @requires(Scope.ADMIN)
 def assign_group(group: str) -> tuple[Response, int]:
