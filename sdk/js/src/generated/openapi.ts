@@ -2521,7 +2521,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a station's registration status
+         * Change a station's registration status, security profile or smart-charging site
          * @description Needs a token with the admin scope.
          */
         patch: {
@@ -2540,6 +2540,14 @@ export interface paths {
                         registrationStatus?: "Accepted" | "Pending" | "Rejected";
                         /** @enum {integer} */
                         securityProfile?: 0 | 1 | 2 | 3;
+                        /** @description The station's site; null leaves it */
+                        site?: string | null;
+                        /** @description Single EVSEs in another site: {"1": {"site": id | null}} */
+                        evses?: {
+                            [key: string]: {
+                                site?: string | null;
+                            };
+                        };
                     };
                 };
             };
@@ -4847,7 +4855,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Which tariffs apply where: station:{id}, group:{groupIdToken}, default
+         * Which tariffs apply where: station:{id}, site:{id}, group:{groupIdToken}, default
          * @description Needs a token with the read scope.
          */
         get: {
@@ -5144,6 +5152,168 @@ export interface paths {
                 header?: never;
                 path: {
                     station_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        tariffIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Assigned */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            target: string;
+                            tariffIds: string[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tariff-assignments/sites/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign tariffs (in order of preference; one currency); an empty list removes the assignment
+         * @description Needs a token with the admin scope.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    site_id: string;
                 };
                 cookie?: never;
             };
@@ -6059,6 +6229,1173 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sites
+         * @description Needs a token with the read scope.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every site */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sites: {
+                                name: string;
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                                /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                                schedule?: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                    limit: {
+                                        amps?: number;
+                                        watts?: number;
+                                        /**
+                                         * @default 3
+                                         * @enum {integer}
+                                         */
+                                        phases: 1 | 3;
+                                    };
+                                }[];
+                                parent?: string;
+                                /** @description IANA time zone; billing uses it for this site's stations */
+                                timeZone?: string;
+                                id: string;
+                                externalLimit?: {
+                                    /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                    limit: {
+                                        amps?: number;
+                                        watts?: number;
+                                        /**
+                                         * @default 3
+                                         * @enum {integer}
+                                         */
+                                        phases: 1 | 3;
+                                    };
+                                    /** Format: date-time */
+                                    expires: string;
+                                };
+                                /** @description Amps per phase L1, L2, L3 in force now (schedule and external limit applied) */
+                                limitNow?: {
+                                    amps?: number[];
+                                };
+                                stations?: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Show a site, its limit now and its stations
+         * @description Needs a token with the read scope.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    site_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The site */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                            limit: {
+                                amps?: number;
+                                watts?: number;
+                                /**
+                                 * @default 3
+                                 * @enum {integer}
+                                 */
+                                phases: 1 | 3;
+                            };
+                            /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                            schedule?: {
+                                /** Format: date-time */
+                                start: string;
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                            }[];
+                            parent?: string;
+                            /** @description IANA time zone; billing uses it for this site's stations */
+                            timeZone?: string;
+                            id: string;
+                            externalLimit?: {
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                                /** Format: date-time */
+                                expires: string;
+                            };
+                            /** @description Amps per phase L1, L2, L3 in force now (schedule and external limit applied) */
+                            limitNow?: {
+                                amps?: number[];
+                            };
+                            stations?: string[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Create or replace a site; 400 on zero/negative limits, a cycle or a missing parent
+         * @description Needs a token with the admin scope.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    site_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                        limit: {
+                            amps?: number;
+                            watts?: number;
+                            /**
+                             * @default 3
+                             * @enum {integer}
+                             */
+                            phases?: 1 | 3;
+                        };
+                        /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                        schedule?: {
+                            /** Format: date-time */
+                            start: string;
+                            /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                            limit: {
+                                amps?: number;
+                                watts?: number;
+                                /**
+                                 * @default 3
+                                 * @enum {integer}
+                                 */
+                                phases?: 1 | 3;
+                            };
+                        }[];
+                        parent?: string;
+                        /** @description IANA time zone; billing uses it for this site's stations */
+                        timeZone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Replaced */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                            limit: {
+                                amps?: number;
+                                watts?: number;
+                                /**
+                                 * @default 3
+                                 * @enum {integer}
+                                 */
+                                phases: 1 | 3;
+                            };
+                            /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                            schedule?: {
+                                /** Format: date-time */
+                                start: string;
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                            }[];
+                            parent?: string;
+                            /** @description IANA time zone; billing uses it for this site's stations */
+                            timeZone?: string;
+                            id: string;
+                            externalLimit?: {
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                                /** Format: date-time */
+                                expires: string;
+                            };
+                            /** @description Amps per phase L1, L2, L3 in force now (schedule and external limit applied) */
+                            limitNow?: {
+                                amps?: number[];
+                            };
+                            stations?: string[];
+                        };
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                            limit: {
+                                amps?: number;
+                                watts?: number;
+                                /**
+                                 * @default 3
+                                 * @enum {integer}
+                                 */
+                                phases: 1 | 3;
+                            };
+                            /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                            schedule?: {
+                                /** Format: date-time */
+                                start: string;
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                            }[];
+                            parent?: string;
+                            /** @description IANA time zone; billing uses it for this site's stations */
+                            timeZone?: string;
+                            id: string;
+                            externalLimit?: {
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                                /** Format: date-time */
+                                expires: string;
+                            };
+                            /** @description Amps per phase L1, L2, L3 in force now (schedule and external limit applied) */
+                            limitNow?: {
+                                amps?: number[];
+                            };
+                            stations?: string[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Delete a site without child sites or stations
+         * @description Needs a token with the admin scope.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    site_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, unknown>;
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site_id}/external-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an external limit (grid operator, energy manager) until it expires (<= 7 days ahead)
+         * @description Needs a token with the admin scope.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    site_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                        limit: {
+                            amps?: number;
+                            watts?: number;
+                            /**
+                             * @default 3
+                             * @enum {integer}
+                             */
+                            phases?: 1 | 3;
+                        };
+                        /** Format: date-time */
+                        expires: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Set */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                            limit: {
+                                amps?: number;
+                                watts?: number;
+                                /**
+                                 * @default 3
+                                 * @enum {integer}
+                                 */
+                                phases: 1 | 3;
+                            };
+                            /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                            schedule?: {
+                                /** Format: date-time */
+                                start: string;
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                            }[];
+                            parent?: string;
+                            /** @description IANA time zone; billing uses it for this site's stations */
+                            timeZone?: string;
+                            id: string;
+                            externalLimit?: {
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                                /** Format: date-time */
+                                expires: string;
+                            };
+                            /** @description Amps per phase L1, L2, L3 in force now (schedule and external limit applied) */
+                            limitNow?: {
+                                amps?: number[];
+                            };
+                            stations?: string[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Clear the external limit
+         * @description Needs a token with the admin scope.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    site_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Cleared */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                            limit: {
+                                amps?: number;
+                                watts?: number;
+                                /**
+                                 * @default 3
+                                 * @enum {integer}
+                                 */
+                                phases: 1 | 3;
+                            };
+                            /** @description Limits from a start on (strictly increasing); before the first, the static limit */
+                            schedule?: {
+                                /** Format: date-time */
+                                start: string;
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                            }[];
+                            parent?: string;
+                            /** @description IANA time zone; billing uses it for this site's stations */
+                            timeZone?: string;
+                            id: string;
+                            externalLimit?: {
+                                /** @description Exactly one of amps (per phase) or watts (all phases together) */
+                                limit: {
+                                    amps?: number;
+                                    watts?: number;
+                                    /**
+                                     * @default 3
+                                     * @enum {integer}
+                                     */
+                                    phases: 1 | 3;
+                                };
+                                /** Format: date-time */
+                                expires: string;
+                            };
+                            /** @description Amps per phase L1, L2, L3 in force now (schedule and external limit applied) */
+                            limitNow?: {
+                                amps?: number[];
+                            };
+                            stations?: string[];
+                        };
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Not found (station, command, token or route) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
