@@ -13,8 +13,10 @@ from csms_common.events import EventType
 from csms_common.logs import configure_logging
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runtime import parse_arguments, run_until_signalled
+from csms_shadow.allocator import Allocator
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
+from csms_shadow.charging_calls import ChargingCalls
 from csms_shadow.config import ShadowSettings
 from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
@@ -168,6 +170,16 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         on_awaiting=calls.ask_for_missing_events,
         sites=site_store,
     )
+    # One allocator, on partition 0: a site's stations may be in every partition.
+    allocator = Allocator(
+        redis,
+        settings.key_prefix,
+        site_store,
+        store,
+        records,
+        ChargingCalls(client, records),
+        settings.charging,
+    )
     service = ShadowService(
         settings,
         client,
@@ -180,9 +192,14 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
-        sites=SiteRequests(site_store, store),
+        sites=SiteRequests(site_store, store, on_change=allocator.wake),
     )
-    events.on_appended = service.events_appended
+
+    def appended(last_id: str) -> None:
+        service.events_appended(last_id)
+        allocator.wake()
+
+    events.on_appended = appended
     admin = AdminServer(
         settings.metrics_host,
         settings.metrics_port,
@@ -190,6 +207,8 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     )
     admin.start()
     await service.start()
+    allocating = asyncio.Event()
+    allocator_task = asyncio.create_task(allocator.run(allocating)) if settings.partition == 0 else None
     await client.start()
     await request_client.start()
     logger.info(
@@ -199,6 +218,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     await stop.wait()
     logger.info("shadow service stopping")
     service.stop()
+    allocating.set()
+    if allocator_task is not None:
+        await allocator_task
     await request_client.close()
     await client.close()
     await redis.aclose()

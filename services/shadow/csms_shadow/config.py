@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings
 from csms_shadow.billing_config import BillingSettings
 from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
+from csms_shadow.charging_config import ChargingSettings
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ShadowSettings:
     """What one station's transaction records may hold (docs/budgets-storage.md)."""
     billing: BillingSettings
     """Sessions, tariffs and cost updates (docs/billing.md)."""
+    charging: ChargingSettings = field(default_factory=ChargingSettings)
+    """Smart charging: re-allocation, hysteresis, minimum, failsafe (README, Smart charging)."""
     password_hash_concurrency: int = 2
     """Station password checks (scrypt) run at once, each in a thread of its own."""
     password_hash_queue: int = 32
@@ -103,4 +106,5 @@ class ShadowSettings:
             webhook_log_length=env.integer("SHADOW_WEBHOOK_LOG_LENGTH", 100, minimum=1),
             webhook_dead_letters=env.integer("SHADOW_WEBHOOK_DEAD_LETTERS", 1000, minimum=1),
             billing=BillingSettings.from_environment(env),
+            charging=ChargingSettings.from_environment(env),
         )

@@ -69,7 +69,15 @@ def _amps_now(site: Site, external: ExternalLimit | None, now: datetime) -> list
 
 
 class SiteRequests:
-    def __init__(self, sites: SiteStore, stations: ShadowStore, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self,
+        sites: SiteStore,
+        stations: ShadowStore,
+        clock: Clock = _utc_now,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._on_change = on_change
+        """Called after a change that may move an allocation (the allocator's wake-up)."""
         self._sites = sites
         self._stations = stations
         self._clock = clock
@@ -83,7 +91,10 @@ class SiteRequests:
         }
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
-        return await self._methods[method](body)
+        answer = await self._methods[method](body)
+        if answer[0] < 300 and method not in (RegistryMethod.SITE_GET, RegistryMethod.SITE_LIST):
+            self._on_change()
+        return answer
 
     async def _tree(self) -> dict[str, Site]:
         return {site_id: stored_site(document)[0] for site_id, document in (await self._sites.all()).items()}

@@ -1,0 +1,332 @@
+"""The smart-charging allocator: shares each site's limit among its transactions and sends the shares.
+
+Why inside the shadow service: the transactions, the presence and the sites it needs are the shadow
+service's own, in its Redis. It runs on the replica of partition 0 only (a site's stations may be in
+every partition), woken by every event this replica appends (transaction started/ended, station
+connected/disconnected) and every site change, and every ``CHARGING_RECOMPUTE_INTERVAL`` anyway
+(schedules, external limits expiring, other replicas' events).
+
+One pass: read the sites, memberships and open transactions; count what cannot be steered (a
+station offline at max(its last share, the failsafe); one that rejected or failed our profile at its
+physical maximum); allocate (:mod:`csms_common.smart_charging.allocation`); send a TxProfile for each
+change the hysteresis lets through, decreases first; remember what was sent in Redis
+(``charging-enforced``), so a restart neither forgets nor re-sends. A station in a site gets a
+TxDefaultProfile at the failsafe current once per connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from csms_common import fast_json
+from csms_common.billing.readings import parse_time
+from csms_common.mqtt_message import PublishError
+from csms_common.smart_charging.allocation import Demand, allocate
+from csms_common.smart_charging.enforcement import plan_updates
+from csms_common.smart_charging.limits import PhaseAmps, limit_at
+from csms_common.smart_charging.profiles import failsafe_profile, tx_profile
+from csms_common.smart_charging.sites import Site
+from csms_shadow.charging_calls import ChargingCalls
+from csms_shadow.charging_config import ChargingSettings
+from csms_shadow.charging_metrics import (
+    ALLOCATION_SECONDS,
+    ALLOCATIONS,
+    PROFILE_ANSWERS,
+    PROFILES_SENT,
+    TRANSACTIONS,
+)
+from csms_shadow.document import JsonObject
+from csms_shadow.records import Records
+from csms_shadow.site_requests import stored_site
+from csms_shadow.site_store import SiteStore
+from csms_shadow.store import ShadowStore
+
+logger = logging.getLogger(__name__)
+
+TX_PROFILE_ID_BASE = 160_000
+"""TxProfile ids: this plus the EVSE id, so the next share replaces the last (same id, same stack level)."""
+FAILSAFE_PROFILE_ID = 159_999
+SENT, ACCEPTED, REJECTED, LOST = "sent", "accepted", "rejected", "lost"
+
+
+@dataclass(frozen=True)
+class OpenTransaction:
+    station_id: str
+    transaction_id: str
+    evse_id: int
+    site: str
+    started: float
+    connected: bool
+    protocol: str
+
+    @property
+    def key(self) -> str:
+        return transaction_key(self.station_id, self.transaction_id)
+
+
+@dataclass(frozen=True)
+class Enforced:
+    """A share sent to a station, and what became of it."""
+
+    station_id: str
+    transaction_id: str
+    evse_id: int
+    amps: float
+    message_id: str | None
+    state: str = SENT
+
+
+def transaction_key(station_id: str, transaction_id: str) -> str:
+    # JSON: station and transaction ids may both hold any separator.
+    return fast_json.dumps([station_id, transaction_id]).decode()
+
+
+def demands_for(
+    transactions: list[OpenTransaction], enforced: Mapping[str, Enforced], settings: ChargingSettings
+) -> list[Demand]:
+    """The allocator's demands (pure): steerable transactions move, the others are counted as fixed."""
+    demands = []
+    for tx in transactions:
+        sent = enforced.get(tx.key)
+        fixed: float | None = None
+        if sent is not None and sent.state == REJECTED:
+            fixed = settings.station_max_amps
+        elif not tx.connected:
+            fixed = max(sent.amps if sent is not None else 0.0, settings.failsafe_amps)
+        demands.append(
+            Demand(
+                key=tx.key,
+                site=tx.site,
+                max_amps=settings.station_max_amps,
+                min_amps=settings.min_amps,
+                arrival=tx.started,
+                fixed_amps=fixed,
+            )
+        )
+    return demands
+
+
+def _evse_of(record: JsonObject) -> int | None:
+    value = record.get("evseId", record.get("connectorId"))
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _started(record: JsonObject) -> float:
+    try:
+        return parse_time(record.get("startTime")).timestamp()
+    except ValueError:
+        return float("inf")
+
+
+@dataclass(frozen=True)
+class PassReport:
+    transactions: int
+    sent: int
+    seconds: float
+
+
+class Allocator:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        sites: SiteStore,
+        store: ShadowStore,
+        records: Records,
+        calls: ChargingCalls,
+        settings: ChargingSettings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._redis = redis
+        self._enforced_key = f"{prefix}charging-enforced"
+        self._sites = sites
+        self._store = store
+        self._records = records
+        self._calls = calls
+        self._settings = settings
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._failsafe_sent: dict[str, str] = {}
+        """Station -> the connection (session id) that got the failsafe profile."""
+
+    def wake(self) -> None:
+        """Re-allocate soon (something that may change a share happened)."""
+        self._wake.set()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        stopped = asyncio.ensure_future(stopping.wait())
+        try:
+            while not stopping.is_set():
+                woken = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait(
+                    {woken, stopped},
+                    timeout=self._settings.recompute_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                woken.cancel()
+                if stopping.is_set():
+                    return
+                await asyncio.sleep(self._settings.debounce_seconds)
+                self._wake.clear()
+                try:
+                    await self.allocate_once()
+                except (OSError, RedisError, PublishError) as error:
+                    # Redis or the broker away: the next pass starts over from what is stored.
+                    ALLOCATIONS.labels("failed").inc()
+                    logger.warning("allocation pass failed", extra={"error": str(error)})
+        finally:
+            stopped.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await stopped
+
+    async def _open_transactions(self) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
+        transactions: list[OpenTransaction] = []
+        stations: dict[str, JsonObject] = {}
+        for station_id, membership in (await self._sites.memberships()).items():
+            station = await self._store.get_station(station_id) or {}
+            stations[station_id] = station
+            connection = station.get("connection") or {}
+            evse_sites = membership.get("evses") or {}
+            for record in await self._records.transactions(station_id):
+                evse = _evse_of(record)
+                if record.get("status") == "Ended" or evse is None:
+                    continue
+                site = evse_sites.get(str(evse)) or membership.get("site")
+                if not site:
+                    continue
+                transactions.append(
+                    OpenTransaction(
+                        station_id=station_id,
+                        transaction_id=str(record["transactionId"]),
+                        evse_id=evse,
+                        site=str(site),
+                        started=_started(record),
+                        connected=bool(station.get("connected")),
+                        protocol=str(connection.get("protocol") or ""),
+                    )
+                )
+        return transactions, stations
+
+    async def _load_enforced(self) -> dict[str, Enforced]:
+        raw = await self._redis.hgetall(self._enforced_key)
+        loaded = {}
+        for key, value in raw.items():
+            entry = Enforced(**fast_json.loads(value))
+            loaded[key.decode() if isinstance(key, bytes) else str(key)] = entry
+        return loaded
+
+    async def _answers(self, enforced: dict[str, Enforced]) -> None:
+        """Fold the stations' answers to what was sent (the command log the handler completes)."""
+        for key, entry in list(enforced.items()):
+            if entry.state != SENT or entry.message_id is None:
+                continue
+            record = await self._records.get_command(entry.message_id) or {}
+            state = record.get("state")
+            if state == "sent" or state is None:
+                continue
+            status = (record.get("payload") or {}).get("status") if state == "answered" else None
+            outcome = ACCEPTED if status == "Accepted" else LOST if state == "closed" else REJECTED
+            enforced[key] = replace(entry, state=outcome)
+            PROFILE_ANSWERS.labels(outcome).inc()
+            if outcome == REJECTED:
+                logger.warning(
+                    "charging profile refused: counted at the station's maximum",
+                    extra={
+                        "station_id": entry.station_id,
+                        "transaction_id": entry.transaction_id,
+                        "command_state": state,
+                        "status": status,
+                        "message_id": entry.message_id,
+                    },
+                )
+
+    async def _failsafes(self, stations: Mapping[str, JsonObject]) -> None:
+        for station_id, station in stations.items():
+            connection = station.get("connection") or {}
+            session = str(connection.get("sessionId") or connection.get("connectedAt") or "")
+            if not station.get("connected") or self._failsafe_sent.get(station_id) == session:
+                continue
+            profile = failsafe_profile(FAILSAFE_PROFILE_ID, self._settings.failsafe_amps)
+            await self._calls.set_profile(station_id, str(connection.get("protocol") or ""), profile)
+            PROFILES_SENT.labels("TxDefaultProfile").inc()
+            self._failsafe_sent[station_id] = session
+        for gone in set(self._failsafe_sent) - set(stations):
+            del self._failsafe_sent[gone]
+
+    async def allocate_once(self) -> PassReport:
+        started = time.perf_counter()
+        documents = await self._sites.all()
+        now = self._clock()
+        tree: dict[str, Site] = {}
+        limits: dict[str, PhaseAmps] = {}
+        for site_id, document in documents.items():
+            site, external = stored_site(document)
+            tree[site_id] = site
+            limits[site_id] = limit_at(site.limit, site.schedule, external, now)
+        transactions, stations = await self._open_transactions()
+        await self._failsafes(stations)
+        enforced = await self._load_enforced()
+        await self._answers(enforced)
+        allocation = allocate(tree, limits, demands_for(transactions, enforced, self._settings))
+        steerable = {
+            tx.key: tx
+            for tx in transactions
+            if tx.connected and (tx.key not in enforced or enforced[tx.key].state != REJECTED)
+        }
+        current = {
+            key: enforced[key].amps for key in steerable if key in enforced and enforced[key].state != LOST
+        }
+        target = {key: allocation.amps[key] for key in steerable}
+        updates = plan_updates(current, target, self._settings.hysteresis_amps)
+        for update in updates:
+            tx = steerable[update.key]
+            profile = tx_profile(
+                TX_PROFILE_ID_BASE + tx.evse_id, tx.evse_id, tx.transaction_id, update.amps, None
+            )
+            message_id = await self._calls.set_profile(tx.station_id, tx.protocol, profile)
+            PROFILES_SENT.labels("TxProfile").inc()
+            enforced[update.key] = Enforced(
+                tx.station_id, tx.transaction_id, tx.evse_id, update.amps, message_id
+            )
+        open_keys = {tx.key for tx in transactions}
+        await self._save(enforced, open_keys)
+        for state in ("charging", "paused", "fixed"):
+            TRANSACTIONS.labels(state).set(0)
+        for tx in transactions:
+            if tx.key not in steerable:
+                TRANSACTIONS.labels("fixed").inc()
+            else:
+                TRANSACTIONS.labels("paused" if allocation.amps[tx.key] == 0 else "charging").inc()
+        seconds = time.perf_counter() - started
+        ALLOCATION_SECONDS.observe(seconds)
+        ALLOCATIONS.labels("done").inc()
+        if updates:
+            logger.info(
+                "allocation",
+                extra={"transactions": len(transactions), "sent": len(updates), "seconds": round(seconds, 4)},
+            )
+        return PassReport(len(transactions), len(updates), seconds)
+
+    async def _save(self, enforced: dict[str, Enforced], open_keys: set[str]) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._enforced_key)
+            kept = {
+                key: fast_json.dumps(asdict(entry)) for key, entry in enforced.items() if key in open_keys
+            }
+            if kept:
+                pipe.hset(self._enforced_key, mapping=kept)  # type: ignore[arg-type]
+            await pipe.execute()
+
+    async def enforced(self) -> dict[str, Any]:
+        """What was sent, per transaction (for the API and the tests)."""
+        return {key: asdict(entry) for key, entry in (await self._load_enforced()).items()}

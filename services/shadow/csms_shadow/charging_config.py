@@ -1,0 +1,36 @@
+"""Smart-charging settings of the shadow service (part of :class:`csms_shadow.config.ShadowSettings`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from csms_common.config import Environment
+
+
+@dataclass(frozen=True)
+class ChargingSettings:
+    recompute_seconds: float = 5.0
+    """Re-allocate at least this often (schedules, external limits expiring, other replicas' changes);
+    transactions, presence and site changes seen by this replica re-allocate at once."""
+    debounce_seconds: float = 0.1
+    """Changes closer together than this make one re-allocation."""
+    hysteresis_amps: float = 1.0
+    """An increase smaller than this is not sent (decreases always are)."""
+    min_amps: float = 6.0
+    """Below this a transaction is paused (0 A) rather than given less."""
+    station_max_amps: float = 32.0
+    """What a station may draw per phase unless told: a station that rejects our profile is counted at it."""
+    failsafe_amps: float = 6.0
+    """The TxDefaultProfile set when a station in a site connects, and what an offline station's unknown
+    new transaction is counted at."""
+
+    @classmethod
+    def from_environment(cls, env: Environment) -> ChargingSettings:
+        return cls(
+            recompute_seconds=env.number("CHARGING_RECOMPUTE_INTERVAL", 5.0, minimum=0.1),
+            debounce_seconds=env.number("CHARGING_DEBOUNCE", 0.1, minimum=0.0),
+            hysteresis_amps=env.number("CHARGING_HYSTERESIS_AMPS", 1.0, minimum=0.0),
+            min_amps=env.number("CHARGING_MIN_AMPS", 6.0, minimum=0.0),
+            station_max_amps=env.number("CHARGING_STATION_MAX_AMPS", 32.0, minimum=1.0),
+            failsafe_amps=env.number("CHARGING_FAILSAFE_AMPS", 6.0, minimum=0.0),
+        )

@@ -1,0 +1,145 @@
+"""Smart charging end to end: real 1.6 and 2.0.1 stations (ocpp library clients that apply profiles) in
+a 32 A site, through the gateway, handler, shadow (the allocator) and remote-api."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.charging import charging16, charging201
+from tests.support.polling import NotYet, wait_until_async
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+SHARE_TIMEOUT = 5.0
+
+
+async def put_site(api: Api, site: str, amps: float) -> None:
+    response = await api.arequest("PUT", f"/sites/{site}", json={"name": site, "limit": {"amps": amps}})
+    assert response.status_code in (200, 201), response.text
+
+
+async def join(api: Api, station: str, site: str) -> None:
+    response = await api.arequest("PATCH", f"/charge-points/{station}", json={"site": site})
+    assert response.status_code == 200, response.text
+
+
+Share = tuple[Any, str]
+"""A station and its transaction id."""
+
+
+async def limits_when(
+    shares: list[Share], condition: Any, what: str, timeout: float = SHARE_TIMEOUT
+) -> list[float]:
+    async def check() -> list[float] | NotYet:
+        limits = [station.profiles.tx_limit(tx) for station, tx in shares]
+        if any(limit is None for limit in limits) or not condition(limits):
+            return NotYet(limits)
+        return limits
+
+    return await wait_until_async(check, timeout=timeout, message=what)
+
+
+def test_32a_site_three_transactions_end_limit_offline(system: System, api: Api) -> None:
+    asyncio.run(scenario_32a(system, api))
+
+
+async def scenario_32a(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site32-{run}"
+    ids = [f"CP-SC-{run}-{n}" for n in range(3)]
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(charging201(system.gateway_url, ids[0]))
+        second = await stack.enter_async_context(charging16(system.gateway_url, ids[1]))
+        third_context = charging201(system.gateway_url, ids[2])
+        third = await stack.enter_async_context(third_context)
+        for station in (first, second, third):
+            await wait_until_async(
+                lambda station=station: station.profiles.default_limit() == 6.0,
+                message=f"{station.id} got the failsafe TxDefaultProfile (6 A)",
+            )
+
+        await first.start_transaction(f"tx-{run}-a")
+        shares: list[Share] = [(first, f"tx-{run}-a")]
+        limits = await limits_when(shares, lambda got: got == [32.0], "one transaction gets the whole 32 A")
+        tx16 = await second.start_transaction()
+        shares.append((second, tx16))
+        await third.start_transaction(f"tx-{run}-c")
+        shares.append((third, f"tx-{run}-c"))
+        limits = await limits_when(
+            shares, lambda got: sum(got) <= 32 and all(0 < x <= 32 / 3 for x in got), "three share 32 A"
+        )
+        print(f"\nthree transactions in 32 A: {limits} A (sum {sum(limits):.1f})")
+
+        await first.end_transaction(f"tx-{run}-a")
+        shares = shares[1:]
+        limits = await limits_when(shares, lambda got: got == [16.0, 16.0], "the other two rise to 16 A")
+        print(f"one ended: {limits} A")
+
+        started = asyncio.get_running_loop().time()
+        await put_site(api, site, 16)
+        limits = await limits_when(
+            shares, lambda got: got == [8.0, 8.0], "both fall to 8 A under a 16 A limit"
+        )
+        fell = max(a.at for station, _ in shares for a in station.profiles.applied) - started
+        print(f"limit 32 -> 16 A: {limits} A, all stations told within {fell * 1000:.0f} ms of the PUT")
+        assert fell < 1.0, f"re-allocation took {fell:.2f} s"
+
+        # The 1.6 station goes offline: its 8 A stay counted, so raising the limit to 32 A lets the
+        # other rise to 24 A, not 32.
+        await stack.aclose()
+        async with charging201(system.gateway_url, ids[2]) as third_again:
+            # Reconnected: the failsafe again, and its transaction (still open in the CSMS) keeps its share.
+            await wait_until_async(
+                lambda: third_again.profiles.default_limit() == 6.0, message="failsafe again"
+            )
+            async with charging16(system.gateway_url, ids[1]) as second_again:
+                await wait_until_async(
+                    lambda: second_again.profiles.default_limit() == 6.0, message="failsafe 1.6"
+                )
+            await asyncio.sleep(0.5)  # the 1.6 station is offline again now
+            await put_site(api, site, 32)
+            limits = await limits_when(
+                [(third_again, f"tx-{run}-c")],
+                lambda got: got == [24.0],
+                "the online transaction rises to 32 - 8 (the offline one's last share) = 24 A",
+            )
+            print(f"1.6 station offline at 8 A, limit 32 A: the other gets {limits} A")
+
+
+def test_a_station_rejecting_profiles_is_counted_at_its_maximum(system: System, api: Api) -> None:
+    asyncio.run(rejecting_station(system, api))
+
+
+async def rejecting_station(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-rej-{run}"
+    good, bad = f"CP-SC-{run}-ok", f"CP-SC-{run}-no"
+    for station_id in (good, bad):
+        api.register(station_id)
+    await put_site(api, site, 40)
+    for station_id in (good, bad):
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, good) as ok,
+        charging16(system.gateway_url, bad, answer="Rejected") as no,
+    ):
+        await ok.start_transaction(f"tx-{run}-ok")
+        tx_no = await no.start_transaction()
+        # The rejecting station's transaction is counted at 32 A (CHARGING_STATION_MAX_AMPS): 8 A remain.
+        limits = await limits_when(
+            [(ok, f"tx-{run}-ok")], lambda got: got == [8.0], "the other keeps 40 - 32 = 8 A"
+        )
+        print(f"\na 1.6 station rejecting its profile: counted at 32 A, the other gets {limits}")
+        assert no.profiles.tx_limit(tx_no) is not None, "it was asked"

@@ -1,0 +1,145 @@
+"""Stations that apply charging profiles, as the smart-charging tests need: they remember the last
+TxProfile limit per transaction and the TxDefaultProfile, and answer Accepted (or what they are told)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import websockets
+from ocpp.routing import on
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as call_result16
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+
+from tests.support.stations import Station16, Station201, running
+
+
+@dataclass(frozen=True)
+class Applied:
+    purpose: str
+    transaction_id: str | None
+    limit: float
+    at: float
+
+
+class ProfileMemory:
+    """What a station was told: every profile, in order, with the loop time it came."""
+
+    def __init__(self, answer: str = "Accepted") -> None:
+        self.answer = answer
+        self.applied: list[Applied] = []
+
+    def remember(self, purpose: str, transaction_id: Any, schedule: dict[str, Any]) -> None:
+        limit = float(schedule["charging_schedule_period"][0]["limit"])
+        tx = None if transaction_id is None else str(transaction_id)
+        self.applied.append(Applied(purpose, tx, limit, asyncio.get_running_loop().time()))
+
+    def tx_limit(self, transaction_id: str) -> float | None:
+        limits = [
+            a.limit for a in self.applied if a.purpose == "TxProfile" and a.transaction_id == transaction_id
+        ]
+        return limits[-1] if limits else None
+
+    def default_limit(self) -> float | None:
+        limits = [a.limit for a in self.applied if a.purpose == "TxDefaultProfile"]
+        return limits[-1] if limits else None
+
+
+class ChargingStation201(Station201):
+    def __init__(self, *args: Any, answer: str = "Accepted", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profiles = ProfileMemory(answer)
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any], **_: Any) -> Any:
+        self.profiles.remember(
+            charging_profile["charging_profile_purpose"],
+            charging_profile.get("transaction_id"),
+            charging_profile["charging_schedule"][0],
+        )
+        return call_result201.SetChargingProfile(status=self.profiles.answer)
+
+    async def start_transaction(self, transaction_id: str, seq_no: int = 0) -> None:
+        await self.call(
+            call201.TransactionEvent(
+                event_type="Started",
+                timestamp=_now(),
+                trigger_reason="Authorized",
+                seq_no=seq_no,
+                transaction_info={"transaction_id": transaction_id},
+                evse={"id": 1, "connector_id": 1},
+                id_token={"id_token": f"TAG-{transaction_id}", "type": "ISO14443"},
+            )
+        )
+
+    async def end_transaction(self, transaction_id: str, seq_no: int = 1) -> None:
+        await self.call(
+            call201.TransactionEvent(
+                event_type="Ended",
+                timestamp=_now(),
+                trigger_reason="StopAuthorized",
+                seq_no=seq_no,
+                transaction_info={"transaction_id": transaction_id, "stopped_reason": "Local"},
+                evse={"id": 1, "connector_id": 1},
+            )
+        )
+
+
+class ChargingStation16(Station16):
+    def __init__(self, *args: Any, answer: str = "Accepted", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profiles = ProfileMemory(answer)
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]) -> Any:
+        self.profiles.remember(
+            cs_charging_profiles["charging_profile_purpose"],
+            cs_charging_profiles.get("transaction_id"),
+            cs_charging_profiles["charging_schedule"],
+        )
+        return call_result16.SetChargingProfile(status=self.profiles.answer)
+
+    async def start_transaction(self) -> str:
+        started = await self.call(
+            call16.StartTransaction(connector_id=1, id_tag="TAG-16", meter_start=0, timestamp=_now())
+        )
+        return str(started.transaction_id)
+
+    async def end_transaction(self, transaction_id: str) -> None:
+        await self.call(
+            call16.StopTransaction(meter_stop=1000, timestamp=_now(), transaction_id=int(transaction_id))
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@contextlib.asynccontextmanager
+async def charging201(
+    gateway_url: str, station_id: str, answer: str = "Accepted"
+) -> AsyncIterator[ChargingStation201]:
+    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]) as ws:
+        async with running(ChargingStation201(station_id, ws, answer=answer)) as station:
+            await station.call(
+                call201.BootNotification(
+                    charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+                )
+            )
+            yield station
+
+
+@contextlib.asynccontextmanager
+async def charging16(
+    gateway_url: str, station_id: str, answer: str = "Accepted"
+) -> AsyncIterator[ChargingStation16]:
+    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp1.6"]) as ws:
+        async with running(ChargingStation16(station_id, ws, answer=answer)) as station:
+            await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            yield station
