@@ -487,8 +487,19 @@ CASES_201: list[Case] = [
             },
             evse_id=1,
         ),
-        {"status": "Rejected"},
-        {"lastSeen": NOW},
+        {"status": "Accepted"},
+        {
+            "lastSeen": NOW,
+            "evChargingNeeds": {
+                "1": {
+                    "requestedEnergyTransfer": "AC_three_phase",
+                    "evMaxCurrent": 32,
+                    "evMinCurrent": 6,
+                    "energyAmount": 20000,
+                    "receivedAt": NOW,
+                }
+            },
+        },
     ),
     Case(
         "NotifyEVChargingSchedule",

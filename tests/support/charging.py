@@ -78,6 +78,24 @@ class ChargingStation201(Station201):
             )
         )
 
+    async def notify_needs(self, max_current: float) -> str:
+        """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases); the CSMS's status."""
+        answer = await self.call(
+            call201.NotifyEVChargingNeeds(
+                evse_id=1,
+                charging_needs={
+                    "requested_energy_transfer": "AC_three_phase",
+                    "ac_charging_parameters": {
+                        "energy_amount": 20000,
+                        "ev_min_current": 6,
+                        "ev_max_current": max_current,
+                        "ev_max_voltage": 400,
+                    },
+                },
+            )
+        )
+        return str(answer.status)
+
     async def end_transaction(self, transaction_id: str, seq_no: int = 1) -> None:
         await self.call(
             call201.TransactionEvent(

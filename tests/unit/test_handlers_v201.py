@@ -437,8 +437,20 @@ CASES: list[Case] = [
         "notify-ev-charging-needs",
         "NotifyEVChargingNeeds",
         {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "AC_three_phase"}},
-        {"status": "Rejected"},
-        None,
+        {"status": "Accepted"},
+        {
+            "evChargingNeeds": {
+                "1": {
+                    "requestedEnergyTransfer": "AC_three_phase",
+                    "departureTime": None,
+                    "evMaxCurrent": None,
+                    "evMinCurrent": None,
+                    "evMaxPower": None,
+                    "energyAmount": None,
+                    "receivedAt": NOW_ISO,
+                }
+            }
+        },
     ),
     Case(
         "notify-ev-charging-schedule",
@@ -630,7 +642,7 @@ def test_complete_runs_the_plan_with_its_lookups(processor: FrameProcessor) -> N
         (
             "NotifyEVChargingNeeds",
             {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "DC"}},
-            '[3,"m1",{"status":"Rejected"}]',
+            '[3,"m1",{"status":"Accepted"}]',
         ),
         (
             "NotifyEVChargingSchedule",

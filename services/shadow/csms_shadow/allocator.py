@@ -32,7 +32,7 @@ from csms_common import fast_json
 from csms_common.billing.readings import parse_time
 from csms_common.mqtt_message import PublishError
 from csms_common.smart_charging.allocation import Demand, allocate
-from csms_common.smart_charging.enforcement import plan_updates
+from csms_common.smart_charging.enforcement import Update, plan_updates
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
 from csms_common.smart_charging.profiles import failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
@@ -68,6 +68,10 @@ class OpenTransaction:
     started: float
     connected: bool
     protocol: str
+    cap_amps: float | None = None
+    """What the EV said it can take (ISO 15118 NotifyEVChargingNeeds), per phase."""
+    needs_at: str | None = None
+    """When those needs came: new needs are answered with a profile even if the share is unchanged."""
 
     @property
     def key(self) -> str:
@@ -84,6 +88,7 @@ class Enforced:
     amps: float
     message_id: str | None
     state: str = SENT
+    needs_at: str | None = None
 
 
 def transaction_key(station_id: str, transaction_id: str) -> str:
@@ -110,6 +115,7 @@ def demands_for(
                 max_amps=settings.station_max_amps,
                 min_amps=settings.min_amps,
                 arrival=tx.started,
+                cap_amps=tx.cap_amps,
                 fixed_amps=fixed,
             )
         )
@@ -119,6 +125,24 @@ def demands_for(
 def _evse_of(record: JsonObject) -> int | None:
     value = record.get("evseId", record.get("connectorId"))
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def needs_cap(needs: Any, started: float, voltage: float = 230.0) -> tuple[float | None, str | None]:
+    """The per-phase cap and the time of an EVSE's charging needs, if they came during the transaction."""
+    if not isinstance(needs, dict):
+        return None, None
+    try:
+        received = parse_time(needs.get("receivedAt"))
+    except ValueError:
+        return None, None
+    if received.timestamp() < started:
+        return None, None  # an earlier EV's needs
+    current, power = needs.get("evMaxCurrent"), needs.get("evMaxPower")
+    if isinstance(current, int | float) and not isinstance(current, bool) and current > 0:
+        return float(current), str(needs["receivedAt"])
+    if isinstance(power, int | float) and not isinstance(power, bool) and power > 0:
+        return float(power) / (voltage * 3), str(needs["receivedAt"])
+    return None, str(needs["receivedAt"])
 
 
 def _started(record: JsonObject) -> float:
@@ -197,6 +221,8 @@ class Allocator:
             stations[station_id] = station
             connection = station.get("connection") or {}
             evse_sites = membership.get("evses") or {}
+            shadow = await self._store.get_shadow(station_id) or {}
+            all_needs = ((shadow.get("state") or {}).get("reported") or {}).get("evChargingNeeds") or {}
             for record in await self._records.transactions(station_id):
                 evse = _evse_of(record)
                 if record.get("status") == "Ended" or evse is None:
@@ -204,15 +230,19 @@ class Allocator:
                 site = evse_sites.get(str(evse)) or membership.get("site")
                 if not site:
                     continue
+                started = _started(record)
+                cap, needs_at = needs_cap(all_needs.get(str(evse)), started)
                 transactions.append(
                     OpenTransaction(
                         station_id=station_id,
                         transaction_id=str(record["transactionId"]),
                         evse_id=evse,
                         site=str(site),
-                        started=_started(record),
+                        started=started,
                         connected=bool(station.get("connected")),
                         protocol=str(connection.get("protocol") or ""),
+                        cap_amps=cap,
+                        needs_at=needs_at,
                     )
                 )
         return transactions, stations
@@ -288,6 +318,12 @@ class Allocator:
         }
         target = {key: allocation.amps[key] for key in steerable}
         updates = plan_updates(current, target, self._settings.hysteresis_amps)
+        planned = {update.key for update in updates}
+        for key, tx in steerable.items():
+            # New EV charging needs are answered with a profile (K15), even when the share is the same.
+            fresh = tx.needs_at is not None and key in enforced and enforced[key].needs_at != tx.needs_at
+            if fresh and key not in planned:
+                updates.append(Update(key, target[key], current.get(key)))
         for update in updates:
             tx = steerable[update.key]
             profile = tx_profile(
