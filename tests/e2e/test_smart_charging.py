@@ -177,5 +177,8 @@ async def ev_needs(system: System, api: Api) -> None:
             lambda: len(ev.profiles.applied) > before,
             message="the same needs again are still answered with a SetChargingProfile (K15)",
         )
+        answered = len(ev.profiles.applied)
+        await asyncio.sleep(6)  # past CHARGING_RECOMPUTE_INTERVAL (5 s): at least one more pass ran
+        assert len(ev.profiles.applied) == answered, "needs already answered are not answered again"
         shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
         assert shadow["state"]["reported"]["evChargingNeeds"]["1"]["evMaxCurrent"] == 10

@@ -214,16 +214,19 @@ class Allocator:
                 await stopped
 
     async def _open_transactions(self) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
+        memberships = await self._sites.memberships()
+        # Every station's reads at once: a pass over a 100-station site is bound by round trips.
+        reads = await asyncio.gather(*(self._station_reads(station_id) for station_id in memberships))
         transactions: list[OpenTransaction] = []
         stations: dict[str, JsonObject] = {}
-        for station_id, membership in (await self._sites.memberships()).items():
-            station = await self._store.get_station(station_id) or {}
+        for (station_id, membership), (station, shadow, records) in zip(
+            memberships.items(), reads, strict=True
+        ):
             stations[station_id] = station
             connection = station.get("connection") or {}
             evse_sites = membership.get("evses") or {}
-            shadow = await self._store.get_shadow(station_id) or {}
             all_needs = ((shadow.get("state") or {}).get("reported") or {}).get("evChargingNeeds") or {}
-            for record in await self._records.transactions(station_id):
+            for record in records:
                 evse = _evse_of(record)
                 if record.get("status") == "Ended" or evse is None:
                     continue
@@ -246,6 +249,14 @@ class Allocator:
                     )
                 )
         return transactions, stations
+
+    async def _station_reads(self, station_id: str) -> tuple[JsonObject, JsonObject, list[JsonObject]]:
+        station, shadow, records = await asyncio.gather(
+            self._store.get_station(station_id),
+            self._store.get_shadow(station_id),
+            self._records.transactions(station_id),
+        )
+        return station or {}, shadow or {}, records
 
     async def _load_enforced(self) -> dict[str, Enforced]:
         raw = await self._redis.hgetall(self._enforced_key)
@@ -324,16 +335,12 @@ class Allocator:
             fresh = tx.needs_at is not None and key in enforced and enforced[key].needs_at != tx.needs_at
             if fresh and key not in planned:
                 updates.append(Update(key, target[key], current.get(key)))
-        for update in updates:
-            tx = steerable[update.key]
-            profile = tx_profile(
-                TX_PROFILE_ID_BASE + tx.evse_id, tx.evse_id, tx.transaction_id, update.amps, None
-            )
-            message_id = await self._calls.set_profile(tx.station_id, tx.protocol, profile)
-            PROFILES_SENT.labels("TxProfile").inc()
-            enforced[update.key] = Enforced(
-                tx.station_id, tx.transaction_id, tx.evse_id, update.amps, message_id
-            )
+        # Every decrease is out before any increase goes; within each group, all at once.
+        decreases = [u for u in updates if u.previous is not None and u.amps < u.previous]
+        others = [u for u in updates if not (u.previous is not None and u.amps < u.previous)]
+        for group in (decreases, others):
+            sent = await asyncio.gather(*(self._send(steerable[update.key], update) for update in group))
+            enforced.update(zip((update.key for update in group), sent, strict=True))
         open_keys = {tx.key for tx in transactions}
         await self._save(enforced, open_keys)
         for state in ("charging", "paused", "fixed"):
@@ -352,6 +359,16 @@ class Allocator:
                 extra={"transactions": len(transactions), "sent": len(updates), "seconds": round(seconds, 4)},
             )
         return PassReport(len(transactions), len(updates), seconds)
+
+    async def _send(self, tx: OpenTransaction, update: Update) -> Enforced:
+        profile = tx_profile(
+            TX_PROFILE_ID_BASE + tx.evse_id, tx.evse_id, tx.transaction_id, update.amps, None
+        )
+        message_id = await self._calls.set_profile(tx.station_id, tx.protocol, profile)
+        PROFILES_SENT.labels("TxProfile").inc()
+        return Enforced(
+            tx.station_id, tx.transaction_id, tx.evse_id, update.amps, message_id, needs_at=tx.needs_at
+        )
 
     async def _save(self, enforced: dict[str, Enforced], open_keys: set[str]) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
