@@ -78,6 +78,24 @@ class ChargingStation201(Station201):
             )
         )
 
+    async def report_current(self, transaction_id: str, seq_no: int, amps: float, timestamp: str) -> None:
+        """A periodic meter value of the transaction: ``amps`` on each of L1-L3."""
+        sampled = [
+            {"value": amps, "measurand": "Current.Import", "phase": phase, "unit_of_measure": {"unit": "A"}}
+            for phase in ("L1", "L2", "L3")
+        ]
+        await self.call(
+            call201.TransactionEvent(
+                event_type="Updated",
+                timestamp=timestamp,
+                trigger_reason="MeterValuePeriodic",
+                seq_no=seq_no,
+                transaction_info={"transaction_id": transaction_id},
+                evse={"id": 1, "connector_id": 1},
+                meter_value=[{"timestamp": timestamp, "sampled_value": sampled}],
+            )
+        )
+
     async def notify_needs(self, max_current: float) -> str:
         """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases); the CSMS's status."""
         answer = await self.call(

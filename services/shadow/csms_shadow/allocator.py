@@ -36,6 +36,7 @@ from csms_common.smart_charging.enforcement import Update, plan_updates
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
 from csms_common.smart_charging.profiles import failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
+from csms_common.smart_charging.spare import DrawState, SpareSettings, observe_draw
 from csms_shadow.charging_calls import ChargingCalls
 from csms_shadow.charging_config import ChargingSettings
 from csms_shadow.charging_metrics import (
@@ -72,6 +73,9 @@ class OpenTransaction:
     """What the EV said it can take (ISO 15118 NotifyEVChargingNeeds), per phase."""
     needs_at: str | None = None
     """When those needs came: new needs are answered with a profile even if the share is unchanged."""
+    drawn_amps: float | None = None
+    """The highest phase current of the newest meter value (Current.Import), if it has one."""
+    meter_at: str | None = None
 
     @property
     def key(self) -> str:
@@ -89,6 +93,12 @@ class Enforced:
     message_id: str | None
     state: str = SENT
     needs_at: str | None = None
+    below_since: float | None = None
+    """Spare capacity: since when (meter time, epoch seconds) the EV draws clearly less than its share."""
+    draw_cap: float | None = None
+    """Spare capacity: the share is capped here (what the EV draws plus a margin)."""
+    meter_at: str | None = None
+    """The meter value last observed."""
 
 
 def transaction_key(station_id: str, transaction_id: str) -> str:
@@ -108,6 +118,7 @@ def demands_for(
             fixed = settings.station_max_amps
         elif not tx.connected:
             fixed = max(sent.amps if sent is not None else 0.0, settings.failsafe_amps)
+        caps = [cap for cap in (tx.cap_amps, sent.draw_cap if sent is not None else None) if cap is not None]
         demands.append(
             Demand(
                 key=tx.key,
@@ -115,7 +126,7 @@ def demands_for(
                 max_amps=settings.station_max_amps,
                 min_amps=settings.min_amps,
                 arrival=tx.started,
-                cap_amps=tx.cap_amps,
+                cap_amps=min(caps) if caps else None,
                 fixed_amps=fixed,
             )
         )
@@ -143,6 +154,31 @@ def needs_cap(needs: Any, started: float, voltage: float = 230.0) -> tuple[float
     if isinstance(power, int | float) and not isinstance(power, bool) and power > 0:
         return float(power) / (voltage * 3), str(needs["receivedAt"])
     return None, str(needs["receivedAt"])
+
+
+def drawn_amps(meter_value: Any) -> tuple[float | None, str | None]:
+    """The highest ``Current.Import`` of a kept meter value (1.6 strings or 2.x numbers) and its time."""
+    if not isinstance(meter_value, dict):
+        return None, None
+    currents = []
+    for sample in meter_value.get("sampledValue") or ():
+        if isinstance(sample, dict) and sample.get("measurand") == "Current.Import":
+            with contextlib.suppress(TypeError, ValueError):
+                currents.append(float(sample["value"]))
+    timestamp = meter_value.get("timestamp")
+    return (max(currents) if currents else None), (str(timestamp) if timestamp else None)
+
+
+def observed(entry: Enforced, tx: OpenTransaction, spare: SpareSettings) -> Enforced:
+    """The entry after the transaction's newest meter value, if it is new (spare capacity, pure)."""
+    if tx.drawn_amps is None or tx.meter_at is None or tx.meter_at == entry.meter_at:
+        return entry
+    try:
+        at = parse_time(tx.meter_at).timestamp()
+    except ValueError:
+        return entry
+    state = observe_draw(DrawState(entry.below_since, entry.draw_cap), at, tx.drawn_amps, entry.amps, spare)
+    return replace(entry, below_since=state.below_since, draw_cap=state.cap_amps, meter_at=tx.meter_at)
 
 
 def _started(record: JsonObject) -> float:
@@ -179,6 +215,7 @@ class Allocator:
         self._calls = calls
         self._settings = settings
         self._clock = clock
+        self._spare = SpareSettings(settling_seconds=settings.spare_settling_seconds)
         self._wake = asyncio.Event()
         self._failsafe_sent: dict[str, str] = {}
         """Station -> the connection (session id) that got the failsafe profile."""
@@ -235,6 +272,7 @@ class Allocator:
                     continue
                 started = _started(record)
                 cap, needs_at = needs_cap(all_needs.get(str(evse)), started)
+                drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
                 transactions.append(
                     OpenTransaction(
                         station_id=station_id,
@@ -246,6 +284,8 @@ class Allocator:
                         protocol=str(connection.get("protocol") or ""),
                         cap_amps=cap,
                         needs_at=needs_at,
+                        drawn_amps=drawn,
+                        meter_at=meter_at,
                     )
                 )
         return transactions, stations
@@ -268,10 +308,15 @@ class Allocator:
 
     async def _answers(self, enforced: dict[str, Enforced]) -> None:
         """Fold the stations' answers to what was sent (the command log the handler completes)."""
-        for key, entry in list(enforced.items()):
-            if entry.state != SENT or entry.message_id is None:
-                continue
-            record = await self._records.get_command(entry.message_id) or {}
+        waiting = [
+            key for key, entry in enforced.items() if entry.state == SENT and entry.message_id is not None
+        ]
+        records = await asyncio.gather(
+            *(self._records.get_command(str(enforced[key].message_id)) for key in waiting)
+        )
+        for key, found in zip(waiting, records, strict=True):
+            entry = enforced[key]
+            record = found or {}
             state = record.get("state")
             if state == "sent" or state is None:
                 continue
@@ -318,6 +363,9 @@ class Allocator:
         await self._failsafes(stations)
         enforced = await self._load_enforced()
         await self._answers(enforced)
+        for tx in transactions:
+            if tx.key in enforced and tx.connected:
+                enforced[tx.key] = observed(enforced[tx.key], tx, self._spare)
         allocation = allocate(tree, limits, demands_for(transactions, enforced, self._settings))
         steerable = {
             tx.key: tx
@@ -340,7 +388,14 @@ class Allocator:
         others = [u for u in updates if not (u.previous is not None and u.amps < u.previous)]
         for group in (decreases, others):
             sent = await asyncio.gather(*(self._send(steerable[update.key], update) for update in group))
-            enforced.update(zip((update.key for update in group), sent, strict=True))
+            for update, message_id in zip(group, sent, strict=True):
+                tx = steerable[update.key]
+                before = enforced.get(update.key) or Enforced(
+                    tx.station_id, tx.transaction_id, tx.evse_id, 0.0, None
+                )
+                enforced[update.key] = replace(
+                    before, amps=update.amps, message_id=message_id, state=SENT, needs_at=tx.needs_at
+                )
         open_keys = {tx.key for tx in transactions}
         await self._save(enforced, open_keys)
         for state in ("charging", "paused", "fixed"):
@@ -360,15 +415,13 @@ class Allocator:
             )
         return PassReport(len(transactions), len(updates), seconds)
 
-    async def _send(self, tx: OpenTransaction, update: Update) -> Enforced:
+    async def _send(self, tx: OpenTransaction, update: Update) -> str:
         profile = tx_profile(
             TX_PROFILE_ID_BASE + tx.evse_id, tx.evse_id, tx.transaction_id, update.amps, None
         )
         message_id = await self._calls.set_profile(tx.station_id, tx.protocol, profile)
         PROFILES_SENT.labels("TxProfile").inc()
-        return Enforced(
-            tx.station_id, tx.transaction_id, tx.evse_id, update.amps, message_id, needs_at=tx.needs_at
-        )
+        return message_id
 
     async def _save(self, enforced: dict[str, Enforced], open_keys: set[str]) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -24,6 +24,9 @@ class ChargingSettings:
     """The TxDefaultProfile set when a station in a site connects, and what an offline station's unknown
     new transaction is counted at."""
 
+    spare_settling_seconds: float = 60.0
+    """An EV drawing clearly less than its share for this long (meter time) is capped at its draw + 1 A."""
+
     @classmethod
     def from_environment(cls, env: Environment) -> ChargingSettings:
         return cls(
@@ -33,4 +36,5 @@ class ChargingSettings:
             min_amps=env.number("CHARGING_MIN_AMPS", 6.0, minimum=0.0),
             station_max_amps=env.number("CHARGING_STATION_MAX_AMPS", 32.0, minimum=1.0),
             failsafe_amps=env.number("CHARGING_FAILSAFE_AMPS", 6.0, minimum=0.0),
+            spare_settling_seconds=env.number("CHARGING_SPARE_SETTLING", 60.0, minimum=0.0),
         )

@@ -25,3 +25,33 @@ def test_fixed_demands() -> None:
     assert demands[offline_new.key].fixed_amps == 6.0, "a paused station offline may start at the failsafe"
     assert demands[rejected.key].fixed_amps == 32.0
     assert online.key != tx("on:1").key and '"' not in online.station_id
+
+
+def test_meter_currents_and_the_spare_cap() -> None:
+    from csms_common.smart_charging.spare import SpareSettings
+    from csms_shadow.allocator import drawn_amps, observed
+
+    meter = {
+        "timestamp": "2026-01-01T00:00:00Z",
+        "sampledValue": [
+            {"value": "1000", "measurand": "Energy.Active.Import.Register"},
+            {"value": "8.5", "measurand": "Current.Import", "phase": "L1"},
+            {"value": 9.0, "measurand": "Current.Import", "phase": "L2"},
+            {"value": "x", "measurand": "Current.Import", "phase": "L3"},
+        ],
+    }
+    assert drawn_amps(meter) == (9.0, "2026-01-01T00:00:00Z")
+    assert drawn_amps({"sampledValue": [{"value": "1", "measurand": "Voltage"}]}) == (None, None)
+    spare = SpareSettings(settling_seconds=60)
+    entry = Enforced("on", "1", 1, 16.0, "m", "accepted")
+    first = observed(entry, _metered("2026-01-01T00:00:00Z", 9.0), spare)
+    assert (first.below_since, first.draw_cap) == (1767225600.0, None)
+    assert observed(first, _metered("2026-01-01T00:00:00Z", 9.0), spare) == first, "the same sample once"
+    settled = observed(first, _metered("2026-01-01T00:01:00Z", 9.0), spare)
+    assert settled.draw_cap == 10.0
+    demand = demands_for([_metered("2026-01-01T00:01:00Z", 9.0)], {tx("on").key: settled}, SETTINGS)[0]
+    assert demand.cap_amps == 10.0
+
+
+def _metered(at: str, amps: float) -> OpenTransaction:
+    return OpenTransaction("on", "1", 1, "depot", 0.0, True, "ocpp2.0.1", drawn_amps=amps, meter_at=at)
