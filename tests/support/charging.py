@@ -34,6 +34,7 @@ class ProfileMemory:
     def __init__(self, answer: str = "Accepted") -> None:
         self.answer = answer
         self.applied: list[Applied] = []
+        self.cleared: list[dict[str, Any]] = []
 
     def remember(self, purpose: str, transaction_id: Any, schedule: dict[str, Any]) -> None:
         limit = float(schedule["charging_schedule_period"][0]["limit"])
@@ -64,6 +65,11 @@ class ChargingStation201(Station201):
             charging_profile["charging_schedule"][0],
         )
         return call_result201.SetChargingProfile(status=self.profiles.answer)
+
+    @on("ClearChargingProfile")
+    async def on_clear_charging_profile(self, **payload: Any) -> Any:
+        self.profiles.cleared.append(payload)
+        return call_result201.ClearChargingProfile(status="Accepted")
 
     async def start_transaction(self, transaction_id: str, seq_no: int = 0) -> None:
         await self.call(
@@ -140,6 +146,11 @@ class ChargingStation16(Station16):
             cs_charging_profiles["charging_schedule"],
         )
         return call_result16.SetChargingProfile(status=self.profiles.answer)
+
+    @on("ClearChargingProfile")
+    async def on_clear_charging_profile(self, **payload: Any) -> Any:
+        self.profiles.cleared.append(payload)
+        return call_result16.ClearChargingProfile(status="Accepted")
 
     async def start_transaction(self) -> str:
         started = await self.call(

@@ -74,6 +74,10 @@ class RegistryMethod(StrEnum):
     """Set (or clear) a site's external limit, valid until its expiry."""
     SITE_MEMBERSHIP = "site-membership"
     """Which site a station (or each of its EVSEs) belongs to."""
+    PROFILE_PUT = "charging-profile-put"
+    """Keep a charging profile a station accepted (``PUT /charge-points/{id}/charging-profiles/{pid}``)."""
+    PROFILE_LIST = "charging-profile-list"
+    PROFILE_DELETE = "charging-profile-delete"
 
 
 class NotifierMethod(StrEnum):

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from csms_api.audit import audit_record, is_audited
 from csms_api.blueprints.billing import billing
+from csms_api.blueprints.charging_profiles import charging_profiles
 from csms_api.blueprints.commands import commands
 from csms_api.blueprints.events import StreamSlots, events
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
@@ -59,7 +60,18 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
     register_error_handlers(app)
 
     # The seed's paths, and the same under /v1 (the reference's versioning strategy).
-    for blueprint in (stations, transactions, commands, id_tokens, events, webhooks, billing, sites):
+    blueprints = (
+        stations,
+        transactions,
+        commands,
+        id_tokens,
+        events,
+        webhooks,
+        billing,
+        sites,
+        charging_profiles,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"v1_{blueprint.name}")
     app.register_blueprint(health)

@@ -1,4 +1,4 @@
-"""The smart-charging part of the OpenAPI document: sites, their limits and external limits."""
+"""The smart-charging part of the OpenAPI document: sites, limits, external limits, charging profiles."""
 
 from __future__ import annotations
 
@@ -70,6 +70,43 @@ MEMBERSHIP_PROPERTIES: Schema = {
 }
 
 
+PERIOD: Schema = {
+    "type": "object",
+    "required": ["start", "limit"],
+    "properties": {
+        "start": {"type": "integer", "minimum": 0, "description": "Seconds from the schedule's start"},
+        "limit": {"type": "number", "minimum": 0},
+        "phases": {"type": "integer", "enum": [1, 3]},
+    },
+}
+PROFILE: Schema = {
+    "type": "object",
+    "description": "One model for 1.6 and 2.0.1 (translated per the station's version)",
+    "required": ["purpose", "schedule"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "stackLevel": {"type": "integer", "minimum": 0, "maximum": 100},
+        "purpose": {"type": "string", "enum": ["ChargingStationMaxProfile", "TxDefaultProfile", "TxProfile"]},
+        "kind": {"type": "string", "enum": ["Absolute", "Recurring", "Relative"]},
+        "recurrency": {"type": "string", "enum": ["Daily", "Weekly"]},
+        "evseId": {"type": "integer", "minimum": 0, "maximum": 1000},
+        "transactionId": {"type": "string", "minLength": 1, "maxLength": 36},
+        "validFrom": {"type": "string", "format": "date-time"},
+        "validTo": {"type": "string", "format": "date-time"},
+        "schedule": {
+            "type": "object",
+            "required": ["rateUnit", "periods"],
+            "properties": {
+                "rateUnit": {"type": "string", "enum": ["A", "W"]},
+                "startSchedule": {"type": "string", "format": "date-time"},
+                "duration": {"type": "integer", "minimum": 1},
+                "periods": {"type": "array", "minItems": 1, "maxItems": 24, "items": PERIOD},
+            },
+        },
+    },
+}
+
+
 def site_paths(
     operation: Callable[..., Schema],
     json: Callable[[Schema, str], Schema],
@@ -77,7 +114,45 @@ def site_paths(
     path_parameter: Callable[[str, Schema], Schema],
 ) -> dict[str, Schema]:
     site = path_parameter("site_id", SITE_ID)
+    station = path_parameter("station_id", {"type": "string", "minLength": 1, "maxLength": 48})
+    profile_id = path_parameter("profile_id", {"type": "integer", "minimum": 1, "maximum": 2147483647})
     return {
+        "/charge-points/{station_id}/charging-profiles": {
+            "parameters": [station],
+            "get": operation(
+                "The charging profiles set through the API that the station accepted",
+                "read",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["chargePointId", "chargingProfiles"],
+                            "properties": {
+                                "chargePointId": {"type": "string"},
+                                "chargingProfiles": {"type": "array", "items": PROFILE},
+                            },
+                        },
+                        "The profiles",
+                    )
+                }
+                | errors(404),
+            ),
+        },
+        "/charge-points/{station_id}/charging-profiles/{profile_id}": {
+            "parameters": [station, profile_id],
+            "get": operation("One kept profile", "read", {"200": json(PROFILE, "The profile")} | errors(404)),
+            "put": operation(
+                "Send a profile (SetChargingProfile, waited up to 10 s); kept when the station accepts it",
+                "command",
+                {"200": json(PROFILE, "Accepted and kept")} | errors(404, 409, 415, 429, 502, 504),
+                PROFILE,
+            ),
+            "delete": operation(
+                "Clear a profile (ClearChargingProfile, waited for up to 10 s)",
+                "command",
+                {"200": json({"type": "object"}, "The station's answer")} | errors(404, 409, 429, 502, 504),
+            ),
+        },
         "/sites": {
             "get": operation(
                 "List sites",

@@ -22,6 +22,7 @@ from csms_shadow.document import JsonObject
 from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.hashing import BoundedHashing
+from csms_shadow.profile_requests import ProfileRequests
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
@@ -193,6 +194,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
         sites=SiteRequests(site_store, store, on_change=allocator.wake),
+        profiles=ProfileRequests(redis, settings.key_prefix),
     )
 
     def appended(last_id: str) -> None:

@@ -45,6 +45,7 @@ from csms_shadow.metrics import (
     STATION_EVENTS,
     STORED_BYTES,
 )
+from csms_shadow.profile_requests import PROFILE_METHODS, ProfileRequests
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.sessions import SessionKeeper
@@ -87,11 +88,13 @@ class ShadowService:
         sessions: SessionKeeper | None = None,
         billing: BillingRequests | None = None,
         sites: SiteRequests | None = None,
+        profiles: ProfileRequests | None = None,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._billing = billing
         self._sites = sites
+        self._profiles = profiles
         self._tasks: list[asyncio.Task[None]] = []
         self._client = client
         self._request_client = request_client
@@ -341,6 +344,8 @@ class ShadowService:
                 status, answer = await self._billing.handle(method, body)
             elif method in SITE_METHODS and self._sites is not None:
                 status, answer = await self._sites.handle(method, body)
+            elif method in PROFILE_METHODS and self._profiles is not None:
+                status, answer = await self._profiles.handle(method, body)
             else:
                 handler = (
                     self._event_requests.registry_methods().get(method) if self._event_requests else None
