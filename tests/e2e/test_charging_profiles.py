@@ -87,3 +87,28 @@ async def both_versions(system: System, api: Api) -> None:
                 "chargingProfiles"
             ] == []
             assert (await api.aget(f"/charge-points/{station_id}/charging-profiles/7")).status_code == 404
+
+
+def test_a_station_in_a_site_takes_only_station_max_profiles(system: System, api: Api) -> None:
+    asyncio.run(in_a_site(system, api))
+
+
+async def in_a_site(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    station_id, site = f"CP-PR-{run}-site", f"site-pr-{run}"
+    api.register(station_id)
+    assert (await api.arequest("PUT", f"/sites/{site}", json={"limit": {"amps": 32}})).status_code == 201
+    assert (
+        await api.arequest("PATCH", f"/charge-points/{station_id}", json={"site": site})
+    ).status_code == 200
+    async with charging201(system.gateway_url, station_id) as station:
+        refused = await api.arequest(
+            "PUT", f"/charge-points/{station_id}/charging-profiles/7", json=DEFAULT_16A
+        )
+        assert refused.status_code == 409 and "allocator" in refused.json()["error"], refused.text
+        station_max = {**DEFAULT_16A, "purpose": "ChargingStationMaxProfile", "evseId": 0}
+        accepted = await api.arequest(
+            "PUT", f"/charge-points/{station_id}/charging-profiles/8", json=station_max
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert [a.purpose for a in station.profiles.applied][-1] == "ChargingStationMaxProfile"

@@ -23,7 +23,7 @@ from csms_api.tokens import Scope
 from csms_common.commands import CommandState
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_common.ocpp.versions import OcppVersion
-from csms_common.smart_charging.profiles import InvalidProfile, parse_profile, to_version
+from csms_common.smart_charging.profiles import InvalidProfile, Profile, Purpose, parse_profile, to_version
 from csms_common.topics import RegistryMethod
 
 charging_profiles = Blueprint("charging_profiles", __name__)
@@ -47,6 +47,20 @@ def _call(
     with wait_slot(WAIT_SECONDS):
         result: dict[str, Any] | None = bus().send_call(station_id, call, version.value, WAIT_SECONDS)
     return result
+
+
+def _leave_sites_to_the_allocator(station_id: str, profile: Profile) -> None:
+    """A station in a site takes only ChargingStationMaxProfiles through the API: a Tx or TxDefault profile
+    of its own would override (or replace) the allocator's and could make the site exceed its limit."""
+    if profile.purpose is Purpose.STATION_MAX:
+        return
+    status, membership = bus().registry(RegistryMethod.SITE_MEMBERSHIP, {"chargePointId": station_id})
+    if status == 200 and (membership.get("site") or membership.get("evses")):
+        raise ApiError(
+            409,
+            f"{station_id} is in a smart-charging site: its {profile.purpose} profiles are the allocator's "
+            "(set a ChargingStationMaxProfile, or leave the site first)",
+        )
 
 
 @charging_profiles.get("/charge-points/<station_id>/charging-profiles")
@@ -79,6 +93,7 @@ def put_profile(station_id: str, profile_id: str) -> tuple[Response, int]:
         raise ApiError(400, "the body's id differs from the path's")
     try:
         profile = parse_profile({**body, "id": wanted})
+        _leave_sites_to_the_allocator(station_id, profile)
         limit_commands(station_id)
         version = connected_version(station_id)
         payload = to_version(profile, version.value)
