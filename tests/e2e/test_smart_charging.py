@@ -182,3 +182,40 @@ async def ev_needs(system: System, api: Api) -> None:
         assert len(ev.profiles.applied) == answered, "needs already answered are not answered again"
         shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
         assert shadow["state"]["reported"]["evChargingNeeds"]["1"]["evMaxCurrent"] == 10
+
+
+def test_a_priority_token_is_served_first(system: System, api: Api) -> None:
+    asyncio.run(priority(system, api))
+
+
+async def priority(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-prio-{run}"
+    ids = (f"CP-SC-{run}-first", f"CP-SC-{run}-vip")
+    for station_id in ids:
+        api.register(station_id)
+    vip_token = f"TAG-tx-{run}-vip"
+    bad = await api.arequest(
+        "PUT", f"/id-tokens/{vip_token}", json={"status": "Accepted", "chargingPriority": 10}
+    )
+    assert bad.status_code == 400 and "chargingPriority" in bad.json()["error"]
+    put = await api.arequest(
+        "PUT", f"/id-tokens/{vip_token}", json={"status": "Accepted", "chargingPriority": 1}
+    )
+    assert put.status_code in (200, 201) and put.json()["chargingPriority"] == 1
+    await put_site(api, site, 16)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as first,
+        charging201(system.gateway_url, ids[1]) as vip,
+    ):
+        await first.start_transaction(f"tx-{run}-first")
+        await limits_when([(first, f"tx-{run}-first")], lambda got: got == [16.0], "alone: 16 A")
+        await vip.start_transaction(f"tx-{run}-vip")
+        limits = await limits_when(
+            [(first, f"tx-{run}-first"), (vip, f"tx-{run}-vip")],
+            lambda got: got == [6.0, 10.0],
+            "the later priority token is filled first: 16 - 6 = 10 A, the other keeps its 6 A minimum",
+        )
+        print(f"\npriority 1 arriving second in 16 A: {limits} A")

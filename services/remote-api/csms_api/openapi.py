@@ -71,6 +71,7 @@ ID_TOKEN: Schema = {
         "status": {"type": "string", "enum": ["Accepted", "Blocked", "Expired", "Invalid"]},
         "expiryDate": {"type": "string"},
         "groupIdToken": {"type": "string"},
+        "chargingPriority": {"type": "integer", "minimum": 0, "maximum": 9},
         "updatedAt": {"type": "string"},
     },
 }
@@ -608,6 +609,12 @@ def _paths() -> dict[str, Schema]:
                         "status": ID_TOKEN["properties"]["status"],
                         "expiryDate": {"type": "string", "format": "date-time"},
                         "groupIdToken": {"type": "string", "minLength": 1, "maxLength": 36},
+                        "chargingPriority": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 9,
+                            "description": "Smart charging: higher is admitted and filled first (default 0)",
+                        },
                     },
                 },
             ),

@@ -180,6 +180,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         records,
         ChargingCalls(client, records),
         settings.charging,
+        tokens,
     )
     service = ShadowService(
         settings,

@@ -51,6 +51,7 @@ from csms_shadow.records import Records
 from csms_shadow.site_requests import stored_site
 from csms_shadow.site_store import SiteStore
 from csms_shadow.store import ShadowStore
+from csms_shadow.tokens import IdTokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,9 @@ class OpenTransaction:
     drawn_amps: float | None = None
     """The highest phase current of the newest meter value (Current.Import), if it has one."""
     meter_at: str | None = None
+    id_token: str | None = None
+    priority: int = 0
+    """Its id token's ``chargingPriority``: admitted and filled before lower priorities."""
 
     @property
     def key(self) -> str:
@@ -125,6 +129,7 @@ def demands_for(
                 site=tx.site,
                 max_amps=settings.station_max_amps,
                 min_amps=settings.min_amps,
+                priority=tx.priority,
                 arrival=tx.started,
                 cap_amps=min(caps) if caps else None,
                 fixed_amps=fixed,
@@ -181,6 +186,14 @@ def observed(entry: Enforced, tx: OpenTransaction, spare: SpareSettings) -> Enfo
     return replace(entry, below_since=state.below_since, draw_cap=state.cap_amps, meter_at=tx.meter_at)
 
 
+def token_of(record: JsonObject) -> str | None:
+    """The id token of a transaction record: 2.x ``idToken.idToken`` or 1.6 ``idTag``."""
+    token = record.get("idToken")
+    if isinstance(token, dict) and isinstance(token.get("idToken"), str):
+        return str(token["idToken"])
+    return record["idTag"] if isinstance(record.get("idTag"), str) else None
+
+
 def _started(record: JsonObject) -> float:
     try:
         return parse_time(record.get("startTime")).timestamp()
@@ -205,8 +218,10 @@ class Allocator:
         records: Records,
         calls: ChargingCalls,
         settings: ChargingSettings,
+        tokens: IdTokenStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._tokens = tokens
         self._redis = redis
         self._enforced_key = f"{prefix}charging-enforced"
         self._sites = sites
@@ -286,9 +301,22 @@ class Allocator:
                         needs_at=needs_at,
                         drawn_amps=drawn,
                         meter_at=meter_at,
+                        id_token=token_of(record),
                     )
                 )
-        return transactions, stations
+        return await self._with_priorities(transactions), stations
+
+    async def _with_priorities(self, transactions: list[OpenTransaction]) -> list[OpenTransaction]:
+        tokens = sorted({tx.id_token for tx in transactions if tx.id_token is not None})
+        records = await asyncio.gather(*(self._tokens.get(token) for token in tokens))
+        priorities = {
+            token: int((record or {}).get("chargingPriority") or 0)
+            for token, record in zip(tokens, records, strict=True)
+        }
+        return [
+            replace(tx, priority=priorities.get(tx.id_token, 0)) if tx.id_token is not None else tx
+            for tx in transactions
+        ]
 
     async def _station_reads(self, station_id: str) -> tuple[JsonObject, JsonObject, list[JsonObject]]:
         station, shadow, records = await asyncio.gather(

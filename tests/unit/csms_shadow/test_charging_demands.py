@@ -25,6 +25,16 @@ def test_fixed_demands() -> None:
     assert demands[offline_new.key].fixed_amps == 6.0, "a paused station offline may start at the failsafe"
     assert demands[rejected.key].fixed_amps == 32.0
     assert online.key != tx("on:1").key and '"' not in online.station_id
+    prioritised = OpenTransaction("vip", "1", 1, "depot", 0.0, True, "ocpp2.0.1", priority=3)
+    assert demands_for([prioritised], {}, SETTINGS)[0].priority == 3
+
+
+def test_token_of_a_record() -> None:
+    from csms_shadow.allocator import token_of
+
+    assert token_of({"idToken": {"idToken": "A1", "type": "ISO14443"}}) == "A1"
+    assert token_of({"idTag": "T16"}) == "T16"
+    assert token_of({"idToken": "not-an-object"}) is None
 
 
 def test_meter_currents_and_the_spare_cap() -> None:

@@ -3412,6 +3412,7 @@ export interface paths {
                                 status: "Accepted" | "Blocked" | "Expired" | "Invalid";
                                 expiryDate?: string;
                                 groupIdToken?: string;
+                                chargingPriority?: number;
                                 updatedAt: string;
                             }[];
                             masked?: boolean;
@@ -3552,6 +3553,7 @@ export interface paths {
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
                             expiryDate?: string;
                             groupIdToken?: string;
+                            chargingPriority?: number;
                             updatedAt: string;
                         };
                     };
@@ -3678,6 +3680,8 @@ export interface paths {
                         /** Format: date-time */
                         expiryDate?: string;
                         groupIdToken?: string;
+                        /** @description Smart charging: higher is admitted and filled first (default 0) */
+                        chargingPriority?: number;
                     };
                 };
             };
@@ -3694,6 +3698,7 @@ export interface paths {
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
                             expiryDate?: string;
                             groupIdToken?: string;
+                            chargingPriority?: number;
                             updatedAt: string;
                         };
                     };
@@ -3710,6 +3715,7 @@ export interface paths {
                             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
                             expiryDate?: string;
                             groupIdToken?: string;
+                            chargingPriority?: number;
                             updatedAt: string;
                         };
                     };
