@@ -112,3 +112,30 @@ async def in_a_site(system: System, api: Api) -> None:
         )
         assert accepted.status_code == 200, accepted.text
         assert [a.purpose for a in station.profiles.applied][-1] == "ChargingStationMaxProfile"
+
+
+def test_at_most_16_profiles_per_station(system: System, api: Api) -> None:
+    asyncio.run(sixteen(system, api))
+
+
+async def sixteen(system: System, api: Api) -> None:
+    station_id = f"CP-PR-{uuid.uuid4().hex[:8]}-many"
+    api.register(station_id)
+    station_max = {**DEFAULT_16A, "purpose": "ChargingStationMaxProfile", "evseId": 0}
+    async with charging201(system.gateway_url, station_id) as station:
+        for profile_id in range(1, 17):
+            body = {**station_max, "stackLevel": profile_id}
+            put = await api.arequest(
+                "PUT", f"/charge-points/{station_id}/charging-profiles/{profile_id}", json=body
+            )
+            assert put.status_code == 200, put.text
+        sent = len(station.profiles.applied)
+        refused = await api.arequest(
+            "PUT", f"/charge-points/{station_id}/charging-profiles/17", json=station_max
+        )
+        assert refused.status_code == 409 and "at most 16" in refused.json()["error"]
+        assert len(station.profiles.applied) == sent, "refused before anything was sent"
+        replaced = await api.arequest(
+            "PUT", f"/charge-points/{station_id}/charging-profiles/16", json=station_max
+        )
+        assert replaced.status_code == 200, "replacing a kept profile is not a 17th"

@@ -29,6 +29,8 @@ from csms_common.topics import RegistryMethod
 charging_profiles = Blueprint("charging_profiles", __name__)
 
 RESERVED_IDS = range(159_999, 161_001)
+MAX_PROFILES_PER_STATION = 16
+"""As the shadow service keeps them (csms_shadow.profile_requests)."""
 WAIT_SECONDS = 10.0
 
 
@@ -47,6 +49,16 @@ def _call(
     with wait_slot(WAIT_SECONDS):
         result: dict[str, Any] | None = bus().send_call(station_id, call, version.value, WAIT_SECONDS)
     return result
+
+
+def _room_for(station_id: str, wanted: int) -> None:
+    """409 before anything is sent when the station already has MAX_PROFILES_PER_STATION kept profiles."""
+    status, listed = bus().registry(RegistryMethod.PROFILE_LIST, {"chargePointId": station_id})
+    kept = [profile.get("id") for profile in listed.get("chargingProfiles", [])] if status == 200 else []
+    if wanted not in kept and len(kept) >= MAX_PROFILES_PER_STATION:
+        raise ApiError(
+            409, f"at most {MAX_PROFILES_PER_STATION} charging profiles per station; delete one first"
+        )
 
 
 def _leave_sites_to_the_allocator(station_id: str, profile: Profile) -> None:
@@ -99,6 +111,7 @@ def put_profile(station_id: str, profile_id: str) -> tuple[Response, int]:
         payload = to_version(profile, version.value)
     except InvalidProfile as error:
         raise ApiError(400, str(error)) from None
+    _room_for(station_id, wanted)
     result = _call(station_id, "SetChargingProfile", payload, version)
     base = {"chargePointId": station_id, "id": wanted, "action": "SetChargingProfile"}
     if result is None or result.get("state") != CommandState.ANSWERED.value:

@@ -133,3 +133,12 @@ def test_tree_refuses_cycle_dangling_parent_depth_and_removal_of_a_parent() -> N
     with pytest.raises(InvalidSite, match="child sites"):
         check_removal(sites, "a")
     check_removal(sites, "b")
+
+
+def test_at_most_max_sites() -> None:
+    from csms_common.smart_charging.sites import MAX_SITES
+
+    sites = {f"s{i}": parse_site(f"s{i}", {"limit": {"amps": 32}}) for i in range(MAX_SITES)}
+    with pytest.raises(InvalidSite, match="at most"):
+        check_tree(sites, parse_site("one-more", {"limit": {"amps": 32}}))
+    check_tree(sites, parse_site("s0", {"limit": {"amps": 16}}))  # replacing one is not one more
