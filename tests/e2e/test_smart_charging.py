@@ -144,6 +144,14 @@ async def rejecting_station(system: System, api: Api) -> None:
         print(f"\na 1.6 station rejecting its profile: counted at 32 A, the other gets {limits}")
         assert no.profiles.tx_limit(tx_no) is not None, "it was asked"
 
+        async def answered() -> dict[Any, Any] | NotYet:
+            allocation = (await api.aget(f"/sites/{site}/allocation")).json()["transactions"]
+            states = {(t["chargePointId"], t["transactionId"]): t["state"] for t in allocation}
+            expected = {(good, f"tx-{run}-ok"): "accepted", (bad, tx_no): "rejected"}
+            return states if states == expected else NotYet(states)
+
+        await wait_until_async(answered, message="GET /sites/{id}/allocation reports the refusal")
+
 
 def test_iso15118_needs_are_answered_and_honoured(system: System, api: Api) -> None:
     asyncio.run(ev_needs(system, api))
@@ -219,3 +227,44 @@ async def priority(system: System, api: Api) -> None:
             "the later priority token is filled first: 16 - 6 = 10 A, the other keeps its 6 A minimum",
         )
         print(f"\npriority 1 arriving second in 16 A: {limits} A")
+
+
+def test_a_station_answering_with_an_error_is_reported_and_counted_at_its_maximum(
+    system: System, api: Api
+) -> None:
+    asyncio.run(erring_station(system, api))
+
+
+async def erring_station(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-err-{run}"
+    good, bad = f"CP-SC-{run}-fine", f"CP-SC-{run}-err"
+    for station_id in (good, bad):
+        api.register(station_id)
+    await put_site(api, site, 40)
+    for station_id in (good, bad):
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, good) as fine,
+        charging201(system.gateway_url, bad, answer="CallError") as erring,
+    ):
+        await fine.start_transaction(f"tx-{run}-fine")
+        await limits_when([(fine, f"tx-{run}-fine")], lambda got: got == [32.0], "alone: the station maximum")
+        await erring.start_transaction(f"tx-{run}-err")
+        limits = await limits_when(
+            [(fine, f"tx-{run}-fine")],
+            lambda got: got == [8.0],
+            "the erring station counted at 32 A: 8 A remain",
+        )
+
+        async def reported() -> list[Any] | NotYet:
+            allocation = (await api.aget(f"/sites/{site}/allocation")).json()["transactions"]
+            states = sorted((t["chargePointId"], t["state"]) for t in allocation)
+            return states if states == sorted([(good, "accepted"), (bad, "rejected")]) else NotYet(states)
+
+        states: list[Any] = await wait_until_async(
+            reported, message="the erring station reported as rejected"
+        )
+        print(
+            f"\na station answering SetChargingProfile with a CallError: {states}; the other gets {limits} A"
+        )

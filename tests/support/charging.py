@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import websockets
+from ocpp.exceptions import InternalError
 from ocpp.routing import on
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
@@ -29,7 +30,8 @@ class Applied:
 
 
 class ProfileMemory:
-    """What a station was told: every profile, in order, with the loop time it came."""
+    """What a station was told: every profile, in order, with the loop time it came. ``answer`` is the
+    status it gives (Accepted, Rejected), or ``CallError`` (2.0.1: it answers with an InternalError)."""
 
     def __init__(self, answer: str = "Accepted") -> None:
         self.answer = answer
@@ -64,6 +66,8 @@ class ChargingStation201(Station201):
             charging_profile.get("transaction_id"),
             charging_profile["charging_schedule"][0],
         )
+        if self.profiles.answer == "CallError":
+            raise InternalError(description="this station answers every profile with a CallError")
         return call_result201.SetChargingProfile(status=self.profiles.answer)
 
     @on("ClearChargingProfile")

@@ -74,6 +74,8 @@ class RegistryMethod(StrEnum):
     """Set (or clear) a site's external limit, valid until its expiry."""
     SITE_MEMBERSHIP = "site-membership"
     """Which site a station (or each of its EVSEs) belongs to."""
+    SITE_ALLOCATION = "site-allocation"
+    """What the allocator sent to each transaction in a site, and what the stations answered."""
     PROFILE_PUT = "charging-profile-put"
     """Keep a charging profile a station accepted (``PUT /charge-points/{id}/charging-profiles/{pid}``)."""
     PROFILE_LIST = "charging-profile-list"

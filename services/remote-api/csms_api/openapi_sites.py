@@ -70,6 +70,26 @@ MEMBERSHIP_PROPERTIES: Schema = {
 }
 
 
+ALLOCATED: Schema = {
+    "type": "object",
+    "required": ["chargePointId", "transactionId", "evseId", "amps", "state"],
+    "properties": {
+        "chargePointId": {"type": "string"},
+        "transactionId": {"type": "string"},
+        "evseId": {"type": "integer"},
+        "amps": {"type": "number", "description": "Per phase, as sent in the TxProfile"},
+        "state": {
+            "type": "string",
+            "enum": ["sent", "accepted", "rejected", "lost"],
+            "description": "rejected (or answered with an error): counted at the station's maximum",
+        },
+        "capAmps": {
+            "type": "number",
+            "nullable": True,
+            "description": "Spare capacity: capped at its draw + 1 A",
+        },
+    },
+}
 PERIOD: Schema = {
     "type": "object",
     "required": ["start", "limit"],
@@ -187,6 +207,27 @@ def site_paths(
                 "Delete a site without child sites or stations",
                 "admin",
                 {"200": json({"type": "object"}, "Deleted")} | errors(404, 409),
+            ),
+        },
+        "/sites/{site_id}/allocation": {
+            "parameters": [site],
+            "get": operation(
+                "What the allocator sent to each transaction of the site's stations, and their answers",
+                "read",
+                {
+                    "200": json(
+                        {
+                            "type": "object",
+                            "required": ["id", "transactions"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "transactions": {"type": "array", "items": ALLOCATED},
+                            },
+                        },
+                        "The allocation",
+                    )
+                }
+                | errors(404),
             ),
         },
         "/sites/{site_id}/external-limit": {

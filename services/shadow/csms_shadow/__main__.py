@@ -194,7 +194,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
-        sites=SiteRequests(site_store, store, on_change=allocator.wake),
+        sites=SiteRequests(site_store, store, on_change=allocator.wake, allocation=allocator.enforced),
         profiles=ProfileRequests(redis, settings.key_prefix),
     )
 

@@ -38,6 +38,7 @@ SITE_METHODS = frozenset(
         RegistryMethod.SITE_DELETE,
         RegistryMethod.SITE_EXTERNAL_LIMIT,
         RegistryMethod.SITE_MEMBERSHIP,
+        RegistryMethod.SITE_ALLOCATION,
     }
 )
 Clock = Callable[[], datetime]
@@ -75,7 +76,10 @@ class SiteRequests:
         stations: ShadowStore,
         clock: Clock = _utc_now,
         on_change: Callable[[], None] = lambda: None,
+        allocation: Callable[[], Awaitable[dict[str, Any]]] | None = None,
     ) -> None:
+        self._allocation = allocation
+        """What the allocator sent, per transaction (None: no allocator, as in unit tests)."""
         self._on_change = on_change
         """Called after a change that may move an allocation (the allocator's wake-up)."""
         self._sites = sites
@@ -88,11 +92,13 @@ class SiteRequests:
             RegistryMethod.SITE_DELETE: self.delete,
             RegistryMethod.SITE_EXTERNAL_LIMIT: self.external_limit,
             RegistryMethod.SITE_MEMBERSHIP: self.membership,
+            RegistryMethod.SITE_ALLOCATION: self.allocation,
         }
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         answer = await self._methods[method](body)
-        if answer[0] < 300 and method not in (RegistryMethod.SITE_GET, RegistryMethod.SITE_LIST):
+        reads = (RegistryMethod.SITE_GET, RegistryMethod.SITE_LIST, RegistryMethod.SITE_ALLOCATION)
+        if answer[0] < 300 and method not in reads:
             self._on_change()
         return answer
 
@@ -141,6 +147,31 @@ class SiteRequests:
         SITES.set(len(await self._sites.all()))
         logger.info("site deleted", extra={"site": site_id})
         return 200, {"id": site_id, "deleted": True}
+
+    async def allocation(self, body: JsonObject) -> Answer:
+        """The transactions of the site's stations: amps sent, and the station's answer (sent, accepted,
+        rejected: counted at its maximum, lost: sent again when it is back)."""
+        site_id = _site_id(body)
+        if await self._sites.get(site_id) is None:
+            return 404, {"error": f"Site not found: {site_id}"}
+        members = set(await self._sites.stations(site_id))
+        entries = (await self._allocation()).values() if self._allocation is not None else []
+        transactions = sorted(
+            (
+                {
+                    "chargePointId": entry["station_id"],
+                    "transactionId": entry["transaction_id"],
+                    "evseId": entry["evse_id"],
+                    "amps": entry["amps"],
+                    "state": entry["state"],
+                    "capAmps": entry.get("draw_cap"),
+                }
+                for entry in entries
+                if entry["station_id"] in members
+            ),
+            key=lambda item: (str(item["chargePointId"]), str(item["transactionId"])),
+        )
+        return 200, {"id": site_id, "transactions": transactions}
 
     async def external_limit(self, body: JsonObject) -> Answer:
         """``{"id", "limit": {...}, "expires": ISO}`` sets it; ``{"id", "limit": null}`` clears it."""

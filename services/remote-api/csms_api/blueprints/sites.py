@@ -40,6 +40,12 @@ def get_site(site_id: str) -> tuple[Response, int]:
     return ask(RegistryMethod.SITE_GET, {"id": site_id})
 
 
+@sites.get("/sites/<site_id>/allocation")
+@requires(Scope.READ)
+def get_allocation(site_id: str) -> tuple[Response, int]:
+    return ask(RegistryMethod.SITE_ALLOCATION, {"id": site_id})
+
+
 @sites.put("/sites/<site_id>")
 @requires(Scope.ADMIN)
 def put_site(site_id: str) -> tuple[Response, int]:
