@@ -49,6 +49,13 @@ class ProfileMemory:
         ]
         return limits[-1] if limits else None
 
+    def in_force(self) -> float:
+        """What this simple station would draw at most now: its newest Tx (else TxDefault) limit, else 32 A."""
+        for applied in reversed(self.applied):
+            if applied.purpose in ("TxProfile", "TxDefaultProfile"):
+                return applied.limit
+        return 32.0
+
     def default_limit(self) -> float | None:
         limits = [a.limit for a in self.applied if a.purpose == "TxDefaultProfile"]
         return limits[-1] if limits else None
@@ -74,6 +81,17 @@ class ChargingStation201(Station201):
     async def on_clear_charging_profile(self, **payload: Any) -> Any:
         self.profiles.cleared.append(payload)
         return call_result201.ClearChargingProfile(status="Accepted")
+
+    @on("GetCompositeSchedule")
+    async def on_get_composite_schedule(self, duration: int, evse_id: int, **_: Any) -> Any:
+        schedule = {
+            "evse_id": evse_id,
+            "duration": duration,
+            "schedule_start": _now(),
+            "charging_rate_unit": "A",
+            "charging_schedule_period": [{"start_period": 0, "limit": self.profiles.in_force()}],
+        }
+        return call_result201.GetCompositeSchedule(status="Accepted", schedule=schedule)
 
     async def start_transaction(self, transaction_id: str, seq_no: int = 0) -> None:
         await self.call(
@@ -155,6 +173,18 @@ class ChargingStation16(Station16):
     async def on_clear_charging_profile(self, **payload: Any) -> Any:
         self.profiles.cleared.append(payload)
         return call_result16.ClearChargingProfile(status="Accepted")
+
+    @on("GetCompositeSchedule")
+    async def on_get_composite_schedule(self, connector_id: int, duration: int, **_: Any) -> Any:
+        return call_result16.GetCompositeSchedule(
+            status="Accepted",
+            connector_id=connector_id,
+            schedule_start=_now(),
+            charging_schedule={
+                "charging_rate_unit": "A",
+                "charging_schedule_period": [{"start_period": 0, "limit": self.profiles.in_force()}],
+            },
+        )
 
     async def start_transaction(self) -> str:
         started = await self.call(

@@ -50,7 +50,7 @@ from csms_shadow.document import JsonObject
 from csms_shadow.records import Records
 from csms_shadow.site_requests import stored_site
 from csms_shadow.site_store import SiteStore
-from csms_shadow.store import ShadowStore
+from csms_shadow.store import ShadowStore, ShadowUpdateRequest
 from csms_shadow.tokens import IdTokenStore
 
 logger = logging.getLogger(__name__)
@@ -103,6 +103,12 @@ class Enforced:
     """Spare capacity: the share is capped here (what the EV draws plus a margin)."""
     meter_at: str | None = None
     """The meter value last observed."""
+    composite_id: str | None = None
+    """The GetCompositeSchedule asked after the last profile (verification), until it is answered."""
+    verified_amps: float | None = None
+    """The share the last composite schedule was asked for."""
+    sent_at: float = 0.0
+    """When the share was sent (epoch seconds): it is verified once it has held CHARGING_VERIFY_AFTER."""
 
 
 def transaction_key(station_id: str, transaction_id: str) -> str:
@@ -334,6 +340,59 @@ class Allocator:
             loaded[key.decode() if isinstance(key, bytes) else str(key)] = entry
         return loaded
 
+    async def _verify(self, enforced: dict[str, Enforced], steerable: Mapping[str, OpenTransaction]) -> None:
+        """Ask accepted, not yet verified shares for the station's composite schedule: in a pass that sent
+        nothing, and once the share has held a while, so verification never delays the next share."""
+        settled = time.time() - self._settings.verify_after_seconds
+        keys = [
+            key
+            for key, tx in steerable.items()
+            if key in enforced
+            and enforced[key].state == ACCEPTED
+            and enforced[key].composite_id is None
+            and enforced[key].verified_amps != enforced[key].amps
+            and enforced[key].sent_at <= settled
+        ]
+        asked = await asyncio.gather(
+            *(
+                self._calls.get_composite_schedule(
+                    steerable[key].station_id, steerable[key].protocol, steerable[key].evse_id
+                )
+                for key in keys
+            )
+        )
+        for key, message_id in zip(keys, asked, strict=True):
+            enforced[key] = replace(enforced[key], composite_id=message_id, verified_amps=enforced[key].amps)
+
+    async def _verifications(self, enforced: dict[str, Enforced]) -> None:
+        """Composite schedules answered: into the station's shadow as ``chargingSchedule.{evseId}``."""
+        asked = [key for key, entry in enforced.items() if entry.composite_id is not None]
+        records = await asyncio.gather(
+            *(self._records.get_command(str(enforced[key].composite_id)) for key in asked)
+        )
+        for key, found in zip(asked, records, strict=True):
+            entry, record = enforced[key], found or {}
+            state = record.get("state")
+            if state == "sent" or state is None:
+                continue
+            enforced[key] = replace(entry, composite_id=None)
+            payload = record.get("payload") or {}
+            report = {
+                "transactionId": entry.transaction_id,
+                "allocatedAmps": entry.amps,
+                "status": payload.get("status", state),
+                "schedule": payload.get("schedule") or payload.get("chargingSchedule"),
+                "verifiedAt": self._clock().isoformat().replace("+00:00", "Z"),
+            }
+            await self._store.apply_update(
+                ShadowUpdateRequest(
+                    entry.station_id,
+                    {"chargingSchedule": {str(entry.evse_id): report}},
+                    None,
+                    int(time.time()),
+                )
+            )
+
     async def _answers(self, enforced: dict[str, Enforced]) -> None:
         """Fold the stations' answers to what was sent (the command log the handler completes)."""
         waiting = [
@@ -391,6 +450,7 @@ class Allocator:
         await self._failsafes(stations)
         enforced = await self._load_enforced()
         await self._answers(enforced)
+        await self._verifications(enforced)
         for tx in transactions:
             if tx.key in enforced and tx.connected:
                 enforced[tx.key] = observed(enforced[tx.key], tx, self._spare)
@@ -422,8 +482,15 @@ class Allocator:
                     tx.station_id, tx.transaction_id, tx.evse_id, 0.0, None
                 )
                 enforced[update.key] = replace(
-                    before, amps=update.amps, message_id=message_id, state=SENT, needs_at=tx.needs_at
+                    before,
+                    amps=update.amps,
+                    message_id=message_id,
+                    state=SENT,
+                    needs_at=tx.needs_at,
+                    sent_at=time.time(),
                 )
+        if self._settings.verify and not updates:
+            await self._verify(enforced, steerable)
         open_keys = {tx.key for tx in transactions}
         await self._save(enforced, open_keys)
         for state in ("charging", "paused", "fixed"):

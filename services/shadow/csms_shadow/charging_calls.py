@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from csms_common import topics
 from csms_common.commands import CommandState, command_event
@@ -16,6 +17,8 @@ from csms_shadow.records import Records
 logger = logging.getLogger(__name__)
 
 SET_CHARGING_PROFILE = "SetChargingProfile"
+GET_COMPOSITE_SCHEDULE = "GetCompositeSchedule"
+VERIFY_SECONDS = 3600
 
 
 class ChargingCalls:
@@ -50,3 +53,22 @@ class ChargingCalls:
             },
         )
         return call.message_id
+
+    async def get_composite_schedule(self, station_id: str, protocol: str, evse_id: int) -> str:
+        """Ask what the station will do on the EVSE for the next hour (verification); the message id."""
+        version = protocol.removeprefix("ocpp")
+        where = {"connectorId": evse_id} if version == "1.6" else {"evseId": evse_id}
+        payload = {**where, "duration": VERIFY_SECONDS, "chargingRateUnit": "A"}
+        call = await self._send(station_id, version, GET_COMPOSITE_SCHEDULE, payload)
+        return call.message_id
+
+    async def _send(self, station_id: str, version: str, action: str, payload: dict[str, Any]) -> Call:
+        call = Call(new_message_id(), action, payload)
+        await self._client.publish(topics.station_call(station_id), call.to_json(), qos=1)
+        await self._records.record_command(
+            station_id,
+            command_event(
+                call.message_id, CommandState.SENT, action=action, request=payload, version=version
+            ),
+        )
+        return call
