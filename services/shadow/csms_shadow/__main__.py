@@ -197,12 +197,8 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         sites=SiteRequests(site_store, store, on_change=allocator.wake, allocation=allocator.enforced),
         profiles=ProfileRequests(redis, settings.key_prefix),
     )
-
-    def appended(last_id: str) -> None:
-        service.events_appended(last_id)
-        allocator.wake()
-
-    events.on_appended = appended
+    events.on_appended = service.events_appended
+    events.on_events = allocator.on_events
     admin = AdminServer(
         settings.metrics_host,
         settings.metrics_port,

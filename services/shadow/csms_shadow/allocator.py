@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from csms_common import fast_json
 from csms_common.billing.readings import parse_time
+from csms_common.events import EventType
 from csms_common.mqtt_message import PublishError
 from csms_common.smart_charging.allocation import Demand, allocate
 from csms_common.smart_charging.enforcement import Update, plan_updates
@@ -55,6 +56,19 @@ from csms_shadow.tokens import IdTokenStore
 
 logger = logging.getLogger(__name__)
 
+_WAKING_EVENTS = frozenset(
+    {
+        EventType.TRANSACTION_STARTED,
+        EventType.TRANSACTION_UPDATED,
+        EventType.TRANSACTION_ENDED,
+        EventType.STATION_CONNECTED,
+        EventType.STATION_DISCONNECTED,
+        EventType.EV_CHARGING_NEEDS,
+    }
+)
+_COMMAND_EVENTS = frozenset(
+    {EventType.COMMAND_ANSWERED, EventType.COMMAND_FAILED, EventType.COMMAND_TIMED_OUT}
+)
 TX_PROFILE_ID_BASE = 160_000
 """TxProfile ids: this plus the EVSE id, so the next share replaces the last (same id, same stack level)."""
 FAILSAFE_PROFILE_ID = 159_999
@@ -238,12 +252,30 @@ class Allocator:
         self._clock = clock
         self._spare = SpareSettings(settling_seconds=settings.spare_settling_seconds)
         self._wake = asyncio.Event()
+        self._members: frozenset[str] = frozenset()
+        """The stations in a site at the last pass (the events worth a pass come from them)."""
+        self._pending: frozenset[str] = frozenset()
+        """Message ids of our calls not answered at the last pass."""
         self._failsafe_sent: dict[str, str] = {}
         """Station -> the connection (session id) that got the failsafe profile."""
 
     def wake(self) -> None:
         """Re-allocate soon (something that may change a share happened)."""
         self._wake.set()
+
+    def on_events(self, station_id: str | None, drafts: list[tuple[EventType, JsonObject]]) -> None:
+        """Wake for what can move a share: a member station's transactions, presence and EV needs, and the
+        answers to our own calls. Events of the other stations, and other commands, cost no pass."""
+        if station_id is None or station_id not in self._members:
+            return
+        for event_type, payload in drafts:
+            if event_type in _COMMAND_EVENTS:
+                if payload.get("messageId") in self._pending:
+                    self.wake()
+                    return
+            elif event_type in _WAKING_EVENTS:
+                self.wake()
+                return
 
     async def run(self, stopping: asyncio.Event) -> None:
         stopped = asyncio.ensure_future(stopping.wait())
@@ -491,6 +523,13 @@ class Allocator:
                 )
         if self._settings.verify and not updates:
             await self._verify(enforced, steerable)
+        self._members = frozenset(stations)
+        self._pending = frozenset(
+            message_id
+            for entry in enforced.values()
+            for message_id in (entry.message_id if entry.state == SENT else None, entry.composite_id)
+            if message_id is not None
+        )
         open_keys = {tx.key for tx in transactions}
         await self._save(enforced, open_keys)
         for state in ("charging", "paused", "fixed"):
