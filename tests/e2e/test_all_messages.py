@@ -452,7 +452,12 @@ CASES_201: list[Case] = [
         ),
         {},
         {
-            "chargingLimit": {"chargingLimitSource": "SO", "isGridCritical": True, "evseId": 2},
+            "chargingLimit": {
+                "chargingLimitSource": "SO",
+                "isGridCritical": True,
+                "evseId": 2,
+                "limitAmps": 15.9,
+            },
             "lastSeen": NOW,
         },
     ),

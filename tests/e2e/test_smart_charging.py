@@ -268,3 +268,38 @@ async def erring_station(system: System, api: Api) -> None:
         print(
             f"\na station answering SetChargingProfile with a CallError: {states}; the other gets {limits} A"
         )
+
+
+def test_a_station_reported_limit_caps_it_until_cleared(system: System, api: Api) -> None:
+    asyncio.run(station_limit(system, api))
+
+
+async def station_limit(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-limit-{run}"
+    ids = (f"CP-SC-{run}-ems", f"CP-SC-{run}-free")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as ems,
+        charging201(system.gateway_url, ids[1]) as free,
+    ):
+        await ems.start_transaction(f"tx-{run}-ems")
+        await free.start_transaction(f"tx-{run}-free")
+        shares: list[Share] = [(ems, f"tx-{run}-ems"), (free, f"tx-{run}-free")]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        await ems.notify_limit(10)
+        # A shadow update, not an event: taken at the next periodic pass (CHARGING_RECOMPUTE_INTERVAL, 5 s).
+        limits = await limits_when(
+            shares,
+            lambda got: got == [10.0, 22.0],
+            "the reported 10 A caps it, the rest goes to the other",
+            12,
+        )
+        print(f"\nNotifyChargingLimit 10 A on one station: {limits} A")
+        await ems.clear_limit()
+        limits = await limits_when(shares, lambda got: got == [16.0, 16.0], "cleared: equal shares again", 12)
+        print(f"ClearedChargingLimit: {limits} A")

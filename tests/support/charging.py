@@ -124,6 +124,25 @@ class ChargingStation201(Station201):
             )
         )
 
+    async def notify_limit(self, amps: float) -> None:
+        """An external limit on EVSE 1 (as if the site's EMS had set it), amps per phase."""
+        await self.call(
+            call201.NotifyChargingLimit(
+                charging_limit={"charging_limit_source": "EMS"},
+                evse_id=1,
+                charging_schedule=[
+                    {
+                        "id": 1,
+                        "charging_rate_unit": "A",
+                        "charging_schedule_period": [{"start_period": 0, "limit": amps}],
+                    }
+                ],
+            )
+        )
+
+    async def clear_limit(self) -> None:
+        await self.call(call201.ClearedChargingLimit(charging_limit_source="EMS", evse_id=1))
+
     async def notify_needs(self, max_current: float) -> str:
         """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases); the CSMS's status."""
         answer = await self.call(

@@ -402,6 +402,7 @@ CASES: list[Case] = [
                 "isGridCritical": True,
                 "isLocalGeneration": None,
                 "evseId": 1,
+                "limitAmps": 15.9,
             }
         },
     ),
@@ -416,6 +417,7 @@ CASES: list[Case] = [
                 "isGridCritical": None,
                 "isLocalGeneration": None,
                 "evseId": None,
+                "limitAmps": None,
             }
         },
     ),
@@ -725,6 +727,7 @@ def test_a_2_1_charging_limit_keeps_is_local_generation(processor: FrameProcesso
                     "isGridCritical": None,
                     "isLocalGeneration": True,
                     "evseId": None,
+                    "limitAmps": None,
                 },
                 "lastSeen": NOW_ISO,
             }

@@ -181,6 +181,17 @@ def needs_cap(needs: Any, started: float, voltage: float = 230.0) -> tuple[float
     return None, str(needs["receivedAt"])
 
 
+def external_cap(charging_limit: Any, evse_id: int) -> float | None:
+    """A limit the station reported (NotifyChargingLimit from its EMS or grid operator) for this EVSE, or
+    for the whole station, as a per-phase cap; ClearedChargingLimit removes it."""
+    if not isinstance(charging_limit, dict):
+        return None
+    amps, where = charging_limit.get("limitAmps"), charging_limit.get("evseId")
+    if isinstance(amps, bool) or not isinstance(amps, int | float) or amps < 0:
+        return None
+    return float(amps) if where in (None, 0, evse_id) else None
+
+
 def drawn_amps(meter_value: Any) -> tuple[float | None, str | None]:
     """The highest ``Current.Import`` of a kept meter value (1.6 strings or 2.x numbers) and its time."""
     if not isinstance(meter_value, dict):
@@ -315,7 +326,8 @@ class Allocator:
             stations[station_id] = station
             connection = station.get("connection") or {}
             evse_sites = membership.get("evses") or {}
-            all_needs = ((shadow.get("state") or {}).get("reported") or {}).get("evChargingNeeds") or {}
+            reported = (shadow.get("state") or {}).get("reported") or {}
+            all_needs = reported.get("evChargingNeeds") or {}
             for record in records:
                 evse = _evse_of(record)
                 if record.get("status") == "Ended" or evse is None:
@@ -325,6 +337,9 @@ class Allocator:
                     continue
                 started = _started(record)
                 cap, needs_at = needs_cap(all_needs.get(str(evse)), started)
+                external = external_cap(reported.get("chargingLimit"), evse)
+                if external is not None:
+                    cap = external if cap is None else min(cap, external)
                 drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
                 transactions.append(
                     OpenTransaction(
