@@ -133,3 +133,11 @@ def test_membership_of_stations_and_evses(api: Api, depot: str, registered: str)
     assert left.status_code == 200 and left.json()["site"] is None and left.json()["evses"] == {}
     assert api.get(f"/sites/{depot}").json()["stations"] == []
     assert api.delete(f"/sites/{depot}").status_code == 200
+
+
+def test_a_deregistered_station_leaves_its_site(api: Api, depot: str, registered: str) -> None:
+    assert api.request("PATCH", f"/charge-points/{registered}", json={"site": depot}).status_code == 200
+    assert api.get(f"/sites/{depot}").json()["stations"] == [registered]
+    assert api.delete(f"/charge-points/{registered}").status_code == 200
+    assert api.get(f"/sites/{depot}").json()["stations"] == []
+    assert api.delete(f"/sites/{depot}").status_code == 200

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -309,6 +309,9 @@ class Allocator:
                     # Redis or the broker away: the next pass starts over from what is stored.
                     ALLOCATIONS.labels("failed").inc()
                     logger.warning("allocation pass failed", extra={"error": str(error)})
+                except Exception:
+                    ALLOCATIONS.labels("error").inc()
+                    logger.exception("allocation pass crashed")
         finally:
             stopped.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -382,8 +385,10 @@ class Allocator:
     async def _load_enforced(self) -> dict[str, Enforced]:
         raw = await self._redis.hgetall(self._enforced_key)
         loaded = {}
+        known = {field.name for field in fields(Enforced)}
         for key, value in raw.items():
-            entry = Enforced(**fast_json.loads(value))
+            # Only the fields this version knows: an entry written by another version still loads.
+            entry = Enforced(**{k: v for k, v in fast_json.loads(value).items() if k in known})
             loaded[key.decode() if isinstance(key, bytes) else str(key)] = entry
         return loaded
 

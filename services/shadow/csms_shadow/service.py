@@ -351,6 +351,8 @@ class ShadowService:
                     self._event_requests.registry_methods().get(method) if self._event_requests else None
                 )
                 status, answer = await (handler(body) if handler else self._registry.handle(method, body))
+            if method is topics.RegistryMethod.DELETE and status == 200 and self._sites is not None:
+                await self._sites.forget_station(str(answer.get("chargePointId")))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
                 await self._add_billing_lookups(self._billing, body, answer)
             drafts = registry_events(method, status, answer)

@@ -148,6 +148,12 @@ class SiteRequests:
         logger.info("site deleted", extra={"site": site_id})
         return 200, {"id": site_id, "deleted": True}
 
+    async def forget_station(self, station_id: str) -> None:
+        """A deregistered station leaves its sites (they could not be deleted while it was listed)."""
+        await self._sites.set_membership(station_id, {"site": None, "evses": {}})
+        SITE_MEMBERS.set(len(await self._sites.memberships()))
+        self._on_change()
+
     async def allocation(self, body: JsonObject) -> Answer:
         """The transactions of the site's stations: amps sent, and the station's answer (sent, accepted,
         rejected: counted at its maximum, lost: sent again when it is back)."""
