@@ -194,7 +194,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         event_requests=EventRequests(events, audit, webhooks),
         sessions=sessions,
         billing=BillingRequests(billing_store, sessions),
-        sites=SiteRequests(site_store, store, on_change=allocator.wake, allocation=allocator.enforced),
+        sites=SiteRequests(
+            site_store, store, on_change=allocator.sites_changed, allocation=allocator.enforced
+        ),
         profiles=ProfileRequests(redis, settings.key_prefix),
     )
     events.on_appended = service.events_appended

@@ -263,6 +263,9 @@ class Allocator:
         self._clock = clock
         self._spare = SpareSettings(settling_seconds=settings.spare_settling_seconds)
         self._wake = asyncio.Event()
+        self._site_changes = 0
+        self._members_seen = -1
+        """The site changes the known members include (-1: none read yet)."""
         self._members: frozenset[str] = frozenset()
         """The stations in a site at the last pass (the events worth a pass come from them)."""
         self._pending: frozenset[str] = frozenset()
@@ -274,10 +277,17 @@ class Allocator:
         """Re-allocate soon (something that may change a share happened)."""
         self._wake.set()
 
+    def sites_changed(self) -> None:
+        """A site, limit or membership changed: re-allocate, and until a pass has read the change, take
+        every station's events (a station that just joined is not among the known members yet)."""
+        self._site_changes += 1
+        self.wake()
+
     def on_events(self, station_id: str | None, drafts: list[tuple[EventType, JsonObject]]) -> None:
         """Wake for what can move a share: a member station's transactions, presence and EV needs, and the
         answers to our own calls. Events of the other stations, and other commands, cost no pass."""
-        if station_id is None or station_id not in self._members:
+        members_known = self._members_seen == self._site_changes
+        if station_id is None or (station_id not in self._members and members_known):
             return
         for event_type, payload in drafts:
             if event_type in _COMMAND_EVENTS:
@@ -490,6 +500,7 @@ class Allocator:
 
     async def allocate_once(self) -> PassReport:
         started = time.perf_counter()
+        changes_read = self._site_changes
         documents = await self._sites.all()
         now = self._clock()
         tree: dict[str, Site] = {}
@@ -544,6 +555,7 @@ class Allocator:
         if self._settings.verify and not updates:
             await self._verify(enforced, steerable)
         self._members = frozenset(stations)
+        self._members_seen = changes_read
         self._pending = frozenset(
             message_id
             for entry in enforced.values()
