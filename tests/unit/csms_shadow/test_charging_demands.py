@@ -65,3 +65,21 @@ def test_meter_currents_and_the_spare_cap() -> None:
 
 def _metered(at: str, amps: float) -> OpenTransaction:
     return OpenTransaction("on", "1", 1, "depot", 0.0, True, "ocpp2.0.1", drawn_amps=amps, meter_at=at)
+
+
+def test_caps_from_ev_needs_and_station_limits() -> None:
+    from csms_shadow.allocator import external_cap, needs_cap
+
+    started = 1767225600.0  # 2026-01-01T00:00:00Z
+    ac = {"evMaxCurrent": 10, "receivedAt": "2026-01-01T00:00:05Z"}
+    assert needs_cap(ac, started) == (10.0, "2026-01-01T00:00:05Z")
+    assert needs_cap({**ac, "receivedAt": "2025-12-31T23:00:00Z"}, started) == (None, None), "an earlier EV's"
+    dc = {"evMaxPower": 6900, "receivedAt": "2026-01-01T00:00:05Z"}
+    assert needs_cap(dc, started) == (10.0, "2026-01-01T00:00:05Z"), "6900 W over 3 x 230 V"
+    assert needs_cap({"receivedAt": "2026-01-01T00:00:05Z"}, started) == (None, "2026-01-01T00:00:05Z")
+    assert needs_cap("garbage", started) == (None, None)
+    assert external_cap({"limitAmps": 12.5, "evseId": 1}, 1) == 12.5
+    assert external_cap({"limitAmps": 12.5, "evseId": 2}, 1) is None, "another EVSE's"
+    assert external_cap({"limitAmps": 12.5}, 1) == 12.5, "the whole station's"
+    assert external_cap({"limitAmps": None}, 1) is None
+    assert external_cap(None, 1) is None
