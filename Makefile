@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e test-sdk sdk-js sdk-openapi soak lint format deps venv clean help
+.PHONY: smart-charging-chart run test test-unit test-integration test-e2e test-sdk sdk-js sdk-openapi soak lint format deps venv clean help
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,6 +51,10 @@ sdk-js:  ## install the JavaScript SDK's dev dependencies (npm ci) and build it 
 sdk-openapi: venv  ## after changing a remote-api route or model: dump sdk/openapi.json and regenerate the JS SDK's types
 	$(BIN)/python scripts/dump_openapi.py
 	cd $(SDK_JS) && ( [ -d node_modules ] || npm ci --no-audit --no-fund ) && npm run generate
+
+smart-charging-chart: venv  ## the depot simulation (bench/charging_sim.py) as docs/img/smart-charging-depot.png (installs matplotlib)
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[charts]"
+	$(BIN)/python -m scripts.charging_chart
 
 SOAK_MINUTES ?= 10
 SOAK_STATIONS ?= 60

@@ -466,7 +466,12 @@ CASES_201: list[Case] = [
         ),
         {},
         {
-            "chargingLimit": {"chargingLimitSource": "SO", "isGridCritical": True, "evseId": 2},
+            "chargingLimit": {
+                "chargingLimitSource": "SO",
+                "isGridCritical": True,
+                "evseId": 2,
+                "limitAmps": 15.9,
+            },
             "lastSeen": NOW,
         },
     ),
@@ -501,8 +506,19 @@ CASES_201: list[Case] = [
             },
             evse_id=1,
         ),
-        {"status": "Rejected"},
-        {"lastSeen": NOW},
+        {"status": "Accepted"},
+        {
+            "lastSeen": NOW,
+            "evChargingNeeds": {
+                "1": {
+                    "requestedEnergyTransfer": "AC_three_phase",
+                    "evMaxCurrent": 32,
+                    "evMinCurrent": 6,
+                    "energyAmount": 20000,
+                    "receivedAt": NOW,
+                }
+            },
+        },
     ),
     Case(
         "NotifyEVChargingSchedule",

@@ -485,6 +485,7 @@ CASES: list[Case] = [
                 "isGridCritical": True,
                 "isLocalGeneration": None,
                 "evseId": 1,
+                "limitAmps": 15.9,
             }
         },
     ),
@@ -499,6 +500,7 @@ CASES: list[Case] = [
                 "isGridCritical": None,
                 "isLocalGeneration": None,
                 "evseId": None,
+                "limitAmps": None,
             }
         },
     ),
@@ -520,8 +522,20 @@ CASES: list[Case] = [
         "notify-ev-charging-needs",
         "NotifyEVChargingNeeds",
         {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "AC_three_phase"}},
-        {"status": "Rejected"},
-        None,
+        {"status": "Accepted"},
+        {
+            "evChargingNeeds": {
+                "1": {
+                    "requestedEnergyTransfer": "AC_three_phase",
+                    "departureTime": None,
+                    "evMaxCurrent": None,
+                    "evMinCurrent": None,
+                    "evMaxPower": None,
+                    "energyAmount": None,
+                    "receivedAt": NOW_ISO,
+                }
+            }
+        },
     ),
     Case(
         "notify-ev-charging-schedule",
@@ -713,7 +727,7 @@ def test_complete_runs_the_plan_with_its_lookups(processor: FrameProcessor) -> N
         (
             "NotifyEVChargingNeeds",
             {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "DC"}},
-            '[3,"m1",{"status":"Rejected"}]',
+            '[3,"m1",{"status":"Accepted"}]',
         ),
         (
             "NotifyEVChargingSchedule",
@@ -796,6 +810,7 @@ def test_a_2_1_charging_limit_keeps_is_local_generation(processor: FrameProcesso
                     "isGridCritical": None,
                     "isLocalGeneration": True,
                     "evseId": None,
+                    "limitAmps": None,
                 },
                 "lastSeen": NOW_ISO,
             }

@@ -22,6 +22,8 @@ class EventType(StrEnum):
     COMMAND_FAILED = "command.failed"
     COMMAND_TIMED_OUT = "command.timed_out"
     SECURITY_EVENT = "security.event"
+    EV_CHARGING_NEEDS = "ev.charging_needs"
+    """ISO 15118 NotifyEVChargingNeeds: the allocator answers it with a profile."""
     REGISTRATION_CHANGED = "registration.changed"
     SESSION_COMPLETED = "session.completed"
     """Reserved for billing sessions (a later issue appends it through ``EventLog.append``)."""

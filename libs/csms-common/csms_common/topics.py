@@ -84,6 +84,22 @@ class RegistryMethod(StrEnum):
     SHADOW_DESIRED = "shadow-desired"
     """Merge ``state.desired`` into a station's shadow (docs/fleet.md); answers it with its delta."""
 
+    SITE_PUT = "site-put"
+    """Smart charging: create or replace a site (a node of the site/circuit tree with its limit)."""
+    SITE_GET = "site-get"
+    SITE_LIST = "site-list"
+    SITE_DELETE = "site-delete"
+    SITE_EXTERNAL_LIMIT = "site-external-limit"
+    """Set (or clear) a site's external limit, valid until its expiry."""
+    SITE_MEMBERSHIP = "site-membership"
+    """Which site a station (or each of its EVSEs) belongs to."""
+    SITE_ALLOCATION = "site-allocation"
+    """What the allocator sent to each transaction in a site, and what the stations answered."""
+    PROFILE_PUT = "charging-profile-put"
+    """Keep a charging profile a station accepted (``PUT /charge-points/{id}/charging-profiles/{pid}``)."""
+    PROFILE_LIST = "charging-profile-list"
+    PROFILE_DELETE = "charging-profile-delete"
+
 
 class NotifierMethod(StrEnum):
     """Requests only the notifier sends, on ``csms/notifier/{method}``: they see webhook secrets."""

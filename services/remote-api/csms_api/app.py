@@ -12,12 +12,14 @@ from werkzeug.exceptions import HTTPException
 from csms_api.audit import audit_record, is_audited
 from csms_api.blueprints.billing import billing
 from csms_api.blueprints.certificates import certificates
+from csms_api.blueprints.charging_profiles import charging_profiles
 from csms_api.blueprints.commands import commands
 from csms_api.blueprints.events import StreamSlots, events
 from csms_api.blueprints.fleet import fleet
 from csms_api.blueprints.health import PUBLIC_ENDPOINTS, health
 from csms_api.blueprints.id_tokens import id_tokens
 from csms_api.blueprints.security_profiles import security_profiles
+from csms_api.blueprints.sites import sites
 from csms_api.blueprints.stations import stations
 from csms_api.blueprints.transactions import transactions
 from csms_api.blueprints.webhooks import webhooks
@@ -173,6 +175,8 @@ def register_routes(app: Flask) -> None:
         certificates,
         security_profiles,
         fleet,
+        sites,
+        charging_profiles,
     ):
         app.register_blueprint(blueprint)
         app.register_blueprint(blueprint, url_prefix="/v1", name=f"{V1_ALIAS_PREFIX}{blueprint.name}")

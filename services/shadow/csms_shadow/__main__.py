@@ -12,11 +12,13 @@ from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runner import Service, until_signalled
+from csms_shadow.allocator import Allocator
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
 from csms_shadow.certificate_authority import certificate_authority
 from csms_shadow.certificate_requests import CertificateRequests
 from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
+from csms_shadow.charging_calls import ChargingCalls
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.desired_store import DesiredStore
@@ -26,11 +28,14 @@ from csms_shadow.events import EventLog
 from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.hashing import BoundedHashing
 from csms_shadow.ocsp_checker import OcspChecker
+from csms_shadow.profile_requests import ProfileRequests
 from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import Records
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
 from csms_shadow.sessions import SessionKeeper
+from csms_shadow.site_requests import SiteRequests
+from csms_shadow.site_store import SiteStore
 from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore
 from csms_shadow.stream_log import Retention, StreamLog
@@ -69,6 +74,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.duplicate_window_seconds,
         BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
     )
+    site_store = SiteStore(redis, settings.key_prefix)
     billing_store = BillingStore(
         redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
@@ -122,6 +128,18 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.key_prefix,
         on_completed=session_completed,
         on_awaiting=calls.ask_for_missing_events,
+        sites=site_store,
+    )
+    # One allocator, on partition 0: a site's stations may be in every partition.
+    allocator = Allocator(
+        redis,
+        settings.key_prefix,
+        site_store,
+        store,
+        records,
+        ChargingCalls(client, records),
+        settings.charging,
+        tokens,
     )
     desired = DesiredStore(redis, settings.key_prefix, settings.document_budget)
 
@@ -171,8 +189,13 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         desired=desired,
         reconciler=reconciler,
         fleet_batches=FleetBatches(redis, settings.key_prefix),
+        sites=SiteRequests(
+            site_store, store, on_change=allocator.sites_changed, allocation=allocator.enforced
+        ),
+        profiles=ProfileRequests(redis, settings.key_prefix),
     )
     events.on_appended = service.events_appended
+    events.on_events = allocator.on_events
     admin = AdminServer(
         settings.metrics_host,
         settings.metrics_port,
@@ -180,6 +203,8 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     )
     admin.start()
     await service.start()
+    allocating = asyncio.Event()
+    allocator_task = asyncio.create_task(allocator.run(allocating)) if settings.partition == 0 else None
     await client.start()
     await request_client.start()
     logger.info(
@@ -189,6 +214,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     await stop.wait()
     logger.info("shadow service stopping")
     service.stop()
+    allocating.set()
+    if allocator_task is not None:
+        await allocator_task
     await request_client.close()
     await client.close()
     await redis.aclose()

@@ -13,6 +13,7 @@ from typing import Any
 
 from csms_common.billing.readings import parse_time
 from csms_common.billing.tariffs import parse_tariff
+from csms_common.smart_charging.sites import is_site_id
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.billing_store import (
@@ -48,19 +49,23 @@ BILLING_METHODS = frozenset(
 
 
 def assignment_target(body: JsonObject) -> str:
-    """``default``, ``station:{cp}`` (a valid station id) or ``group:{groupIdToken}``."""
+    """``default``, ``station:{cp}`` (a valid station id), ``site:{siteId}`` or ``group:{groupIdToken}``."""
     target = body.get("target")
     if target == DEFAULT_TARGET:
         return DEFAULT_TARGET
     if isinstance(target, str) and target.startswith("station:"):
         return station_target(validate_station_id(target.removeprefix("station:")))
+    if isinstance(target, str) and target.startswith("site:") and is_site_id(target.removeprefix("site:")):
+        return target
     if (
         isinstance(target, str)
         and target.startswith("group:")
         and _GROUP.match(target.removeprefix("group:"))
     ):
         return target
-    raise ValueError("target must be 'default', 'station:{chargePointId}' or 'group:{groupIdToken}'")
+    raise ValueError(
+        "target must be 'default', 'station:{chargePointId}', 'site:{siteId}' or 'group:{groupIdToken}'"
+    )
 
 
 def _tariff_id(body: JsonObject) -> str:

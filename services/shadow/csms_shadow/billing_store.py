@@ -1,7 +1,7 @@
 """Redis side of billing: tariffs and their assignments, per-session meter samples, sessions.
 
 Keys (under the service's prefix): ``tariff:{id}`` (JSON) and the ``tariffs`` set;
-``tariff-assignments`` (hash: ``default``, ``station:{cp}``, ``group:{group}`` -> JSON list of
+``tariff-assignments`` (hash: ``default``, ``station:{cp}``, ``site:{id}``, ``group:{group}`` -> JSON list of
 tariff ids); ``session:{cp}:{tx}`` (JSON) indexed by start time in the ``sessions``,
 ``sessions:{cp}`` and ``sessions-token:{token}`` sorted sets; ``session-samples:{cp}:{tx}``
 (JSON: the bounded sample log); ``sessions-running`` (set of running sessions with a tariff).
@@ -25,6 +25,10 @@ DEFAULT_TARGET = "default"
 
 def station_target(station_id: str) -> str:
     return f"station:{station_id}"
+
+
+def site_target(site_id: str) -> str:
+    return f"site:{site_id}"
 
 
 def group_target(group: str) -> str:

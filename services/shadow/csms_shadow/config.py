@@ -9,6 +9,7 @@ from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, Mqtt
 from csms_shadow.billing_config import BillingSettings
 from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
 from csms_shadow.ca_config import CaSettings
+from csms_shadow.charging_config import ChargingSettings
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class ShadowSettings:
     """Sessions, tariffs and cost updates (docs/billing.md)."""
     ca: CaSettings = field(default_factory=CaSettings)
     """The certificate authority for SignCertificate (docs/certificates.md)."""
+    charging: ChargingSettings = field(default_factory=ChargingSettings)
+    """Smart charging: re-allocation, hysteresis, minimum, failsafe (README, Smart charging)."""
     password_hash_concurrency: int = 2
     """Station password checks (scrypt) run at once, each in a thread of its own."""
     password_hash_queue: int = 32
@@ -239,4 +242,5 @@ class ShadowSettings:
                 minimum=1,
                 about="reconciler passes at once, below SHADOW_REDIS_CONNECTIONS",
             ),
+            charging=ChargingSettings.from_environment(env),
         )

@@ -39,7 +39,8 @@ def presence_events(event: PresenceEvent, presence: JsonObject) -> list[EventDra
 
 
 def shadow_update_events(reported: JsonObject) -> list[EventDraft]:
-    """Boots, connector statuses and security events in a reported-state patch; others are silent."""
+    """Boots, connector statuses, EV charging needs and security events in a reported-state patch;
+    others are silent."""
     drafts: list[EventDraft] = []
     if "bootedAt" in reported:
         drafts.append(
@@ -69,6 +70,12 @@ def shadow_update_events(reported: JsonObject) -> list[EventDraft]:
                             _connector_payload(_number(evse_id), _number(connector_id), connector),
                         )
                     )
+    needs = reported.get("evChargingNeeds")
+    if isinstance(needs, dict):
+        for evse_id, evse_needs in needs.items():
+            if isinstance(evse_needs, dict):
+                payload = {key: value for key, value in evse_needs.items() if value is not None}
+                drafts.append((EventType.EV_CHARGING_NEEDS, {"evseId": _number(evse_id), **payload}))
     security = reported.get("lastSecurityEvent")
     if isinstance(security, dict):
         drafts.append(

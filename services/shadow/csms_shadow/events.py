@@ -34,6 +34,8 @@ class EventLog:
         self._log = log
         self.on_appended = on_appended
         """Called with the newest id after each append (the service wakes the notifier)."""
+        self.on_events: Callable[[str | None, list[EventDraft]], None] | None = None
+        """Called with the station and the events appended (the smart-charging allocator picks its own)."""
 
     async def append(
         self, event_type: EventType, station_id: str | None, payload: JsonObject, dedup_key: str | None = None
@@ -56,6 +58,8 @@ class EventLog:
             EVENTS_APPENDED.labels(event_type.value).inc()
         if ids and self.on_appended is not None:
             self.on_appended(ids[-1])
+        if ids and self.on_events is not None:
+            self.on_events(station_id, drafts[: len(ids)])
         return ids
 
     async def page(

@@ -270,6 +270,12 @@ class RegistryRequests:
         if body.get("groupIdToken") is not None:
             # The token's group: billing assigns tariffs to groups (OCPP groupIdToken).
             record["groupIdToken"] = token_value(body["groupIdToken"])
+        if body.get("chargingPriority") is not None:
+            # Smart charging: this token's transactions are admitted and filled first.
+            priority = body["chargingPriority"]
+            if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 9:
+                raise ValueError("chargingPriority must be an integer from 0 to 9")
+            record["chargingPriority"] = priority
         created = await self._tokens.put(record)
         logger.info("id token stored", extra={"status": record["status"], "new_token": created})
         return (201 if created else 200), record

@@ -52,10 +52,12 @@ from csms_shadow.metrics import (
     STATION_EVENTS,
     STORED_BYTES,
 )
+from csms_shadow.profile_requests import PROFILE_METHODS, ProfileRequests
 from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.sessions import SessionKeeper
+from csms_shadow.site_requests import SITE_METHODS, SiteRequests
 from csms_shadow.station_calls import StationCalls
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
 from csms_shadow.stream_log import StreamLog
@@ -98,6 +100,8 @@ class ShadowService:
         desired: DesiredStore | None = None,
         reconciler: Reconciler | None = None,
         fleet_batches: FleetBatches | None = None,
+        sites: SiteRequests | None = None,
+        profiles: ProfileRequests | None = None,
     ) -> None:
         self._desired = desired
         self._reconciler = reconciler
@@ -112,6 +116,8 @@ class ShadowService:
         self._certificates = certificates
         self._sessions = sessions
         self._billing = billing
+        self._sites = sites
+        self._profiles = profiles
         self._tasks: list[asyncio.Task[None]] = []
         self._client = client
         self._request_client = request_client
@@ -481,11 +487,17 @@ class ShadowService:
                 status, answer = await self._billing.handle(method, body)
             elif method in CERTIFICATE_METHODS and self._certificates is not None:
                 status, answer = await self._certificates.handle(method, body)
+            elif method in SITE_METHODS and self._sites is not None:
+                status, answer = await self._sites.handle(method, body)
+            elif method in PROFILE_METHODS and self._profiles is not None:
+                status, answer = await self._profiles.handle(method, body)
             else:
                 handler = (
                     self._event_requests.registry_methods().get(method) if self._event_requests else None
                 )
                 status, answer = await (handler(body) if handler else self._registry.handle(method, body))
+            if method is topics.RegistryMethod.DELETE and status == 200 and self._sites is not None:
+                await self._sites.forget_station(str(answer.get("chargePointId")))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:
                 await self._add_billing_lookups(self._billing, body, answer)
             if method is topics.RegistryMethod.DELETE and status == 200 and self._certificates is not None:

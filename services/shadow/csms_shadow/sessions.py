@@ -11,7 +11,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from csms_common import fast_json
 from csms_common.billing.price_text import price_text
@@ -22,9 +24,10 @@ from csms_common.billing.tariffs import InvalidTariff, Tariff, parse_tariff
 from csms_common.clock import utc_now
 from csms_shadow.billing_config import BillingSettings
 from csms_shadow.billing_metrics import SESSION_COMPUTE_SECONDS, SESSIONS_COMPLETED
-from csms_shadow.billing_store import DEFAULT_TARGET, BillingStore, group_target, station_target
+from csms_shadow.billing_store import DEFAULT_TARGET, BillingStore, group_target, site_target, station_target
 from csms_shadow.document import JsonObject
 from csms_shadow.records import already_applied, merge_record
+from csms_shadow.site_store import SiteStore
 from csms_shadow.store import Keys
 from csms_shadow.tokens import IdTokenStore
 
@@ -52,8 +55,10 @@ class SessionKeeper:
         key_prefix: str,
         on_completed: SessionHook | None = None,
         on_awaiting: SessionHook | None = None,
+        sites: SiteStore | None = None,
     ) -> None:
         self._store = store
+        self._sites = sites
         self._tokens = tokens
         self._settings = settings
         self._keys = Keys(key_prefix)
@@ -63,7 +68,12 @@ class SessionKeeper:
         """Called when an ended session turns out to miss events (E14): ask the station for them."""
 
     async def tariffs_for(self, station_id: str, token: str | None) -> tuple[Tariff, ...]:
+        """The first assignment of: the station, its site, the token's group, the default. A site's
+        time zone, when it has one, replaces the tariffs' own (time-of-day prices are the site's)."""
         targets = [station_target(station_id)]
+        site = await self._sites.site_of(station_id) if self._sites is not None else None
+        if site is not None:
+            targets.append(site_target(str(site["id"])))
         if token is not None:
             token_record = await self._tokens.get(token) if _storable(token) else None
             group = (token_record or {}).get("groupIdToken")
@@ -74,7 +84,10 @@ class SessionKeeper:
         tariffs = []
         for document in documents:
             try:
-                tariffs.append(parse_tariff(document))
+                tariff = parse_tariff(document)
+                if site is not None and site.get("timeZone"):
+                    tariff = replace(tariff, time_zone=ZoneInfo(str(site["timeZone"])))
+                tariffs.append(tariff)
             except InvalidTariff as error:  # stored before a stricter rule: skipped, and said
                 logger.error(
                     "stored tariff no longer valid", extra={"tariff": document.get("id"), "error": str(error)}

@@ -12,13 +12,18 @@ from csms_shadow.billing_requests import _page, assignment_target
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("default", "default"), ("station:CP-1", "station:CP-1"), ("group:FLEET-A", "group:FLEET-A")],
+    [
+        ("default", "default"),
+        ("station:CP-1", "station:CP-1"),
+        ("site:berlin", "site:berlin"),
+        ("group:FLEET-A", "group:FLEET-A"),
+    ],
 )
 def test_valid_targets(target: str, expected: str) -> None:
     assert assignment_target({"target": target}) == expected
 
 
-@pytest.mark.parametrize("target", ["", "site:berlin", "group:", "group:a b", None, 3])
+@pytest.mark.parametrize("target", ["", "site:", "site:a b", "group:", "group:a b", None, 3])
 def test_invalid_targets_are_refused(target: Any) -> None:
     with pytest.raises(ValueError, match="target must be"):
         assignment_target({"target": target})

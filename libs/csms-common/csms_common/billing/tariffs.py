@@ -4,8 +4,8 @@ The shape is OCPI's (snake_case): ``id``, ``currency``, ``elements`` of ``price_
 (``type`` ENERGY / TIME / PARKING_TIME / FLAT, ``price`` excluding VAT per kWh, per hour or per
 session, ``vat`` in percent, ``step_size`` in Wh or seconds) with optional ``restrictions``,
 ``start_date_time`` / ``end_date_time`` for the tariff's validity, plus one extension: ``time_zone``
-(IANA name, default UTC), the local time that time-of-day and day-of-week restrictions mean, until
-sites carry their own.
+(IANA name, default UTC), the local time that time-of-day and day-of-week restrictions mean (a
+site's ``timeZone`` replaces it for the site's stations).
 
 Refused: unknown currencies, negative prices or VAT, restrictions the CSMS cannot evaluate
 (``min_current``/``max_current``: it has no current readings; ``reservation``), and elements that

@@ -34,6 +34,8 @@ class Station(TypedDict):
     hasPassword: NotRequired[bool]
     lastDisconnectedAt: NotRequired[str]
     labels: NotRequired[dict[str, str]]
+    site: NotRequired[str | None]
+    evses: NotRequired[dict[str, Any] | None]
 
 
 class StationDeleted(TypedDict):
@@ -74,6 +76,8 @@ class IdToken(TypedDict):
     expiryDate: NotRequired[str]
     groupIdToken: NotRequired[str]
     """The group the token belongs to (2.x groupIdToken, 1.6 parentIdTag); tariffs can be assigned to it."""
+    chargingPriority: NotRequired[int]
+    """Smart charging: its transactions are admitted and filled before lower priorities (0-9, default 0)."""
 
 
 class IdTokenDeleted(TypedDict):

@@ -33,6 +33,7 @@ from csms_api.models.billing import (
     TariffPath,
 )
 from csms_api.models.common import JsonObject, StationPath
+from csms_api.models.sites import SitePath
 from csms_api.operations import Answer, operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
@@ -157,6 +158,13 @@ def assign_default() -> tuple[Response, int]:
 @operation(ASSIGN, {200: (Assignment, "Assigned")}, body=AssignTariffs, path=StationPath, errors=(404, 415))
 def assign_station(station_id: str) -> tuple[Response, int]:
     return _assign(f"station:{station_id_parameter(station_id)}")
+
+
+@billing.put("/tariff-assignments/sites/<site_id>")
+@requires(Scope.ADMIN)
+@operation(ASSIGN, {200: (Assignment, "Assigned")}, body=AssignTariffs, path=SitePath, errors=(404, 415))
+def assign_site(site_id: str) -> tuple[Response, int]:
+    return _assign(f"site:{site_id}")
 
 
 @billing.put("/tariff-assignments/groups/<group>")

@@ -45,6 +45,8 @@ def put_token(token: str) -> tuple[Response, int]:
         record["expiryDate"] = body["expiryDate"]
     if body.get("groupIdToken") is not None:
         record["groupIdToken"] = body["groupIdToken"]
+    if body.get("chargingPriority") is not None:
+        record["chargingPriority"] = body["chargingPriority"]
     return _answer(*bus().registry(RegistryMethod.TOKEN_PUT, record))
 
 

@@ -56,23 +56,39 @@ def register_station() -> tuple[Response, int]:
 @stations.patch("/charge-points/<station_id>")
 @requires(Scope.ADMIN)
 @operation(
-    "Change a station's registration status, security profile and/or labels",
+    "Change a station's registration status, security profile, labels and/or smart-charging site",
     {200: (Station, "Updated")},
     body=UpdateStation,
     path=StationPath,
     errors=(404, 415),
 )
 def update_station(station_id: str) -> tuple[Response, int]:
-    """Change the registration status (the station's next boot learns it), the security profile
-    and/or the labels (``{"labels": {"site": "depot-1", "old": null}}``, docs/fleet.md)."""
+    """Change the registration status (the station's next boot learns it), the security profile, the
+    labels (``{"labels": {"site": "depot-1", "old": null}}``, docs/fleet.md), and/or the smart-charging
+    site of the station (``site``) or of single EVSEs (``evses``)."""
     station_id = station_id_parameter(station_id)
     body = json_body(request)
     changes: dict[str, object] = {
         key: body[key] for key in ("registrationStatus", "securityProfile", "labels") if key in body
     }
+    placement: dict[str, object] = {key: body[key] for key in ("site", "evses") if key in body}
+    if not changes and not placement:
+        raise ApiError(
+            400, "Missing required parameter: registrationStatus, securityProfile, labels, site or evses"
+        )
+    membership: dict[str, object] = {}
+    if placement:
+        status, membership = bus().registry(
+            RegistryMethod.SITE_MEMBERSHIP, {"chargePointId": station_id, **placement}
+        )
+        if status != 200:
+            return _answer(status, membership)
     if not changes:
-        raise ApiError(400, "Missing required parameter: registrationStatus, securityProfile or labels")
+        status, answer = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
+        return _answer(status, {**answer, "site": membership.get("site"), "evses": membership.get("evses")})
     status, answer = bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, **changes})
+    if status == 200 and membership:
+        answer = {**answer, "site": membership.get("site"), "evses": membership.get("evses")}
     if status == 200:
         # An open session keeps what its handshake proved: a station now Rejected, or now required
         # to prove more, is closed (1008) and must pass the new rules to come back.

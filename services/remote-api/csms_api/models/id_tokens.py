@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, NotRequired
+from typing import Annotated, Literal, NotRequired
 
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from csms_api.models.common import IdTokenValue
@@ -17,6 +18,7 @@ class IdToken(TypedDict):
     status: IdTokenStatus
     expiryDate: NotRequired[str]
     groupIdToken: NotRequired[str]
+    chargingPriority: NotRequired[int]
     updatedAt: str
 
 
@@ -31,6 +33,9 @@ class PutIdToken(TypedDict):
     status: IdTokenStatus
     expiryDate: NotRequired[datetime]
     groupIdToken: NotRequired[IdTokenValue]
+    chargingPriority: NotRequired[
+        Annotated[int, Field(ge=0, le=9, description="Smart charging: higher is admitted and filled first")]
+    ]
 
 
 class IdTokenPath(TypedDict):

@@ -8,6 +8,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from csms_api.models.common import JsonObject, StationId
+from csms_api.models.sites import EvseSite, SiteId
 
 RegistrationStatus = Literal["Accepted", "Pending", "Rejected"]
 SecurityProfile = Literal[0, 1, 2, 3]
@@ -35,6 +36,8 @@ class Station(TypedDict):
     connection: Connection | None
     lastDisconnectedAt: NotRequired[str]
     labels: NotRequired[dict[str, str]]
+    site: NotRequired[str | None]
+    evses: NotRequired[JsonObject | None]
 
 
 class StationList(TypedDict):
@@ -57,6 +60,10 @@ class UpdateStation(TypedDict, total=False):
     labels: Annotated[
         dict[str, LabelValue | None],
         Field(description="Kubernetes-style labels to merge; null removes one (at most 32)"),
+    ]
+    site: Annotated[SiteId | None, Field(description="Smart charging: the station's site; null leaves it")]
+    evses: Annotated[
+        dict[str, EvseSite], Field(description='Single EVSEs in another site: {"1": {"site": id | null}}')
     ]
 
 

@@ -1,0 +1,305 @@
+"""Smart charging end to end: real 1.6 and 2.0.1 stations (ocpp library clients that apply profiles) in
+a 32 A site, through the gateway, handler, shadow (the allocator) and remote-api."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.charging import charging16, charging201
+from tests.support.polling import NotYet, wait_until_async
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+SHARE_TIMEOUT = 5.0
+
+
+async def put_site(api: Api, site: str, amps: float) -> None:
+    response = await api.arequest("PUT", f"/sites/{site}", json={"name": site, "limit": {"amps": amps}})
+    assert response.status_code in (200, 201), response.text
+
+
+async def join(api: Api, station: str, site: str) -> None:
+    response = await api.arequest("PATCH", f"/charge-points/{station}", json={"site": site})
+    assert response.status_code == 200, response.text
+
+
+Share = tuple[Any, str]
+"""A station and its transaction id."""
+
+
+async def limits_when(
+    shares: list[Share], condition: Any, what: str, timeout: float = SHARE_TIMEOUT
+) -> list[float]:
+    async def check() -> list[float] | NotYet:
+        limits = [station.profiles.tx_limit(tx) for station, tx in shares]
+        if any(limit is None for limit in limits) or not condition(limits):
+            return NotYet(limits)
+        return limits
+
+    return await wait_until_async(check, timeout=timeout, message=what)
+
+
+def test_32a_site_three_transactions_end_limit_offline(system: System, api: Api) -> None:
+    asyncio.run(scenario_32a(system, api))
+
+
+async def scenario_32a(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site32-{run}"
+    ids = [f"CP-SC-{run}-{n}" for n in range(3)]
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(charging201(system.gateway_url, ids[0]))
+        second = await stack.enter_async_context(charging16(system.gateway_url, ids[1]))
+        third_context = charging201(system.gateway_url, ids[2])
+        third = await stack.enter_async_context(third_context)
+        for station in (first, second, third):
+            await wait_until_async(
+                lambda station=station: station.profiles.default_limit() == 6.0,
+                message=f"{station.id} got the failsafe TxDefaultProfile (6 A)",
+            )
+
+        await first.start_transaction(f"tx-{run}-a")
+        shares: list[Share] = [(first, f"tx-{run}-a")]
+        limits = await limits_when(shares, lambda got: got == [32.0], "one transaction gets the whole 32 A")
+        tx16 = await second.start_transaction()
+        shares.append((second, tx16))
+        await third.start_transaction(f"tx-{run}-c")
+        shares.append((third, f"tx-{run}-c"))
+        limits = await limits_when(
+            shares, lambda got: sum(got) <= 32 and all(0 < x <= 32 / 3 for x in got), "three share 32 A"
+        )
+        print(f"\nthree transactions in 32 A: {limits} A (sum {sum(limits):.1f})")
+
+        await first.end_transaction(f"tx-{run}-a")
+        shares = shares[1:]
+        limits = await limits_when(shares, lambda got: got == [16.0, 16.0], "the other two rise to 16 A")
+        print(f"one ended: {limits} A")
+
+        started = asyncio.get_running_loop().time()
+        await put_site(api, site, 16)
+        limits = await limits_when(
+            shares, lambda got: got == [8.0, 8.0], "both fall to 8 A under a 16 A limit"
+        )
+        fell = max(a.at for station, _ in shares for a in station.profiles.applied) - started
+        print(f"limit 32 -> 16 A: {limits} A, all stations told within {fell * 1000:.0f} ms of the PUT")
+        assert fell < 1.0, f"re-allocation took {fell:.2f} s"
+
+        # The 1.6 station goes offline: its 8 A stay counted, so raising the limit to 32 A lets the
+        # other rise to 24 A, not 32.
+        await stack.aclose()
+        async with charging201(system.gateway_url, ids[2]) as third_again:
+            # Reconnected: the failsafe again, and its transaction (still open in the CSMS) keeps its share.
+            await wait_until_async(
+                lambda: third_again.profiles.default_limit() == 6.0, message="failsafe again"
+            )
+            async with charging16(system.gateway_url, ids[1]) as second_again:
+                await wait_until_async(
+                    lambda: second_again.profiles.default_limit() == 6.0, message="failsafe 1.6"
+                )
+            await asyncio.sleep(0.5)  # the 1.6 station is offline again now
+            await put_site(api, site, 32)
+            limits = await limits_when(
+                [(third_again, f"tx-{run}-c")],
+                lambda got: got == [24.0],
+                "the online transaction rises to 32 - 8 (the offline one's last share) = 24 A",
+            )
+            print(f"1.6 station offline at 8 A, limit 32 A: the other gets {limits} A")
+
+
+def test_a_station_rejecting_profiles_is_counted_at_its_maximum(system: System, api: Api) -> None:
+    asyncio.run(rejecting_station(system, api))
+
+
+async def rejecting_station(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-rej-{run}"
+    good, bad = f"CP-SC-{run}-ok", f"CP-SC-{run}-no"
+    for station_id in (good, bad):
+        api.register(station_id)
+    await put_site(api, site, 40)
+    for station_id in (good, bad):
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, good) as ok,
+        charging16(system.gateway_url, bad, answer="Rejected") as no,
+    ):
+        await ok.start_transaction(f"tx-{run}-ok")
+        tx_no = await no.start_transaction()
+        # The rejecting station's transaction is counted at 32 A (CHARGING_STATION_MAX_AMPS): 8 A remain.
+        limits = await limits_when(
+            [(ok, f"tx-{run}-ok")], lambda got: got == [8.0], "the other keeps 40 - 32 = 8 A"
+        )
+        print(f"\na 1.6 station rejecting its profile: counted at 32 A, the other gets {limits}")
+        assert no.profiles.tx_limit(tx_no) is not None, "it was asked"
+
+        async def answered() -> dict[Any, Any] | NotYet:
+            allocation = (await api.aget(f"/sites/{site}/allocation")).json()["transactions"]
+            states = {(t["chargePointId"], t["transactionId"]): t["state"] for t in allocation}
+            expected = {(good, f"tx-{run}-ok"): "accepted", (bad, tx_no): "rejected"}
+            return states if states == expected else NotYet(states)
+
+        await wait_until_async(answered, message="GET /sites/{id}/allocation reports the refusal")
+
+
+def test_iso15118_needs_are_answered_and_honoured(system: System, api: Api) -> None:
+    asyncio.run(ev_needs(system, api))
+
+
+async def ev_needs(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-15118-{run}"
+    ids = (f"CP-SC-{run}-ev", f"CP-SC-{run}-other")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as ev,
+        charging201(system.gateway_url, ids[1]) as other,
+    ):
+        await ev.start_transaction(f"tx-{run}-ev")
+        await other.start_transaction(f"tx-{run}-other")
+        shares: list[Share] = [(ev, f"tx-{run}-ev"), (other, f"tx-{run}-other")]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        assert await ev.notify_needs(max_current=10) == "Accepted"
+        limits = await limits_when(
+            shares, lambda got: got == [10.0, 22.0], "the EV's 10 A honoured, the rest handed to the other"
+        )
+        print(f"\nNotifyEVChargingNeeds evMaxCurrent 10 A: Accepted, then {limits} A")
+        before = len(ev.profiles.applied)
+        assert await ev.notify_needs(max_current=10) == "Accepted"
+        await wait_until_async(
+            lambda: len(ev.profiles.applied) > before,
+            message="the same needs again are still answered with a SetChargingProfile (K15)",
+        )
+        answered = len(ev.profiles.applied)
+        await asyncio.sleep(6)  # past CHARGING_RECOMPUTE_INTERVAL (5 s): at least one more pass ran
+        assert len(ev.profiles.applied) == answered, "needs already answered are not answered again"
+        shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
+        assert shadow["state"]["reported"]["evChargingNeeds"]["1"]["evMaxCurrent"] == 10
+
+
+def test_a_priority_token_is_served_first(system: System, api: Api) -> None:
+    asyncio.run(priority(system, api))
+
+
+async def priority(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-prio-{run}"
+    ids = (f"CP-SC-{run}-first", f"CP-SC-{run}-vip")
+    for station_id in ids:
+        api.register(station_id)
+    vip_token = f"TAG-tx-{run}-vip"
+    bad = await api.arequest(
+        "PUT", f"/id-tokens/{vip_token}", json={"status": "Accepted", "chargingPriority": 10}
+    )
+    assert bad.status_code == 400 and "chargingPriority" in bad.json()["error"]
+    put = await api.arequest(
+        "PUT", f"/id-tokens/{vip_token}", json={"status": "Accepted", "chargingPriority": 1}
+    )
+    assert put.status_code in (200, 201) and put.json()["chargingPriority"] == 1
+    await put_site(api, site, 16)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as first,
+        charging201(system.gateway_url, ids[1]) as vip,
+    ):
+        await first.start_transaction(f"tx-{run}-first")
+        await limits_when([(first, f"tx-{run}-first")], lambda got: got == [16.0], "alone: 16 A")
+        await vip.start_transaction(f"tx-{run}-vip")
+        limits = await limits_when(
+            [(first, f"tx-{run}-first"), (vip, f"tx-{run}-vip")],
+            lambda got: got == [6.0, 10.0],
+            "the later priority token is filled first: 16 - 6 = 10 A, the other keeps its 6 A minimum",
+        )
+        print(f"\npriority 1 arriving second in 16 A: {limits} A")
+
+
+def test_a_station_answering_with_an_error_is_reported_and_counted_at_its_maximum(
+    system: System, api: Api
+) -> None:
+    asyncio.run(erring_station(system, api))
+
+
+async def erring_station(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-err-{run}"
+    good, bad = f"CP-SC-{run}-fine", f"CP-SC-{run}-err"
+    for station_id in (good, bad):
+        api.register(station_id)
+    await put_site(api, site, 40)
+    for station_id in (good, bad):
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, good) as fine,
+        charging201(system.gateway_url, bad, answer="CallError") as erring,
+    ):
+        await fine.start_transaction(f"tx-{run}-fine")
+        await limits_when([(fine, f"tx-{run}-fine")], lambda got: got == [32.0], "alone: the station maximum")
+        await erring.start_transaction(f"tx-{run}-err")
+        limits = await limits_when(
+            [(fine, f"tx-{run}-fine")],
+            lambda got: got == [8.0],
+            "the erring station counted at 32 A: 8 A remain",
+        )
+
+        async def reported() -> list[Any] | NotYet:
+            allocation = (await api.aget(f"/sites/{site}/allocation")).json()["transactions"]
+            states = sorted((t["chargePointId"], t["state"]) for t in allocation)
+            return states if states == sorted([(good, "accepted"), (bad, "rejected")]) else NotYet(states)
+
+        states: list[Any] = await wait_until_async(
+            reported, message="the erring station reported as rejected"
+        )
+        print(
+            f"\na station answering SetChargingProfile with a CallError: {states}; the other gets {limits} A"
+        )
+
+
+def test_a_station_reported_limit_caps_it_until_cleared(system: System, api: Api) -> None:
+    asyncio.run(station_limit(system, api))
+
+
+async def station_limit(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-limit-{run}"
+    ids = (f"CP-SC-{run}-ems", f"CP-SC-{run}-free")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as ems,
+        charging201(system.gateway_url, ids[1]) as free,
+    ):
+        await ems.start_transaction(f"tx-{run}-ems")
+        await free.start_transaction(f"tx-{run}-free")
+        shares: list[Share] = [(ems, f"tx-{run}-ems"), (free, f"tx-{run}-free")]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        await ems.notify_limit(10)
+        # A shadow update, not an event: taken at the next periodic pass (CHARGING_RECOMPUTE_INTERVAL, 5 s).
+        limits = await limits_when(
+            shares,
+            lambda got: got == [10.0, 22.0],
+            "the reported 10 A caps it, the rest goes to the other",
+            12,
+        )
+        print(f"\nNotifyChargingLimit 10 A on one station: {limits} A")
+        await ems.clear_limit()
+        limits = await limits_when(shares, lambda got: got == [16.0, 16.0], "cleared: equal shares again", 12)
+        print(f"ClearedChargingLimit: {limits} A")

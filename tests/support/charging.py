@@ -1,0 +1,245 @@
+"""Stations that apply charging profiles, as the smart-charging tests need: they remember the last
+TxProfile limit per transaction and the TxDefaultProfile, and answer Accepted (or what they are told)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import websockets
+from ocpp.exceptions import InternalError
+from ocpp.routing import on
+from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as call_result16
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as call_result201
+
+from tests.support.stations import Station16, Station201, running
+
+
+@dataclass(frozen=True)
+class Applied:
+    purpose: str
+    transaction_id: str | None
+    limit: float
+    at: float
+
+
+class ProfileMemory:
+    """What a station was told: every profile, in order, with the loop time it came. ``answer`` is the
+    status it gives (Accepted, Rejected), or ``CallError`` (2.0.1: it answers with an InternalError)."""
+
+    def __init__(self, answer: str = "Accepted") -> None:
+        self.answer = answer
+        self.applied: list[Applied] = []
+        self.cleared: list[dict[str, Any]] = []
+
+    def remember(self, purpose: str, transaction_id: Any, schedule: dict[str, Any]) -> None:
+        limit = float(schedule["charging_schedule_period"][0]["limit"])
+        tx = None if transaction_id is None else str(transaction_id)
+        self.applied.append(Applied(purpose, tx, limit, asyncio.get_running_loop().time()))
+
+    def tx_limit(self, transaction_id: str) -> float | None:
+        limits = [
+            a.limit for a in self.applied if a.purpose == "TxProfile" and a.transaction_id == transaction_id
+        ]
+        return limits[-1] if limits else None
+
+    def in_force(self) -> float:
+        """What this simple station would draw at most now: its newest Tx (else TxDefault) limit, else 32 A."""
+        for applied in reversed(self.applied):
+            if applied.purpose in ("TxProfile", "TxDefaultProfile"):
+                return applied.limit
+        return 32.0
+
+    def default_limit(self) -> float | None:
+        limits = [a.limit for a in self.applied if a.purpose == "TxDefaultProfile"]
+        return limits[-1] if limits else None
+
+
+class ChargingStation201(Station201):
+    def __init__(self, *args: Any, answer: str = "Accepted", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profiles = ProfileMemory(answer)
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any], **_: Any) -> Any:
+        self.profiles.remember(
+            charging_profile["charging_profile_purpose"],
+            charging_profile.get("transaction_id"),
+            charging_profile["charging_schedule"][0],
+        )
+        if self.profiles.answer == "CallError":
+            raise InternalError(description="this station answers every profile with a CallError")
+        return call_result201.SetChargingProfile(status=self.profiles.answer)
+
+    @on("ClearChargingProfile")
+    async def on_clear_charging_profile(self, **payload: Any) -> Any:
+        self.profiles.cleared.append(payload)
+        return call_result201.ClearChargingProfile(status="Accepted")
+
+    @on("GetCompositeSchedule")
+    async def on_get_composite_schedule(self, duration: int, evse_id: int, **_: Any) -> Any:
+        schedule = {
+            "evse_id": evse_id,
+            "duration": duration,
+            "schedule_start": _now(),
+            "charging_rate_unit": "A",
+            "charging_schedule_period": [{"start_period": 0, "limit": self.profiles.in_force()}],
+        }
+        return call_result201.GetCompositeSchedule(status="Accepted", schedule=schedule)
+
+    async def start_transaction(self, transaction_id: str, seq_no: int = 0) -> None:
+        await self.call(
+            call201.TransactionEvent(
+                event_type="Started",
+                timestamp=_now(),
+                trigger_reason="Authorized",
+                seq_no=seq_no,
+                transaction_info={"transaction_id": transaction_id},
+                evse={"id": 1, "connector_id": 1},
+                id_token={"id_token": f"TAG-{transaction_id}", "type": "ISO14443"},
+            )
+        )
+
+    async def report_current(self, transaction_id: str, seq_no: int, amps: float, timestamp: str) -> None:
+        """A periodic meter value of the transaction: ``amps`` on each of L1-L3."""
+        sampled = [
+            {"value": amps, "measurand": "Current.Import", "phase": phase, "unit_of_measure": {"unit": "A"}}
+            for phase in ("L1", "L2", "L3")
+        ]
+        await self.call(
+            call201.TransactionEvent(
+                event_type="Updated",
+                timestamp=timestamp,
+                trigger_reason="MeterValuePeriodic",
+                seq_no=seq_no,
+                transaction_info={"transaction_id": transaction_id},
+                evse={"id": 1, "connector_id": 1},
+                meter_value=[{"timestamp": timestamp, "sampled_value": sampled}],
+            )
+        )
+
+    async def notify_limit(self, amps: float) -> None:
+        """An external limit on EVSE 1 (as if the site's EMS had set it), amps per phase."""
+        await self.call(
+            call201.NotifyChargingLimit(
+                charging_limit={"charging_limit_source": "EMS"},
+                evse_id=1,
+                charging_schedule=[
+                    {
+                        "id": 1,
+                        "charging_rate_unit": "A",
+                        "charging_schedule_period": [{"start_period": 0, "limit": amps}],
+                    }
+                ],
+            )
+        )
+
+    async def clear_limit(self) -> None:
+        await self.call(call201.ClearedChargingLimit(charging_limit_source="EMS", evse_id=1))
+
+    async def notify_needs(self, max_current: float) -> str:
+        """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases); the CSMS's status."""
+        answer = await self.call(
+            call201.NotifyEVChargingNeeds(
+                evse_id=1,
+                charging_needs={
+                    "requested_energy_transfer": "AC_three_phase",
+                    "ac_charging_parameters": {
+                        "energy_amount": 20000,
+                        "ev_min_current": 6,
+                        "ev_max_current": max_current,
+                        "ev_max_voltage": 400,
+                    },
+                },
+            )
+        )
+        return str(answer.status)
+
+    async def end_transaction(self, transaction_id: str, seq_no: int = 1) -> None:
+        await self.call(
+            call201.TransactionEvent(
+                event_type="Ended",
+                timestamp=_now(),
+                trigger_reason="StopAuthorized",
+                seq_no=seq_no,
+                transaction_info={"transaction_id": transaction_id, "stopped_reason": "Local"},
+                evse={"id": 1, "connector_id": 1},
+            )
+        )
+
+
+class ChargingStation16(Station16):
+    def __init__(self, *args: Any, answer: str = "Accepted", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profiles = ProfileMemory(answer)
+
+    @on("SetChargingProfile")
+    async def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict[str, Any]) -> Any:
+        self.profiles.remember(
+            cs_charging_profiles["charging_profile_purpose"],
+            cs_charging_profiles.get("transaction_id"),
+            cs_charging_profiles["charging_schedule"],
+        )
+        return call_result16.SetChargingProfile(status=self.profiles.answer)
+
+    @on("ClearChargingProfile")
+    async def on_clear_charging_profile(self, **payload: Any) -> Any:
+        self.profiles.cleared.append(payload)
+        return call_result16.ClearChargingProfile(status="Accepted")
+
+    @on("GetCompositeSchedule")
+    async def on_get_composite_schedule(self, connector_id: int, duration: int, **_: Any) -> Any:
+        return call_result16.GetCompositeSchedule(
+            status="Accepted",
+            connector_id=connector_id,
+            schedule_start=_now(),
+            charging_schedule={
+                "charging_rate_unit": "A",
+                "charging_schedule_period": [{"start_period": 0, "limit": self.profiles.in_force()}],
+            },
+        )
+
+    async def start_transaction(self) -> str:
+        started = await self.call(
+            call16.StartTransaction(connector_id=1, id_tag="TAG-16", meter_start=0, timestamp=_now())
+        )
+        return str(started.transaction_id)
+
+    async def end_transaction(self, transaction_id: str) -> None:
+        await self.call(
+            call16.StopTransaction(meter_stop=1000, timestamp=_now(), transaction_id=int(transaction_id))
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@contextlib.asynccontextmanager
+async def charging201(
+    gateway_url: str, station_id: str, answer: str = "Accepted"
+) -> AsyncIterator[ChargingStation201]:
+    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]) as ws:
+        async with running(ChargingStation201(station_id, ws, answer=answer)) as station:
+            await station.call(
+                call201.BootNotification(
+                    charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+                )
+            )
+            yield station
+
+
+@contextlib.asynccontextmanager
+async def charging16(
+    gateway_url: str, station_id: str, answer: str = "Accepted"
+) -> AsyncIterator[ChargingStation16]:
+    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp1.6"]) as ws:
+        async with running(ChargingStation16(station_id, ws, answer=answer)) as station:
+            await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            yield station

@@ -1,0 +1,85 @@
+"""What the allocator can and cannot steer: offline at max(last share, failsafe), rejected at the maximum."""
+
+from __future__ import annotations
+
+from csms_shadow.allocator import Enforced, OpenTransaction, demands_for
+from csms_shadow.charging_config import ChargingSettings
+
+SETTINGS = ChargingSettings(station_max_amps=32.0, failsafe_amps=6.0, min_amps=6.0)
+
+
+def tx(station: str, connected: bool = True) -> OpenTransaction:
+    return OpenTransaction(station, "1", 1, "depot", 0.0, connected, "ocpp2.0.1")
+
+
+def test_fixed_demands() -> None:
+    online, offline, offline_new, rejected = tx("on"), tx("off", False), tx("new", False), tx("rej")
+    enforced = {
+        offline.key: Enforced("off", "1", 1, 10.0, "m1", "accepted"),
+        offline_new.key: Enforced("new", "1", 1, 0.0, "m2", "accepted"),
+        rejected.key: Enforced("rej", "1", 1, 8.0, "m3", "rejected"),
+    }
+    demands = {d.key: d for d in demands_for([online, offline, offline_new, rejected], enforced, SETTINGS)}
+    assert demands[online.key].fixed_amps is None
+    assert demands[offline.key].fixed_amps == 10.0
+    assert demands[offline_new.key].fixed_amps == 6.0, "a paused station offline may start at the failsafe"
+    assert demands[rejected.key].fixed_amps == 32.0
+    assert online.key != tx("on:1").key and '"' not in online.station_id
+    prioritised = OpenTransaction("vip", "1", 1, "depot", 0.0, True, "ocpp2.0.1", priority=3)
+    assert demands_for([prioritised], {}, SETTINGS)[0].priority == 3
+
+
+def test_token_of_a_record() -> None:
+    from csms_shadow.allocator import token_of
+
+    assert token_of({"idToken": {"idToken": "A1", "type": "ISO14443"}}) == "A1"
+    assert token_of({"idTag": "T16"}) == "T16"
+    assert token_of({"idToken": "not-an-object"}) is None
+
+
+def test_meter_currents_and_the_spare_cap() -> None:
+    from csms_common.smart_charging.spare import SpareSettings
+    from csms_shadow.allocator import drawn_amps, observed
+
+    meter = {
+        "timestamp": "2026-01-01T00:00:00Z",
+        "sampledValue": [
+            {"value": "1000", "measurand": "Energy.Active.Import.Register"},
+            {"value": "8.5", "measurand": "Current.Import", "phase": "L1"},
+            {"value": 9.0, "measurand": "Current.Import", "phase": "L2"},
+            {"value": "x", "measurand": "Current.Import", "phase": "L3"},
+        ],
+    }
+    assert drawn_amps(meter) == (9.0, "2026-01-01T00:00:00Z")
+    assert drawn_amps({"sampledValue": [{"value": "1", "measurand": "Voltage"}]}) == (None, None)
+    spare = SpareSettings(settling_seconds=60)
+    entry = Enforced("on", "1", 1, 16.0, "m", "accepted")
+    first = observed(entry, _metered("2026-01-01T00:00:00Z", 9.0), spare)
+    assert (first.below_since, first.draw_cap) == (1767225600.0, None)
+    assert observed(first, _metered("2026-01-01T00:00:00Z", 9.0), spare) == first, "the same sample once"
+    settled = observed(first, _metered("2026-01-01T00:01:00Z", 9.0), spare)
+    assert settled.draw_cap == 10.0
+    demand = demands_for([_metered("2026-01-01T00:01:00Z", 9.0)], {tx("on").key: settled}, SETTINGS)[0]
+    assert demand.cap_amps == 10.0
+
+
+def _metered(at: str, amps: float) -> OpenTransaction:
+    return OpenTransaction("on", "1", 1, "depot", 0.0, True, "ocpp2.0.1", drawn_amps=amps, meter_at=at)
+
+
+def test_caps_from_ev_needs_and_station_limits() -> None:
+    from csms_shadow.allocator import external_cap, needs_cap
+
+    started = 1767225600.0  # 2026-01-01T00:00:00Z
+    ac = {"evMaxCurrent": 10, "receivedAt": "2026-01-01T00:00:05Z"}
+    assert needs_cap(ac, started) == (10.0, "2026-01-01T00:00:05Z")
+    assert needs_cap({**ac, "receivedAt": "2025-12-31T23:00:00Z"}, started) == (None, None), "an earlier EV's"
+    dc = {"evMaxPower": 6900, "receivedAt": "2026-01-01T00:00:05Z"}
+    assert needs_cap(dc, started) == (10.0, "2026-01-01T00:00:05Z"), "6900 W over 3 x 230 V"
+    assert needs_cap({"receivedAt": "2026-01-01T00:00:05Z"}, started) == (None, "2026-01-01T00:00:05Z")
+    assert needs_cap("garbage", started) == (None, None)
+    assert external_cap({"limitAmps": 12.5, "evseId": 1}, 1) == 12.5
+    assert external_cap({"limitAmps": 12.5, "evseId": 2}, 1) is None, "another EVSE's"
+    assert external_cap({"limitAmps": 12.5}, 1) == 12.5, "the whole station's"
+    assert external_cap({"limitAmps": None}, 1) is None
+    assert external_cap(None, 1) is None
