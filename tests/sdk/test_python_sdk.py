@@ -137,11 +137,17 @@ def test_commands_with_and_without_wait(system: System, client: Client) -> None:
 
             sent = await asyncio.to_thread(client.send_command, station_id, "Reset", {"type": "OnIdle"})
             assert sent["state"] == "sent" and "result" not in sent
+            # The record is written by the shadow service a moment after the call is sent.
             deadline = time.monotonic() + 10
-            record = await asyncio.to_thread(client.get_command, sent["messageId"])
+            record: dict[str, Any] = {"state": "not recorded yet"}
             while record["state"] != "answered" and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-                record = await asyncio.to_thread(client.get_command, sent["messageId"])
+                try:
+                    record = dict(await asyncio.to_thread(client.get_command, sent["messageId"]))
+                except NotFound:
+                    await asyncio.sleep(0.05)
+                    continue
+                if record["state"] != "answered":
+                    await asyncio.sleep(0.05)
             assert record["state"] == "answered"
             assert record["request"] == {"type": "OnIdle"}
             assert record["payload"] == {"status": "Scheduled"}

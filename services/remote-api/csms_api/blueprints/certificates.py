@@ -119,7 +119,7 @@ def ocsp_post() -> Response:
 def ocsp_get(encoded: str) -> Response:
     try:
         der = base64.b64decode(urllib.parse.unquote(encoded), validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or characters outside ASCII
         raise ApiError(400, "The path must be a base64 OCSP request") from error
     return _ocsp(der)
 
