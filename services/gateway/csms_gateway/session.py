@@ -8,7 +8,6 @@ import logging
 import time
 import uuid
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
@@ -38,6 +37,7 @@ from csms_gateway.metrics import (
 )
 from csms_gateway.outstanding import CallQueueFull, OutstandingCalls, PendingCall
 from csms_gateway.retransmissions import RecentReplies
+from csms_gateway.station_protocol import SessionSettings
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +49,6 @@ RECENT_REPLIES = 32
 
 class UnsupportedFrame(Exception):
     """The station sent a binary frame; OCPP-J is text only. Closed with 1003."""
-
-
-@dataclass(frozen=True)
-class SessionSettings:
-    gateway_instance: str
-    call_timeout: float
-    max_queued_calls: int
-    idle_timeout: float = 660.0
-    station_rate: float = 20.0
-    station_burst: int = 100
 
 
 class IdleTimeout(Exception):
