@@ -79,8 +79,8 @@ class StationSession:
         self._deadlines: dict[Deadline, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         """Actions of fired deadlines still being performed (kept here so none is lost unawaited)."""
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._idle: asyncio.Event | None = None
+        """Set when the protocol becomes idle; made by the first wait for it (draining)."""
         self._log = {"station_id": station_id, "session_id": self.session_id}
 
     @property
@@ -138,6 +138,8 @@ class StationSession:
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` s) until the session is idle; False if it still is not."""
+        if self._idle is None:
+            self._idle = asyncio.Event()
         try:
             async with asyncio.timeout(timeout):
                 while not self.protocol.is_idle:
@@ -151,21 +153,26 @@ class StationSession:
 
     async def _perform(self, actions: list[Action]) -> None:
         self._note_idle()
+        # An isinstance chain, most frequent first: a match statement of class patterns was slower.
         for action in actions:
-            match action:
-                case SetDeadline(deadline, at):
-                    self._cancel(deadline)
-                    delay = max(0.0, at - self._clock.monotonic())
-                    loop = asyncio.get_running_loop()
-                    self._deadlines[deadline] = loop.call_later(delay, self._deadline_reached, deadline)
-                case CancelDeadline(deadline):
-                    self._cancel(deadline)
-                case Write(text):
-                    await self._send(text)
-                case Publish():
-                    await self._publish(action)
-                case Report():
-                    await self._report(action)
+            if isinstance(action, Write):
+                await self._send(action.text)
+            elif isinstance(action, Publish):
+                await self._publish(action)
+            elif isinstance(action, SetDeadline):
+                deadline = action.deadline
+                previous = self._deadlines.get(deadline)
+                if previous is not None:
+                    previous.cancel()
+                delay = max(0.0, action.at - self._clock.monotonic())
+                loop = asyncio.get_running_loop()
+                self._deadlines[deadline] = loop.call_later(delay, self._deadline_reached, deadline)
+            elif isinstance(action, CancelDeadline):
+                handle = self._deadlines.pop(action.deadline, None)
+                if handle is not None:
+                    handle.cancel()
+            else:
+                await self._report(action)
 
     async def _publish(self, action: Publish) -> None:
         try:
@@ -218,14 +225,9 @@ class StationSession:
             await asyncio.sleep(wait)
             wait, _ = self._budget.take(size, time.monotonic())
 
-    def _cancel(self, deadline: Deadline) -> None:
-        handle = self._deadlines.pop(deadline, None)
-        if handle is not None:
-            handle.cancel()
-
     def _note_idle(self) -> None:
         # The protocol's state changes only when it is fed an event: every feeding passes here.
-        if self.protocol.is_idle:
+        if self._idle is not None and self.protocol.is_idle:
             self._idle.set()
 
     def _task_done(self, task: asyncio.Task[None]) -> None:

@@ -54,7 +54,15 @@ from csms_gateway.station_actions import (
 
 logger = logging.getLogger(__name__)
 
-_TYPE_NAMES = {CALL: "call", CALL_RESULT: "result", CALL_ERROR: "error"}
+_TYPE_NAMES = {CALL: "call", CALL_RESULT: "result", CALL_ERROR: "error", None: "malformed"}
+_FRAME_COUNTERS = {
+    (direction, version, message_type): FRAMES.labels(direction, version.value, name)
+    for direction in ("in", "out")
+    for version in OcppVersion
+    for message_type, name in _TYPE_NAMES.items()
+}
+"""csms_gateway_frames_total's children, looked up once: ``labels()`` cost more than the rest of
+counting a frame (about 2 us, four times per round trip of frames)."""
 
 RECENT_REPLIES = 32
 """Answers remembered per connection, to answer a retransmitted call without processing it again."""
@@ -134,7 +142,7 @@ class StationProtocol:
             properties.RECEIVED_AT: self._clock.now_iso(),
             properties.REGISTRATION_STATUS: self.registration_status,
         }
-        FRAMES.labels("in", self.version.value, _type_name(header)).inc()
+        _FRAME_COUNTERS["in", self.version, header.message_type].inc()
         if header.message_type == CALL:
             actions.append(Publish(self._in_topic, text, metadata, station_call=header.message_id))
             return actions
@@ -163,7 +171,7 @@ class StationProtocol:
     def _refuse(self, judged: Answer | MalformedAnswer) -> list[Action]:
         """Answer a refused call exactly once (its id, or "-1"); a malformed answer is never answered,
         but ends the CSMS call it answers, whose caller learns it was an error."""
-        FRAMES.labels("in", self.version.value, "malformed").inc()
+        _FRAME_COUNTERS["in", self.version, None].inc()
         if isinstance(judged, Answer):
             reply = judged.reply
             logger.warning(
@@ -268,12 +276,12 @@ class StationProtocol:
             return actions
         if message is not None and properties.REGISTRATION_STATUS in message.user_properties:
             self.registration_status = message.user_properties[properties.REGISTRATION_STATUS]
-        FRAMES.labels("out", self.version.value, _type_name(header)).inc()
+        _FRAME_COUNTERS["out", self.version, header.message_type].inc()
         actions.append(Write(text))
         return actions
 
     def _write_call(self, call: PendingCall) -> list[Action]:
-        FRAMES.labels("out", self.version.value, "call").inc()
+        _FRAME_COUNTERS["out", self.version, CALL].inc()
         logger.info(
             "call sent to station", extra={**self._log, "message_id": call.message_id, "action": call.action}
         )
@@ -350,7 +358,3 @@ class StationProtocol:
     def _internal_error(self, message_id: str, description: str) -> Write:
         code = error_code(ErrorKind.INTERNAL_ERROR, self.version)
         return Write(CallError(message_id, code, description, {}).to_json())
-
-
-def _type_name(header: FrameHeader) -> str:
-    return _TYPE_NAMES[header.message_type]
