@@ -29,6 +29,7 @@ from csms_common.ocpp.frames import CALL, CALL_ERROR, CALL_RESULT, CallError
 from csms_common.ocpp.versions import OcppVersion
 from csms_gateway.frame_verdict import Answer, Forward, FrameHeader, MalformedAnswer, read_header, verdict
 from csms_gateway.metrics import (
+    BUDGET_EXCEEDED,
     CALL_TIMEOUTS,
     CALLS_REJECTED,
     DUPLICATE_ANSWERS,
@@ -66,6 +67,11 @@ counting a frame (about 2 us, four times per round trip of frames)."""
 
 RECENT_REPLIES = 32
 """Answers remembered per connection, to answer a retransmitted call without processing it again."""
+
+MAX_AWAITED_STATION_CALLS = RECENT_REPLIES
+"""Station calls awaiting the handlers' answer at once, per connection. OCPP-J allows one; beyond
+this many the call is refused with an InternalError (the station retries). Never more than the
+calls remembered, so no awaited call is forgotten, and left without an answer at its deadline."""
 
 CLOSED_REASON = "the connection ended before an answer"
 
@@ -131,6 +137,19 @@ class StationProtocol:
                     "retransmitted call answered again", extra={**self._log, "message_id": header.message_id}
                 )
                 return [Write(cached)]
+            if (
+                header.message_id not in self._station_calls
+                and len(self._station_calls) >= MAX_AWAITED_STATION_CALLS
+            ):
+                BUDGET_EXCEEDED.labels("awaited_calls").inc()
+                _FRAME_COUNTERS["in", self.version, CALL].inc()
+                logger.warning(
+                    "station call refused: too many awaiting an answer",
+                    extra={**self._log, "message_id": header.message_id},
+                )
+                return [
+                    self._internal_error(header.message_id, "too many calls awaiting an answer, retry later")
+                ]
             self._replies.forwarded(header.message_id, text)
             self._station_calls.add(header.message_id)
             # A retransmission of a call still awaited restarts its deadline.

@@ -266,6 +266,106 @@ STATION_CALLS = [
     ),
 ]
 
+AWAITED_CAP = 32
+
+
+def heartbeat(number: int) -> str:
+    return f'[2,"h{number}","Heartbeat",{{}}]'
+
+
+def awaiting_cap() -> list[Step]:
+    """The station sends AWAITED_CAP calls without waiting for their answers."""
+    return [
+        Step(
+            FromStation(heartbeat(number)),
+            [
+                SetDeadline(Deadline(Awaiting.STATION_CALL, f"h{number}"), at(TIMEOUT)),
+                forward_call(heartbeat(number), f"h{number}"),
+            ],
+            False,
+        )
+        for number in range(AWAITED_CAP)
+    ]
+
+
+AWAITED_CALLS = [
+    pytest.param(
+        [
+            *awaiting_cap(),
+            Step(
+                FromStation(heartbeat(AWAITED_CAP)),
+                [
+                    Write(
+                        f'[4,"h{AWAITED_CAP}","InternalError","too many calls awaiting an answer, retry later",{{}}]'
+                    )
+                ],
+                False,
+            ),
+            Step(
+                FromMqtt('[3,"h0",{"currentTime":"2026-01-01T00:00:00Z"}]', False),
+                [
+                    CancelDeadline(Deadline(Awaiting.STATION_CALL, "h0")),
+                    Write('[3,"h0",{"currentTime":"2026-01-01T00:00:00Z"}]'),
+                ],
+                False,
+            ),
+            # One answered, one more may wait: the refused call, sent again, is forwarded now.
+            Step(
+                FromStation(heartbeat(AWAITED_CAP)),
+                [
+                    SetDeadline(Deadline(Awaiting.STATION_CALL, f"h{AWAITED_CAP}"), at(TIMEOUT)),
+                    forward_call(heartbeat(AWAITED_CAP), f"h{AWAITED_CAP}"),
+                ],
+                False,
+            ),
+        ],
+        id="beyond 32 station calls awaiting an answer, the next is refused with InternalError",
+    ),
+    pytest.param(
+        [
+            *awaiting_cap(),
+            Step(
+                FromStation(heartbeat(AWAITED_CAP)),
+                [
+                    Write(
+                        f'[4,"h{AWAITED_CAP}","InternalError","too many calls awaiting an answer, retry later",{{}}]'
+                    )
+                ],
+                False,
+            ),
+            Step(Elapse(TIMEOUT), [], False),
+            # The refused call pushed none out of memory: every awaited one: each gets its InternalError at its deadline.
+            *[
+                Step(
+                    Reached(Deadline(Awaiting.STATION_CALL, f"h{number}")),
+                    [
+                        Write(
+                            f'[4,"h{number}","InternalError","no answer from the CSMS in time, retry later",{{}}]'
+                        )
+                    ],
+                    number == AWAITED_CAP - 1,
+                )
+                for number in range(AWAITED_CAP)
+            ],
+        ],
+        id="a refused call forgets no awaited one: each gets its answer at its deadline",
+    ),
+    pytest.param(
+        [
+            *awaiting_cap(),
+            Step(
+                FromStation(heartbeat(0)),
+                [
+                    SetDeadline(Deadline(Awaiting.STATION_CALL, "h0"), at(TIMEOUT)),
+                    forward_call(heartbeat(0), "h0"),
+                ],
+                False,
+            ),
+        ],
+        id="at the cap, a retransmission of an awaited call is not refused",
+    ),
+]
+
 RETRANSMISSIONS = [
     pytest.param(
         [
@@ -504,7 +604,9 @@ CLOSING = [
 ]
 
 
-@pytest.mark.parametrize("steps", STATION_CALLS + RETRANSMISSIONS + CSMS_CALLS + REGISTRATION + CLOSING)
+@pytest.mark.parametrize(
+    "steps", STATION_CALLS + AWAITED_CALLS + RETRANSMISSIONS + CSMS_CALLS + REGISTRATION + CLOSING
+)
 def test_station_protocol(steps: list[Step]) -> None:
     clock = FakeClock()
     protocol = StationProtocol(
