@@ -132,3 +132,25 @@ def test_wait_idle_waits_for_the_call_in_flight_to_be_answered() -> None:
     assert (busy, idle) == (False, True)
     # Woken by the answer, not by the end of its 10 s.
     assert waited < 5.0
+
+
+def test_a_call_routed_to_a_connection_that_ended_is_reported_closed_at_once() -> None:
+    """Bug fixed: it was written to the dead socket and reported "timeout" GATEWAY_CALL_TIMEOUT later."""
+
+    async def scenario() -> tuple[list[str], list[tuple[str, str]]]:
+        socket, client = ScriptedSocket(), RecordingClient()
+        session = new_session(socket, client)
+        socket.incoming.put_nowait(CLOSE)
+        await session.run()
+        # The server routes to the session until run() returns, and run() awaits the reports of the
+        # calls the close left unanswered: a call can arrive then (here, simply after the close).
+        await session.deliver(RESET, None, calls=True)
+        published = list(client.published)
+        await asyncio.sleep(3 * TIMEOUT)
+        assert client.published == published
+        return socket.sent, published
+
+    sent, published = asyncio.run(scenario())
+    assert sent == []
+    assert [topic for topic, _ in published] == ["csms/stations/CP-1/commands"]
+    assert json.loads(published[0][1])["state"] == "closed"
