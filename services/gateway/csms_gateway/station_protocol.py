@@ -89,6 +89,22 @@ class SessionSettings:
 class StationProtocol:
     """The state of one connection: calls awaited both ways, answers remembered, registration status."""
 
+    # One per connected station (tens of thousands per process): slots, no per-instance dict.
+    __slots__ = (
+        "_calls",
+        "_clock",
+        "_closed",
+        "_in_topic",
+        "_log",
+        "_replies",
+        "_settings",
+        "_station_calls",
+        "registration_status",
+        "session_id",
+        "station_id",
+        "version",
+    )
+
     def __init__(
         self,
         station_id: str,
