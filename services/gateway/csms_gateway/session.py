@@ -153,12 +153,30 @@ class StationSession:
 
     async def _perform(self, actions: list[Action]) -> None:
         self._note_idle()
-        # An isinstance chain, most frequent first: a match statement of class patterns was slower.
+        # An isinstance chain, most frequent first, writes and publishes inline: a match statement
+        # and one more coroutine per frame cost the hot path about 5% (microbenchmark).
         for action in actions:
             if isinstance(action, Write):
-                await self._send(action.text)
+                try:
+                    await self._websocket.send(action.text)
+                except ConnectionClosed:
+                    logger.info("frame not written: connection closed", extra=self._log)
             elif isinstance(action, Publish):
-                await self._publish(action)
+                try:
+                    await self._client.publish(
+                        action.topic,
+                        action.text,
+                        qos=1,
+                        properties=action.properties,
+                        response_topic=action.response_topic,
+                        correlation_data=action.correlation_data,
+                    )
+                except PublishError as error:
+                    logger.error(
+                        "could not forward a station frame", extra={**self._log, "error": str(error)}
+                    )
+                    if action.station_call is not None:
+                        await self._perform(self.protocol.forward_failed(action.station_call))
             elif isinstance(action, SetDeadline):
                 deadline = action.deadline
                 previous = self._deadlines.get(deadline)
@@ -173,21 +191,6 @@ class StationSession:
                     handle.cancel()
             else:
                 await self._report(action)
-
-    async def _publish(self, action: Publish) -> None:
-        try:
-            await self._client.publish(
-                action.topic,
-                action.text,
-                qos=1,
-                properties=action.properties,
-                response_topic=action.response_topic,
-                correlation_data=action.correlation_data,
-            )
-        except PublishError as error:
-            logger.error("could not forward a station frame", extra={**self._log, "error": str(error)})
-            if action.station_call is not None:
-                await self._perform(self.protocol.forward_failed(action.station_call))
 
     async def _report(self, report: Report) -> None:
         """Tell the command record (and a waiting caller) that a call ended without an answer."""
@@ -205,12 +208,6 @@ class StationSession:
                 )
         except PublishError as error:
             logger.error("could not report a call's end", extra={**self._log, "error": str(error)})
-
-    async def _send(self, text: str) -> None:
-        try:
-            await self._websocket.send(text)
-        except ConnectionClosed:
-            logger.info("frame not written: connection closed", extra=self._log)
 
     async def _throttle(self, size: int) -> None:
         """Over its frames or bytes budget, a station is slowed down: its frames wait (and TCP
