@@ -44,7 +44,7 @@ class Deadline(NamedTuple):
     """One named deadline: what awaits an answer, and the call's message id.
 
     A NamedTuple of a StrEnum and a str: it keys the shell's timers, and its hash is then
-    computed in C (a frozen dataclass of an Enum hashed in Python made a round trip 10% slower).
+    computed in C (a frozen dataclass of an Enum is hashed in Python: 490 ns against 70, measured).
     """
 
     awaiting: Awaiting
