@@ -53,7 +53,8 @@ BUDGET_EXCEEDED = Counter(
     "csms_gateway_budget_exceeded_total",
     "Times a station or source address went over a budget (docs/budgets-gateway.md), by budget: frames "
     "and bytes (slowed), handshakes_station and handshakes_address (429), pending_total and "
-    "pending_address (503 before the request is read), auth_in_flight (503)",
+    "pending_address (503 before the request is read), auth_in_flight (503), awaited_calls (a station call "
+    "refused with InternalError: too many of the station's calls awaiting an answer)",
     ["budget"],
 )
 PENDING_HANDSHAKES = Gauge(

@@ -51,7 +51,8 @@ from csms_gateway.metrics import (
     PENDING_HANDSHAKES,
 )
 from csms_gateway.registration import Credentials, Registration, RegistrationChecker
-from csms_gateway.session import IdleTimeout, SessionSettings, StationSession, UnsupportedFrame
+from csms_gateway.session import IdleTimeout, StationSession, UnsupportedFrame
+from csms_gateway.station_protocol import SessionSettings
 from csms_gateway.tls import InvalidCrl, StationTls
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from websockets.asyncio.server import ServerConnection
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.ocpp.versions import OcppVersion
 from csms_gateway.metrics import MISROUTED_FRAMES
-from csms_gateway.session import SessionSettings, StationSession
+from csms_gateway.session import StationSession
+from csms_gateway.station_protocol import SessionSettings
 
 REPLY = '[3,"m-1",{"currentTime":"2026-12-03T10:00:00Z"}]'
 ERROR = '[4,"m-2","InternalError","",{}]'
