@@ -554,6 +554,44 @@ def test_get_certificate_status_asks_the_ocsp_responder_and_caches_its_answer(
         )
 
 
+def test_authorize_checks_the_contract_chain_by_ocsp(
+    ca_system: System, ca_api: Api, pki: Pki, station_id: str
+) -> None:
+    """Plug & Charge (C07): Authorize with iso15118CertificateHashData asks OCSP; revoked → Invalid."""
+    holder, other = station_id, f"{station_id}-r"
+    for station in (holder, other):
+        register_profile_3(ca_api, station)
+    good, revoked = enroll(ca_system, pki, holder), enroll(ca_system, pki, other)
+    serial = format(revoked.serial_number, "x")
+    assert ca_api.request("DELETE", f"/charge-points/{other}/certificates/{serial}").status_code == 200
+    token = f"PNC{station_id[-8:]}"
+    assert ca_api.request("PUT", f"/id-tokens/{token}", json={"status": "Accepted"}).status_code in (200, 201)
+    ca_certificate = x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    url = (
+        good.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        .value[0]
+        .access_location.value
+    )
+    cert, key = pki.client(holder)
+
+    async def authorize(chain: x509.Certificate) -> Any:
+        async with connected(ca_system, holder, tls_context(pki, cert, key)) as station:
+            return await station.call(
+                call201.Authorize(
+                    id_token={"id_token": token, "type": "eMAID"},
+                    iso15118_certificate_hash_data=[ocsp_request_data(chain, ca_certificate, url)],
+                )
+            )
+
+    accepted = asyncio.run(authorize(good))
+    assert accepted.certificate_status == "Accepted"
+    assert accepted.id_token_info["status"] == "Accepted"
+    refused = asyncio.run(authorize(revoked))
+    print(f"contract chain: good -> {accepted.certificate_status}, revoked -> {refused.certificate_status}")
+    assert refused.certificate_status == "CertificateRevoked"
+    assert refused.id_token_info["status"] == "Invalid"
+
+
 def ca_certificate_of_another_ca() -> x509.Certificate:
     from tests.support.certificates import ScratchCa
 

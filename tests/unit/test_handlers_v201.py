@@ -121,6 +121,13 @@ def _token(status: TokenStatus) -> Lookups:
 
 
 NEEDS_TOKEN = LookupRequest(tokens=("04A2B3C4",))
+CHAIN_ENTRY = {
+    "hashAlgorithm": "SHA256",
+    "issuerNameHash": "ab" * 32,
+    "issuerKeyHash": "cd" * 32,
+    "serialNumber": "1f",
+    "responderURL": "http://127.0.0.1:1/ocsp",
+}
 EV_REQUEST = {
     "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
     "action": "Install",
@@ -202,6 +209,36 @@ CASES: list[Case] = [
         None,
         Lookups(tokens={"": TokenStatus("Blocked")}),
         NO_LOOKUP,
+    ),
+    # Plug & Charge (C07): the contract chain checked by OCSP in the shadow service.
+    Case(
+        "authorize-contract-chain-good",
+        "Authorize",
+        {"idToken": TOKEN, "iso15118CertificateHashData": [CHAIN_ENTRY]},
+        {"idTokenInfo": {"status": "Accepted"}, "certificateStatus": "Accepted"},
+        None,
+        Lookups(tokens={"04A2B3C4": TokenStatus("Accepted")}, contract_certificate_status="Accepted"),
+        LookupRequest(tokens=("04A2B3C4",), contract_certificates=(CHAIN_ENTRY,)),
+    ),
+    Case(
+        "authorize-contract-chain-revoked-makes-the-token-invalid",
+        "Authorize",
+        {"idToken": TOKEN, "iso15118CertificateHashData": [CHAIN_ENTRY]},
+        {"idTokenInfo": {"status": "Invalid"}, "certificateStatus": "CertificateRevoked"},
+        None,
+        Lookups(
+            tokens={"04A2B3C4": TokenStatus("Accepted")}, contract_certificate_status="CertificateRevoked"
+        ),
+        LookupRequest(tokens=("04A2B3C4",), contract_certificates=(CHAIN_ENTRY,)),
+    ),
+    Case(
+        "authorize-contract-chain-unchecked-is-a-chain-error",
+        "Authorize",
+        {"idToken": TOKEN, "iso15118CertificateHashData": [CHAIN_ENTRY]},
+        {"idTokenInfo": {"status": "Invalid"}, "certificateStatus": "CertChainError"},
+        None,
+        _token(TokenStatus("Accepted")),
+        LookupRequest(tokens=("04A2B3C4",), contract_certificates=(CHAIN_ENTRY,)),
     ),
     # ---------------------------------------------------------- MeterValues
     Case(

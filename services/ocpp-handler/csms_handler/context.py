@@ -81,6 +81,9 @@ class LookupRequest:
     """GetCertificateStatus's ``ocspRequestData``: the shadow service asks the OCSP responder."""
     ev_certificate: Payload | None = None
     """Get15118EVCertificate's request: forwarded to the contract-certificate service."""
+    contract_certificates: tuple[Payload, ...] = ()
+    """Authorize's ``iso15118CertificateHashData`` (2.x, C07): each certificate of the EV's contract
+    chain, checked by the shadow service against the OCSP responder it names."""
 
     @property
     def is_empty(self) -> bool:
@@ -93,6 +96,7 @@ class LookupRequest:
             or self.sign_certificate is not None
             or self.certificate_status is not None
             or self.ev_certificate is not None
+            or bool(self.contract_certificates)
         )
 
 
@@ -113,6 +117,8 @@ class Lookups:
     """The answer to ``certificate_status``: ``status`` (Accepted, Failed), ``ocspResult`` or a reason."""
     ev_certificate: Payload | None = None
     """The contract-certificate service's answer: ``status``, ``exiResponse``, or a reason."""
+    contract_certificate_status: str | None = None
+    """The verdict on ``contract_certificates``: an AuthorizeCertificateStatusEnumType value."""
     price_text: str | None = None
     """One line of prices for ``price_for``; None without a tariff."""
     """The priced session of ``pending_transaction`` (``totalCost``, ``currency``, ``lines``); None

@@ -163,6 +163,8 @@ class HandlerService:
             body["certificateStatus"] = request.certificate_status
         if request.ev_certificate is not None:
             body["evCertificate"] = request.ev_certificate
+        if request.contract_certificates:
+            body["contractCertificates"] = list(request.contract_certificates)
         response = await self._requester.request(
             topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
@@ -187,6 +189,11 @@ class HandlerService:
                 answer["certificateStatus"] if isinstance(answer.get("certificateStatus"), dict) else None
             ),
             ev_certificate=answer["evCertificate"] if isinstance(answer.get("evCertificate"), dict) else None,
+            contract_certificate_status=(
+                answer["contractCertificates"]
+                if isinstance(answer.get("contractCertificates"), str)
+                else None
+            ),
         )
 
     async def _perform(self, station_id: str, outcome: Outcome, token_base: str) -> None:

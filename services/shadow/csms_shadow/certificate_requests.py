@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from redis.exceptions import RedisError
 
 from csms_common.mqtt_message import PublishError
@@ -106,6 +107,10 @@ def certificate_record(station_id: str, issued: IssuedCertificate, certificate_t
         "status": "issued",
         "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     }
+
+
+MAX_CONTRACT_CHAIN = 4
+"""AuthorizeRequest.iso15118CertificateHashData: at most 4 certificates."""
 
 
 class CertificateRequests:
@@ -282,6 +287,31 @@ class CertificateRequests:
         if self._ocsp is None:
             return {"status": "Failed", "reasonCode": "NotSupported", "additionalInfo": "no OCSP client"}
         return await self._ocsp.status(station_id, data)
+
+    async def contract_status(self, station_id: str, chain: object) -> str:
+        """Authorize with ``iso15118CertificateHashData`` (C07): an AuthorizeCertificateStatusEnumType.
+
+        Every certificate of the chain (at most 4, as the schema allows) is asked for by OCSP; one revoked
+        makes the chain revoked; one unknown to its responder, or a check that failed (responder down,
+        slow, not allowed), makes it a chain error: nothing is accepted that could not be checked.
+        """
+        if self._ocsp is None:
+            return "CertChainError"
+        if not isinstance(chain, list) or not chain:
+            return "NoCertificateAvailable"
+        for data in chain[:MAX_CONTRACT_CHAIN]:
+            answer = await self._ocsp.status(station_id, data)
+            if answer.get("status") != "Accepted":
+                return "CertChainError"
+            try:
+                response = ocsp.load_der_ocsp_response(base64.b64decode(str(answer["ocspResult"])))
+            except (ValueError, KeyError):
+                return "CertChainError"
+            if response.certificate_status is ocsp.OCSPCertStatus.REVOKED:
+                return "CertificateRevoked"
+            if response.certificate_status is not ocsp.OCSPCertStatus.GOOD:
+                return "CertChainError"
+        return "Accepted"
 
     async def ocsp_answer(self, body: JsonObject) -> Answer:
         """The built-in CA's OCSP responder (``POST /ocsp`` of the remote-api)."""

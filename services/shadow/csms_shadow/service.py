@@ -506,6 +506,8 @@ class ShadowService:
                 answer["signCertificate"] = await self._sign_certificate(body)
             if method is topics.RegistryMethod.LOOKUP and status == 200 and "certificateStatus" in body:
                 answer["certificateStatus"] = await self._certificate_status(body)
+            if method is topics.RegistryMethod.LOOKUP and status == 200 and "contractCertificates" in body:
+                answer["contractCertificates"] = await self._contract_certificates(body)
             if method is topics.RegistryMethod.LOOKUP and status == 200 and "evCertificate" in body:
                 answer["evCertificate"] = await self._contracts.forward(
                     validate_station_id(body.get("chargePointId")), body["evCertificate"]
@@ -537,6 +539,14 @@ class ShadowService:
     async def _certificates_on_command(self, station_id: str, command: JsonObject) -> None:
         if self._certificates is not None:
             await self._certificates.on_command(station_id, command)
+
+    async def _contract_certificates(self, body: JsonObject) -> str:
+        """Authorize's ISO 15118 contract chain (C07): every certificate checked by OCSP."""
+        if self._certificates is None:
+            return "CertChainError"
+        return await self._certificates.contract_status(
+            validate_station_id(body.get("chargePointId")), body["contractCertificates"]
+        )
 
     async def _certificate_status(self, body: JsonObject) -> JsonObject:
         """A station's GetCertificateStatus: an OCSP request to the responder it names (bounded wait)."""
