@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { baseUrlOf, NotConnected, NotRegistered, OCPPClient, CsmsClient, parseRetryAfter, RateLimited, retryDelayMs } from "csms-sdk";
+import { baseUrlOf, CsmsClient, ENDPOINTS, NOT_IN_THE_SDK, NotConnected, NotRegistered, OCPPClient, parseRetryAfter, RateLimited, retryDelayMs } from "csms-sdk";
 
 function fakeFetch(answers, seen) {
   return async (url, init) => {
@@ -216,4 +216,53 @@ test("verifySignature: the docs' fixed vector, node:crypto's HMAC, rotation, and
   assert.equal(await verifySignature(secret, body, headers, { now: 1700000301 }), false);
   assert.equal(await verifySignature(secret, body, { "X-CSMS-Signature": signature }, { now: 1700000000 }), false);
   assert.equal(await verifySignature(secret, body, { "X-CSMS-Timestamp": "soon", "X-CSMS-Signature": signature }), false);
+});
+
+test("every operation of the OpenAPI document has a CsmsClient method", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const document = JSON.parse(await readFile(new URL("../../openapi.json", import.meta.url), "utf8"));
+  const operations = new Set();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of Object.keys(item)) if (["get", "post", "put", "patch", "delete"].includes(method)) operations.add(`${method.toUpperCase()} ${path}`);
+  }
+  const missing = [...operations].filter((operation) => !(operation in ENDPOINTS) && !(operation in NOT_IN_THE_SDK));
+  assert.deepEqual(missing, [], "operations without a method: add them to src/endpoints.ts and CsmsClient");
+  const stale = [...Object.keys(ENDPOINTS), ...Object.keys(NOT_IN_THE_SDK)].filter((operation) => !operations.has(operation));
+  assert.deepEqual(stale, [], "src/endpoints.ts names operations the API no longer has");
+  const absent = Object.values(ENDPOINTS).filter((name) => typeof CsmsClient.prototype[name] !== "function");
+  assert.deepEqual(absent, [], "methods named in src/endpoints.ts that CsmsClient lacks");
+});
+
+test("the new operations send their method, path, query and body", async () => {
+  const seen = [];
+  const answers = Array.from({ length: 12 }, () => [200, { sites: [{ id: "S1" }], tariffs: [] }]);
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: fakeFetch(answers, seen) });
+  assert.deepEqual(await client.listSites(), [{ id: "S1" }]);
+  await client.putSite("depot 1", { amps: 63 }, { name: "Depot" });
+  await client.setExternalLimit("S1", { watts: 11000 }, "2030-01-01T00:00:00Z");
+  await client.fleetStatus({ selector: "site=depot-1,model in (X,Y)" });
+  await client.patchFleetShadow({ configuration: { HeartbeatInterval: "60" } }, { selector: "site=a" });
+  await client.patchShadow("CP/1", { availability: null });
+  await client.listCertificates("CP1");
+  await client.installCertificate("CP1", "CSMSRootCertificate", "PEM", { wait: 5 });
+  await client.updateStation("CP1", { labels: { site: "a", old: null }, site: null });
+  await client.listSessions({ chargePointId: "CP1", cursor: "c2", limit: 10 });
+  const requests = seen.map(({ url, init }) => [init.method, decodeURIComponent(new URL(url).pathname) + new URL(url).search, init.body && JSON.parse(init.body)]);
+  assert.deepEqual(requests, [
+    ["GET", "/sites", undefined],
+    ["PUT", "/sites/depot 1", { limit: { amps: 63 }, name: "Depot" }],
+    ["PUT", "/sites/S1/external-limit", { limit: { watts: 11000 }, expires: "2030-01-01T00:00:00Z" }],
+    ["GET", "/fleet/status?selector=site%3Ddepot-1%2Cmodel+in+%28X%2CY%29", undefined],
+    ["PATCH", "/fleet/shadow?selector=site%3Da", { state: { desired: { configuration: { HeartbeatInterval: "60" } } } }],
+    ["PATCH", "/charge-points/CP/1/shadow", { state: { desired: { availability: null } } }],
+    ["GET", "/charge-points/CP1/certificates", undefined],
+    ["POST", "/charge-points/CP1/certificates/install?wait=5", { certificateType: "CSMSRootCertificate", certificate: "PEM" }],
+    ["PATCH", "/charge-points/CP1", { labels: { site: "a", old: null }, site: null }],
+    ["GET", "/sessions?chargePointId=CP1&cursor=c2&limit=10", undefined],
+  ]);
+});
+
+test("sessionsCsv answers the CSV text", async () => {
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: async () => new Response("id,energyWh\nCP1:1,100\n", { status: 200, headers: { "Content-Type": "text/csv" } }) });
+  assert.equal(await client.sessionsCsv({ chargePointId: "CP1" }), "id,energyWh\nCP1:1,100\n");
 });
