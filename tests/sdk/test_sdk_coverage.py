@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,3 +177,30 @@ def test_cli_sites_fleet_and_certificates(client: Client, cli: Cli) -> None:
     assert certificates.stdout.split() == ["SERIAL", "STATUS", "TYPE", "SUBJECT", "NOT", "AFTER"]
     as_json = json.loads(cli("certificates", "list", station, "--json").stdout)
     assert as_json == {"chargePointId": station, "certificates": []}
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def readme_block(path: Path, language: str, containing: str) -> str:
+    blocks = re.findall(rf"^```{language}\n(.*?)^```$", path.read_text(), re.MULTILINE | re.DOTALL)
+    return next(block for block in blocks if containing in block)
+
+
+def test_the_python_readme_example_of_the_new_methods_runs(system: System, client: Client) -> None:
+    """sdk/python/README.md's sites/fleet example, as written but for the address, token and ids."""
+    station, site = new_id("readme"), new_id("readme-site")
+    client.register_station(station)
+    code = (
+        readme_block(ROOT / "sdk" / "python" / "README.md", "python", "put_site")
+        .replace("http://127.0.0.1:8080", system.api_url)
+        .replace('token="…"', f"token={API_TOKEN!r}")
+        .replace("CP001", station)
+        .replace("depot-1", site)
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "'total': 1" in completed.stdout and "[]" in completed.stdout
+    assert client.get_station(station)["labels"] == {"site": site, "model": "X"}
