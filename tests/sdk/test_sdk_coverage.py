@@ -63,6 +63,9 @@ def test_sites_limits_and_membership(client: Client) -> None:
     assert "parent" in refused.value.message
     with pytest.raises(NotFound):
         client.get_site(new_id("missing"))
+    left = client.update_station(station, site=None)
+    assert left.get("site") is None and station not in client.get_site(depot).get("stations", [])
+    assert client.update_station(station, registration_status="Pending")["labels"] == {"site": depot}
     assert client.delete_site(f"{depot}-hall") == {"id": f"{depot}-hall", "deleted": True}
 
 

@@ -208,8 +208,8 @@ class Client:
         site: str | ops.Unset | None = ops.UNSET,
         evses: Mapping[str, EvseSite] | None = None,
     ) -> Station:
-        """Change what is given: ``labels`` merge (a None value removes one), ``site=None`` leaves the
-        site, ``evses={"1": {"site": "depot"}}`` puts single EVSEs in another site."""
+        """Change what is given: ``labels`` merge (a None value removes one), ``site=None`` takes the
+        station out of its site, ``evses={"1": {"site": "depot"}}`` puts single EVSEs in another site."""
         operation = ops.update_station(
             charge_point_id, registration_status, security_profile, labels, site, evses
         )
