@@ -266,3 +266,97 @@ test("sessionsCsv answers the CSV text", async () => {
   const client = new CsmsClient({ baseUrl: "http://api", fetch: async () => new Response("id,energyWh\nCP1:1,100\n", { status: 200, headers: { "Content-Type": "text/csv" } }) });
   assert.equal(await client.sessionsCsv({ chargePointId: "CP1" }), "id,energyWh\nCP1:1,100\n");
 });
+
+// Arguments for each method's required parameters (the Python SDK's test_coverage.SAMPLES, in order).
+const SAMPLE_ARGUMENTS = {
+  listStations: [],
+  registerStation: ["CP1"],
+  getStation: ["CP1"],
+  updateStation: ["CP1"],
+  deleteStation: ["CP1"],
+  setStationPassword: ["CP1", "pppppppppppppppp"],
+  rotatePassword: ["CP1"],
+  upgradeSecurityProfile: ["CP1", 2],
+  listTransactions: ["CP1"],
+  getShadow: ["CP1"],
+  patchShadow: ["CP1", {"configuration": {"HeartbeatInterval": "60"}}],
+  startTransaction: ["CP1"],
+  stopTransaction: ["CP1", 7],
+  sendCommand: ["CP1", "Reset"],
+  getCommand: ["m1"],
+  listIdTokens: [],
+  getIdToken: ["t1"],
+  putIdToken: ["t1", "Accepted"],
+  deleteIdToken: ["t1"],
+  listEvents: [],
+  iterAudit: [],
+  createWebhook: ["https://hook.example/x"],
+  listWebhooks: [],
+  getWebhook: ["w1"],
+  deleteWebhook: ["w1"],
+  webhookDeliveries: ["w1"],
+  redeliver: ["w1"],
+  listTariffs: [],
+  createTariff: [{"id": "T1", "currency": "EUR", "elements": []}],
+  getTariff: ["T1"],
+  putTariff: ["T1", {"id": "T1", "currency": "EUR", "elements": []}],
+  deleteTariff: ["T1"],
+  listTariffAssignments: [],
+  assignDefaultTariffs: [["T1"]],
+  assignStationTariffs: ["CP1", ["T1"]],
+  assignSiteTariffs: ["S1", ["T1"]],
+  assignGroupTariffs: ["g1", ["T1"]],
+  listSessions: [],
+  sessionsCsv: [],
+  getSession: ["CP1:1"],
+  getCdr: ["CP1:1"],
+  listCertificates: ["CP1"],
+  revokeCertificate: ["CP1", "0A"],
+  installCertificate: ["CP1", "CSMSRootCertificate", "-----BEGIN CERTIFICATE-----"],
+  deleteInstalledCertificate: ["CP1", {"hashAlgorithm": "SHA256"}],
+  refreshInstalledCertificates: ["CP1"],
+  getInstalledCertificates: ["CP1"],
+  patchFleetShadow: [{"configuration": {"HeartbeatInterval": "60"}}],
+  fleetStatus: [],
+  sendFleetCommand: ["Reset"],
+  getFleetCommand: ["b1"],
+  listSites: [],
+  getSite: ["S1"],
+  putSite: ["S1", {"amps": 32}],
+  deleteSite: ["S1"],
+  getAllocation: ["S1"],
+  setExternalLimit: ["S1", {"amps": 32}, "2030-01-01T00:00:00Z"],
+  clearExternalLimit: ["S1"],
+  listChargingProfiles: ["CP1"],
+  getChargingProfile: ["CP1", 5],
+  putChargingProfile: ["CP1", 5, {"purpose": "TxDefaultProfile", "schedule": {}}],
+  deleteChargingProfile: ["CP1", 5],
+  healthz: [],
+  readyz: [],
+  openapi: [],
+};
+
+test("each method sends the operation src/endpoints.ts names it for", async () => {
+  const seen = [];
+  const lists = ["chargePoints", "idTokens", "transactions", "webhooks", "sites", "tariffs", "records", "events"];
+  const answer = Object.fromEntries([...lists.map((key) => [key, []]), ["next", null]]);
+  const fetch = async (url, init) => {
+    seen.push({ url, init });
+    return new Response(JSON.stringify(answer), { status: 200, headers: { "Content-Type": "application/json" } });
+  };
+  const client = new CsmsClient({ baseUrl: "http://api", fetch });
+  const unchecked = Object.values(ENDPOINTS).filter((name) => name !== "streamEvents" && !(name in SAMPLE_ARGUMENTS));
+  assert.deepEqual(unchecked, [], "add their arguments to SAMPLE_ARGUMENTS");
+  for (const [operation, name] of Object.entries(ENDPOINTS)) {
+    if (name === "streamEvents") continue; // the SSE stream has its own tests
+    seen.length = 0;
+    const result = client[name](...SAMPLE_ARGUMENTS[name]);
+    if (typeof result?.[Symbol.asyncIterator] === "function") for await (const _ of result);
+    else await result;
+    const [method, template] = operation.split(" ");
+    const pattern = new RegExp(`^${template.replace(/[.]/g, "\\.").replace(/\{\w+\}/g, "[^/]+")}$`);
+    assert.equal(seen.length, 1, `${name}: ${seen.length} requests`);
+    assert.equal(seen[0].init.method, method, name);
+    assert.match(new URL(seen[0].url).pathname, pattern, name);
+  }
+});
