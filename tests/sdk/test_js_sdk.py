@@ -101,7 +101,7 @@ def test_js_sdk_against_the_running_system(
             text = output.decode(errors="replace")
             print(text[-4000:])
             assert process.returncode == 0, text
-            assert "# fail 0" in text and "# pass 9" in text, text
+            assert "# fail 0" in text and "# pass 10" in text, text
 
             received = []
             while not station.received.empty():

@@ -13,6 +13,33 @@ import {
   UnexpectedResponse,
 } from "./errors.js";
 import type {
+  Allocation,
+  Assignment,
+  AssignmentList,
+  BillingSession,
+  Cdr,
+  CertificateHashData,
+  ChargingProfile,
+  ChargingProfileList,
+  Desired,
+  FleetBatch,
+  FleetDesiredAnswer,
+  FleetStatus,
+  InstallCertificateRequest,
+  InstalledCertificates,
+  IssuedCertificate,
+  IssuedCertificates,
+  Limit,
+  PasswordRotated,
+  SecurityProfileUpgraded,
+  SessionPage,
+  Site,
+  SiteBody,
+  SiteDeleted,
+  SiteList,
+  Tariff,
+  TariffList,
+  UpdateStationRequest,
   CommandRecord,
   CommandResult,
   CsmsEvent,
@@ -73,6 +100,8 @@ export interface Operation {
   wait?: number;
   /** Narrower error classes for this operation (404 → NotRegistered, 409 → NotConnected, ...). */
   errors?: Record<number, ApiErrorClass>;
+  /** A 2xx answer is text (/sessions.csv), returned as a string rather than read as JSON. */
+  text?: boolean;
 }
 
 export interface EventFilter {
@@ -102,6 +131,26 @@ export class StreamError extends CsmsError {
 
 function eventParams(filter: EventFilter): Record<string, string | undefined> {
   return { type: filter.types?.length ? filter.types.join(",") : undefined, chargePointId: filter.chargePointId };
+}
+
+export interface SessionFilter {
+  /** Only this station's sessions. */
+  chargePointId?: string;
+  /** Only this token's sessions. */
+  idToken?: string;
+  /** Started at or after (ISO 8601). */
+  from?: string;
+  /** Started at or before (ISO 8601). */
+  to?: string;
+}
+
+function sessionParams(filter: SessionFilter): Record<string, string | undefined> {
+  return { chargePointId: filter.chargePointId, idToken: filter.idToken, from: filter.from, to: filter.to };
+}
+
+/** ?selector= (a Kubernetes label selector); none or empty: every station. */
+function selectorParams(selector: string | undefined): Record<string, string> {
+  return selector ? { selector } : {};
 }
 
 export interface CommandOptions {
@@ -202,6 +251,7 @@ export class CsmsClient {
       } catch (error) {
         throw new TransportError(`${operation.method} ${url}: ${describe(error)}`, { cause: error });
       }
+      if (operation.text && response.ok) return text as T;
       let body: unknown;
       try {
         body = text === "" ? undefined : JSON.parse(text);
@@ -284,7 +334,8 @@ export class CsmsClient {
     return this.call({ method: "POST", url: "/charge-points", body, errors: { 409: AlreadyRegistered } });
   }
 
-  updateStation(chargePointId: string, changes: { registrationStatus?: RegistrationStatus; securityProfile?: number }): Promise<Station> {
+  /** Change what is given: `labels` merge (a null value removes one), `site`, single `evses`' sites. */
+  updateStation(chargePointId: string, changes: UpdateStationRequest): Promise<Station> {
     return this.call({ method: "PATCH", url: stationPath(chargePointId), body: changes, errors: STATION_ERRORS });
   }
 
@@ -436,6 +487,190 @@ export class CsmsClient {
   redeliver(webhookId: string, eventIds?: string[]): Promise<Redelivered> {
     const body = eventIds === undefined ? {} : { eventIds };
     return this.call({ method: "POST", url: `/webhooks/${segment(webhookId)}/redeliver`, body });
+  }
+
+  // -- station settings, fleet and security ----------------------------------------------------------
+
+  /** Merge `desired` into the station's desired state (a null value deletes a key; null clears it all). */
+  patchShadow(chargePointId: string, desired: Desired | null): Promise<Shadow> {
+    return this.call({ method: "PATCH", url: stationPath(chargePointId, "shadow"), body: { state: { desired } }, errors: STATION_ERRORS });
+  }
+
+  /** Give the connected station a new Basic-auth password (it is never shown). */
+  rotatePassword(chargePointId: string): Promise<PasswordRotated> {
+    return this.call({ method: "POST", url: stationPath(chargePointId, "password", "rotate"), body: {}, errors: COMMAND_ERRORS });
+  }
+
+  upgradeSecurityProfile(chargePointId: string, target: number, options: { networkSlot?: number } = {}): Promise<SecurityProfileUpgraded> {
+    return this.call({ method: "POST", url: stationPath(chargePointId, "security-profile"), body: { target, ...options }, errors: COMMAND_ERRORS });
+  }
+
+  /** Merge `desired` into every station the label selector matches (no selector: every station). */
+  patchFleetShadow(desired: Desired | null, options: { selector?: string } = {}): Promise<FleetDesiredAnswer> {
+    return this.call({ method: "PATCH", url: "/fleet/shadow", params: selectorParams(options.selector), body: { state: { desired } } });
+  }
+
+  fleetStatus(options: { selector?: string } = {}): Promise<FleetStatus> {
+    return this.call({ method: "GET", url: "/fleet/status", params: selectorParams(options.selector) });
+  }
+
+  /** The same call to every connected station the selector matches; follow it with getFleetCommand. */
+  sendFleetCommand(action: string, payload: Record<string, unknown> = {}, options: { selector?: string } = {}): Promise<FleetBatch> {
+    return this.call({ method: "POST", url: `/fleet/commands/${segment(action)}`, params: selectorParams(options.selector), body: payload });
+  }
+
+  getFleetCommand(batchId: string): Promise<FleetBatch> {
+    return this.call({ method: "GET", url: `/fleet/commands/${segment(batchId)}` });
+  }
+
+  // -- certificates ----------------------------------------------------------------------------------
+
+  /** Certificates the CA issued to the station. */
+  listCertificates(chargePointId: string): Promise<IssuedCertificates> {
+    return this.call({ method: "GET", url: stationPath(chargePointId, "certificates"), errors: STATION_ERRORS });
+  }
+
+  revokeCertificate(chargePointId: string, serial: string): Promise<IssuedCertificate> {
+    return this.call({ method: "DELETE", url: stationPath(chargePointId, "certificates", serial), errors: STATION_ERRORS });
+  }
+
+  installCertificate(chargePointId: string, certificateType: InstallCertificateRequest["certificateType"], certificate: string, options: CommandOptions = {}): Promise<CommandResult> {
+    const url = stationPath(chargePointId, "certificates", "install");
+    return this.call({ method: "POST", url, params: waitParams(options.wait), body: { certificateType, certificate }, wait: options.wait, errors: COMMAND_ERRORS });
+  }
+
+  deleteInstalledCertificate(chargePointId: string, certificateHashData: CertificateHashData, options: CommandOptions = {}): Promise<CommandResult> {
+    const url = stationPath(chargePointId, "installed-certificates", "delete");
+    return this.call({ method: "POST", url, params: waitParams(options.wait), body: { certificateHashData }, wait: options.wait, errors: COMMAND_ERRORS });
+  }
+
+  refreshInstalledCertificates(chargePointId: string, certificateTypes?: string[], options: CommandOptions = {}): Promise<CommandResult> {
+    const url = stationPath(chargePointId, "installed-certificates", "refresh");
+    const body = certificateTypes === undefined ? {} : { certificateType: certificateTypes };
+    return this.call({ method: "POST", url, params: waitParams(options.wait), body, wait: options.wait, errors: COMMAND_ERRORS });
+  }
+
+  getInstalledCertificates(chargePointId: string): Promise<InstalledCertificates> {
+    return this.call({ method: "GET", url: stationPath(chargePointId, "installed-certificates"), errors: STATION_ERRORS });
+  }
+
+  // -- sites and charging profiles -----------------------------------------------------------------
+
+  async listSites(): Promise<Site[]> {
+    return (await this.call<SiteList>({ method: "GET", url: "/sites" })).sites as Site[];
+  }
+
+  getSite(siteId: string): Promise<Site> {
+    return this.call({ method: "GET", url: `/sites/${segment(siteId)}` });
+  }
+
+  /** Create or replace a site (`limit`: `{ amps: 32 }` or `{ watts: 22000 }`). */
+  putSite(siteId: string, limit: Limit, options: Omit<SiteBody, "limit"> = {}): Promise<Site> {
+    return this.call({ method: "PUT", url: `/sites/${segment(siteId)}`, body: { limit, ...options } });
+  }
+
+  deleteSite(siteId: string): Promise<SiteDeleted> {
+    return this.call({ method: "DELETE", url: `/sites/${segment(siteId)}` });
+  }
+
+  getAllocation(siteId: string): Promise<Allocation> {
+    return this.call({ method: "GET", url: `/sites/${segment(siteId)}/allocation` });
+  }
+
+  setExternalLimit(siteId: string, limit: Limit, expires: string): Promise<Site> {
+    return this.call({ method: "PUT", url: `/sites/${segment(siteId)}/external-limit`, body: { limit, expires } });
+  }
+
+  clearExternalLimit(siteId: string): Promise<Site> {
+    return this.call({ method: "DELETE", url: `/sites/${segment(siteId)}/external-limit` });
+  }
+
+  listChargingProfiles(chargePointId: string): Promise<ChargingProfileList> {
+    return this.call({ method: "GET", url: stationPath(chargePointId, "charging-profiles"), errors: STATION_ERRORS });
+  }
+
+  getChargingProfile(chargePointId: string, profileId: number): Promise<ChargingProfile> {
+    return this.call({ method: "GET", url: stationPath(chargePointId, "charging-profiles", String(profileId)), errors: STATION_ERRORS });
+  }
+
+  putChargingProfile(chargePointId: string, profileId: number, profile: ChargingProfile): Promise<ChargingProfile> {
+    return this.call({ method: "PUT", url: stationPath(chargePointId, "charging-profiles", String(profileId)), body: profile, errors: COMMAND_ERRORS });
+  }
+
+  deleteChargingProfile(chargePointId: string, profileId: number): Promise<Record<string, unknown>> {
+    return this.call({ method: "DELETE", url: stationPath(chargePointId, "charging-profiles", String(profileId)), errors: COMMAND_ERRORS });
+  }
+
+  // -- billing ---------------------------------------------------------------------------------------
+
+  async listTariffs(): Promise<Tariff[]> {
+    return (await this.call<TariffList>({ method: "GET", url: "/tariffs" })).tariffs as Tariff[];
+  }
+
+  createTariff(tariff: Tariff): Promise<Tariff> {
+    return this.call({ method: "POST", url: "/tariffs", body: tariff });
+  }
+
+  getTariff(tariffId: string): Promise<Tariff> {
+    return this.call({ method: "GET", url: `/tariffs/${segment(tariffId)}` });
+  }
+
+  putTariff(tariffId: string, tariff: Tariff): Promise<Tariff> {
+    return this.call({ method: "PUT", url: `/tariffs/${segment(tariffId)}`, body: tariff });
+  }
+
+  deleteTariff(tariffId: string): Promise<Record<string, unknown>> {
+    return this.call({ method: "DELETE", url: `/tariffs/${segment(tariffId)}` });
+  }
+
+  listTariffAssignments(): Promise<AssignmentList> {
+    return this.call({ method: "GET", url: "/tariff-assignments" });
+  }
+
+  assignDefaultTariffs(tariffIds: string[]): Promise<Assignment> {
+    return this.call({ method: "PUT", url: "/tariff-assignments/default", body: { tariffIds } });
+  }
+
+  assignStationTariffs(chargePointId: string, tariffIds: string[]): Promise<Assignment> {
+    return this.call({ method: "PUT", url: `/tariff-assignments/stations/${segment(chargePointId)}`, body: { tariffIds } });
+  }
+
+  assignSiteTariffs(siteId: string, tariffIds: string[]): Promise<Assignment> {
+    return this.call({ method: "PUT", url: `/tariff-assignments/sites/${segment(siteId)}`, body: { tariffIds } });
+  }
+
+  assignGroupTariffs(group: string, tariffIds: string[]): Promise<Assignment> {
+    return this.call({ method: "PUT", url: `/tariff-assignments/groups/${segment(group)}`, body: { tariffIds } });
+  }
+
+  /** One page of billing sessions (oldest start first); ask again with `cursor: page.nextCursor`. */
+  listSessions(options: SessionFilter & { cursor?: string; limit?: number } = {}): Promise<SessionPage> {
+    const params = pageParams(undefined, { ...sessionParams(options), cursor: options.cursor, limit: options.limit?.toString() });
+    return this.call({ method: "GET", url: "/sessions", params });
+  }
+
+  /** Every matching session as CSV (for accounting). */
+  sessionsCsv(options: SessionFilter = {}): Promise<string> {
+    return this.call({ method: "GET", url: "/sessions.csv", params: pageParams(undefined, sessionParams(options)), text: true });
+  }
+
+  getSession(sessionId: string): Promise<BillingSession> {
+    return this.call({ method: "GET", url: `/sessions/${segment(sessionId)}` });
+  }
+
+  getCdr(sessionId: string): Promise<Cdr> {
+    return this.call({ method: "GET", url: `/cdrs/${segment(sessionId)}` });
+  }
+
+  /** The audit log (admin), oldest first, after `after`, up to its end now. */
+  async *iterAudit(options: { after?: string } = {}): AsyncGenerator<Record<string, unknown>> {
+    let cursor = options.after;
+    for (;;) {
+      const page = await this.call<{ records: Record<string, unknown>[]; next: string }>({ method: "GET", url: "/audit", params: pageParams(cursor) });
+      yield* page.records;
+      if (page.records.length === 0 || page.next === cursor) return;
+      cursor = page.next;
+    }
   }
 
   // -- probes -------------------------------------------------------------------------------------

@@ -32,3 +32,17 @@ export async function events(client: CsmsClient): Promise<void> {
   const hook: NewWebhook = await client.createWebhook("https://hooks.example/x", { types: ["command.answered"] });
   console.log(hook.secret, await verifySignature(hook.secret ?? "", "{}", new Headers()));
 }
+
+// README's example of the operations added for issue 14, as written.
+export async function fleet(client: CsmsClient): Promise<void> {
+  await client.putSite("depot-1", { amps: 63, phases: 3 }, { name: "Depot 1" });
+  await client.updateStation("CP001", { labels: { site: "depot-1" }, site: "depot-1" });
+  await client.patchFleetShadow({ configuration: { HeartbeatInterval: "300" } }, { selector: "site=depot-1" });
+  const status = await client.fleetStatus({ selector: "site=depot-1" }); // total, inSync, failing, ...
+  const inSync: number = status.inSync;
+  const serials: string[] = (await client.listCertificates("CP001")).certificates.map((issued) => issued.serialNumber);
+  const csv: string = await client.sessionsCsv({ chargePointId: "CP001" });
+  // @ts-expect-error: a site's limit is a number of amps or watts
+  await client.putSite("depot-2", { amps: "lots" });
+  console.log(inSync, serials, csv);
+}

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { baseUrlOf, NotConnected, NotRegistered, OCPPClient, CsmsClient, parseRetryAfter, RateLimited, retryDelayMs } from "csms-sdk";
+import { baseUrlOf, CsmsClient, ENDPOINTS, NOT_IN_THE_SDK, NotConnected, NotRegistered, OCPPClient, parseRetryAfter, RateLimited, retryDelayMs } from "csms-sdk";
 
 function fakeFetch(answers, seen) {
   return async (url, init) => {
@@ -216,4 +216,147 @@ test("verifySignature: the docs' fixed vector, node:crypto's HMAC, rotation, and
   assert.equal(await verifySignature(secret, body, headers, { now: 1700000301 }), false);
   assert.equal(await verifySignature(secret, body, { "X-CSMS-Signature": signature }, { now: 1700000000 }), false);
   assert.equal(await verifySignature(secret, body, { "X-CSMS-Timestamp": "soon", "X-CSMS-Signature": signature }), false);
+});
+
+test("every operation of the OpenAPI document has a CsmsClient method", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const document = JSON.parse(await readFile(new URL("../../openapi.json", import.meta.url), "utf8"));
+  const operations = new Set();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of Object.keys(item)) if (["get", "post", "put", "patch", "delete"].includes(method)) operations.add(`${method.toUpperCase()} ${path}`);
+  }
+  const missing = [...operations].filter((operation) => !(operation in ENDPOINTS) && !(operation in NOT_IN_THE_SDK));
+  assert.deepEqual(missing, [], "operations without a method: add them to src/endpoints.ts and CsmsClient");
+  const stale = [...Object.keys(ENDPOINTS), ...Object.keys(NOT_IN_THE_SDK)].filter((operation) => !operations.has(operation));
+  assert.deepEqual(stale, [], "src/endpoints.ts names operations the API no longer has");
+  const absent = Object.values(ENDPOINTS).filter((name) => typeof CsmsClient.prototype[name] !== "function");
+  assert.deepEqual(absent, [], "methods named in src/endpoints.ts that CsmsClient lacks");
+});
+
+test("the new operations send their method, path, query and body", async () => {
+  const seen = [];
+  const answers = Array.from({ length: 12 }, () => [200, { sites: [{ id: "S1" }], tariffs: [] }]);
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: fakeFetch(answers, seen) });
+  assert.deepEqual(await client.listSites(), [{ id: "S1" }]);
+  await client.putSite("depot 1", { amps: 63 }, { name: "Depot" });
+  await client.setExternalLimit("S1", { watts: 11000 }, "2030-01-01T00:00:00Z");
+  await client.fleetStatus({ selector: "site=depot-1,model in (X,Y)" });
+  await client.patchFleetShadow({ configuration: { HeartbeatInterval: "60" } }, { selector: "site=a" });
+  await client.patchShadow("CP/1", { availability: null });
+  await client.listCertificates("CP1");
+  await client.installCertificate("CP1", "CSMSRootCertificate", "PEM", { wait: 5 });
+  await client.updateStation("CP1", { labels: { site: "a", old: null }, site: null });
+  await client.listSessions({ chargePointId: "CP1", cursor: "c2", limit: 10 });
+  const requests = seen.map(({ url, init }) => [init.method, decodeURIComponent(new URL(url).pathname) + new URL(url).search, init.body && JSON.parse(init.body)]);
+  assert.deepEqual(requests, [
+    ["GET", "/sites", undefined],
+    ["PUT", "/sites/depot 1", { limit: { amps: 63 }, name: "Depot" }],
+    ["PUT", "/sites/S1/external-limit", { limit: { watts: 11000 }, expires: "2030-01-01T00:00:00Z" }],
+    ["GET", "/fleet/status?selector=site%3Ddepot-1%2Cmodel+in+%28X%2CY%29", undefined],
+    ["PATCH", "/fleet/shadow?selector=site%3Da", { state: { desired: { configuration: { HeartbeatInterval: "60" } } } }],
+    ["PATCH", "/charge-points/CP/1/shadow", { state: { desired: { availability: null } } }],
+    ["GET", "/charge-points/CP1/certificates", undefined],
+    ["POST", "/charge-points/CP1/certificates/install?wait=5", { certificateType: "CSMSRootCertificate", certificate: "PEM" }],
+    ["PATCH", "/charge-points/CP1", { labels: { site: "a", old: null }, site: null }],
+    ["GET", "/sessions?chargePointId=CP1&cursor=c2&limit=10", undefined],
+  ]);
+});
+
+test("sessionsCsv answers the CSV text", async () => {
+  const client = new CsmsClient({ baseUrl: "http://api", fetch: async () => new Response("id,energyWh\nCP1:1,100\n", { status: 200, headers: { "Content-Type": "text/csv" } }) });
+  assert.equal(await client.sessionsCsv({ chargePointId: "CP1" }), "id,energyWh\nCP1:1,100\n");
+});
+
+// Arguments for each method's required parameters (the Python SDK's test_coverage.SAMPLES, in order).
+const SAMPLE_ARGUMENTS = {
+  listStations: [],
+  registerStation: ["CP1"],
+  getStation: ["CP1"],
+  updateStation: ["CP1"],
+  deleteStation: ["CP1"],
+  setStationPassword: ["CP1", "pppppppppppppppp"],
+  rotatePassword: ["CP1"],
+  upgradeSecurityProfile: ["CP1", 2],
+  listTransactions: ["CP1"],
+  getShadow: ["CP1"],
+  patchShadow: ["CP1", {"configuration": {"HeartbeatInterval": "60"}}],
+  startTransaction: ["CP1"],
+  stopTransaction: ["CP1", 7],
+  sendCommand: ["CP1", "Reset"],
+  getCommand: ["m1"],
+  listIdTokens: [],
+  getIdToken: ["t1"],
+  putIdToken: ["t1", "Accepted"],
+  deleteIdToken: ["t1"],
+  listEvents: [],
+  iterAudit: [],
+  createWebhook: ["https://hook.example/x"],
+  listWebhooks: [],
+  getWebhook: ["w1"],
+  deleteWebhook: ["w1"],
+  webhookDeliveries: ["w1"],
+  redeliver: ["w1"],
+  listTariffs: [],
+  createTariff: [{"id": "T1", "currency": "EUR", "elements": []}],
+  getTariff: ["T1"],
+  putTariff: ["T1", {"id": "T1", "currency": "EUR", "elements": []}],
+  deleteTariff: ["T1"],
+  listTariffAssignments: [],
+  assignDefaultTariffs: [["T1"]],
+  assignStationTariffs: ["CP1", ["T1"]],
+  assignSiteTariffs: ["S1", ["T1"]],
+  assignGroupTariffs: ["g1", ["T1"]],
+  listSessions: [],
+  sessionsCsv: [],
+  getSession: ["CP1:1"],
+  getCdr: ["CP1:1"],
+  listCertificates: ["CP1"],
+  revokeCertificate: ["CP1", "0A"],
+  installCertificate: ["CP1", "CSMSRootCertificate", "-----BEGIN CERTIFICATE-----"],
+  deleteInstalledCertificate: ["CP1", {"hashAlgorithm": "SHA256"}],
+  refreshInstalledCertificates: ["CP1"],
+  getInstalledCertificates: ["CP1"],
+  patchFleetShadow: [{"configuration": {"HeartbeatInterval": "60"}}],
+  fleetStatus: [],
+  sendFleetCommand: ["Reset"],
+  getFleetCommand: ["b1"],
+  listSites: [],
+  getSite: ["S1"],
+  putSite: ["S1", {"amps": 32}],
+  deleteSite: ["S1"],
+  getAllocation: ["S1"],
+  setExternalLimit: ["S1", {"amps": 32}, "2030-01-01T00:00:00Z"],
+  clearExternalLimit: ["S1"],
+  listChargingProfiles: ["CP1"],
+  getChargingProfile: ["CP1", 5],
+  putChargingProfile: ["CP1", 5, {"purpose": "TxDefaultProfile", "schedule": {}}],
+  deleteChargingProfile: ["CP1", 5],
+  healthz: [],
+  readyz: [],
+  openapi: [],
+};
+
+test("each method sends the operation src/endpoints.ts names it for", async () => {
+  const seen = [];
+  const lists = ["chargePoints", "idTokens", "transactions", "webhooks", "sites", "tariffs", "records", "events"];
+  const answer = Object.fromEntries([...lists.map((key) => [key, []]), ["next", null]]);
+  const fetch = async (url, init) => {
+    seen.push({ url, init });
+    return new Response(JSON.stringify(answer), { status: 200, headers: { "Content-Type": "application/json" } });
+  };
+  const client = new CsmsClient({ baseUrl: "http://api", fetch });
+  const unchecked = Object.values(ENDPOINTS).filter((name) => name !== "streamEvents" && !(name in SAMPLE_ARGUMENTS));
+  assert.deepEqual(unchecked, [], "add their arguments to SAMPLE_ARGUMENTS");
+  for (const [operation, name] of Object.entries(ENDPOINTS)) {
+    if (name === "streamEvents") continue; // the SSE stream has its own tests
+    seen.length = 0;
+    const result = client[name](...SAMPLE_ARGUMENTS[name]);
+    if (typeof result?.[Symbol.asyncIterator] === "function") for await (const _ of result);
+    else await result;
+    const [method, template] = operation.split(" ");
+    const pattern = new RegExp(`^${template.replace(/[.]/g, "\\.").replace(/\{\w+\}/g, "[^/]+")}$`);
+    assert.equal(seen.length, 1, `${name}: ${seen.length} requests`);
+    assert.equal(seen[0].init.method, method, name);
+    assert.match(new URL(seen[0].url).pathname, pattern, name);
+  }
 });

@@ -156,3 +156,36 @@ test("events: the online station's log, its stream resumed across stream ends; w
   await assert.rejects(client.getWebhook(created.id), NotFound);
   await assert.rejects(client.createWebhook("ftp://example.com/hook"), BadRequest);
 });
+
+test("sites, labels and site of a station, fleet desired state and status, certificates, tariffs", async () => {
+  const site = `js-${runId}-depot`;
+  const created = await client.putSite(site, { amps: 32, phases: 3 }, { name: "Depot" });
+  assert.deepEqual([created.id, created.name, created.limit], [site, "Depot", { amps: 32, phases: 3 }]);
+  assert.ok((await client.listSites()).some((found) => found.id === site));
+  const expires = new Date(Date.now() + 3_600_000).toISOString();
+  assert.deepEqual((await client.setExternalLimit(site, { amps: 10 }, expires)).limitNow, { amps: [10, 10, 10] });
+  assert.equal((await client.clearExternalLimit(site)).externalLimit, undefined);
+  await assert.rejects(client.getSite(`js-${runId}-missing`), NotFound);
+
+  const member = `JS-${runId}-member`;
+  await client.registerStation(member);
+  const updated = await client.updateStation(member, { labels: { site, model: "X" }, site });
+  assert.deepEqual([updated.labels, updated.site], [{ site, model: "X" }, site]);
+  assert.ok((await client.getSite(site)).stations.includes(member));
+  assert.deepEqual((await client.getAllocation(site)).transactions, []);
+
+  const desired = await client.patchFleetShadow({ configuration: { HeartbeatInterval: "75" } }, { selector: `site=${site}` });
+  assert.deepEqual([desired.matched, desired.applied, desired.failed], [1, 1, []]);
+  const status = await client.fleetStatus({ selector: `site=${site}` });
+  assert.deepEqual([status.total, status.offline, status.inSync], [1, 1, 0]);
+  assert.deepEqual((await client.getShadow(member)).state.desired?.configuration, { HeartbeatInterval: "75" });
+
+  assert.deepEqual(await client.listCertificates(member), { chargePointId: member, certificates: [] });
+  assert.deepEqual((await client.listChargingProfiles(member)).chargingProfiles, []);
+  const tariffId = `js-${runId}-tariff`;
+  const tariff = { id: tariffId, currency: "EUR", elements: [{ price_components: [{ type: "ENERGY", price: 0.3, step_size: 1 }] }] };
+  assert.equal((await client.createTariff(tariff)).id, tariffId);
+  assert.deepEqual((await client.assignSiteTariffs(site, [tariffId])).tariffIds, [tariffId]);
+  assert.deepEqual(await client.listSessions({ chargePointId: member }), { sessions: [], nextCursor: null });
+  assert.match(await client.sessionsCsv({ chargePointId: member }), /^id,/);
+});

@@ -12,21 +12,43 @@ import httpx
 from csms_sdk import operations as ops
 from csms_sdk.errors import RateLimited, TransportError
 from csms_sdk.models import (
+    Allocation,
+    Assignment,
+    AssignmentList,
+    Cdr,
+    ChargingProfile,
+    ChargingProfileList,
     CommandRecord,
     CommandResult,
     Deliveries,
     Event,
     EventPage,
+    EvseSite,
+    FleetBatch,
+    FleetDesiredAnswer,
+    FleetStatus,
     IdToken,
     IdTokenDeleted,
     IdTokenStatus,
+    InstalledCertificates,
+    IssuedCertificate,
+    IssuedCertificates,
+    Limit,
+    PasswordRotated,
     PasswordSet,
     Redelivered,
     RegistrationStatus,
     RemoteTransactionResult,
+    ScheduledLimit,
+    SecurityProfileUpgraded,
+    Session,
+    SessionPage,
     Shadow,
+    Site,
+    SiteDeleted,
     Station,
     StationDeleted,
+    Tariff,
     Transaction,
     Webhook,
     WebhookDeleted,
@@ -183,8 +205,15 @@ class AsyncClient:
         *,
         registration_status: RegistrationStatus | None = None,
         security_profile: int | None = None,
+        labels: Mapping[str, str | None] | None = None,
+        site: str | ops.Unset | None = ops.UNSET,
+        evses: Mapping[str, EvseSite] | None = None,
     ) -> Station:
-        operation = ops.update_station(charge_point_id, registration_status, security_profile)
+        """Change what is given: ``labels`` merge (a None value removes one), ``site=None`` takes the
+        station out of its site, ``evses={"1": {"site": "depot"}}`` puts single EVSEs in another site."""
+        operation = ops.update_station(
+            charge_point_id, registration_status, security_profile, labels, site, evses
+        )
         return cast(Station, await self.call(operation))
 
     async def set_station_password(self, charge_point_id: str, password: str) -> PasswordSet:
@@ -338,6 +367,189 @@ class AsyncClient:
     async def redeliver(self, webhook_id: str, event_ids: Sequence[str] | None = None) -> Redelivered:
         """Deliver the given events again, or (without ids) every dead letter."""
         return cast(Redelivered, await self.call(ops.redeliver(webhook_id, event_ids)))
+
+    # -- station settings, fleet and security ----------------------------------------------------------
+
+    async def patch_shadow(self, charge_point_id: str, desired: Mapping[str, Any] | None) -> Shadow:
+        """Merge ``desired`` into the station's desired state (a None value deletes a key)."""
+        return cast(Shadow, await self.call(ops.patch_shadow(charge_point_id, desired)))
+
+    async def rotate_password(self, charge_point_id: str) -> PasswordRotated:
+        """Give the connected station a new Basic-auth password (it is never shown)."""
+        return cast(PasswordRotated, await self.call(ops.rotate_password(charge_point_id)))
+
+    async def upgrade_security_profile(
+        self, charge_point_id: str, target: int, *, network_slot: int | None = None
+    ) -> SecurityProfileUpgraded:
+        operation = ops.upgrade_security_profile(charge_point_id, target, network_slot)
+        return cast(SecurityProfileUpgraded, await self.call(operation))
+
+    async def patch_fleet_shadow(
+        self, desired: Mapping[str, Any] | None, *, selector: str | None = None
+    ) -> FleetDesiredAnswer:
+        """Merge ``desired`` into every station the label ``selector`` matches (None: every station)."""
+        return cast(FleetDesiredAnswer, await self.call(ops.patch_fleet_shadow(desired, selector)))
+
+    async def fleet_status(self, *, selector: str | None = None) -> FleetStatus:
+        return cast(FleetStatus, await self.call(ops.fleet_status(selector)))
+
+    async def send_fleet_command(
+        self, action: str, payload: Mapping[str, Any] | None = None, *, selector: str | None = None
+    ) -> FleetBatch:
+        """The same call to every connected station the selector matches; follow ``get_fleet_command``."""
+        return cast(FleetBatch, await self.call(ops.send_fleet_command(action, payload, selector)))
+
+    async def get_fleet_command(self, batch_id: str) -> FleetBatch:
+        return cast(FleetBatch, await self.call(ops.get_fleet_command(batch_id)))
+
+    # -- certificates ----------------------------------------------------------------------------------
+
+    async def list_certificates(self, charge_point_id: str) -> IssuedCertificates:
+        """Certificates the CA issued to the station."""
+        return cast(IssuedCertificates, await self.call(ops.list_certificates(charge_point_id)))
+
+    async def revoke_certificate(self, charge_point_id: str, serial: str) -> IssuedCertificate:
+        return cast(IssuedCertificate, await self.call(ops.revoke_certificate(charge_point_id, serial)))
+
+    async def install_certificate(
+        self, charge_point_id: str, certificate_type: str, certificate: str, *, wait: float | None = None
+    ) -> CommandResult:
+        operation = ops.install_certificate(charge_point_id, certificate_type, certificate, wait)
+        return cast(CommandResult, await self.call(operation))
+
+    async def delete_installed_certificate(
+        self, charge_point_id: str, certificate_hash_data: Mapping[str, Any], *, wait: float | None = None
+    ) -> CommandResult:
+        operation = ops.delete_installed_certificate(charge_point_id, certificate_hash_data, wait)
+        return cast(CommandResult, await self.call(operation))
+
+    async def refresh_installed_certificates(
+        self,
+        charge_point_id: str,
+        certificate_types: Sequence[str] | None = None,
+        *,
+        wait: float | None = None,
+    ) -> CommandResult:
+        operation = ops.refresh_installed_certificates(charge_point_id, certificate_types, wait)
+        return cast(CommandResult, await self.call(operation))
+
+    async def get_installed_certificates(self, charge_point_id: str) -> InstalledCertificates:
+        return cast(InstalledCertificates, await self.call(ops.get_installed_certificates(charge_point_id)))
+
+    # -- sites and charging profiles -----------------------------------------------------------------
+
+    async def list_sites(self) -> list[Site]:
+        return cast(list[Site], (await self.call(ops.list_sites()))["sites"])
+
+    async def get_site(self, site_id: str) -> Site:
+        return cast(Site, await self.call(ops.get_site(site_id)))
+
+    async def put_site(
+        self,
+        site_id: str,
+        limit: Limit,
+        *,
+        name: str | None = None,
+        schedule: Sequence[ScheduledLimit] | None = None,
+        parent: str | None = None,
+        time_zone: str | None = None,
+    ) -> Site:
+        """Create or replace a site (``limit``: ``{"amps": 32}`` or ``{"watts": 22000}``)."""
+        operation = ops.put_site(site_id, limit, name, schedule, parent, time_zone)
+        return cast(Site, await self.call(operation))
+
+    async def delete_site(self, site_id: str) -> SiteDeleted:
+        return cast(SiteDeleted, await self.call(ops.delete_site(site_id)))
+
+    async def get_allocation(self, site_id: str) -> Allocation:
+        return cast(Allocation, await self.call(ops.get_allocation(site_id)))
+
+    async def set_external_limit(self, site_id: str, limit: Limit, expires: str) -> Site:
+        return cast(Site, await self.call(ops.set_external_limit(site_id, limit, expires)))
+
+    async def clear_external_limit(self, site_id: str) -> Site:
+        return cast(Site, await self.call(ops.clear_external_limit(site_id)))
+
+    async def list_charging_profiles(self, charge_point_id: str) -> ChargingProfileList:
+        return cast(ChargingProfileList, await self.call(ops.list_charging_profiles(charge_point_id)))
+
+    async def get_charging_profile(self, charge_point_id: str, profile_id: int) -> ChargingProfile:
+        return cast(ChargingProfile, await self.call(ops.get_charging_profile(charge_point_id, profile_id)))
+
+    async def put_charging_profile(
+        self, charge_point_id: str, profile_id: int, profile: ChargingProfile
+    ) -> ChargingProfile:
+        operation = ops.put_charging_profile(charge_point_id, profile_id, profile)
+        return cast(ChargingProfile, await self.call(operation))
+
+    async def delete_charging_profile(self, charge_point_id: str, profile_id: int) -> dict[str, Any]:
+        return cast(dict[str, Any], await self.call(ops.delete_charging_profile(charge_point_id, profile_id)))
+
+    # -- billing ---------------------------------------------------------------------------------------
+
+    async def list_tariffs(self) -> list[Tariff]:
+        return cast(list[Tariff], (await self.call(ops.list_tariffs()))["tariffs"])
+
+    async def create_tariff(self, tariff: Tariff) -> Tariff:
+        return cast(Tariff, await self.call(ops.create_tariff(tariff)))
+
+    async def get_tariff(self, tariff_id: str) -> Tariff:
+        return cast(Tariff, await self.call(ops.get_tariff(tariff_id)))
+
+    async def put_tariff(self, tariff_id: str, tariff: Tariff) -> Tariff:
+        return cast(Tariff, await self.call(ops.put_tariff(tariff_id, tariff)))
+
+    async def delete_tariff(self, tariff_id: str) -> dict[str, Any]:
+        return cast(dict[str, Any], await self.call(ops.delete_tariff(tariff_id)))
+
+    async def list_tariff_assignments(self) -> AssignmentList:
+        return cast(AssignmentList, await self.call(ops.list_tariff_assignments()))
+
+    async def assign_default_tariffs(self, tariff_ids: Sequence[str]) -> Assignment:
+        return cast(Assignment, await self.call(ops.assign_tariffs("default", tariff_ids)))
+
+    async def assign_station_tariffs(self, charge_point_id: str, tariff_ids: Sequence[str]) -> Assignment:
+        return cast(
+            Assignment, await self.call(ops.assign_tariffs(f"stations/{charge_point_id}", tariff_ids))
+        )
+
+    async def assign_site_tariffs(self, site_id: str, tariff_ids: Sequence[str]) -> Assignment:
+        return cast(Assignment, await self.call(ops.assign_tariffs(f"sites/{site_id}", tariff_ids)))
+
+    async def assign_group_tariffs(self, group: str, tariff_ids: Sequence[str]) -> Assignment:
+        return cast(Assignment, await self.call(ops.assign_tariffs(f"groups/{group}", tariff_ids)))
+
+    async def list_sessions(
+        self,
+        cursor: str | None = None,
+        *,
+        charge_point_id: str | None = None,
+        id_token: str | None = None,
+        start_from: str | None = None,
+        start_to: str | None = None,
+        limit: int | None = None,
+    ) -> SessionPage:
+        """One page of billing sessions (oldest start first); ask again with ``nextCursor``."""
+        filters = ops.session_filters(charge_point_id, id_token, start_from, start_to)
+        return cast(SessionPage, await self.call(ops.list_sessions(filters, cursor, limit)))
+
+    async def sessions_csv(
+        self,
+        *,
+        charge_point_id: str | None = None,
+        id_token: str | None = None,
+        start_from: str | None = None,
+        start_to: str | None = None,
+    ) -> str:
+        """Every matching session as CSV (for accounting)."""
+        filters = ops.session_filters(charge_point_id, id_token, start_from, start_to)
+        return cast(str, await self.call(ops.sessions_csv(filters)))
+
+    async def get_session(self, session_id: str) -> Session:
+        return cast(Session, await self.call(ops.get_session(session_id)))
+
+    async def get_cdr(self, session_id: str) -> Cdr:
+        return cast(Cdr, await self.call(ops.get_cdr(session_id)))
 
     # -- probes ------------------------------------------------------------------------------------
 

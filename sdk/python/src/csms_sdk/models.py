@@ -172,3 +172,233 @@ class Redelivered(TypedDict):
     id: str
     queued: int
     refused: int
+
+
+class Limit(TypedDict):
+    """Exactly one of amps (per phase) or watts (all phases together)."""
+
+    amps: NotRequired[float]
+    watts: NotRequired[float]
+    phases: NotRequired[int]
+
+
+class ScheduledLimit(TypedDict):
+    start: str
+    limit: Limit
+
+
+class ExternalLimit(TypedDict):
+    limit: Limit
+    expires: str
+
+
+class LimitNow(TypedDict):
+    amps: NotRequired[list[float]]
+
+
+class Site(TypedDict):
+    id: str
+    name: str
+    limit: Limit
+    schedule: NotRequired[list[ScheduledLimit]]
+    parent: NotRequired[str]
+    timeZone: NotRequired[str]
+    externalLimit: NotRequired[ExternalLimit]
+    limitNow: NotRequired[LimitNow]
+    stations: NotRequired[list[str]]
+
+
+class SiteDeleted(TypedDict):
+    id: NotRequired[str]
+    deleted: NotRequired[bool]
+
+
+class Allocated(TypedDict):
+    chargePointId: str
+    transactionId: str
+    evseId: int
+    amps: float
+    state: str
+    capAmps: NotRequired[float | None]
+
+
+class Allocation(TypedDict):
+    id: str
+    transactions: list[Allocated]
+
+
+class FailingStation(TypedDict):
+    chargePointId: str
+    connected: bool
+    reasons: dict[str, Any]
+
+
+class FleetStatus(TypedDict):
+    selector: str
+    total: int
+    inSync: int
+    pending: int
+    failed: int
+    offline: int
+    failing: list[FailingStation]
+    failingOmitted: int
+
+
+class FailedStation(TypedDict):
+    chargePointId: str
+    status: int
+    error: str
+
+
+class FleetDesiredAnswer(TypedDict):
+    selector: str
+    matched: int
+    applied: int
+    failed: list[FailedStation]
+    failedOmitted: int
+
+
+class FleetCommandResult(TypedDict):
+    chargePointId: str
+    state: str
+    messageId: NotRequired[str]
+    error: NotRequired[str]
+    payload: NotRequired[dict[str, Any]]
+    errorCode: NotRequired[str]
+    errorDescription: NotRequired[str]
+
+
+class FleetBatch(TypedDict):
+    batchId: str
+    action: str
+    selector: str
+    createdAt: str
+    matched: int
+    sent: int
+    results: list[FleetCommandResult]
+    counts: NotRequired[dict[str, Any]]
+
+
+class IssuedCertificate(TypedDict):
+    serialNumber: str
+    chargePointId: str
+    subject: str
+    notBefore: str
+    notAfter: str
+    status: str
+    certificateType: NotRequired[str]
+    issuer: NotRequired[str]
+    keyType: NotRequired[str]
+    keyBits: NotRequired[int]
+    issuedAt: NotRequired[str]
+    revokedAt: NotRequired[str]
+    certificate: NotRequired[str]
+    certificateSignedMessageId: NotRequired[str | None]
+
+
+class IssuedCertificates(TypedDict):
+    chargePointId: str
+    certificates: list[IssuedCertificate]
+
+
+class InstalledCertificates(TypedDict):
+    chargePointId: str
+    certificates: list[dict[str, Any]]
+    updatedAt: str | None
+    status: NotRequired[str | None]
+    truncated: NotRequired[bool]
+
+
+class PasswordRotated(TypedDict):
+    chargePointId: str
+    messageId: str
+    rotated: bool
+    hasPassword: bool
+
+
+class SecurityProfileUpgraded(TypedDict):
+    chargePointId: str
+    securityProfile: int
+    previous: int
+    steps: list[str]
+
+
+class ChargingProfile(TypedDict):
+    """One model for 1.6 and 2.0.1 (translated per the station's version)."""
+
+    purpose: str
+    schedule: dict[str, Any]
+    id: NotRequired[int]
+    stackLevel: NotRequired[int]
+    kind: NotRequired[str]
+    recurrency: NotRequired[str]
+    evseId: NotRequired[int]
+    transactionId: NotRequired[str]
+    validFrom: NotRequired[str]
+    validTo: NotRequired[str]
+
+
+class ChargingProfileList(TypedDict):
+    chargePointId: str
+    chargingProfiles: list[ChargingProfile]
+
+
+class Tariff(TypedDict):
+    """An OCPI 2.2.1 tariff, plus time_zone (IANA, default UTC)."""
+
+    id: str
+    currency: str
+    time_zone: NotRequired[str]
+    start_date_time: NotRequired[str]
+    end_date_time: NotRequired[str]
+    elements: list[dict[str, Any]]
+
+
+class Assignment(TypedDict):
+    target: str
+    tariffIds: list[str]
+
+
+class AssignmentList(TypedDict):
+    """Which tariffs apply where: ``station:{id}``, ``group:{groupIdToken}``, ``default``."""
+
+    assignments: dict[str, Any]
+
+
+class Session(TypedDict):
+    """A billing session ``{chargePointId}:{transactionId}`` with its energy and cost breakdown."""
+
+    id: str
+    chargePointId: str
+    transactionId: str
+    status: str
+    energyWh: float
+    energyNotes: list[str]
+    flagged: NotRequired[bool]
+    cost: dict[str, Any] | None
+    samples: NotRequired[list[dict[str, Any]]]
+    signedMeterValues: NotRequired[list[dict[str, Any]]]
+    cdr: NotRequired[dict[str, Any]]
+
+
+class SessionPage(TypedDict):
+    sessions: list[Session]
+    nextCursor: str | None
+
+
+class Cdr(TypedDict):
+    """An OCPI 2.2.1 CDR."""
+
+    id: str
+    start_date_time: str
+    end_date_time: str
+    currency: str
+    total_cost: dict[str, Any]
+    total_energy: NotRequired[float]
+    charging_periods: list[dict[str, Any]]
+
+
+class EvseSite(TypedDict, total=False):
+    """One EVSE's site when it differs from its station's (None: the station's)."""
+
+    site: str | None

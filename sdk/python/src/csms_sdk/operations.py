@@ -7,6 +7,7 @@ without a network.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class Operation:
     wait: float | None = None
     errors: Mapping[int, type[ApiError]] = field(default_factory=dict)
     """Narrower error classes for this operation than ``STATUS_ERRORS`` (404 → NotRegistered, ...)."""
+    text: bool = False
+    """A 2xx answer is text (``/sessions.csv``), returned as a str rather than read as JSON."""
 
     def timeout(self, default: float) -> float:
         """The read timeout: a command that waits for its station gets ``wait`` plus a margin."""
@@ -102,14 +105,34 @@ def register_station(
     return Operation("POST", "/charge-points", body=body, errors={409: AlreadyRegistered})
 
 
+class Unset(enum.Enum):
+    """The default of an argument whose None means something (``site=None`` removes the site)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
 def update_station(
-    station_id: str, registration_status: str | None = None, security_profile: int | None = None
+    station_id: str,
+    registration_status: str | None = None,
+    security_profile: int | None = None,
+    labels: Mapping[str, str | None] | None = None,
+    site: str | Unset | None = UNSET,
+    evses: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Operation:
     body: dict[str, Any] = {}
     if registration_status is not None:
         body["registrationStatus"] = registration_status
     if security_profile is not None:
         body["securityProfile"] = security_profile
+    if labels is not None:
+        body["labels"] = dict(labels)
+    if site is not UNSET:
+        body["site"] = site
+    if evses is not None:
+        body["evses"] = {evse: dict(change) for evse, change in evses.items()}
     return Operation("PATCH", station_path(station_id), body=body, errors=_STATION)
 
 
@@ -251,6 +274,222 @@ def redeliver(webhook_id: str, event_ids: Sequence[str] | None = None) -> Operat
     return Operation("POST", _webhook_path(webhook_id, "redeliver"), body=body)
 
 
+def patch_shadow(station_id: str, desired: Mapping[str, Any] | None) -> Operation:
+    """Merge ``desired`` into the station's desired state (None clears it all; a None value a key)."""
+    body = {"state": {"desired": None if desired is None else dict(desired)}}
+    return Operation("PATCH", station_path(station_id, "shadow"), body=body, errors=_STATION)
+
+
+def rotate_password(station_id: str) -> Operation:
+    return Operation("POST", station_path(station_id, "password", "rotate"), body={}, errors=_COMMAND)
+
+
+def upgrade_security_profile(station_id: str, target: int, network_slot: int | None = None) -> Operation:
+    body: dict[str, Any] = {"target": target}
+    if network_slot is not None:
+        body["networkSlot"] = network_slot
+    return Operation("POST", station_path(station_id, "security-profile"), body=body, errors=_COMMAND)
+
+
+# -- certificates ------------------------------------------------------------------------------------
+
+
+def list_certificates(station_id: str) -> Operation:
+    return Operation("GET", station_path(station_id, "certificates"), errors=_STATION)
+
+
+def revoke_certificate(station_id: str, serial: str) -> Operation:
+    return Operation("DELETE", station_path(station_id, "certificates", serial), errors=_STATION)
+
+
+def install_certificate(
+    station_id: str, certificate_type: str, certificate: str, wait: float | None
+) -> Operation:
+    body = {"certificateType": certificate_type, "certificate": certificate}
+    url = station_path(station_id, "certificates", "install")
+    return Operation("POST", url, wait_params(wait), body, wait, _COMMAND)
+
+
+def delete_installed_certificate(
+    station_id: str, certificate_hash_data: Mapping[str, Any], wait: float | None
+) -> Operation:
+    body = {"certificateHashData": dict(certificate_hash_data)}
+    url = station_path(station_id, "installed-certificates", "delete")
+    return Operation("POST", url, wait_params(wait), body, wait, _COMMAND)
+
+
+def refresh_installed_certificates(
+    station_id: str, certificate_types: Sequence[str] | None, wait: float | None
+) -> Operation:
+    body = {} if certificate_types is None else {"certificateType": list(certificate_types)}
+    url = station_path(station_id, "installed-certificates", "refresh")
+    return Operation("POST", url, wait_params(wait), body, wait, _COMMAND)
+
+
+def get_installed_certificates(station_id: str) -> Operation:
+    return Operation("GET", station_path(station_id, "installed-certificates"), errors=_STATION)
+
+
+# -- fleet -------------------------------------------------------------------------------------------
+
+
+def selector_params(selector: str | None) -> dict[str, str]:
+    """``?selector=`` (a Kubernetes label selector); None or empty: every station."""
+    return {} if not selector else {"selector": selector}
+
+
+def patch_fleet_shadow(desired: Mapping[str, Any] | None, selector: str | None) -> Operation:
+    body = {"state": {"desired": None if desired is None else dict(desired)}}
+    return Operation("PATCH", "/fleet/shadow", selector_params(selector), body)
+
+
+def fleet_status(selector: str | None) -> Operation:
+    return Operation("GET", "/fleet/status", selector_params(selector))
+
+
+def send_fleet_command(action: str, payload: Mapping[str, Any] | None, selector: str | None) -> Operation:
+    url = f"/fleet/commands/{quote(action, safe='')}"
+    return Operation("POST", url, selector_params(selector), dict(payload or {}))
+
+
+def get_fleet_command(batch_id: str) -> Operation:
+    return Operation("GET", f"/fleet/commands/{quote(batch_id, safe='')}")
+
+
+# -- sites and charging profiles --------------------------------------------------------------------
+
+
+def _site_path(site_id: str, *rest: str) -> str:
+    return "/".join(["/sites", quote(site_id, safe=""), *rest])
+
+
+def list_sites() -> Operation:
+    return Operation("GET", "/sites")
+
+
+def get_site(site_id: str) -> Operation:
+    return Operation("GET", _site_path(site_id))
+
+
+def put_site(
+    site_id: str,
+    limit: Mapping[str, Any],
+    name: str | None = None,
+    schedule: Sequence[Mapping[str, Any]] | None = None,
+    parent: str | None = None,
+    time_zone: str | None = None,
+) -> Operation:
+    body: dict[str, Any] = {"limit": dict(limit)}
+    optional = {"name": name, "parent": parent, "timeZone": time_zone}
+    body.update({key: value for key, value in optional.items() if value is not None})
+    if schedule is not None:
+        body["schedule"] = [dict(entry) for entry in schedule]
+    return Operation("PUT", _site_path(site_id), body=body)
+
+
+def delete_site(site_id: str) -> Operation:
+    return Operation("DELETE", _site_path(site_id))
+
+
+def get_allocation(site_id: str) -> Operation:
+    return Operation("GET", _site_path(site_id, "allocation"))
+
+
+def set_external_limit(site_id: str, limit: Mapping[str, Any], expires: str) -> Operation:
+    body = {"limit": dict(limit), "expires": expires}
+    return Operation("PUT", _site_path(site_id, "external-limit"), body=body)
+
+
+def clear_external_limit(site_id: str) -> Operation:
+    return Operation("DELETE", _site_path(site_id, "external-limit"))
+
+
+def list_charging_profiles(station_id: str) -> Operation:
+    return Operation("GET", station_path(station_id, "charging-profiles"), errors=_STATION)
+
+
+def get_charging_profile(station_id: str, profile_id: int) -> Operation:
+    return Operation("GET", station_path(station_id, "charging-profiles", str(profile_id)), errors=_STATION)
+
+
+def put_charging_profile(station_id: str, profile_id: int, profile: Mapping[str, Any]) -> Operation:
+    url = station_path(station_id, "charging-profiles", str(profile_id))
+    return Operation("PUT", url, body=dict(profile), errors=_COMMAND)
+
+
+def delete_charging_profile(station_id: str, profile_id: int) -> Operation:
+    url = station_path(station_id, "charging-profiles", str(profile_id))
+    return Operation("DELETE", url, errors=_COMMAND)
+
+
+# -- billing -----------------------------------------------------------------------------------------
+
+
+def _tariff_path(tariff_id: str) -> str:
+    return f"/tariffs/{quote(tariff_id, safe='')}"
+
+
+def list_tariffs() -> Operation:
+    return Operation("GET", "/tariffs")
+
+
+def create_tariff(tariff: Mapping[str, Any]) -> Operation:
+    return Operation("POST", "/tariffs", body=dict(tariff))
+
+
+def get_tariff(tariff_id: str) -> Operation:
+    return Operation("GET", _tariff_path(tariff_id))
+
+
+def put_tariff(tariff_id: str, tariff: Mapping[str, Any]) -> Operation:
+    return Operation("PUT", _tariff_path(tariff_id), body=dict(tariff))
+
+
+def delete_tariff(tariff_id: str) -> Operation:
+    return Operation("DELETE", _tariff_path(tariff_id))
+
+
+def list_tariff_assignments() -> Operation:
+    return Operation("GET", "/tariff-assignments")
+
+
+def assign_tariffs(target: str, tariff_ids: Sequence[str]) -> Operation:
+    """``target``: ``default``, ``stations/{id}``, ``sites/{id}`` or ``groups/{group}`` (quoted here)."""
+    kind, _, name = target.partition("/")
+    path = kind if not name else f"{kind}/{quote(name, safe='')}"
+    return Operation("PUT", f"/tariff-assignments/{path}", body={"tariffIds": list(tariff_ids)})
+
+
+def session_filters(
+    charge_point_id: str | None, id_token: str | None, start_from: str | None, start_to: str | None
+) -> dict[str, str | None]:
+    return {"chargePointId": charge_point_id, "idToken": id_token, "from": start_from, "to": start_to}
+
+
+def list_sessions(
+    filters: Mapping[str, str | None], cursor: str | None = None, limit: int | None = None
+) -> Operation:
+    params = {key: value for key, value in filters.items() if value is not None}
+    if cursor is not None:
+        params["cursor"] = cursor
+    if limit is not None:
+        params["limit"] = str(limit)
+    return Operation("GET", "/sessions", params)
+
+
+def sessions_csv(filters: Mapping[str, str | None]) -> Operation:
+    params = {key: value for key, value in filters.items() if value is not None}
+    return Operation("GET", "/sessions.csv", params, text=True)
+
+
+def get_session(session_id: str) -> Operation:
+    return Operation("GET", f"/sessions/{quote(session_id, safe='')}")
+
+
+def get_cdr(session_id: str) -> Operation:
+    return Operation("GET", f"/cdrs/{quote(session_id, safe='')}")
+
+
 def healthz() -> Operation:
     return Operation("GET", "/healthz")
 
@@ -264,7 +503,9 @@ def openapi() -> Operation:
 
 
 def decode(operation: Operation, status: int, headers: Mapping[str, str], content: bytes, url: str) -> Any:
-    """The JSON body of a 2xx answer; for any other status, raise its error class."""
+    """The JSON body of a 2xx answer (its text for a text operation); else raise its error class."""
+    if operation.text and 200 <= status < 300:
+        return content.decode("utf-8")
     try:
         body: Any = json.loads(content) if content else None
     except ValueError as error:

@@ -18,6 +18,7 @@ import click
 from click.shell_completion import CompletionItem, get_completion_class
 
 from csms_sdk._version import __version__
+from csms_sdk.cli.arguments import desired_state, limit_text, site_limit
 from csms_sdk.cli.config import CliConfig, ConfigFileError, default_config_path, resolve
 from csms_sdk.cli.exit_codes import ExitCode, exit_code_for
 from csms_sdk.cli.output import as_json, cell, key_values, table
@@ -469,6 +470,155 @@ def events_tail(
                     break
     except KeyboardInterrupt:
         return  # Ctrl-C is how a person stops following
+
+
+# -- sites ------------------------------------------------------------------------------------------
+
+
+def checked(build: Any, *arguments: Any) -> Any:
+    """A body from command-line words; a word the API would refuse is a usage error here."""
+    try:
+        return build(*arguments)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@cli.group()
+def sites() -> None:
+    """Smart-charging sites: their limits and stations."""
+
+
+@sites.command("list")
+@json_flag
+def sites_list() -> None:
+    """Every site with its limit, parent and stations."""
+    with invocation().client() as client:
+        found = client.list_sites()
+    rows = [
+        [
+            site["id"],
+            site["name"],
+            limit_text(dict(site["limit"])),
+            site.get("parent"),
+            len(site.get("stations", [])),
+            limit_text(dict(site["externalLimit"]["limit"])) if "externalLimit" in site else None,
+        ]
+        for site in found
+    ]
+    emit(found, table(["ID", "NAME", "LIMIT", "PARENT", "STATIONS", "EXTERNAL LIMIT"], rows))
+
+
+@sites.command("show")
+@click.argument("site_id")
+@json_flag
+def sites_show(site_id: str) -> None:
+    """One site: its limits, its limit now and its stations."""
+    with invocation().client() as client:
+        site = client.get_site(site_id)
+    emit(site, key_values(site))
+
+
+@sites.command("put")
+@click.argument("site_id")
+@click.option("--amps", type=click.FloatRange(0, min_open=True), help="The limit per phase, in A.")
+@click.option("--watts", type=click.FloatRange(0, min_open=True), help="The limit of all phases, in W.")
+@click.option("--phases", type=click.IntRange(1, 3), help="The phases the limit is for.")
+@click.option("--name", help="The site's name [its id].")
+@click.option("--parent", help="The parent site whose limit this one shares.")
+@click.option("--time-zone", help="IANA time zone of its schedule and tariffs, e.g. Europe/Berlin.")
+@json_flag
+def sites_put(
+    site_id: str,
+    amps: float | None,
+    watts: float | None,
+    phases: int | None,
+    name: str | None,
+    parent: str | None,
+    time_zone: str | None,
+) -> None:
+    """Create or replace a site with its limit (exactly one of --amps or --watts)."""
+    limit = checked(site_limit, amps, watts, phases)
+    with invocation().client() as client:
+        site = client.put_site(site_id, limit, name=name, parent=parent, time_zone=time_zone)
+    emit(site, f"{site['id']}: {limit_text(dict(site['limit']))}")
+
+
+# -- fleet ------------------------------------------------------------------------------------------
+
+SELECTOR_HELP = "Kubernetes label selector, e.g. 'site=depot-1,model in (X,Y)'; empty: every station."
+
+
+@cli.group()
+def fleet() -> None:
+    """Desired state and its sync across stations chosen by labels."""
+
+
+@fleet.command("status")
+@click.option("--selector", default="", help=SELECTOR_HELP)
+@json_flag
+def fleet_status(selector: str) -> None:
+    """How many matching stations are in sync, pending, failed or offline, and why some fail."""
+    with invocation().client() as client:
+        status = client.fleet_status(selector=selector)
+    counts = table(
+        ["TOTAL", "IN SYNC", "PENDING", "FAILED", "OFFLINE"],
+        [[status["total"], status["inSync"], status["pending"], status["failed"], status["offline"]]],
+    )
+    failing = [
+        [station["chargePointId"], station["connected"], station["reasons"]] for station in status["failing"]
+    ]
+    human = counts if not failing else counts + "\n\n" + table(["FAILING", "CONNECTED", "REASONS"], failing)
+    if status["failingOmitted"]:
+        human += f"\n(and {status['failingOmitted']} more failing)"
+    emit(status, human)
+
+
+@fleet.command("desire")
+@click.option("--selector", required=True, help=SELECTOR_HELP + " Required, so a fleet-wide change is said.")
+@click.argument("settings", nargs=-1, metavar="KEY=VALUE...")
+@click.option("--unset", multiple=True, metavar="KEY", help="Stop managing this configuration key.")
+@click.option("--availability", multiple=True, metavar="EVSE=STATE", help="e.g. 1=Inoperative (0: station).")
+@json_flag
+def fleet_desire(
+    selector: str, settings: tuple[str, ...], unset: tuple[str, ...], availability: tuple[str, ...]
+) -> None:
+    """Merge configuration keys (KEY=VALUE) and availabilities into every matching station's desired state."""
+    desired = checked(desired_state, settings, unset, availability)
+    with invocation().client() as client:
+        answer = client.patch_fleet_shadow(desired, selector=selector)
+    human = f"matched {answer['matched']}, applied {answer['applied']}, failed {len(answer['failed'])}"
+    if answer["failed"]:
+        rows = [[failed["chargePointId"], failed["status"], failed["error"]] for failed in answer["failed"]]
+        human += "\n\n" + table(["STATION", "STATUS", "ERROR"], rows)
+    emit(answer, human)
+
+
+# -- certificates -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def certificates() -> None:
+    """Certificates the CA issued to stations."""
+
+
+@certificates.command("list")
+@click.argument("station_id", shell_complete=complete_station_ids)
+@json_flag
+def certificates_list(station_id: str) -> None:
+    """The station's issued certificates, newest state first as the API lists them."""
+    with invocation().client() as client:
+        answer = client.list_certificates(station_id)
+    rows = [
+        [
+            issued["serialNumber"],
+            issued["status"],
+            issued.get("certificateType"),
+            issued["subject"],
+            issued["notAfter"],
+        ]
+        for issued in answer["certificates"]
+    ]
+    emit(answer, table(["SERIAL", "STATUS", "TYPE", "SUBJECT", "NOT AFTER"], rows))
 
 
 # -- shell completion -------------------------------------------------------------------------------
