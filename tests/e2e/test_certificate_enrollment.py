@@ -364,6 +364,8 @@ def test_profile_3_station_enrolls_and_reconnects_with_its_new_certificate(
     assert bad.status_code == 400 and "error" in bad.json()
     # Deleting the station drops its records (bounded storage); the revocation stays on the CRL.
     assert ca_api.request("DELETE", f"/charge-points/{station_id}").status_code == 200
+    assert ca_api.get(f"/charge-points/{station_id}/certificates").status_code == 404  # not registered
+    register_profile_3(ca_api, station_id)  # registered again: the old records are gone
     assert ca_api.get(f"/charge-points/{station_id}/certificates").json()["certificates"] == []
     ca_certificate = x509.load_pem_x509_certificate(pki.ca.read_bytes())
     request = ocsp.OCSPRequestBuilder().add_certificate(issued, ca_certificate, hashes.SHA256()).build()

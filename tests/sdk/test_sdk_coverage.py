@@ -110,6 +110,8 @@ def test_fleet_desired_state_and_status_with_a_real_station(system: System, clie
 
 def test_certificates_and_charging_profiles_of_a_station(client: Client) -> None:
     station = new_id("certs")
+    with pytest.raises(NotRegistered):
+        client.list_certificates(station)
     client.register_station(station)
     issued = client.list_certificates(station)
     assert (issued["chargePointId"], issued["certificates"]) == (station, [])

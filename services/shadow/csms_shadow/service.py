@@ -79,6 +79,12 @@ def _station_of_event_topic(message: InboundMessage) -> str:
     return message.topic.split("/")[2]
 
 
+STATION_CERTIFICATE_METHODS = frozenset(
+    {topics.RegistryMethod.CERTIFICATE_LIST, topics.RegistryMethod.CERTIFICATE_INVENTORY}
+)
+"""Per-station certificate reads: 404 for a station that is not registered, like every station resource."""
+
+
 class ShadowService:
     """Wires MQTT subscriptions to :class:`ShadowStore` operations."""
 
@@ -485,6 +491,8 @@ class ShadowService:
                 status, answer = await self._fleet[method](body)
             elif method in BILLING_METHODS and self._billing is not None:
                 status, answer = await self._billing.handle(method, body)
+            elif method in STATION_CERTIFICATE_METHODS and not await self._is_registered(body):
+                status, answer = 404, {"error": f"Charge point not found: {body.get('chargePointId')}"}
             elif method in CERTIFICATE_METHODS and self._certificates is not None:
                 status, answer = await self._certificates.handle(method, body)
             elif method in SITE_METHODS and self._sites is not None:
@@ -539,6 +547,11 @@ class ShadowService:
     async def _certificates_on_command(self, station_id: str, command: JsonObject) -> None:
         if self._certificates is not None:
             await self._certificates.on_command(station_id, command)
+
+    async def _is_registered(self, body: JsonObject) -> bool:
+        """Whether the station a per-station request names is registered (its records are asked for)."""
+        station_id = body.get("chargePointId")
+        return isinstance(station_id, str) and await self._store.get_station(station_id) is not None
 
     async def _contract_certificates(self, body: JsonObject) -> str:
         """Authorize's ISO 15118 contract chain (C07): every certificate checked by OCSP."""
