@@ -52,3 +52,11 @@ DESIRED_UPDATES = Counter(
     "Desired-state changes by outcome (applied, not_registered, over_budget)",
     ["outcome"],
 )
+ID_TOKEN_IMPORTS = Counter(
+    "csms_shadow_id_token_imports_total",
+    "Id-token imports (PUT /id-tokens) by outcome: stored (every token), invalid (none: an entry was wrong)",
+    ["outcome"],
+)
+ID_TOKENS_IMPORTED = Counter(
+    "csms_shadow_id_tokens_imported_total", "Id tokens created or replaced by imports"
+)

@@ -1,4 +1,7 @@
-"""The id-token store: which tokens may charge (Accepted, Blocked, Expired, Invalid), in Redis."""
+"""The id-token store: which tokens may charge (Accepted, Blocked, Expired, Invalid), in Redis.
+
+Records are checked by ``token_records.token_record`` before they get here.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,18 @@ from redis.asyncio import Redis
 
 from csms_shadow.document import JsonObject
 from csms_shadow.store import Keys
+from csms_shadow.token_records import TOKEN_STATUSES
 
-TOKEN_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
+__all__ = ["TOKEN_STATUSES", "IdTokenStore", "effective_status"]
 UNKNOWN = {"status": "Invalid"}
 
 
 def effective_status(record: JsonObject | None, now: datetime) -> JsonObject:
-    """What a station is told about a token: unknown is Invalid, an Accepted token past expiry is Expired."""
+    """What a station is told about a token: unknown is Invalid, an Accepted token past expiry is Expired.
+
+    The token's group and the EVSEs it is limited to go with the status: the station compares groups
+    to let one token stop another's transaction, and the handler refuses the token at other EVSEs.
+    """
     if record is None:
         return dict(UNKNOWN)
     answer: JsonObject = {"status": record["status"]}
@@ -25,6 +33,10 @@ def effective_status(record: JsonObject | None, now: datetime) -> JsonObject:
         expires = datetime.fromisoformat(str(expiry).replace("Z", "+00:00"))
         if answer["status"] == "Accepted" and expires <= now:
             answer["status"] = "Expired"
+    if record.get("groupIdToken") is not None:
+        answer["groupIdToken"] = record["groupIdToken"]
+    if record.get("evseIds"):
+        answer["evseIds"] = record["evseIds"]
     return answer
 
 
@@ -43,6 +55,15 @@ class IdTokenStore:
             pipe.sadd(self._keys.id_token_index, value)
             _, added = await pipe.execute()
         return bool(added)
+
+    async def put_many(self, records: list[JsonObject]) -> int:
+        """Create or replace many records in one transaction; how many of them are new."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for record in records:
+                pipe.set(self._keys.id_token(record["idToken"]), json.dumps(record))
+                pipe.sadd(self._keys.id_token_index, record["idToken"])
+            results = await pipe.execute()
+        return sum(int(added) for added in results[1::2])
 
     async def get(self, value: str) -> JsonObject | None:
         raw = await self._redis.get(self._keys.id_token(value))
