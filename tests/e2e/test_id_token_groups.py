@@ -197,18 +197,25 @@ def _api_metric(api: Api, name: str) -> float:
 
 
 def test_bulk_import_of_1000_tokens_then_csv_export(api: Api, system: System) -> None:
-    prefix = uuid.uuid4().hex[:5].upper()
+    prefix = uuid.uuid4().hex[:6].upper()
     entries: list[dict[str, Any]] = []
     for index in range(1000):
-        entry: dict[str, Any] = {"idToken": f"{prefix}{index:04}", "status": "Accepted"}
+        # Cards as they come: 7-byte ISO 14443 UIDs, a fleet group, an expiry date.
+        entry: dict[str, Any] = {
+            "idToken": f"{prefix}{index:08X}",
+            "status": "Accepted",
+            "expiryDate": FUTURE,
+        }
         if index % 3 == 0:
-            entry["groupIdToken"] = f"G{index % 7}"
+            entry["groupIdToken"] = f"FLEET-{index % 7}"
         if index % 10 == 0:
             entry["evseIds"] = [2, 1]
         if index % 50 == 0:
             entry["status"] = "Blocked"
         entries.append(entry)
-    body = json.dumps(entries, separators=(",", ":"))
+    body = json.dumps(entries)
+    # Larger than every other route's API_MAX_BODY_BYTES (64 KiB): the import has its own limit.
+    assert len(body) > 64 * 1024
     stored_before = _shadow_metric(system, 'csms_shadow_id_token_imports_total{outcome="stored"}')
     imported_before = _shadow_metric(system, "csms_shadow_id_tokens_imported_total")
 
@@ -231,6 +238,7 @@ def test_bulk_import_of_1000_tokens_then_csv_export(api: Api, system: System) ->
         assert row["status"] == entry["status"]
         assert row["groupIdToken"] == entry.get("groupIdToken", "")
         assert row["evseIds"] == ("1 2" if "evseIds" in entry else "")
+        assert row["expiryDate"] == FUTURE
     assert api.get("/id-tokens?format=csv").text == export.text
 
     assert _shadow_metric(system, 'csms_shadow_id_token_imports_total{outcome="stored"}') == stored_before + 2
@@ -267,6 +275,14 @@ def test_a_wrong_or_oversized_import_stores_nothing_and_says_why(api: Api, syste
     assert oversized.status_code == 400 and "1 to 1000" in oversized.json()["error"]
     assert api.get(f"/id-tokens/{prefix}0").status_code == 404
     assert _api_metric(api, "csms_api_id_token_imports_too_large_total") == too_large_before + 1
+
+    beyond = api.request(
+        "PUT",
+        "/id-tokens",
+        data="[" + " " * (1024 * 1024) + "]",
+        headers={"Content-Type": "application/json"},
+    )
+    assert beyond.status_code == 413 and "error" in beyond.json()
 
     for body in ({"idToken": "x"}, [], ["x"], [{"idToken": "A B", "status": "Accepted"}]):
         answer = api.request("PUT", "/id-tokens", json=body)

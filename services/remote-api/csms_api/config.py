@@ -49,6 +49,8 @@ class ApiSettings:
     audit: bool = True
     """Publish an audit record of every state-changing request."""
     id_token_import_max: int = 1000
+    id_token_import_max_bytes: int = 1024 * 1024
+    """Largest ``PUT /id-tokens`` body (other routes: ``max_body_bytes``); 413 beyond."""
     """Id tokens one ``PUT /id-tokens`` may carry (at most 10,000, the shadow's own cap); 400 beyond."""
     station_wss_url: str | None = None
     """The wss:// URL stations reach the CSMS at (without the station id), for the 2.x network
@@ -104,6 +106,12 @@ class ApiSettings:
             ),
             log_level=read_log_level(env),
             id_token_import_max=_id_token_import_max(env),
+            id_token_import_max_bytes=env.integer(
+                "API_ID_TOKEN_IMPORT_MAX_BYTES",
+                1024 * 1024,
+                minimum=1024,
+                about="largest PUT /id-tokens body, else 413",
+            ),
             max_body_bytes=env.integer(
                 "API_MAX_BODY_BYTES", 64 * 1024, minimum=1024, about="largest request body"
             ),

@@ -2181,7 +2181,7 @@ export interface paths {
         };
         /**
          * Import id tokens: create or replace every one, or none if one is wrong
-         * @description Needs a token with the admin scope. A wrong entry is named in the 400 answer (idTokens[index]: reason); nothing is stored then. At most API_ID_TOKEN_IMPORT_MAX tokens (default 1000) and API_MAX_BODY_BYTES.
+         * @description Needs a token with the admin scope. A wrong entry is named in the 400 answer (idTokens[index]: reason); nothing is stored then. At most API_ID_TOKEN_IMPORT_MAX tokens (default 1000) in API_ID_TOKEN_IMPORT_MAX_BYTES (default 1 MiB).
          */
         put: {
             parameters: {

@@ -146,13 +146,15 @@ def tokens_csv() -> Response:
     return Response(buffer.getvalue(), mimetype="text/csv")
 
 
-def _import_max() -> int:
+def _settings() -> ApiSettings:
     settings: ApiSettings = current_app.extensions["csms_settings"]
-    return settings.id_token_import_max
+    return settings
 
 
 def _json_list_body() -> list[Any]:
-    """The body as a JSON array; 400 for anything else."""
+    """The body as a JSON array (up to API_ID_TOKEN_IMPORT_MAX_BYTES); 400 for anything else."""
+    settings = _settings()
+    request.max_content_length = max(settings.max_body_bytes, settings.id_token_import_max_bytes)
     try:
         body = request.get_json(silent=True, force=True)
     except RecursionError as error:
@@ -172,13 +174,13 @@ def _json_list_body() -> list[Any]:
     "Import id tokens: create or replace every one, or none if one is wrong",
     {200: (IdTokenImported, "Every token stored")},
     body=IdTokenImport,
-    errors=(415,),
+    errors=(413, 415),
     description="A wrong entry is named in the 400 answer (idTokens[index]: reason); nothing is stored then. "
-    "At most API_ID_TOKEN_IMPORT_MAX tokens (default 1000) and API_MAX_BODY_BYTES.",
+    "At most API_ID_TOKEN_IMPORT_MAX tokens (default 1000) in API_ID_TOKEN_IMPORT_MAX_BYTES (default 1 MiB).",
 )
 def import_tokens() -> tuple[Response, int]:
     entries = _json_list_body()
-    limit = _import_max()
+    limit = _settings().id_token_import_max
     if not entries or len(entries) > limit:
         if entries:
             ID_TOKEN_IMPORTS_TOO_LARGE.inc()
