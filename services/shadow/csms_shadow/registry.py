@@ -24,7 +24,7 @@ from csms_shadow.passwords import check_password_rules, hash_password, verify_pa
 from csms_shadow.records import Records
 from csms_shadow.store import ShadowStore
 from csms_shadow.token_records import import_records, is_token_value, token_record, token_value
-from csms_shadow.tokens import IdTokenStore
+from csms_shadow.tokens import IdTokenStore, TokenStoreFull
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,10 @@ class RegistryRequests:
 
     async def token_put(self, body: JsonObject) -> Answer:
         record = token_record(body, utc_now_iso())
-        created = await self._tokens.put(record)
+        try:
+            created = await self._tokens.put(record)
+        except TokenStoreFull as error:
+            return 409, {"error": str(error)}
         logger.info("id token stored", extra={"status": record["status"], "new_token": created})
         return (201 if created else 200), record
 
@@ -239,7 +242,11 @@ class RegistryRequests:
         except ValueError:
             ID_TOKEN_IMPORTS.labels("invalid").inc()
             raise
-        created = await self._tokens.put_many(records)
+        try:
+            created = await self._tokens.put_many(records)
+        except TokenStoreFull as error:
+            ID_TOKEN_IMPORTS.labels("full").inc()
+            return 409, {"error": str(error)}
         ID_TOKEN_IMPORTS.labels("stored").inc()
         ID_TOKENS_IMPORTED.inc(len(records))
         logger.info("id tokens imported", extra={"tokens": len(records), "new_tokens": created})

@@ -11,10 +11,11 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from csms_shadow.document import JsonObject
+from csms_shadow.metrics import BUDGET_REJECTIONS
 from csms_shadow.store import Keys
 from csms_shadow.token_records import TOKEN_STATUSES
 
-__all__ = ["TOKEN_STATUSES", "IdTokenStore", "effective_status"]
+__all__ = ["TOKEN_STATUSES", "IdTokenStore", "TokenStoreFull", "effective_status"]
 UNKNOWN = {"status": "Invalid"}
 
 
@@ -40,16 +41,36 @@ def effective_status(record: JsonObject | None, now: datetime) -> JsonObject:
     return answer
 
 
-class IdTokenStore:
-    """One JSON record per token plus an index set for listing."""
+class TokenStoreFull(Exception):
+    """A write would take the store past its maximum number of tokens."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+
+class IdTokenStore:
+    """One JSON record per token plus an index set for listing, at most ``max_tokens`` of them.
+
+    The maximum is checked before writing, not in the same transaction: writers racing at the edge
+    may pass it by as many tokens as they add together.
+    """
+
+    def __init__(self, redis: Redis, prefix: str, max_tokens: int = 1_000_000) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
+        self._max_tokens = max_tokens
+
+    async def _check_room(self, values: list[str]) -> None:
+        known = await self._redis.smismember(self._keys.id_token_index, values)
+        new = sum(1 for member in known if not member)
+        if new and await self._redis.scard(self._keys.id_token_index) + new > self._max_tokens:
+            BUDGET_REJECTIONS.labels("id_tokens").inc()
+            raise TokenStoreFull(
+                f"the id-token store holds at most {self._max_tokens} tokens (SHADOW_MAX_ID_TOKENS); "
+                f"this adds {new}"
+            )
 
     async def put(self, record: JsonObject) -> bool:
-        """Create or replace a token record; True if it is new."""
+        """Create or replace a token record; True if it is new. TokenStoreFull if there is no room."""
         value = record["idToken"]
+        await self._check_room([value])
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._keys.id_token(value), json.dumps(record))
             pipe.sadd(self._keys.id_token_index, value)
@@ -58,6 +79,7 @@ class IdTokenStore:
 
     async def put_many(self, records: list[JsonObject]) -> int:
         """Create or replace many records in one transaction; how many of them are new."""
+        await self._check_room([record["idToken"] for record in records])
         async with self._redis.pipeline(transaction=True) as pipe:
             for record in records:
                 pipe.set(self._keys.id_token(record["idToken"]), json.dumps(record))

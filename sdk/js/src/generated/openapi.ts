@@ -179,7 +179,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1169,7 +1169,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1341,7 +1341,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1527,7 +1527,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1925,6 +1925,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body larger than API_MAX_BODY_BYTES */
                 413: {
                     headers: {
@@ -2243,6 +2252,15 @@ export interface paths {
                 };
                 /** @description The request body did not arrive within API_BODY_TIMEOUT */
                 408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2964,7 +2982,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3686,7 +3704,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3935,7 +3953,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4063,7 +4081,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5703,7 +5721,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5886,7 +5904,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6069,7 +6087,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6362,7 +6380,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7009,7 +7027,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7495,7 +7513,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8221,7 +8239,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8377,7 +8395,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;

@@ -40,8 +40,8 @@ id_tokens = Blueprint("id_tokens", __name__)
 
 
 def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
-    if status == 400:
-        raise ApiError(400, str(body.get("error", "invalid request")))
+    if status in (400, 409):
+        raise ApiError(status, str(body.get("error", "invalid request")))
     return jsonify(body), status
 
 
@@ -52,7 +52,7 @@ def _answer(status: int, body: dict[str, object]) -> tuple[Response, int]:
     {200: (IdToken, "Replaced"), 201: (IdToken, "Created")},
     body=PutIdToken,
     path=IdTokenPath,
-    errors=(415,),
+    errors=(409, 415),
 )
 def put_token(token: str) -> tuple[Response, int]:
     body = json_body(request)
@@ -174,7 +174,7 @@ def _json_list_body() -> list[Any]:
     "Import id tokens: create or replace every one, or none if one is wrong",
     {200: (IdTokenImported, "Every token stored")},
     body=IdTokenImport,
-    errors=(413, 415),
+    errors=(409, 413, 415),
     description="A wrong entry is named in the 400 answer (idTokens[index]: reason); nothing is stored then. "
     "At most API_ID_TOKEN_IMPORT_MAX tokens (default 1000) in API_ID_TOKEN_IMPORT_MAX_BYTES (default 1 MiB).",
 )
