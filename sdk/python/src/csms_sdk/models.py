@@ -82,6 +82,12 @@ class IdToken(TypedDict):
     """Smart charging: its transactions are admitted and filled before lower priorities (0-9, default 0)."""
 
 
+class IdTokenImported(TypedDict):
+    imported: int
+    created: int
+    replaced: int
+
+
 class IdTokenDeleted(TypedDict):
     idToken: str
     deleted: bool
