@@ -156,7 +156,8 @@ def test_201_group_tokens_stop_each_other_expired_refused_evse_limited(
                 ended.id_token_info["status"] == "Accepted" and _group(ended.id_token_info) == tokens["group"]
             )
             record = await _transaction(api, registered, transaction_id, "Ended")
-            assert record["idToken"]["idToken"] == tokens["B"]
+            assert record["idToken"]["idToken"] == tokens["A"]
+            assert record["stopIdToken"]["idToken"] == tokens["B"]
 
             expired = (
                 await station.call(

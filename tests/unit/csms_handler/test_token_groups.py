@@ -12,7 +12,7 @@ import pytest
 
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
-from csms_handler.context import CallContext, Lookups, Payload, TokenStatus
+from csms_handler.context import CallContext, Lookups, Payload, TokenStatus, TransactionRecord
 from csms_handler.handlers.v16 import V16_ROUTES
 from csms_handler.handlers.v201 import V201_ROUTES
 
@@ -156,3 +156,17 @@ def test_a_lookup_answer_becomes_a_token_status() -> None:
     assert TokenStatus.from_lookup({"status": "Accepted", "groupIdToken": 5, "evseIds": "1"}) == TokenStatus(
         "Accepted"
     )
+
+
+def test_201_the_stopping_token_is_recorded_apart_from_the_starting_one() -> None:
+    context = CallContext("CP-1", V201, "m-1", NOW, 300, Lookups(tokens={TAG: LIMITED}))
+    started = V201_ROUTES["TransactionEvent"].handler(_event201(1), context)
+    stopped = V201_ROUTES["TransactionEvent"].handler(
+        dict(_event201(1, "Ended"), triggerReason="StopAuthorized"), context
+    )
+
+    started_record = next(effect for effect in started.effects if isinstance(effect, TransactionRecord))
+    stopped_record = next(effect for effect in stopped.effects if isinstance(effect, TransactionRecord))
+    assert started_record.fields["idToken"]["idToken"] == TAG and "stopIdToken" not in started_record.fields
+    # The record's idToken (who started, whom billing attributes the session to) is left alone.
+    assert stopped_record.fields["stopIdToken"]["idToken"] == TAG and "idToken" not in stopped_record.fields

@@ -117,7 +117,11 @@ def _effects(
     if evse_id is not None:
         transaction["evseId"] = evse_id
     if "idToken" in request:
-        transaction["idToken"] = summarise_id_token(request["idToken"])
+        # A StopAuthorized event carries the token that stopped the transaction, which may be another
+        # of the group (C09): kept apart, like 1.6's stopIdTag, so ``idToken`` stays the one that
+        # started it (the one billing prices and attributes the session to).
+        stopper = request["triggerReason"] == "StopAuthorized"
+        transaction["stopIdToken" if stopper else "idToken"] = summarise_id_token(request["idToken"])
     if "remoteStartId" in info:
         transaction["remoteStartId"] = info["remoteStartId"]
     if request.get("meterValue"):
