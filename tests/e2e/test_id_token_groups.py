@@ -24,7 +24,7 @@ from ocpp.v201 import call as call201
 from tests.support.api import Api
 from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import station16, station201
-from tests.support.system import System
+from tests.support.system import READ_TOKEN, System
 
 pytestmark = pytest.mark.e2e
 
@@ -241,6 +241,13 @@ def test_bulk_import_of_1000_tokens_then_csv_export(api: Api, system: System) ->
         assert row["evseIds"] == ("1 2" if "evseIds" in entry else "")
         assert row["expiryDate"] == FUTURE
     assert api.get("/id-tokens?format=csv").text == export.text
+    # A read-scope token sees only each value's last four characters, as in the JSON list.
+    masked = Api(system.api_url, token=READ_TOKEN).get("/id-tokens.csv")
+    masked_values = [row["idToken"] for row in csv.DictReader(io.StringIO(masked.text))]
+    assert masked.status_code == 200
+    assert len(masked_values) == len(list(csv.DictReader(io.StringIO(export.text))))
+    assert all(value.startswith("****") and len(value) <= 8 for value in masked_values)
+    assert f"****{entries[0]['idToken'][-4:]}" in masked_values
 
     assert _shadow_metric(system, 'csms_shadow_id_token_imports_total{outcome="stored"}') == stored_before + 2
     assert _shadow_metric(system, "csms_shadow_id_tokens_imported_total") == imported_before + 2000
