@@ -35,6 +35,8 @@ class RegistryMethod(StrEnum):
     TOKEN_GET = "token-get"
     TOKEN_DELETE = "token-delete"
     TOKEN_LIST = "token-list"
+    TOKEN_IMPORT = "token-import"
+    """Create or replace many id tokens at once, all or none."""
     AUTHENTICATE = "authenticate"
     """The gateway's handshake check: registered, credentials right for the station's security profile."""
     SET_PASSWORD = "set-password"

@@ -52,6 +52,8 @@ import type {
   WebhookDeleted,
   IdToken,
   IdTokenDeleted,
+  IdTokenImport,
+  IdTokenImported,
   IdTokenStatus,
   PasswordSet,
   RegistrationStatus,
@@ -362,8 +364,17 @@ export class CsmsClient {
 
   // -- id tokens ----------------------------------------------------------------------------------
 
-  putIdToken(token: string, status: IdTokenStatus, options: { expiryDate?: string } = {}): Promise<IdToken> {
+  putIdToken(
+    token: string,
+    status: IdTokenStatus,
+    options: { expiryDate?: string; groupIdToken?: string; evseIds?: number[] } = {},
+  ): Promise<IdToken> {
     return this.call({ method: "PUT", url: `/id-tokens/${segment(token)}`, body: { status, ...options } });
+  }
+
+  /** All or none: a wrong entry rejects with the 400 naming it (`idTokens[index]: reason`). */
+  importIdTokens(entries: IdTokenImport): Promise<IdTokenImported> {
+    return this.call({ method: "PUT", url: "/id-tokens", body: entries });
   }
 
   getIdToken(token: string): Promise<IdToken> {

@@ -32,6 +32,8 @@ export type IdTokenList = Json<"/id-tokens", "get", 200>;
 export type IdToken = IdTokenList["idTokens"][number];
 export type IdTokenStatus = IdToken["status"];
 export type IdTokenDeleted = Json<"/id-tokens/{token}", "delete", 200>;
+export type IdTokenImport = RequestJson<"/id-tokens", "put">;
+export type IdTokenImported = Json<"/id-tokens", "put", 200>;
 export type EventPage = Json<"/events", "get", 200>;
 export type CsmsEvent = EventPage["events"][number];
 /** "station.connected", "transaction.started", ...: the server's own list, from the OpenAPI document. */

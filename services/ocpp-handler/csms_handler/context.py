@@ -11,7 +11,7 @@ before the reply is sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar, cast
@@ -30,18 +30,39 @@ NO_AUTHORIZATION = "NoAuthorization"
 """The OCPP 2.x idToken type that means "no token": always Accepted, never looked up."""
 
 
+PARENT_ID_TAG_LENGTH = 20
+"""OCPP 1.6 parentIdTag is an IdToken of at most 20 characters; a longer group is not told to 1.6 stations."""
+GROUP_TOKEN_TYPE = "Central"
+"""A group is an identifier the CSMS made up (OCPP 2.x IdTokenEnumType Central), not a card."""
+NOT_AT_THIS_LOCATION = "NotAtThisLocation"
+
+
 @dataclass(frozen=True)
 class TokenStatus:
     """What the id-token store says about one token (unknown tokens are Invalid)."""
 
     status: str
     expiry_date: str | None = None
+    group_id_token: str | None = None
+    """The token's group (2.x groupIdToken, 1.6 parentIdTag): the station lets the tokens of one
+    group stop each other's transactions."""
+    evse_ids: tuple[int, ...] = ()
+    """The EVSEs the token is limited to (2.x IdTokenInfo.evseId); empty means every EVSE."""
+
+    def at_evse(self, evse_id: int | None, refused: str) -> TokenStatus:
+        """The status for a transaction at ``evse_id``: an Accepted token limited to other EVSEs is
+        ``refused`` there (2.x NotAtThisLocation, 1.6 Invalid); an unknown EVSE changes nothing."""
+        if self.status != ACCEPTED or not self.evse_ids or evse_id is None or evse_id in self.evse_ids:
+            return self
+        return replace(self, status=refused)
 
     def as_id_tag_info(self) -> IdTagInfo:
         """OCPP 1.6 ``idTagInfo`` (the same type in Authorize, StartTransaction and StopTransaction)."""
         info: Payload = {"status": self.status}
         if self.expiry_date is not None:
             info["expiryDate"] = self.expiry_date
+        if self.group_id_token is not None and len(self.group_id_token) <= PARENT_ID_TAG_LENGTH:
+            info["parentIdTag"] = self.group_id_token
         # The store's status is a plain string; the reply schema check refuses one 1.6 lacks.
         return cast(IdTagInfo, info)
 
@@ -50,8 +71,24 @@ class TokenStatus:
         info: Payload = {"status": self.status}
         if self.expiry_date is not None:
             info["cacheExpiryDateTime"] = self.expiry_date
+        if self.group_id_token is not None:
+            info["groupIdToken"] = {"idToken": self.group_id_token, "type": GROUP_TOKEN_TYPE}
+        if self.evse_ids:
+            info["evseId"] = list(self.evse_ids)
         # The store's status is a plain string; the reply schema check refuses one 2.x lacks.
         return cast(IdTokenInfoType, info)
+
+    @classmethod
+    def from_lookup(cls, info: Payload) -> TokenStatus:
+        """The shadow service's answer for one token: status, expiryDate, groupIdToken, evseIds."""
+        group = info.get("groupIdToken")
+        evse_ids = info.get("evseIds")
+        return cls(
+            str(info["status"]),
+            info.get("expiryDate"),
+            group if isinstance(group, str) else None,
+            tuple(item for item in evse_ids if isinstance(item, int)) if isinstance(evse_ids, list) else (),
+        )
 
 
 UNKNOWN_TOKEN = TokenStatus(INVALID)

@@ -172,8 +172,7 @@ class HandlerService:
         if status != 200:
             raise ValueError(f"lookup answered {status}: {answer.get('error')}")
         tokens = {
-            value: TokenStatus(str(info["status"]), info.get("expiryDate"))
-            for value, info in (answer.get("tokens") or {}).items()
+            value: TokenStatus.from_lookup(info) for value, info in (answer.get("tokens") or {}).items()
         }
         transaction_id = answer.get("transactionId")
         return Lookups(

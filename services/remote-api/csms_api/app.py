@@ -68,8 +68,12 @@ def create_app(settings: ApiSettings | None = None, bus: ApiBus | None = None) -
 
     app.extensions["csms_command_limiter"] = RateLimiter(settings.command_rate, settings.command_burst)
     app.extensions["csms_wait_slots"] = WaitSlots(settings.waits_per_token)
+    larger = max(settings.max_body_bytes, settings.id_token_import_max_bytes)
     app.wsgi_app = BufferedBody(  # type: ignore[method-assign]
-        app.wsgi_app, settings.max_body_bytes, settings.body_timeout
+        app.wsgi_app,
+        settings.max_body_bytes,
+        settings.body_timeout,
+        {("PUT", "/id-tokens"): larger, ("PUT", "/v1/id-tokens"): larger},
     )
 
     @app.before_request

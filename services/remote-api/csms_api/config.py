@@ -48,6 +48,10 @@ class ApiSettings:
     """Networks webhooks may point at although they are not public (the SSRF guard's allow-list)."""
     audit: bool = True
     """Publish an audit record of every state-changing request."""
+    id_token_import_max: int = 1000
+    id_token_import_max_bytes: int = 1024 * 1024
+    """Largest ``PUT /id-tokens`` body (other routes: ``max_body_bytes``); 413 beyond."""
+    """Id tokens one ``PUT /id-tokens`` may carry (at most 10,000, the shadow's own cap); 400 beyond."""
     station_wss_url: str | None = None
     """The wss:// URL stations reach the CSMS at (without the station id), for the 2.x network
     profile a security-profile upgrade sends (SetNetworkProfile ocppCsmsUrl)."""
@@ -101,6 +105,13 @@ class ApiSettings:
                 about="seconds to wait for the broker or the shadow service",
             ),
             log_level=read_log_level(env),
+            id_token_import_max=_id_token_import_max(env),
+            id_token_import_max_bytes=env.integer(
+                "API_ID_TOKEN_IMPORT_MAX_BYTES",
+                1024 * 1024,
+                minimum=1024,
+                about="largest PUT /id-tokens body, else 413",
+            ),
             max_body_bytes=env.integer(
                 "API_MAX_BODY_BYTES", 64 * 1024, minimum=1024, about="largest request body"
             ),
@@ -180,3 +191,16 @@ def _load_tokens(env: Environment) -> TokenRegistry:
         )
     except InvalidTokenConfig as error:
         raise ConfigError(str(error)) from error
+
+
+ID_TOKEN_IMPORT_CEILING = 10_000
+"""The shadow service refuses larger imports whatever this service allows."""
+
+
+def _id_token_import_max(env: Environment) -> int:
+    value = env.integer(
+        "API_ID_TOKEN_IMPORT_MAX", 1000, minimum=1, about="id tokens one PUT /id-tokens may carry, else 400"
+    )
+    if value > ID_TOKEN_IMPORT_CEILING:
+        raise ConfigError(f"API_ID_TOKEN_IMPORT_MAX must be at most {ID_TOKEN_IMPORT_CEILING}, got {value}")
+    return value

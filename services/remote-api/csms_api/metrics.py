@@ -34,3 +34,7 @@ SSE_REFUSED = Counter("csms_api_sse_streams_refused_total", "Event streams refus
 AUDIT_PUBLISH_FAILURES = Counter(
     "csms_api_audit_publish_failures_total", "Audit records that could not be published to the broker"
 )
+ID_TOKEN_IMPORTS_TOO_LARGE = Counter(
+    "csms_api_id_token_imports_too_large_total",
+    "PUT /id-tokens refused with 400 for carrying more than API_ID_TOKEN_IMPORT_MAX tokens",
+)

@@ -41,7 +41,8 @@ ERROR_TEXT = {
     404: "Not found (station, command, token or route)",
     405: "Method not allowed",
     408: "The request body did not arrive within API_BODY_TIMEOUT",
-    409: "Conflict: the station exists already, or is not connected, or the webhook limit is reached",
+    409: "Conflict: the station exists already, or is not connected, or the webhook or id-token limit is "
+    "reached",
     410: "Gone: the event id is older than the retention",
     413: "Request body larger than API_MAX_BODY_BYTES",
     415: "Unsupported media type",

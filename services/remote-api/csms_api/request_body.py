@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import gevent
@@ -26,28 +26,41 @@ class BodyTimeout(Exception):
 
 
 class BufferedBody:
-    """WSGI middleware: the body in memory within ``timeout`` seconds, else 408."""
+    """WSGI middleware: the body in memory within ``timeout`` seconds, else 408.
 
-    def __init__(self, app: WSGIApplication, max_bytes: int, timeout: float) -> None:
+    ``larger`` allows some routes, keyed ``(method, path)``, a larger body than ``max_bytes`` (an
+    id-token import); their views raise ``request.max_content_length`` to match.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        max_bytes: int,
+        timeout: float,
+        larger: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
         self._app = app
-        self._max_bytes = max_bytes
+        self._default_max_bytes = max_bytes
         self._timeout = timeout
+        self._larger = dict(larger or {})
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        route = (str(environ.get("REQUEST_METHOD", "")), str(environ.get("PATH_INFO", "")))
+        max_bytes = self._larger.get(route, self._default_max_bytes)
         declared = _content_length(environ)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if (declared is None and not chunked) or (declared is not None and declared > self._max_bytes):
+        if (declared is None and not chunked) or (declared is not None and declared > max_bytes):
             # Nothing to read, or more than the app accepts: it answers 413 without reading.
             return self._app(environ, start_response)
         try:
             with gevent.Timeout(self._timeout, BodyTimeout):
-                body = environ["wsgi.input"].read(self._max_bytes + 1 if declared is None else declared)
+                body = environ["wsgi.input"].read(max_bytes + 1 if declared is None else declared)
         except BodyTimeout:
             BODY_TIMEOUTS.inc()
             return _error(
                 start_response, "408 Request Timeout", f"Request body not received within {self._timeout:g} s"
             )
-        if len(body) > self._max_bytes:
+        if len(body) > max_bytes:
             return _error(start_response, "413 Request Entity Too Large", "Request body too large")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))

@@ -66,7 +66,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.remote_start_link_seconds,
         settings.record_budget,
     )
-    tokens = IdTokenStore(redis, settings.key_prefix)
+    tokens = IdTokenStore(redis, settings.key_prefix, settings.max_id_tokens)
     registry = RegistryRequests(
         store,
         tokens,

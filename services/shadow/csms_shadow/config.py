@@ -55,6 +55,8 @@ class ShadowSettings:
     """Events older than this are removed."""
     audit_max_length: int = 100_000
     audit_retention_seconds: int = 90 * 24 * 3600
+    max_id_tokens: int = 1_000_000
+    """Id tokens the store holds at most; a PUT or import that would add more is refused with 409."""
     webhooks_max: int = 100
     """Webhooks one deployment may have."""
     webhook_log_length: int = 100
@@ -209,6 +211,12 @@ class ShadowSettings:
             ),
             audit_retention_seconds=env.integer(
                 "SHADOW_AUDIT_RETENTION", 90 * 24 * 3600, minimum=60, about="seconds an audit record is kept"
+            ),
+            max_id_tokens=env.integer(
+                "SHADOW_MAX_ID_TOKENS",
+                1_000_000,
+                minimum=1,
+                about="id tokens the store holds at most, else 409",
             ),
             webhooks_max=env.integer(
                 "SHADOW_WEBHOOKS_MAX", 100, minimum=1, about="webhooks one deployment may have"

@@ -25,7 +25,8 @@ BUDGET_REJECTIONS = Counter(
     "csms_shadow_budget_rejections_total",
     "Writes refused, or entries evicted, because a station reached a storage budget, by reason "
     "(document_bytes, document_keys, map_entries, unknown_transaction, open_transactions, "
-    "transaction_evicted, transaction_events, record_bytes, command_owner)",
+    "transaction_evicted, transaction_events, record_bytes, command_owner, id_tokens: the id-token store "
+    "is full)",
     ["reason"],
 )
 STORED_BYTES = Histogram(
@@ -51,4 +52,13 @@ DESIRED_UPDATES = Counter(
     "csms_shadow_desired_updates_total",
     "Desired-state changes by outcome (applied, not_registered, over_budget)",
     ["outcome"],
+)
+ID_TOKEN_IMPORTS = Counter(
+    "csms_shadow_id_token_imports_total",
+    "Id-token imports (PUT /id-tokens) by outcome: stored (every token), invalid (none: an entry was "
+    "wrong), full (none: SHADOW_MAX_ID_TOKENS)",
+    ["outcome"],
+)
+ID_TOKENS_IMPORTED = Counter(
+    "csms_shadow_id_tokens_imported_total", "Id tokens created or replaced by imports"
 )

@@ -19,10 +19,12 @@ from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.document import JsonObject
 from csms_shadow.hashing import BoundedHashing, HashingBusy
+from csms_shadow.metrics import ID_TOKEN_IMPORTS, ID_TOKENS_IMPORTED
 from csms_shadow.passwords import check_password_rules, hash_password, verify_password
 from csms_shadow.records import Records
 from csms_shadow.store import ShadowStore
-from csms_shadow.tokens import TOKEN_STATUSES, IdTokenStore
+from csms_shadow.token_records import import_records, is_token_value, token_record, token_value
+from csms_shadow.tokens import IdTokenStore, TokenStoreFull
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +51,6 @@ def connection_level(*, tls: bool, certificate_matches: bool, password_ok: bool)
     return 0
 
 
-MAX_TOKEN_LENGTH = 36
-"""OCPP 2.0.1 idToken is an identifierString of at most 36 characters (1.6 idTag: 20)."""
-
 Answer = tuple[int, JsonObject]
 
 
@@ -60,37 +59,6 @@ def _choice(body: JsonObject, name: str, allowed: tuple[str, ...], default: str 
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}")
     return str(value)
-
-
-def token_value(value: Any) -> str:
-    """An id token usable as a key: 1 to 36 printable characters, no whitespace."""
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_TOKEN_LENGTH:
-        raise ValueError(f"idToken must be a string of 1 to {MAX_TOKEN_LENGTH} characters")
-    if any(character.isspace() or not character.isprintable() for character in value):
-        raise ValueError("idToken must not contain whitespace or control characters")
-    return value
-
-
-def is_token_value(value: Any) -> bool:
-    try:
-        token_value(value)
-    except ValueError:
-        return False
-    return True
-
-
-def expiry_value(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError("expiryDate must be an ISO 8601 date-time string")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise ValueError("expiryDate must be an ISO 8601 date-time string") from error
-    if moment.tzinfo is None:
-        raise ValueError("expiryDate must include a time zone (e.g. Z)")
-    return value
 
 
 class RegistryRequests:
@@ -122,6 +90,7 @@ class RegistryRequests:
             RegistryMethod.TOKEN_GET: self.token_get,
             RegistryMethod.TOKEN_DELETE: self.token_delete,
             RegistryMethod.TOKEN_LIST: self.token_list,
+            RegistryMethod.TOKEN_IMPORT: self.token_import,
             RegistryMethod.COMMAND_GET: self.command_get,
             RegistryMethod.TRANSACTIONS: self.transactions,
         }
@@ -258,27 +227,30 @@ class RegistryRequests:
     # -------------------------------------------------------------------- tokens
 
     async def token_put(self, body: JsonObject) -> Answer:
-        value = token_value(body.get("idToken"))
-        record: JsonObject = {
-            "idToken": value,
-            "status": _choice(body, "status", TOKEN_STATUSES),
-            "updatedAt": utc_now_iso(),
-        }
-        expiry = expiry_value(body.get("expiryDate"))
-        if expiry is not None:
-            record["expiryDate"] = expiry
-        if body.get("groupIdToken") is not None:
-            # The token's group: billing assigns tariffs to groups (OCPP groupIdToken).
-            record["groupIdToken"] = token_value(body["groupIdToken"])
-        if body.get("chargingPriority") is not None:
-            # Smart charging: this token's transactions are admitted and filled first.
-            priority = body["chargingPriority"]
-            if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 9:
-                raise ValueError("chargingPriority must be an integer from 0 to 9")
-            record["chargingPriority"] = priority
-        created = await self._tokens.put(record)
+        record = token_record(body, utc_now_iso())
+        try:
+            created = await self._tokens.put(record)
+        except TokenStoreFull as error:
+            return 409, {"error": str(error)}
         logger.info("id token stored", extra={"status": record["status"], "new_token": created})
         return (201 if created else 200), record
+
+    async def token_import(self, body: JsonObject) -> Answer:
+        """Create or replace every token of ``idTokens`` or, if one entry is wrong, none of them."""
+        try:
+            records = import_records(body.get("idTokens"), utc_now_iso())
+        except ValueError:
+            ID_TOKEN_IMPORTS.labels("invalid").inc()
+            raise
+        try:
+            created = await self._tokens.put_many(records)
+        except TokenStoreFull as error:
+            ID_TOKEN_IMPORTS.labels("full").inc()
+            return 409, {"error": str(error)}
+        ID_TOKEN_IMPORTS.labels("stored").inc()
+        ID_TOKENS_IMPORTED.inc(len(records))
+        logger.info("id tokens imported", extra={"tokens": len(records), "new_tokens": created})
+        return 200, {"imported": len(records), "created": created, "replaced": len(records) - created}
 
     async def token_get(self, body: JsonObject) -> Answer:
         value = token_value(body.get("idToken"))

@@ -1,4 +1,7 @@
-"""The id-token store: which tokens may charge (Accepted, Blocked, Expired, Invalid), in Redis."""
+"""The id-token store: which tokens may charge (Accepted, Blocked, Expired, Invalid), in Redis.
+
+Records are checked by ``token_records.token_record`` before they get here.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,20 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from csms_shadow.document import JsonObject
+from csms_shadow.metrics import BUDGET_REJECTIONS
 from csms_shadow.store import Keys
+from csms_shadow.token_records import TOKEN_STATUSES
 
-TOKEN_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
+__all__ = ["TOKEN_STATUSES", "IdTokenStore", "TokenStoreFull", "effective_status"]
 UNKNOWN = {"status": "Invalid"}
 
 
 def effective_status(record: JsonObject | None, now: datetime) -> JsonObject:
-    """What a station is told about a token: unknown is Invalid, an Accepted token past expiry is Expired."""
+    """What a station is told about a token: unknown is Invalid, an Accepted token past expiry is Expired.
+
+    The token's group and the EVSEs it is limited to go with the status: the station compares groups
+    to let one token stop another's transaction, and the handler refuses the token at other EVSEs.
+    """
     if record is None:
         return dict(UNKNOWN)
     answer: JsonObject = {"status": record["status"]}
@@ -25,24 +34,58 @@ def effective_status(record: JsonObject | None, now: datetime) -> JsonObject:
         expires = datetime.fromisoformat(str(expiry).replace("Z", "+00:00"))
         if answer["status"] == "Accepted" and expires <= now:
             answer["status"] = "Expired"
+    if record.get("groupIdToken") is not None:
+        answer["groupIdToken"] = record["groupIdToken"]
+    if record.get("evseIds"):
+        answer["evseIds"] = record["evseIds"]
     return answer
 
 
-class IdTokenStore:
-    """One JSON record per token plus an index set for listing."""
+class TokenStoreFull(Exception):
+    """A write would take the store past its maximum number of tokens."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+
+class IdTokenStore:
+    """One JSON record per token plus an index set for listing, at most ``max_tokens`` of them.
+
+    The maximum is checked before writing, not in the same transaction: writers racing at the edge
+    may pass it by as many tokens as they add together.
+    """
+
+    def __init__(self, redis: Redis, prefix: str, max_tokens: int = 1_000_000) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
+        self._max_tokens = max_tokens
+
+    async def _check_room(self, values: list[str]) -> None:
+        known = await self._redis.smismember(self._keys.id_token_index, values)
+        new = sum(1 for member in known if not member)
+        if new and await self._redis.scard(self._keys.id_token_index) + new > self._max_tokens:
+            BUDGET_REJECTIONS.labels("id_tokens").inc()
+            raise TokenStoreFull(
+                f"the id-token store holds at most {self._max_tokens} tokens (SHADOW_MAX_ID_TOKENS); "
+                f"this adds {new}"
+            )
 
     async def put(self, record: JsonObject) -> bool:
-        """Create or replace a token record; True if it is new."""
+        """Create or replace a token record; True if it is new. TokenStoreFull if there is no room."""
         value = record["idToken"]
+        await self._check_room([value])
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._keys.id_token(value), json.dumps(record))
             pipe.sadd(self._keys.id_token_index, value)
             _, added = await pipe.execute()
         return bool(added)
+
+    async def put_many(self, records: list[JsonObject]) -> int:
+        """Create or replace many records in one transaction; how many of them are new."""
+        await self._check_room([record["idToken"] for record in records])
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for record in records:
+                pipe.set(self._keys.id_token(record["idToken"]), json.dumps(record))
+                pipe.sadd(self._keys.id_token_index, record["idToken"])
+            results = await pipe.execute()
+        return sum(int(added) for added in results[1::2])
 
     async def get(self, value: str) -> JsonObject | None:
         raw = await self._redis.get(self._keys.id_token(value))

@@ -75,3 +75,29 @@ def test_without_body_or_over_the_limit_the_app_decides() -> None:
     assert call(middleware, {"wsgi.input": never_read})[0] == "204 No Content"
     assert call(middleware, {"CONTENT_LENGTH": "11", "wsgi.input": never_read})[0] == "204 No Content"
     assert seen == ["", "11"]
+
+
+def test_a_route_allowed_a_larger_body_gets_it_and_only_that_route() -> None:
+    app = BufferedBody(echo, max_bytes=4, timeout=1, larger={("PUT", "/id-tokens"): 8})
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked"}
+
+    larger = call(
+        app,
+        {**chunked, "REQUEST_METHOD": "PUT", "PATH_INFO": "/id-tokens", "wsgi.input": io.BytesIO(b"abcdef")},
+    )
+    other_method = call(
+        app,
+        {**chunked, "REQUEST_METHOD": "GET", "PATH_INFO": "/id-tokens", "wsgi.input": io.BytesIO(b"abcdef")},
+    )
+    too_large = call(
+        app,
+        {
+            **chunked,
+            "REQUEST_METHOD": "PUT",
+            "PATH_INFO": "/id-tokens",
+            "wsgi.input": io.BytesIO(b"abcdefghi"),
+        },
+    )
+
+    assert larger == ("200 OK", b"abcdef")
+    assert other_method[0].startswith("413") and too_large[0].startswith("413")

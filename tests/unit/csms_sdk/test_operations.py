@@ -104,3 +104,19 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("Thu, 01 Jan 2026 00:00:10 GMT", now=1767225600.0) == 10.0
+
+
+def test_id_token_operations_carry_group_evses_and_imports() -> None:
+    put = ops.put_id_token("T 1", "Accepted", None, "FLEET", (1, 3))
+    imported = ops.import_id_tokens([{"idToken": "A", "status": "Accepted"}])
+
+    assert (put.method, put.url, put.body) == (
+        "PUT",
+        "/id-tokens/T%201",
+        {"status": "Accepted", "groupIdToken": "FLEET", "evseIds": [1, 3]},
+    )
+    assert (imported.method, imported.url, imported.body) == (
+        "PUT",
+        "/id-tokens",
+        [{"idToken": "A", "status": "Accepted"}],
+    )

@@ -179,7 +179,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1169,7 +1169,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1341,7 +1341,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1527,7 +1527,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1925,6 +1925,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Request body larger than API_MAX_BODY_BYTES */
                 413: {
                     headers: {
@@ -2085,7 +2094,7 @@ export interface paths {
         };
         /**
          * List id tokens
-         * @description Needs a token with the read scope.
+         * @description Needs a token with the read scope. With ?format=csv the answer is GET /id-tokens.csv's.
          */
         get: {
             parameters: {
@@ -2103,6 +2112,234 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["IdTokenList"];
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Import id tokens: create or replace every one, or none if one is wrong
+         * @description Needs a token with the admin scope. A wrong entry is named in the 400 answer (idTokens[index]: reason); nothing is stored then. At most API_ID_TOKEN_IMPORT_MAX tokens (default 1000) in API_ID_TOKEN_IMPORT_MAX_BYTES (default 1 MiB).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["IdTokenImportEntry"][];
+                };
+            };
+            responses: {
+                /** @description Every token stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IdTokenImported"];
+                    };
+                };
+                /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The token lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The request body did not arrive within API_BODY_TIMEOUT */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than API_MAX_BODY_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Failed to publish message to the broker */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The shadow service or the station's call queue is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/id-tokens.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every id token as CSV (masked values for read-scope tokens, as in the list)
+         * @description Needs a token with the read scope.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV: idToken,status,expiryDate,groupIdToken,evseIds,chargingPriority,updatedAt */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
                     };
                 };
                 /** @description Invalid request: missing or invalid parameter, invalid JSON, unsupported API-Version */
@@ -2745,7 +2982,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3467,7 +3704,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3716,7 +3953,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3844,7 +4081,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5484,7 +5721,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5667,7 +5904,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5850,7 +6087,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6143,7 +6380,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6790,7 +7027,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7276,7 +7513,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8002,7 +8239,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8158,7 +8395,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8690,6 +8927,7 @@ export interface components {
             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
             expiryDate?: string;
             groupIdToken?: string;
+            evseIds?: number[];
             chargingPriority?: number;
             updatedAt: string;
         };
@@ -8697,6 +8935,26 @@ export interface components {
         IdTokenDeleted: {
             idToken: string;
             deleted: boolean;
+        };
+        /** IdTokenImportEntry */
+        IdTokenImportEntry: {
+            /** @enum {string} */
+            status: "Accepted" | "Blocked" | "Expired" | "Invalid";
+            /** Format: date-time */
+            expiryDate?: string;
+            /** @description The token's group (OCPP 2.x groupIdToken, 1.6 parentIdTag if at most 20 characters): stations let tokens of one group stop each other's transactions; billing prices groups */
+            groupIdToken?: string;
+            /** @description The EVSEs the token is limited to (OCPP 2.x evseId; a 1.6 connector counts as the EVSE of its number); elsewhere it is NotAtThisLocation (2.x) or Invalid (1.6). Empty or absent: every EVSE */
+            evseIds?: number[];
+            /** @description Smart charging: higher is admitted and filled first */
+            chargingPriority?: number;
+            idToken: string;
+        };
+        /** IdTokenImported */
+        IdTokenImported: {
+            imported: number;
+            created: number;
+            replaced: number;
         };
         /**
          * IdTokenList
@@ -8802,7 +9060,10 @@ export interface components {
             status: "Accepted" | "Blocked" | "Expired" | "Invalid";
             /** Format: date-time */
             expiryDate?: string;
+            /** @description The token's group (OCPP 2.x groupIdToken, 1.6 parentIdTag if at most 20 characters): stations let tokens of one group stop each other's transactions; billing prices groups */
             groupIdToken?: string;
+            /** @description The EVSEs the token is limited to (OCPP 2.x evseId; a 1.6 connector counts as the EVSE of its number); elsewhere it is NotAtThisLocation (2.x) or Invalid (1.6). Empty or absent: every EVSE */
+            evseIds?: number[];
             /** @description Smart charging: higher is admitted and filled first */
             chargingPriority?: number;
         };

@@ -29,6 +29,7 @@ from csms_sdk.models import (
     FleetStatus,
     IdToken,
     IdTokenDeleted,
+    IdTokenImported,
     IdTokenStatus,
     InstalledCertificates,
     IssuedCertificate,
@@ -234,9 +235,20 @@ class AsyncClient:
     # -- id tokens ---------------------------------------------------------------------------------
 
     async def put_id_token(
-        self, token: str, status: IdTokenStatus, *, expiry_date: str | None = None
+        self,
+        token: str,
+        status: IdTokenStatus,
+        *,
+        expiry_date: str | None = None,
+        group_id_token: str | None = None,
+        evse_ids: Sequence[int] | None = None,
     ) -> IdToken:
-        return cast(IdToken, await self.call(ops.put_id_token(token, status, expiry_date)))
+        operation = ops.put_id_token(token, status, expiry_date, group_id_token, evse_ids)
+        return cast(IdToken, await self.call(operation))
+
+    async def import_id_tokens(self, entries: Sequence[Mapping[str, Any]]) -> IdTokenImported:
+        """All or none: a wrong entry raises the 400 naming it (``idTokens[index]: reason``)."""
+        return cast(IdTokenImported, await self.call(ops.import_id_tokens(entries)))
 
     async def get_id_token(self, token: str) -> IdToken:
         return cast(IdToken, await self.call(ops.get_id_token(token)))

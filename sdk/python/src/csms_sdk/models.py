@@ -76,8 +76,16 @@ class IdToken(TypedDict):
     expiryDate: NotRequired[str]
     groupIdToken: NotRequired[str]
     """The group the token belongs to (2.x groupIdToken, 1.6 parentIdTag); tariffs can be assigned to it."""
+    evseIds: NotRequired[list[int]]
+    """The EVSEs the token is limited to (2.x evseId); absent: every EVSE."""
     chargingPriority: NotRequired[int]
     """Smart charging: its transactions are admitted and filled before lower priorities (0-9, default 0)."""
+
+
+class IdTokenImported(TypedDict):
+    imported: int
+    created: int
+    replaced: int
 
 
 class IdTokenDeleted(TypedDict):

@@ -196,11 +196,26 @@ def get_id_token(token: str) -> Operation:
     return Operation("GET", f"/id-tokens/{quote(token, safe='')}")
 
 
-def put_id_token(token: str, status: str, expiry_date: str | None = None) -> Operation:
+def put_id_token(
+    token: str,
+    status: str,
+    expiry_date: str | None = None,
+    group_id_token: str | None = None,
+    evse_ids: Sequence[int] | None = None,
+) -> Operation:
     body: dict[str, Any] = {"status": status}
     if expiry_date is not None:
         body["expiryDate"] = expiry_date
+    if group_id_token is not None:
+        body["groupIdToken"] = group_id_token
+    if evse_ids is not None:
+        body["evseIds"] = list(evse_ids)
     return Operation("PUT", f"/id-tokens/{quote(token, safe='')}", body=body)
+
+
+def import_id_tokens(entries: Sequence[Mapping[str, Any]]) -> Operation:
+    """Create or replace every token (each a PUT body plus ``idToken``), or none if one is wrong."""
+    return Operation("PUT", "/id-tokens", body=[dict(entry) for entry in entries])
 
 
 def delete_id_token(token: str) -> Operation:

@@ -36,6 +36,7 @@ from csms_api.models.common import JsonObject, StationPath
 from csms_api.models.sites import SitePath
 from csms_api.operations import Answer, operation
 from csms_api.scopes import requires
+from csms_api.spreadsheet import cell
 from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
 
@@ -63,7 +64,6 @@ CSV_COLUMNS = (
     "flagged",
     "energyNotes",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ASSIGN = "Assign tariffs (in order of preference; one currency); an empty list removes the assignment"
 
 
@@ -238,12 +238,6 @@ def get_cdr(session_id: str) -> tuple[Response, int]:
     return jsonify(cdr), 200
 
 
-def _cell(value: Any) -> str:
-    """Spreadsheet-safe text: a value that could start a formula gets a leading quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 def csv_row(session: dict[str, Any]) -> list[str]:
     cost = session.get("cost") or {}
     total = cost.get("totalCost") or {}
@@ -255,7 +249,7 @@ def csv_row(session: dict[str, Any]) -> list[str]:
         "tariffIds": " ".join(session.get("tariffIds") or []),
         "energyNotes": " | ".join(session.get("energyNotes") or []),
     }
-    return [_cell(values.get(column)) for column in CSV_COLUMNS]
+    return [cell(values.get(column)) for column in CSV_COLUMNS]
 
 
 @billing.get("/sessions.csv")

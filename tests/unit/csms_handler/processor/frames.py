@@ -137,7 +137,8 @@ TX_ENDED_TRANSACTION = {
     "lastTriggerReason": "StopAuthorized",
     "chargingState": "EVConnected",
     "evseId": 2,
-    "idToken": ID_TOKEN,
+    # StopAuthorized: the stopping token, kept apart from the starting one (idToken).
+    "stopIdToken": ID_TOKEN,
     "endTime": "2024-01-02T04:00:00.000Z",
     "stoppedReason": "Local",
 }

@@ -3,7 +3,9 @@
 The transaction is shown and recorded whatever the idTag's status: 1.6 obliges
 the CSMS to answer with a transactionId even when it does not accept the tag,
 and it is then the station that decides whether to stop the transaction (which
-it reports with a StopTransaction like any other).
+it reports with a StopTransaction like any other). A tag limited to other EVSEs
+(``evseIds``) is answered Invalid on this connector: 1.6 numbers a connector as
+the 2.x EVSE of the same number.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from csms_common.ocpp.errors import ErrorKind, OcppError
 from csms_common.ocpp.types.v16 import StartTransactionRequest, StartTransactionResponse
 from csms_handler.budgets import BudgetReason, evse_within
 from csms_handler.context import (
+    INVALID,
     CallContext,
     LookupRequest,
     Reply,
@@ -59,7 +62,8 @@ def start_transaction(
         over_budget = (BudgetReason.EVSE_ID,)
     payload: StartTransactionResponse = {
         "transactionId": transaction_id,
-        "idTagInfo": context.lookups.token(request["idTag"]).as_id_tag_info(),
+        # A tag limited to other EVSEs is Invalid on this connector (1.6 has no finer status).
+        "idTagInfo": context.lookups.token(request["idTag"]).at_evse(connector_id, INVALID).as_id_tag_info(),
     }
     stale = replacing(*cleared)
     return Reply(

@@ -3,7 +3,10 @@
 The reference's shadow has one ``activeTransaction``; a station with several
 EVSEs also gets ``evses.{evseId}.activeTransaction``. On Ended the shadow
 service removes the transaction from both places where it is still shown (see
-TransactionRecord), so one EVSE ending leaves another's visible.
+TransactionRecord), so one EVSE ending leaves another's visible. A token limited
+to other EVSEs (``evseIds``) is answered NotAtThisLocation at this one: the
+identifier is valid, the driver has no access here (OCPP 2.0.1
+AuthorizationStatusEnumType); Invalid would say the identifier is unknown.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from csms_handler.budgets import (
 )
 from csms_handler.context import (
     NO_AUTHORIZATION,
+    NOT_AT_THIS_LOCATION,
     CallContext,
     LookupRequest,
     Payload,
@@ -66,7 +70,11 @@ def transaction_event(
     payload: TransactionEventResponse = {}
     if "idToken" in request:
         token = _token_to_check(request)
-        status = context.lookups.token(token) if token is not None else None
+        status = (
+            context.lookups.token(token).at_evse(request.get("evse", {}).get("id"), NOT_AT_THIS_LOCATION)
+            if token is not None
+            else None
+        )
         info: IdTokenInfoType = status.as_id_token_info() if status is not None else {"status": "Accepted"}
         payload["idTokenInfo"] = info
     if context.lookups.price_text:
@@ -109,7 +117,11 @@ def _effects(
     if evse_id is not None:
         transaction["evseId"] = evse_id
     if "idToken" in request:
-        transaction["idToken"] = summarise_id_token(request["idToken"])
+        # A StopAuthorized event carries the token that stopped the transaction, which may be another
+        # of the group (C09): kept apart, like 1.6's stopIdTag, so ``idToken`` stays the one that
+        # started it (the one billing prices and attributes the session to).
+        stopper = request["triggerReason"] == "StopAuthorized"
+        transaction["stopIdToken" if stopper else "idToken"] = summarise_id_token(request["idToken"])
     if "remoteStartId" in info:
         transaction["remoteStartId"] = info["remoteStartId"]
     if request.get("meterValue"):
