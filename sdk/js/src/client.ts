@@ -661,6 +661,11 @@ export class CsmsClient {
   }
 
   /** Every matching session as CSV (for accounting). */
+  /** Every id token as CSV (values masked for a read-scope token). */
+  idTokensCsv(): Promise<string> {
+    return this.call({ method: "GET", url: "/id-tokens.csv", text: true });
+  }
+
   sessionsCsv(options: SessionFilter = {}): Promise<string> {
     return this.call({ method: "GET", url: "/sessions.csv", params: pageParams(undefined, sessionParams(options)), text: true });
   }

@@ -20,6 +20,8 @@ export const ENDPOINTS: Record<string, string> = {
   "GET /id-tokens/{token}": "getIdToken",
   "PUT /id-tokens/{token}": "putIdToken",
   "DELETE /id-tokens/{token}": "deleteIdToken",
+  "PUT /id-tokens": "importIdTokens",
+  "GET /id-tokens.csv": "idTokensCsv",
   "GET /events": "listEvents",
   "GET /events/stream": "streamEvents",
   "GET /audit": "iterAudit",

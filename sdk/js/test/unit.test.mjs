@@ -308,6 +308,8 @@ const SAMPLE_ARGUMENTS = {
   assignGroupTariffs: ["g1", ["T1"]],
   listSessions: [],
   sessionsCsv: [],
+  idTokensCsv: [],
+  importIdTokens: [[{ idToken: "T1", status: "Accepted" }]],
   getSession: ["CP1:1"],
   getCdr: ["CP1:1"],
   listCertificates: ["CP1"],

@@ -72,6 +72,7 @@ def test_the_js_sdk_names_the_same_operations() -> None:
 
 SAMPLES: dict[str, Any] = {
     "charge_point_id": "CP1",
+    "entries": [{"idToken": "T1", "status": "Accepted"}],
     "action": "Reset",
     "message_id": "m1",
     "token": "t1",

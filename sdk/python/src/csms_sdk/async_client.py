@@ -545,6 +545,10 @@ class AsyncClient:
         filters = ops.session_filters(charge_point_id, id_token, start_from, start_to)
         return cast(SessionPage, await self.call(ops.list_sessions(filters, cursor, limit)))
 
+    async def id_tokens_csv(self) -> str:
+        """Every id token as CSV (values masked for a read-scope token)."""
+        return cast(str, await self.call(ops.id_tokens_csv()))
+
     async def sessions_csv(
         self,
         *,

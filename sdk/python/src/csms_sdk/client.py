@@ -538,6 +538,10 @@ class Client:
         filters = ops.session_filters(charge_point_id, id_token, start_from, start_to)
         return cast(SessionPage, self.call(ops.list_sessions(filters, cursor, limit)))
 
+    def id_tokens_csv(self) -> str:
+        """Every id token as CSV (values masked for a read-scope token)."""
+        return cast(str, self.call(ops.id_tokens_csv()))
+
     def sessions_csv(
         self,
         *,

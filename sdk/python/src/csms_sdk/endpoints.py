@@ -25,6 +25,8 @@ ENDPOINTS: dict[str, str] = {
     "GET /id-tokens/{token}": "get_id_token",
     "PUT /id-tokens/{token}": "put_id_token",
     "DELETE /id-tokens/{token}": "delete_id_token",
+    "PUT /id-tokens": "import_id_tokens",
+    "GET /id-tokens.csv": "id_tokens_csv",
     "GET /events": "list_events",
     "GET /events/stream": "stream_events",
     "GET /audit": "iter_audit",

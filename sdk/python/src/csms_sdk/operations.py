@@ -492,6 +492,10 @@ def list_sessions(
     return Operation("GET", "/sessions", params)
 
 
+def id_tokens_csv() -> Operation:
+    return Operation("GET", "/id-tokens.csv", text=True)
+
+
 def sessions_csv(filters: Mapping[str, str | None]) -> Operation:
     params = {key: value for key, value in filters.items() if value is not None}
     return Operation("GET", "/sessions.csv", params, text=True)
