@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -34,7 +36,13 @@ from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
-from csms_shadow.reconcile_plan import RECONCILER_ACTIONS, plan_next, results_of, status_label
+from csms_shadow.reconcile_plan import (
+    RECONCILER_ACTIONS,
+    call_statuses,
+    plan_next,
+    results_of,
+    status_label,
+)
 from csms_shadow.records import Records
 from csms_shadow.reported_configuration import reported_configuration
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest
@@ -190,7 +198,13 @@ class Reconciler:
             # triggers a pass. A station that booted before and only reconnects is served at once.
             return "not_booted"
         protocol = str(connection["protocol"]).removeprefix("ocpp")
-        plan = plan_next(state.get("desired") or {}, state.get("reported") or {}, protocol)
+        plan = plan_next(
+            state.get("desired") or {},
+            state.get("reported") or {},
+            protocol,
+            request_id=secrets.randbelow(2**31 - 1) + 1,
+            now_iso=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
         if plan.local_statuses:
             await self._report(station_id, plan.local_statuses, None)
         call = plan.call
@@ -207,6 +221,9 @@ class Reconciler:
         }
         if not await self._desired.mark(station_id, marker):
             return "waiting"
+        if call.before:
+            # Before the call: a notification about it can then only land on top of this.
+            await self._report(station_id, call.before, f"request-{frame.message_id}")
         await self._client.publish(topics.station_call(station_id), frame.to_json(), qos=1)
         await self._records.record_command(
             station_id,
@@ -245,11 +262,11 @@ class Reconciler:
             )
             return None
         patch = results_of(marker, command)
+        statuses = call_statuses(marker, patch)
         if patch:
             await self._report(station_id, patch, f"reconcile-{message_id}")
-            statuses = patch.get(f"{marker['property']}Status") or {}
-            for entry in statuses.values():
-                RECONCILE_RESULTS.labels(marker["property"], status_label(entry.get("status"))).inc()
+            for status in statuses.values():
+                RECONCILE_RESULTS.labels(marker["property"], status_label(status)).inc()
         await self._desired.unmark(station_id, message_id)
         logger.info(
             "reconcile call finished",
@@ -257,10 +274,7 @@ class Reconciler:
                 "station_id": station_id,
                 "message_id": message_id,
                 "state": command.get("state"),
-                "statuses": {
-                    key: entry.get("status")
-                    for key, entry in (patch.get(f"{marker['property']}Status") or {}).items()
-                },
+                "statuses": statuses,
             },
         )
         return None

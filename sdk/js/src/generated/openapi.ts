@@ -8566,6 +8566,19 @@ export interface components {
             availability?: {
                 [key: string]: ("Operative" | "Inoperative") | null;
             } | null;
+            /** @description In sync when reported.firmware.version is this version and firmwareStatus Installed */
+            firmware?: components["schemas"]["DesiredFirmware"] | null;
+        };
+        /**
+         * DesiredFirmware
+         * @description One firmware version to install (UpdateFirmware; 1.6 SignedUpdateFirmware when signed).
+         */
+        DesiredFirmware: {
+            version: string;
+            /** @description http:// or https:// URL */
+            location: string;
+            signature?: string | null;
+            signingCertificate?: string | null;
         };
         /** DesiredPatch */
         DesiredPatch: {
