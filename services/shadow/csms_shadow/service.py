@@ -20,6 +20,7 @@ from csms_shadow.batching import Batcher
 from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
 from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
+from csms_shadow.campaigns import Campaigns
 from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
@@ -100,6 +101,7 @@ class ShadowService:
         desired: DesiredStore | None = None,
         reconciler: Reconciler | None = None,
         fleet_batches: FleetBatches | None = None,
+        campaigns: Campaigns | None = None,
         sites: SiteRequests | None = None,
         profiles: ProfileRequests | None = None,
     ) -> None:
@@ -111,6 +113,9 @@ class ShadowService:
             if desired is not None and fleet_batches is not None
             else {}
         )
+        self._campaigns = campaigns
+        if campaigns is not None:
+            self._fleet.update(campaigns.methods())
         self._settings = settings
         self._contracts = contracts or ContractCertificates(None, 1.0)
         self._certificates = certificates
@@ -165,6 +170,8 @@ class ShadowService:
             self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
         if self._reconciler is not None:
             self._tasks.append(asyncio.create_task(self._reconciler.run(self._stopping)))
+        if self._campaigns is not None:
+            self._tasks.append(asyncio.create_task(self._campaigns.run(self._stopping)))
 
     def stop(self) -> None:
         self._stopping.set()
