@@ -29,6 +29,7 @@ from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.hashing import BoundedHashing
+from csms_shadow.local_list_store import LocalListStore
 from csms_shadow.ocsp_checker import OcspChecker
 from csms_shadow.profile_requests import ProfileRequests
 from csms_shadow.reconciler import Reconciler
@@ -157,6 +158,8 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.reconcile_interval_seconds,
         settings.reconcile_stale_seconds,
         settings.reconcile_concurrency,
+        tokens=tokens,
+        local_lists=LocalListStore(redis, settings.key_prefix),
     )
 
     async def apply_desired_many(

@@ -14,7 +14,11 @@ from csms_shadow.document import JsonObject
 CONFIGURATION = "configuration"
 AVAILABILITY = "availability"
 FIRMWARE = "firmware"
-MANAGED_PROPERTIES = (CONFIGURATION, AVAILABILITY, FIRMWARE)
+LOCAL_AUTH_LIST = "localAuthList"
+MANAGED_PROPERTIES = (CONFIGURATION, AVAILABILITY, FIRMWARE, LOCAL_AUTH_LIST)
+MAX_LIST_VERSION = 2**31 - 1
+MAX_GROUP_CHARS = 36
+"""As an id token (CiString36)."""
 
 MAX_CONFIGURATION_KEYS = 256
 """Desired configuration keys per station (after the merge)."""
@@ -50,6 +54,8 @@ def check_desired_patch(patch: JsonObject) -> None:
             _check_configuration(value)
         elif name == FIRMWARE:
             _check_firmware(value)
+        elif name == LOCAL_AUTH_LIST:
+            _check_local_auth_list(value)
         else:
             _check_availability(value)
 
@@ -104,6 +110,26 @@ def _check_firmware(firmware: JsonObject) -> None:
     for key, limit in FIRMWARE_FIELD_CHARS.items():
         if len(firmware.get(key) or "") > limit:
             raise InvalidDesired(f"desired firmware '{key}' is longer than {limit} characters")
+
+
+def _check_local_auth_list(local_list: JsonObject) -> None:
+    """Each patch names both: the version to hold and where its tokens come from."""
+    if set(local_list) != {"version", "source"}:
+        raise InvalidDesired('desired localAuthList must be {"version": N, "source": ...}')
+    version = local_list["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_LIST_VERSION:
+        raise InvalidDesired(
+            f"desired localAuthList 'version' must be an integer from 1 to {MAX_LIST_VERSION}"
+        )
+    source = local_list["source"]
+    group = source.removeprefix("group:") if isinstance(source, str) else ""
+    if source != "id-tokens" and not (
+        isinstance(source, str) and source.startswith("group:") and 0 < len(group) <= MAX_GROUP_CHARS
+    ):
+        raise InvalidDesired(
+            f"desired localAuthList 'source' must be 'id-tokens' or 'group:<groupIdToken>' "
+            f"(1 to {MAX_GROUP_CHARS} characters)"
+        )
 
 
 def check_desired_document(desired: Any) -> None:

@@ -33,12 +33,29 @@ from csms_shadow.firmware_plan import (
     requested,
     update_firmware_call,
 )
+from csms_shadow.local_list_plan import (
+    GET_LOCAL_LIST_VERSION,
+    LOCAL_AUTH_LIST,
+    MAX_LIST_ENTRIES,
+    SEND_LOCAL_LIST,
+    LocalListInput,
+    local_list_results,
+    plan_local_list,
+)
 
 CHANGE_CONFIGURATION = "ChangeConfiguration"
 SET_VARIABLES = "SetVariables"
 CHANGE_AVAILABILITY = "ChangeAvailability"
 RECONCILER_ACTIONS = frozenset(
-    {CHANGE_CONFIGURATION, SET_VARIABLES, CHANGE_AVAILABILITY, UPDATE_FIRMWARE, SIGNED_UPDATE_FIRMWARE}
+    {
+        CHANGE_CONFIGURATION,
+        SET_VARIABLES,
+        CHANGE_AVAILABILITY,
+        UPDATE_FIRMWARE,
+        SIGNED_UPDATE_FIRMWARE,
+        GET_LOCAL_LIST_VERSION,
+        SEND_LOCAL_LIST,
+    }
 )
 
 SET_VARIABLES_ITEMS = 8
@@ -62,6 +79,8 @@ KNOWN_STATUSES = frozenset(
         "Invalid",
         "CallError",
         *ANSWER_STATUSES,
+        "Failed",
+        "VersionMismatch",
     }
 )
 """Status label values for metrics; anything else a station sends is counted as ``other``."""
@@ -157,10 +176,17 @@ def refusal_of(entry: Any, value: Any) -> str | None:
 
 
 def plan_next(
-    desired: JsonObject, reported: JsonObject, protocol: str, *, request_id: int = 1, now_iso: str = ""
+    desired: JsonObject,
+    reported: JsonObject,
+    protocol: str,
+    *,
+    request_id: int = 1,
+    now_iso: str = "",
+    local_list: LocalListInput | None = None,
 ) -> Plan:
     """The next call for a station speaking ``protocol`` ("1.6" or "2.0.1", "2.0"), or none;
-    ``request_id`` and ``now_iso`` go into an UpdateFirmware call."""
+    ``request_id`` and ``now_iso`` go into an UpdateFirmware call, ``local_list`` is the desired
+    local list's tokens and what the station was sent (read only when one is desired)."""
     v16 = protocol == "1.6"
     configuration = _open_keys(desired, reported, CONFIGURATION)
     invalid: JsonObject = {}
@@ -205,6 +231,17 @@ def plan_next(
         action, payload = update
         items = {"version": str(firmware["version"]), "requestId": str(request_id)}
         return Plan(PlannedCall(action, payload, FIRMWARE, items, before), local)
+    wanted_list = desired.get(LOCAL_AUTH_LIST)
+    if isinstance(wanted_list, dict) and local_list is not None:
+        if len(local_list.tokens) > MAX_LIST_ENTRIES:
+            refused = {"status": "Invalid", "statusVersion": wanted_list.get("version")}
+            if (reported.get(LOCAL_AUTH_LIST) or {}).get("status") != "Invalid":
+                local = {**local, LOCAL_AUTH_LIST: refused}
+            return Plan(None, local)
+        list_call = plan_local_list(wanted_list, reported, protocol, local_list)
+        if list_call is not None:
+            planned = PlannedCall(list_call.action, list_call.payload, LOCAL_AUTH_LIST, list_call.items)
+            return Plan(planned, local)
     return Plan(None, local)
 
 
@@ -218,6 +255,8 @@ def results_of(marker: JsonObject, command: JsonObject) -> JsonObject:
     if name == FIRMWARE:
         answer = answer_of(str(marker["action"]), command)
         return {} if answer is None else {FIRMWARE: {"answer": answer}}
+    if name == LOCAL_AUTH_LIST:
+        return local_list_results(marker, command)
     items: dict[str, str] = dict(marker["items"])
     state = command.get("state")
     statuses: dict[str, str] = {}
@@ -272,6 +311,9 @@ def call_statuses(marker: JsonObject, patch: JsonObject) -> dict[str, Any]:
     if name == FIRMWARE:
         answer = (patch.get(FIRMWARE) or {}).get("answer")
         return {} if answer is None else {"version": answer}
+    if name == LOCAL_AUTH_LIST:
+        status = (patch.get(LOCAL_AUTH_LIST) or {}).get("status")
+        return {} if status is None else {"version": status}
     statuses = patch.get(f"{name}Status") or {}
     return {key: entry.get("status") for key, entry in statuses.items()}
 

@@ -36,6 +36,8 @@ from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
+from csms_shadow.local_list_plan import LOCAL_AUTH_LIST, SEND_LOCAL_LIST, LocalListInput, kept_after
+from csms_shadow.local_list_store import LocalListStore
 from csms_shadow.reconcile_plan import (
     RECONCILER_ACTIONS,
     call_statuses,
@@ -46,6 +48,7 @@ from csms_shadow.reconcile_plan import (
 from csms_shadow.records import Records
 from csms_shadow.reported_configuration import reported_configuration
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest
+from csms_shadow.tokens import IdTokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,11 @@ class Reconciler:
         interval_seconds: float,
         stale_seconds: float,
         concurrency: int = 16,
+        tokens: IdTokenStore | None = None,
+        local_lists: LocalListStore | None = None,
     ) -> None:
+        self._tokens = tokens
+        self._local_lists = local_lists
         self._slots = asyncio.Semaphore(concurrency)
         self._client = client
         self._store = store
@@ -198,12 +205,14 @@ class Reconciler:
             # triggers a pass. A station that booted before and only reconnects is served at once.
             return "not_booted"
         protocol = str(connection["protocol"]).removeprefix("ocpp")
+        desired = state.get("desired") or {}
         plan = plan_next(
-            state.get("desired") or {},
+            desired,
             state.get("reported") or {},
             protocol,
             request_id=secrets.randbelow(2**31 - 1) + 1,
             now_iso=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            local_list=await self._local_list_input(station_id, desired.get(LOCAL_AUTH_LIST)),
         )
         if plan.local_statuses:
             await self._report(station_id, plan.local_statuses, None)
@@ -219,6 +228,10 @@ class Reconciler:
             "items": call.items,
             "sentAt": time.time(),
         }
+        if call.action == SEND_LOCAL_LIST:
+            # What the station holds once it accepts this: folded into local-list:{cp} on the answer.
+            marker["request"] = call.payload
+            marker["protocol"] = protocol
         if not await self._desired.mark(station_id, marker):
             return "waiting"
         if call.before:
@@ -263,6 +276,8 @@ class Reconciler:
             return None
         patch = results_of(marker, command)
         statuses = call_statuses(marker, patch)
+        if marker["action"] == SEND_LOCAL_LIST and statuses.get("version") == "Accepted":
+            await self._keep_local_list(station_id, marker)
         if patch:
             await self._report(station_id, patch, f"reconcile-{message_id}")
             for status in statuses.values():
@@ -278,6 +293,25 @@ class Reconciler:
             },
         )
         return None
+
+    async def _local_list_input(self, station_id: str, wanted: object) -> LocalListInput | None:
+        """The desired list's tokens and what the station holds, when a list is desired."""
+        if not isinstance(wanted, dict) or self._tokens is None or self._local_lists is None:
+            return None
+        source = str(wanted.get("source"))
+        records = await self._tokens.all()
+        if source.startswith("group:"):
+            group = source.removeprefix("group:")
+            records = [record for record in records if record.get("groupIdToken") == group]
+        return LocalListInput(records, await self._local_lists.get(station_id), datetime.now(UTC))
+
+    async def _keep_local_list(self, station_id: str, marker: JsonObject) -> None:
+        """Before the answer is folded: a crash after this repeats it, which changes nothing."""
+        if self._local_lists is None:
+            return
+        kept = await self._local_lists.get(station_id)
+        request = marker.get("request") or {}
+        await self._local_lists.put(station_id, kept_after(kept, request, marker.get("protocol") == "1.6"))
 
     async def _report(self, station_id: str, patch: JsonObject, client_token: str | None) -> None:
         request = ShadowUpdateRequest(station_id, patch, client_token, int(time.time()))

@@ -21,6 +21,15 @@ class DesiredFirmware(TypedDict):
     signingCertificate: NotRequired[Annotated[str, Field(max_length=5500)] | None]
 
 
+class DesiredLocalAuthList(TypedDict):
+    """Version N of the list of the id tokens (all, or one groupIdToken's) on the station."""
+
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    source: Annotated[
+        str, Field(pattern=r"^(id-tokens|group:.{1,36})$", description='"id-tokens" or "group:<name>"')
+    ]
+
+
 class Desired(TypedDict, total=False):
     """Only managed properties; null deletes a key."""
 

@@ -1,0 +1,25 @@
+"""What each station's local authorization list holds, as far as its accepted SendLocalLists say
+(``local-list:{cp}``): the base of the next Differential update (local_list_plan.py)."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from csms_common import fast_json
+from csms_shadow.document import JsonObject
+
+
+class LocalListStore:
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def _key(self, station_id: str) -> str:
+        return f"{self._prefix}local-list:{station_id}"
+
+    async def get(self, station_id: str) -> JsonObject | None:
+        raw = await self._redis.get(self._key(station_id))
+        return None if raw is None else dict(fast_json.loads(raw))
+
+    async def put(self, station_id: str, kept: JsonObject) -> None:
+        await self._redis.set(self._key(station_id), fast_json.dumps(kept))
