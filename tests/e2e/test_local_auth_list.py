@@ -20,6 +20,7 @@ from ocpp.v201 import call_result as call_result201
 
 from tests.support.api import Api
 from tests.support.desired_stations import patch_desired, shadow_where
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import Station16, Station201, running
 from tests.support.system import System
 
@@ -162,3 +163,47 @@ def test_bad_local_auth_list_is_400(api: Api, registered: str) -> None:
         )
         assert response.status_code == 400, bad
         assert "localAuthList" in response.json()["error"]
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+def test_get_local_list_version_on_every_connect(
+    api: Api, system: System, registered: str, version: str
+) -> None:
+    token = f"T{uuid.uuid4().hex[:12]}"
+    assert api.request("PUT", f"/id-tokens/{token}", json={"status": "Accepted"}).ok
+    patch_desired(api, registered, {"localAuthList": {"version": 5, "source": "id-tokens"}})
+
+    async def scenario() -> None:
+        async with list_station(system, registered, version, held=0) as station:
+            await shadow_where(api, registered, _in_sync(5))
+            _assert_full_after_version_check(station.calls, token)
+        # Back with its list: asked, nothing sent.
+        async with list_station(system, registered, version, held=5) as station:
+            await wait_for_calls(station, 1)
+            await shadow_where(api, registered, _in_sync(5))
+            await asyncio.sleep(0.5)
+            assert [action for action, _ in station.calls] == ["GetLocalListVersion"]
+        # Back without it (version 0, say after a reset): asked, then the Full list again.
+        async with list_station(system, registered, version, held=0) as station:
+            await wait_for_calls(station, 2)
+            await shadow_where(api, registered, _in_sync(5))
+            _assert_full_after_version_check(station.calls, token)
+
+    asyncio.run(scenario())
+
+
+def _assert_full_after_version_check(calls: list[tuple[str, dict[str, Any]]], token: str) -> None:
+    """GetLocalListVersion, then a Full list (in parts when every token of the shared store is more
+    than one 2.0.1 message carries), which holds ``token``."""
+    assert calls[0][0] == "GetLocalListVersion"
+    sends = [payload for action, payload in calls[1:] if action == "SendLocalList"]
+    assert len(sends) == len(calls) - 1 and sends[0]["update_type"] == "Full"
+    assert all(payload["update_type"] == "Differential" for payload in sends[1:])
+    assert token in {name for payload in sends for name, _ in _tokens_of(payload)}
+
+
+async def wait_for_calls(station: Any, count: int, timeout: float = 10.0) -> None:
+    async def enough() -> bool | NotYet:
+        return True if len(station.calls) >= count else NotYet(station.calls)
+
+    await wait_until_async(enough, timeout, message=f"{count} calls reached the station")

@@ -13,6 +13,8 @@ class LocalListStore:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._stations = f"{prefix}local-list-stations"
+        """Stations with a desired list: asked their version again on every connect."""
 
     def _key(self, station_id: str) -> str:
         return f"{self._prefix}local-list:{station_id}"
@@ -23,3 +25,12 @@ class LocalListStore:
 
     async def put(self, station_id: str, kept: JsonObject) -> None:
         await self._redis.set(self._key(station_id), fast_json.dumps(kept))
+
+    async def remember(self, station_id: str) -> None:
+        await self._redis.sadd(self._stations, station_id)
+
+    async def forget(self, station_id: str) -> None:
+        await self._redis.srem(self._stations, station_id)
+
+    async def has_list(self, station_id: str) -> bool:
+        return bool(await self._redis.sismember(self._stations, station_id))

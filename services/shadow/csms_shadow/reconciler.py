@@ -134,6 +134,31 @@ class Reconciler:
         finally:
             self._running.discard(station_id)
 
+    def on_connect(self, station_id: str) -> None:
+        """A station connected: reconcile it; one with a desired local list is asked its version again."""
+        if self._local_lists is None:
+            self.trigger(station_id)
+            return
+        task = asyncio.get_running_loop().create_task(self._connected(station_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connected(self, station_id: str) -> None:
+        try:
+            if self._local_lists is not None and await self._local_lists.has_list(station_id):
+                shadow = await self._store.get_shadow(station_id)
+                desired = ((shadow or {}).get("state") or {}).get("desired") or {}
+                if LOCAL_AUTH_LIST in desired:
+                    # It may have lost or changed its list while away: GetLocalListVersion first.
+                    forget = {LOCAL_AUTH_LIST: {"version": None, "checkedFor": None}}
+                    await self._report(station_id, forget, None)
+                    await self._desired.mark_pending(station_id)
+                else:
+                    await self._local_lists.forget(station_id)
+        except (RedisError, OSError) as error:
+            logger.warning("local list check skipped", extra={"station_id": station_id, "error": str(error)})
+        self.trigger(station_id)
+
     def on_command(self, station_id: str, command: JsonObject) -> None:
         """A command record changed: a final one for a reconciler action may free the station; an
         answered GetConfiguration / GetVariables says what the station's configuration is."""
@@ -299,6 +324,7 @@ class Reconciler:
         if not isinstance(wanted, dict) or self._tokens is None or self._local_lists is None:
             return None
         source = str(wanted.get("source"))
+        await self._local_lists.remember(station_id)
         records = await self._tokens.all()
         if source.startswith("group:"):
             group = source.removeprefix("group:")

@@ -461,7 +461,7 @@ class ShadowService:
             )
         PRESENCE_EVENTS.labels(event.value, "recorded" if changed else "superseded").inc()
         if changed and event is topics.PresenceEvent.CONNECTED and self._reconciler is not None:
-            self._reconciler.trigger(station_id)
+            self._reconciler.on_connect(station_id)
         if changed:
             await self._append_events(station_id, presence_events(event, presence), message)
         logger.info(
