@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.support import infra
 from tests.support.api import Api
@@ -103,6 +104,10 @@ def test_bad_campaigns(campaigning: System) -> None:
     assert api.get("/campaigns/cmp-nothing").status_code == 404
     assert api.request("POST", "/campaigns/cmp-nothing/pause").status_code == 404
     assert api.request("POST", "/campaigns/cmp-nothing/explode").status_code == 404
+    # Counted (the first test of this module's own system: exact counts).
+    metrics = requests.get(f"{campaigning.processes['shadow'].admin_url}/metrics", timeout=10).text
+    assert 'csms_campaign_rejections_total{reason="no_stations"} 1.0' in metrics
+    assert 'csms_campaign_rejections_total{reason="invalid"} 2.0' in metrics
 
 
 def test_campaign_over_50_stations_pauses_past_max_failures(campaigning: System) -> None:
@@ -161,6 +166,12 @@ def test_campaign_over_50_stations_pauses_past_max_failures(campaigning: System)
     reasons = {entry["reason"] for entry in completed["stations"] if entry["state"] == "failed"}
     assert reasons == {"InstallationFailed"}
     assert [len(station.updates) for station in stations] == [1] * STATIONS
+    events = api.get("/events", params={"type": "campaign.progress", "limit": 1000}).json()["events"]
+    mine = [event["payload"] for event in events if event["payload"]["campaignId"] == completed["campaignId"]]
+    states = [payload["state"] for payload in mine]
+    assert "paused" in states and states[-1] == "completed"
+    assert mine[-1]["counts"] == completed["counts"]
+    print(f"campaign.progress events: {len(mine)}")
 
 
 def test_campaign_survives_a_shadow_kill_without_updating_a_station_twice(campaigning: System) -> None:
