@@ -235,7 +235,8 @@ def plan_next(
     if isinstance(wanted_list, dict) and local_list is not None:
         if len(local_list.tokens) > MAX_LIST_ENTRIES:
             refused = {"status": "Invalid", "statusVersion": wanted_list.get("version")}
-            if (reported.get(LOCAL_AUTH_LIST) or {}).get("status") != "Invalid":
+            have = reported.get(LOCAL_AUTH_LIST) or {}
+            if {key: have.get(key) for key in refused} != refused:
                 local = {**local, LOCAL_AUTH_LIST: refused}
             return Plan(None, local)
         list_call = plan_local_list(wanted_list, reported, protocol, local_list)
