@@ -214,3 +214,29 @@ def test_campaign_survives_a_shadow_kill_without_updating_a_station_twice(campai
     stations, completed = asyncio.run(scenario())
     assert completed["counts"] == {"pending": 0, "updating": 0, "installed": count, "failed": 0}
     assert [len(station.updates) for station in stations] == [1] * count
+
+
+def test_pause_resume_cancel_transitions(campaigning: System) -> None:
+    api = Api(campaigning.api_url)
+    site, station_ids = _fleet(api, 3)  # never connected: the first batch stays updating
+    response = api.request(
+        "POST",
+        "/campaigns",
+        json={"selector": f"site={site}", "firmware": FIRMWARE, "batchSize": 2, "maxFailures": "50%"},
+    )
+    assert response.status_code == 201, response.text
+    campaign = response.json()
+    assert (campaign["state"], campaign["batch"], campaign["counts"]["updating"]) == ("running", 1, 2)
+    assert [entry["state"] for entry in campaign["stations"]] == ["updating", "updating", "pending"]
+    shadow = api.get(f"/charge-points/{station_ids[0]}/shadow").json()
+    assert shadow["state"]["desired"]["firmware"] == FIRMWARE
+    campaign_id = campaign["campaignId"]
+    assert api.request("POST", f"/campaigns/{campaign_id}/resume").status_code == 409
+    paused = api.request("POST", f"/campaigns/{campaign_id}/pause")
+    assert paused.status_code == 200 and paused.json()["state"] == "paused"
+    assert api.request("POST", f"/campaigns/{campaign_id}/pause").status_code == 409
+    cancelled = api.request("POST", f"/campaigns/{campaign_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    assert api.request("POST", f"/campaigns/{campaign_id}/resume").status_code == 409
+    # The third station was never started.
+    assert "desired" not in api.get(f"/charge-points/{station_ids[2]}/shadow").json()["state"]
