@@ -174,7 +174,10 @@ def test_campaign_over_50_stations_pauses_past_max_failures(campaigning: System)
     print(f"campaign.progress events: {len(mine)}")
 
 
-def test_campaign_survives_a_shadow_kill_without_updating_a_station_twice(campaigning: System) -> None:
+@pytest.mark.parametrize("kill_when", ["right after the POST", "once batch 2 started"])
+def test_campaign_survives_a_shadow_kill_without_updating_a_station_twice(
+    campaigning: System, kill_when: str
+) -> None:
     system = campaigning
     api = Api(system.api_url)
     count = 20
@@ -195,10 +198,13 @@ def test_campaign_survives_a_shadow_kill_without_updating_a_station_twice(campai
             )
             assert response.status_code == 201, response.text
             campaign_id = response.json()["campaignId"]
-            await _campaign_where(api, campaign_id, lambda c: c["batch"] >= 2)
+            if kill_when != "right after the POST":
+                await _campaign_where(api, campaign_id, lambda c: c["batch"] >= 2)
             updated_before = sum(len(station.updates) for station in stations)
             system.processes["shadow"].stop(signal.SIGKILL)
-            print(f"killed the shadow service after {updated_before} of {count} UpdateFirmware calls")
+            print(
+                f"killed the shadow service {kill_when}, after {updated_before} of {count} UpdateFirmware calls"
+            )
             await asyncio.sleep(1.0)
             old = system.processes["shadow"]
             fresh = system.start("shadow", **{key: old.env[key] for key in SHADOW_ENV})

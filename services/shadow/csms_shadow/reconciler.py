@@ -187,17 +187,18 @@ class Reconciler:
         self.trigger(station_id)
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """The timer: every interval, a pass over this replica's stations with work left."""
+        """The timer: at start (a restarted replica picks up at once what a killed one left), then
+        every interval, a pass over this replica's stations with work left."""
         while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-                return
             try:
                 async for station_id in self._desired.pending():
                     if self._owns(station_id):
                         self.trigger(station_id)
             except (RedisError, OSError) as error:
                 logger.warning("reconcile timer skipped", extra={"error": str(error)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._interval)
+                return
 
     # -------------------------------------------------------------------- pass
 
