@@ -113,6 +113,20 @@ def local_list_refusal(desired: Any, reported: JsonObject) -> str | None:
     return None
 
 
+def needs_tokens(desired: Any, reported: JsonObject) -> bool:
+    """Whether the next step sends a list (so the source's tokens must be read): not when the
+    station is in sync, refused this version, or is to be asked its version first."""
+    if not isinstance(desired, dict):
+        return False
+    have = _reported(reported)
+    in_sync = have.get("version") == desired.get("version") and have.get("source") == desired.get("source")
+    return (
+        not in_sync
+        and local_list_refusal(desired, reported) is None
+        and have.get("checkedFor") == desired.get("version")
+    )
+
+
 def plan_local_list(
     desired: JsonObject, reported: JsonObject, protocol: str, source: LocalListInput
 ) -> LocalListCall | None:

@@ -36,7 +36,13 @@ from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
-from csms_shadow.local_list_plan import LOCAL_AUTH_LIST, SEND_LOCAL_LIST, LocalListInput, kept_after
+from csms_shadow.local_list_plan import (
+    LOCAL_AUTH_LIST,
+    SEND_LOCAL_LIST,
+    LocalListInput,
+    kept_after,
+    needs_tokens,
+)
 from csms_shadow.local_list_store import LocalListStore
 from csms_shadow.reconcile_plan import (
     RECONCILER_ACTIONS,
@@ -238,7 +244,9 @@ class Reconciler:
             protocol,
             request_id=secrets.randbelow(2**31 - 1) + 1,
             now_iso=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            local_list=await self._local_list_input(station_id, desired.get(LOCAL_AUTH_LIST)),
+            local_list=await self._local_list_input(
+                station_id, desired.get(LOCAL_AUTH_LIST), state.get("reported") or {}
+            ),
         )
         if plan.local_statuses:
             await self._report(station_id, plan.local_statuses, None)
@@ -320,12 +328,17 @@ class Reconciler:
         )
         return None
 
-    async def _local_list_input(self, station_id: str, wanted: object) -> LocalListInput | None:
-        """The desired list's tokens and what the station holds, when a list is desired."""
+    async def _local_list_input(
+        self, station_id: str, wanted: object, reported: JsonObject
+    ) -> LocalListInput | None:
+        """The desired list's tokens and what the station holds, when a list is desired. The token
+        store is read only when a list goes out (a group has no index: every record is read)."""
         if not isinstance(wanted, dict) or self._tokens is None or self._local_lists is None:
             return None
         source = str(wanted.get("source"))
         await self._local_lists.remember(station_id)
+        if not needs_tokens(wanted, reported):
+            return LocalListInput([], None, datetime.now(UTC))
         records = await self._tokens.all()
         if source.startswith("group:"):
             group = source.removeprefix("group:")

@@ -14,6 +14,7 @@ from csms_shadow.local_list_plan import (
     entry_of,
     kept_after,
     local_list_results,
+    needs_tokens,
     plan_local_list,
 )
 from csms_shadow.reconcile_plan import plan_next
@@ -130,3 +131,11 @@ def test_too_many_tokens_is_invalid_without_a_call() -> None:
     )
     assert plan.call is None
     assert plan.local_statuses["localAuthList"]["status"] == "Invalid"
+
+
+def test_tokens_are_read_only_when_a_list_goes_out() -> None:
+    assert not needs_tokens(WANTED, {})  # the version is asked first
+    assert needs_tokens(WANTED, _checked(2))
+    assert not needs_tokens(WANTED, _checked(3, source="group:G"))  # in sync
+    assert not needs_tokens(WANTED, _checked(2, status="Failed", statusVersion=3))  # refused
+    assert not needs_tokens(None, _checked(2))
