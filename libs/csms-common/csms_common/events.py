@@ -26,6 +26,8 @@ class EventType(StrEnum):
     """ISO 15118 NotifyEVChargingNeeds: the allocator answers it with a profile."""
     REGISTRATION_CHANGED = "registration.changed"
     SESSION_COMPLETED = "session.completed"
+    CAMPAIGN_PROGRESS = "campaign.progress"
+    """A firmware campaign's station finished, a batch started, or its state changed."""
     """Reserved for billing sessions (a later issue appends it through ``EventLog.append``)."""
 
 

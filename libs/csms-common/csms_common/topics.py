@@ -83,6 +83,11 @@ class RegistryMethod(StrEnum):
     FLEET_BATCH_PUT = "fleet-batch-put"
     FLEET_BATCH_GET = "fleet-batch-get"
     """A fleet command batch with the current state of each station's call."""
+    CAMPAIGN_CREATE = "campaign-create"
+    """Start a firmware campaign over the stations a label selector matches (docs/fleet.md)."""
+    CAMPAIGN_GET = "campaign-get"
+    CAMPAIGN_CONTROL = "campaign-control"
+    """Pause, resume or cancel a firmware campaign."""
     SHADOW_DESIRED = "shadow-desired"
     """Merge ``state.desired`` into a station's shadow (docs/fleet.md); answers it with its delta."""
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from csms_api.audit import audit_record, is_audited
 from csms_api.blueprints.billing import billing
+from csms_api.blueprints.campaigns import campaigns
 from csms_api.blueprints.certificates import certificates
 from csms_api.blueprints.charging_profiles import charging_profiles
 from csms_api.blueprints.commands import commands
@@ -179,6 +180,7 @@ def register_routes(app: Flask) -> None:
         certificates,
         security_profiles,
         fleet,
+        campaigns,
         sites,
         charging_profiles,
     ):

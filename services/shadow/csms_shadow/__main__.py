@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
@@ -15,6 +16,7 @@ from csms_common.runner import Service, until_signalled
 from csms_shadow.allocator import Allocator
 from csms_shadow.billing_requests import BillingRequests
 from csms_shadow.billing_store import BillingStore
+from csms_shadow.campaigns import Campaigns
 from csms_shadow.certificate_authority import certificate_authority
 from csms_shadow.certificate_requests import CertificateRequests
 from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
@@ -27,6 +29,7 @@ from csms_shadow.event_requests import EventRequests
 from csms_shadow.events import EventLog
 from csms_shadow.fleet_batches import FleetBatches
 from csms_shadow.hashing import BoundedHashing
+from csms_shadow.local_list_store import LocalListStore
 from csms_shadow.ocsp_checker import OcspChecker
 from csms_shadow.profile_requests import ProfileRequests
 from csms_shadow.reconciler import Reconciler
@@ -155,6 +158,24 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.reconcile_interval_seconds,
         settings.reconcile_stale_seconds,
         settings.reconcile_concurrency,
+        tokens=tokens,
+        local_lists=LocalListStore(redis, settings.key_prefix),
+    )
+
+    async def apply_desired_many(
+        station_ids: list[str], patch: dict[str, Any], *, clear: bool = False
+    ) -> list[tuple[int, dict[str, Any]]]:
+        return await service.apply_desired_many(station_ids, patch, clear=clear)
+
+    campaigns = Campaigns(
+        redis,
+        settings.key_prefix,
+        store,
+        desired,
+        apply_desired_many,
+        settings.campaign_interval_seconds,
+        settings.campaign_progress_timeout_seconds,
+        events,
     )
     service = ShadowService(
         settings,
@@ -189,6 +210,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         desired=desired,
         reconciler=reconciler,
         fleet_batches=FleetBatches(redis, settings.key_prefix),
+        campaigns=campaigns,
         sites=SiteRequests(
             site_store, store, on_change=allocator.sites_changed, allocation=allocator.enforced
         ),

@@ -70,6 +70,10 @@ class ShadowSettings:
     """Reconciler passes at once (each holds a Redis connection at a time; keep it below
     SHADOW_REDIS_CONNECTIONS so station updates always find one)."""
     """A reconciler call with no outcome for this long never reached a gateway: it is sent again."""
+    campaign_interval_seconds: float = 2.0
+    """How often each running or paused firmware campaign is stepped."""
+    campaign_progress_timeout_seconds: float = 600.0
+    """A campaign station whose update shows no progress this long has failed (Timeout)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> ShadowSettings:
@@ -249,6 +253,18 @@ class ShadowSettings:
                 16,
                 minimum=1,
                 about="reconciler passes at once, below SHADOW_REDIS_CONNECTIONS",
+            ),
+            campaign_interval_seconds=env.number(
+                "CAMPAIGN_INTERVAL",
+                2.0,
+                minimum=0.1,
+                about="seconds between the steps of each running or paused firmware campaign",
+            ),
+            campaign_progress_timeout_seconds=env.number(
+                "CAMPAIGN_PROGRESS_TIMEOUT",
+                600.0,
+                minimum=1.0,
+                about="a campaign station with no firmware progress this long has failed (Timeout)",
             ),
             charging=ChargingSettings.from_environment(env),
         )

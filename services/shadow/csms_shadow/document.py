@@ -18,6 +18,7 @@ import copy
 from typing import Any
 
 from csms_common.json_limits import SHADOW_MAX_NESTING, nesting_depth_exceeds
+from csms_shadow.firmware_plan import FIRMWARE, firmware_installed
 
 JsonObject = dict[str, Any]
 
@@ -155,7 +156,18 @@ def _prune_empty(target: JsonObject, metadata: JsonObject) -> None:
 
 def delta_of(desired: Any, reported: Any) -> JsonObject:
     """AWS IoT's delta: the desired leaves whose reported value differs (objects compared key by
-    key, anything else as a whole); {} when everything desired is reported."""
+    key, anything else as a whole); {} when everything desired is reported. The desired
+    ``firmware`` is one value, reported when its version is Installed (firmware_plan.py)."""
+    if not isinstance(desired, dict) or not isinstance(desired.get(FIRMWARE), dict):
+        return _leaf_delta(desired, reported)
+    delta = _leaf_delta({**desired, FIRMWARE: None}, reported)
+    delta.pop(FIRMWARE, None)
+    if not firmware_installed(desired[FIRMWARE], reported if isinstance(reported, dict) else {}):
+        delta[FIRMWARE] = desired[FIRMWARE]
+    return delta
+
+
+def _leaf_delta(desired: Any, reported: Any) -> JsonObject:
     if not isinstance(desired, dict):
         return {}
     reported_object = reported if isinstance(reported, dict) else {}
@@ -163,7 +175,7 @@ def delta_of(desired: Any, reported: Any) -> JsonObject:
     for key, wanted in desired.items():
         have = reported_object.get(key)
         if isinstance(wanted, dict):
-            child = delta_of(wanted, have)
+            child = _leaf_delta(wanted, have)
             if child:
                 delta[key] = child
         elif wanted != have:

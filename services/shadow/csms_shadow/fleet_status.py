@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csms_shadow.document import JsonObject, delta_of
+from csms_shadow.firmware_plan import FIRMWARE, firmware_failure
+from csms_shadow.local_list_plan import LOCAL_AUTH_LIST, local_list_refusal
 from csms_shadow.reconcile_plan import refusal_of
 
 IN_SYNC = "inSync"
@@ -31,7 +33,15 @@ def standing_of(connected: bool, shadow: JsonObject | None) -> StationStanding:
     if not delta:
         return StationStanding(IN_SYNC)
     reasons: dict[str, str] = {}
+    failure = firmware_failure(delta.get(FIRMWARE), reported)
+    if failure is not None:
+        reasons[f"{FIRMWARE}.version"] = failure
+    refusal = local_list_refusal(delta.get(LOCAL_AUTH_LIST), reported)
+    if refusal is not None:
+        reasons[f"{LOCAL_AUTH_LIST}.version"] = refusal
     for name, wanted in delta.items():
+        if name in (FIRMWARE, LOCAL_AUTH_LIST):
+            continue
         statuses = reported.get(f"{name}Status")
         if not isinstance(wanted, dict) or not isinstance(statuses, dict):
             continue

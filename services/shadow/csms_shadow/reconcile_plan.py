@@ -8,6 +8,8 @@ The same desired shape serves every protocol version; this module translates it:
   SetVariables, up to :data:`SET_VARIABLES_ITEMS` keys per call.
 - ``availability`` ``{"<evseId>": "Operative" | "Inoperative"}`` (0 = the whole station) →
   ChangeAvailability, one EVSE per call.
+- ``firmware`` ``{"version", "location", "signature"?, "signingCertificate"?}`` → UpdateFirmware
+  (1.6: SignedUpdateFirmware when signed), once per version and location (firmware_plan.py).
 
 Every answer leaves a per-key entry ``{"status": ..., "value": ...}`` in ``reported.<property>Status``.
 A key whose entry holds the desired value is not sent again (a refusal stays visible in the status
@@ -21,11 +23,40 @@ from typing import Any
 
 from csms_shadow.desired import AVAILABILITY, CONFIGURATION
 from csms_shadow.document import JsonObject, delta_of
+from csms_shadow.firmware_plan import (
+    ANSWER_STATUSES,
+    FIRMWARE,
+    SIGNED_UPDATE_FIRMWARE,
+    UPDATE_FIRMWARE,
+    answer_of,
+    firmware_needs_call,
+    requested,
+    update_firmware_call,
+)
+from csms_shadow.local_list_plan import (
+    GET_LOCAL_LIST_VERSION,
+    LOCAL_AUTH_LIST,
+    MAX_LIST_ENTRIES,
+    SEND_LOCAL_LIST,
+    LocalListInput,
+    local_list_results,
+    plan_local_list,
+)
 
 CHANGE_CONFIGURATION = "ChangeConfiguration"
 SET_VARIABLES = "SetVariables"
 CHANGE_AVAILABILITY = "ChangeAvailability"
-RECONCILER_ACTIONS = frozenset({CHANGE_CONFIGURATION, SET_VARIABLES, CHANGE_AVAILABILITY})
+RECONCILER_ACTIONS = frozenset(
+    {
+        CHANGE_CONFIGURATION,
+        SET_VARIABLES,
+        CHANGE_AVAILABILITY,
+        UPDATE_FIRMWARE,
+        SIGNED_UPDATE_FIRMWARE,
+        GET_LOCAL_LIST_VERSION,
+        SEND_LOCAL_LIST,
+    }
+)
 
 SET_VARIABLES_ITEMS = 8
 """Keys per SetVariables call: below any ItemsPerMessageSetVariables a station is likely to have."""
@@ -47,6 +78,9 @@ KNOWN_STATUSES = frozenset(
         "NotSupportedAttributeType",
         "Invalid",
         "CallError",
+        *ANSWER_STATUSES,
+        "Failed",
+        "VersionMismatch",
     }
 )
 """Status label values for metrics; anything else a station sends is counted as ``other``."""
@@ -59,6 +93,8 @@ class PlannedCall:
     property: str
     items: dict[str, str]
     """Desired key → value this call sends."""
+    before: JsonObject = field(default_factory=dict)
+    """A reported patch to write before the call goes out (what firmware was asked for)."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +175,18 @@ def refusal_of(entry: Any, value: Any) -> str | None:
     return None
 
 
-def plan_next(desired: JsonObject, reported: JsonObject, protocol: str) -> Plan:
-    """The next call for a station speaking ``protocol`` ("1.6" or "2.0.1", "2.0"), or none."""
+def plan_next(
+    desired: JsonObject,
+    reported: JsonObject,
+    protocol: str,
+    *,
+    request_id: int = 1,
+    now_iso: str = "",
+    local_list: LocalListInput | None = None,
+) -> Plan:
+    """The next call for a station speaking ``protocol`` ("1.6" or "2.0.1", "2.0"), or none;
+    ``request_id`` and ``now_iso`` go into an UpdateFirmware call, ``local_list`` is the desired
+    local list's tokens and what the station was sent (read only when one is desired)."""
     v16 = protocol == "1.6"
     configuration = _open_keys(desired, reported, CONFIGURATION)
     invalid: JsonObject = {}
@@ -176,6 +222,27 @@ def plan_next(desired: JsonObject, reported: JsonObject, protocol: str) -> Plan:
             if evse != "0":
                 payload["evse"] = {"id": int(evse)}
         return Plan(PlannedCall(CHANGE_AVAILABILITY, payload, AVAILABILITY, {evse: value}), local)
+    firmware = desired.get(FIRMWARE)
+    if isinstance(firmware, dict) and firmware_needs_call(firmware, reported):
+        before = requested(firmware, request_id, now_iso)
+        update = update_firmware_call(firmware, protocol, request_id, now_iso)
+        if update is None:
+            return Plan(None, {**local, **before, FIRMWARE: {**before[FIRMWARE], "answer": "Invalid"}})
+        action, payload = update
+        items = {"version": str(firmware["version"]), "requestId": str(request_id)}
+        return Plan(PlannedCall(action, payload, FIRMWARE, items, before), local)
+    wanted_list = desired.get(LOCAL_AUTH_LIST)
+    if isinstance(wanted_list, dict) and local_list is not None:
+        if len(local_list.tokens) > MAX_LIST_ENTRIES:
+            refused = {"status": "Invalid", "statusVersion": wanted_list.get("version")}
+            have = reported.get(LOCAL_AUTH_LIST) or {}
+            if {key: have.get(key) for key in refused} != refused:
+                local = {**local, LOCAL_AUTH_LIST: refused}
+            return Plan(None, local)
+        list_call = plan_local_list(wanted_list, reported, protocol, local_list)
+        if list_call is not None:
+            planned = PlannedCall(list_call.action, list_call.payload, LOCAL_AUTH_LIST, list_call.items)
+            return Plan(planned, local)
     return Plan(None, local)
 
 
@@ -186,6 +253,11 @@ def results_of(marker: JsonObject, command: JsonObject) -> JsonObject:
     again. A CallError is an answer: its keys get status ``CallError`` and are not retried.
     """
     name = str(marker["property"])
+    if name == FIRMWARE:
+        answer = answer_of(str(marker["action"]), command)
+        return {} if answer is None else {FIRMWARE: {"answer": answer}}
+    if name == LOCAL_AUTH_LIST:
+        return local_list_results(marker, command)
     items: dict[str, str] = dict(marker["items"])
     state = command.get("state")
     statuses: dict[str, str] = {}
@@ -232,6 +304,19 @@ def _set_variables_statuses(items: dict[str, str], payload: JsonObject) -> dict[
     for key in items:
         statuses.setdefault(key, "Invalid")
     return statuses
+
+
+def call_statuses(marker: JsonObject, patch: JsonObject) -> dict[str, Any]:
+    """Key → the station's status from a folded result patch (for logs and metrics)."""
+    name = str(marker["property"])
+    if name == FIRMWARE:
+        answer = (patch.get(FIRMWARE) or {}).get("answer")
+        return {} if answer is None else {"version": answer}
+    if name == LOCAL_AUTH_LIST:
+        status = (patch.get(LOCAL_AUTH_LIST) or {}).get("status")
+        return {} if status is None else {"version": status}
+    statuses = patch.get(f"{name}Status") or {}
+    return {key: entry.get("status") for key, entry in statuses.items()}
 
 
 def status_label(status: Any) -> str:

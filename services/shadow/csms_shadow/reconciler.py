@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from prometheus_client import Counter
 from redis.exceptions import RedisError
@@ -34,10 +36,25 @@ from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_shadow.desired_store import DesiredStore
 from csms_shadow.document import JsonObject
-from csms_shadow.reconcile_plan import RECONCILER_ACTIONS, plan_next, results_of, status_label
+from csms_shadow.local_list_plan import (
+    LOCAL_AUTH_LIST,
+    SEND_LOCAL_LIST,
+    LocalListInput,
+    kept_after,
+    needs_tokens,
+)
+from csms_shadow.local_list_store import LocalListStore
+from csms_shadow.reconcile_plan import (
+    RECONCILER_ACTIONS,
+    call_statuses,
+    plan_next,
+    results_of,
+    status_label,
+)
 from csms_shadow.records import Records
 from csms_shadow.reported_configuration import reported_configuration
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest
+from csms_shadow.tokens import IdTokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +86,11 @@ class Reconciler:
         interval_seconds: float,
         stale_seconds: float,
         concurrency: int = 16,
+        tokens: IdTokenStore | None = None,
+        local_lists: LocalListStore | None = None,
     ) -> None:
+        self._tokens = tokens
+        self._local_lists = local_lists
         self._slots = asyncio.Semaphore(concurrency)
         self._client = client
         self._store = store
@@ -119,6 +140,31 @@ class Reconciler:
         finally:
             self._running.discard(station_id)
 
+    def on_connect(self, station_id: str) -> None:
+        """A station connected: reconcile it; one with a desired local list is asked its version again."""
+        if self._local_lists is None:
+            self.trigger(station_id)
+            return
+        task = asyncio.get_running_loop().create_task(self._connected(station_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connected(self, station_id: str) -> None:
+        try:
+            if self._local_lists is not None and await self._local_lists.has_list(station_id):
+                shadow = await self._store.get_shadow(station_id)
+                desired = ((shadow or {}).get("state") or {}).get("desired") or {}
+                if LOCAL_AUTH_LIST in desired:
+                    # It may have lost or changed its list while away: GetLocalListVersion first.
+                    forget = {LOCAL_AUTH_LIST: {"version": None, "checkedFor": None}}
+                    await self._report(station_id, forget, None)
+                    await self._desired.mark_pending(station_id)
+                else:
+                    await self._local_lists.forget(station_id)
+        except (RedisError, OSError) as error:
+            logger.warning("local list check skipped", extra={"station_id": station_id, "error": str(error)})
+        self.trigger(station_id)
+
     def on_command(self, station_id: str, command: JsonObject) -> None:
         """A command record changed: a final one for a reconciler action may free the station; an
         answered GetConfiguration / GetVariables says what the station's configuration is."""
@@ -147,17 +193,18 @@ class Reconciler:
         self.trigger(station_id)
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """The timer: every interval, a pass over this replica's stations with work left."""
+        """The timer: at start (a restarted replica picks up at once what a killed one left), then
+        every interval, a pass over this replica's stations with work left."""
         while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-                return
             try:
                 async for station_id in self._desired.pending():
                     if self._owns(station_id):
                         self.trigger(station_id)
             except (RedisError, OSError) as error:
                 logger.warning("reconcile timer skipped", extra={"error": str(error)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._interval)
+                return
 
     # -------------------------------------------------------------------- pass
 
@@ -190,7 +237,17 @@ class Reconciler:
             # triggers a pass. A station that booted before and only reconnects is served at once.
             return "not_booted"
         protocol = str(connection["protocol"]).removeprefix("ocpp")
-        plan = plan_next(state.get("desired") or {}, state.get("reported") or {}, protocol)
+        desired = state.get("desired") or {}
+        plan = plan_next(
+            desired,
+            state.get("reported") or {},
+            protocol,
+            request_id=secrets.randbelow(2**31 - 1) + 1,
+            now_iso=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            local_list=await self._local_list_input(
+                station_id, desired.get(LOCAL_AUTH_LIST), state.get("reported") or {}
+            ),
+        )
         if plan.local_statuses:
             await self._report(station_id, plan.local_statuses, None)
         call = plan.call
@@ -205,8 +262,15 @@ class Reconciler:
             "items": call.items,
             "sentAt": time.time(),
         }
+        if call.action == SEND_LOCAL_LIST:
+            # What the station holds once it accepts this: folded into local-list:{cp} on the answer.
+            marker["request"] = call.payload
+            marker["protocol"] = protocol
         if not await self._desired.mark(station_id, marker):
             return "waiting"
+        if call.before:
+            # Before the call: a notification about it can then only land on top of this.
+            await self._report(station_id, call.before, f"request-{frame.message_id}")
         await self._client.publish(topics.station_call(station_id), frame.to_json(), qos=1)
         await self._records.record_command(
             station_id,
@@ -245,11 +309,13 @@ class Reconciler:
             )
             return None
         patch = results_of(marker, command)
+        statuses = call_statuses(marker, patch)
+        if marker["action"] == SEND_LOCAL_LIST and statuses.get("version") == "Accepted":
+            await self._keep_local_list(station_id, marker)
         if patch:
             await self._report(station_id, patch, f"reconcile-{message_id}")
-            statuses = patch.get(f"{marker['property']}Status") or {}
-            for entry in statuses.values():
-                RECONCILE_RESULTS.labels(marker["property"], status_label(entry.get("status"))).inc()
+            for status in statuses.values():
+                RECONCILE_RESULTS.labels(marker["property"], status_label(status)).inc()
         await self._desired.unmark(station_id, message_id)
         logger.info(
             "reconcile call finished",
@@ -257,13 +323,35 @@ class Reconciler:
                 "station_id": station_id,
                 "message_id": message_id,
                 "state": command.get("state"),
-                "statuses": {
-                    key: entry.get("status")
-                    for key, entry in (patch.get(f"{marker['property']}Status") or {}).items()
-                },
+                "statuses": statuses,
             },
         )
         return None
+
+    async def _local_list_input(
+        self, station_id: str, wanted: object, reported: JsonObject
+    ) -> LocalListInput | None:
+        """The desired list's tokens and what the station holds, when a list is desired. The token
+        store is read only when a list goes out (a group has no index: every record is read)."""
+        if not isinstance(wanted, dict) or self._tokens is None or self._local_lists is None:
+            return None
+        source = str(wanted.get("source"))
+        await self._local_lists.remember(station_id)
+        if not needs_tokens(wanted, reported):
+            return LocalListInput([], None, datetime.now(UTC))
+        records = await self._tokens.all()
+        if source.startswith("group:"):
+            group = source.removeprefix("group:")
+            records = [record for record in records if record.get("groupIdToken") == group]
+        return LocalListInput(records, await self._local_lists.get(station_id), datetime.now(UTC))
+
+    async def _keep_local_list(self, station_id: str, marker: JsonObject) -> None:
+        """Before the answer is folded: a crash after this repeats it, which changes nothing."""
+        if self._local_lists is None:
+            return
+        kept = await self._local_lists.get(station_id)
+        request = marker.get("request") or {}
+        await self._local_lists.put(station_id, kept_after(kept, request, marker.get("protocol") == "1.6"))
 
     async def _report(self, station_id: str, patch: JsonObject, client_token: str | None) -> None:
         request = ShadowUpdateRequest(station_id, patch, client_token, int(time.time()))

@@ -20,6 +20,7 @@ from csms_shadow.batching import Batcher
 from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
 from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
 from csms_shadow.budget import BudgetReason
+from csms_shadow.campaigns import Campaigns
 from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
@@ -106,6 +107,7 @@ class ShadowService:
         desired: DesiredStore | None = None,
         reconciler: Reconciler | None = None,
         fleet_batches: FleetBatches | None = None,
+        campaigns: Campaigns | None = None,
         sites: SiteRequests | None = None,
         profiles: ProfileRequests | None = None,
     ) -> None:
@@ -117,6 +119,9 @@ class ShadowService:
             if desired is not None and fleet_batches is not None
             else {}
         )
+        self._campaigns = campaigns
+        if campaigns is not None:
+            self._fleet.update(campaigns.methods())
         self._settings = settings
         self._contracts = contracts or ContractCertificates(None, 1.0)
         self._certificates = certificates
@@ -171,6 +176,8 @@ class ShadowService:
             self._tasks.append(asyncio.create_task(updater.run(self._stopping)))
         if self._reconciler is not None:
             self._tasks.append(asyncio.create_task(self._reconciler.run(self._stopping)))
+        if self._campaigns is not None:
+            self._tasks.append(asyncio.create_task(self._campaigns.run(self._stopping)))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -460,7 +467,7 @@ class ShadowService:
             )
         PRESENCE_EVENTS.labels(event.value, "recorded" if changed else "superseded").inc()
         if changed and event is topics.PresenceEvent.CONNECTED and self._reconciler is not None:
-            self._reconciler.trigger(station_id)
+            self._reconciler.on_connect(station_id)
         if changed:
             await self._append_events(station_id, presence_events(event, presence), message)
         logger.info(

@@ -12,6 +12,24 @@ from csms_api.models.common import JsonObject
 ConfigurationValue = Annotated[str, Field(max_length=1000)]
 
 
+class DesiredFirmware(TypedDict):
+    """One firmware version to install (UpdateFirmware; 1.6 SignedUpdateFirmware when signed)."""
+
+    version: Annotated[str, Field(min_length=1, max_length=50)]
+    location: Annotated[str, Field(min_length=1, max_length=512, description="http:// or https:// URL")]
+    signature: NotRequired[Annotated[str, Field(max_length=800)] | None]
+    signingCertificate: NotRequired[Annotated[str, Field(max_length=5500)] | None]
+
+
+class DesiredLocalAuthList(TypedDict):
+    """Version N of the list of the id tokens (all, or one groupIdToken's) on the station."""
+
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    source: Annotated[
+        str, Field(pattern=r"^(id-tokens|group:.{1,36})$", description='"id-tokens" or "group:<name>"')
+    ]
+
+
 class Desired(TypedDict, total=False):
     """Only managed properties; null deletes a key."""
 
@@ -25,6 +43,12 @@ class Desired(TypedDict, total=False):
     availability: Annotated[
         dict[str, Literal["Operative", "Inoperative"] | None] | None,
         Field(description='EVSE id (1.6 connector id; "0" = the whole station) -> Operative | Inoperative'),
+    ]
+    firmware: Annotated[
+        DesiredFirmware | None,
+        Field(
+            description="In sync when reported.firmware.version is this version and firmwareStatus Installed"
+        ),
     ]
 
 
