@@ -661,6 +661,21 @@ export class CsmsClient {
   }
 
   /** Every matching session as CSV (for accounting). */
+  /** A firmware campaign: { selector, firmware, batchSize, maxFailures, window? }. */
+  createCampaign(campaign: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.call({ method: "POST", url: "/campaigns", body: campaign });
+  }
+
+  /** The campaign with each station's state. */
+  getCampaign(campaignId: string): Promise<Record<string, unknown>> {
+    return this.call({ method: "GET", url: `/campaigns/${segment(campaignId)}` });
+  }
+
+  /** "pause", "resume" or "cancel" a campaign. */
+  controlCampaign(campaignId: string, action: "pause" | "resume" | "cancel"): Promise<Record<string, unknown>> {
+    return this.call({ method: "POST", url: `/campaigns/${segment(campaignId)}/${segment(action)}` });
+  }
+
   /** Every id token as CSV (values masked for a read-scope token). */
   idTokensCsv(): Promise<string> {
     return this.call({ method: "GET", url: "/id-tokens.csv", text: true });

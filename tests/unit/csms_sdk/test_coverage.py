@@ -73,6 +73,8 @@ def test_the_js_sdk_names_the_same_operations() -> None:
 SAMPLES: dict[str, Any] = {
     "charge_point_id": "CP1",
     "entries": [{"idToken": "T1", "status": "Accepted"}],
+    "campaign": {"selector": "site=a", "firmware": {"version": "2", "location": "https://x/f.bin"}},
+    "campaign_id": "c1",
     "action": "Reset",
     "message_id": "m1",
     "token": "t1",

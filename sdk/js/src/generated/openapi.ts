@@ -7169,7 +7169,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7432,7 +7432,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Conflict: the station exists already, or is not connected, or the webhook limit is reached */
+                /** @description Conflict: the station exists already, or is not connected, or the webhook or id-token limit is reached */
                 409: {
                     headers: {
                         [name: string]: unknown;

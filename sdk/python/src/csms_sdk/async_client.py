@@ -414,6 +414,18 @@ class AsyncClient:
     async def get_fleet_command(self, batch_id: str) -> FleetBatch:
         return cast(FleetBatch, await self.call(ops.get_fleet_command(batch_id)))
 
+    async def create_campaign(self, campaign: Mapping[str, Any]) -> dict[str, Any]:
+        """A firmware campaign: ``{"selector", "firmware", "batchSize", "maxFailures", "window"?}``."""
+        return cast(dict[str, Any], await self.call(ops.create_campaign(campaign)))
+
+    async def get_campaign(self, campaign_id: str) -> dict[str, Any]:
+        """The campaign with each station's state."""
+        return cast(dict[str, Any], await self.call(ops.get_campaign(campaign_id)))
+
+    async def control_campaign(self, campaign_id: str, action: str) -> dict[str, Any]:
+        """``pause``, ``resume`` or ``cancel`` a campaign."""
+        return cast(dict[str, Any], await self.call(ops.control_campaign(campaign_id, action)))
+
     # -- certificates ----------------------------------------------------------------------------------
 
     async def list_certificates(self, charge_point_id: str) -> IssuedCertificates:

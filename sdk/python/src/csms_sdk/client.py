@@ -409,6 +409,18 @@ class Client:
     def get_fleet_command(self, batch_id: str) -> FleetBatch:
         return cast(FleetBatch, self.call(ops.get_fleet_command(batch_id)))
 
+    def create_campaign(self, campaign: Mapping[str, Any]) -> dict[str, Any]:
+        """A firmware campaign: ``{"selector", "firmware", "batchSize", "maxFailures", "window"?}``."""
+        return cast(dict[str, Any], self.call(ops.create_campaign(campaign)))
+
+    def get_campaign(self, campaign_id: str) -> dict[str, Any]:
+        """The campaign with each station's state."""
+        return cast(dict[str, Any], self.call(ops.get_campaign(campaign_id)))
+
+    def control_campaign(self, campaign_id: str, action: str) -> dict[str, Any]:
+        """``pause``, ``resume`` or ``cancel`` a campaign."""
+        return cast(dict[str, Any], self.call(ops.control_campaign(campaign_id, action)))
+
     # -- certificates ----------------------------------------------------------------------------------
 
     def list_certificates(self, charge_point_id: str) -> IssuedCertificates:

@@ -371,6 +371,18 @@ def get_fleet_command(batch_id: str) -> Operation:
     return Operation("GET", f"/fleet/commands/{quote(batch_id, safe='')}")
 
 
+def create_campaign(campaign: Mapping[str, Any]) -> Operation:
+    return Operation("POST", "/campaigns", body=dict(campaign))
+
+
+def get_campaign(campaign_id: str) -> Operation:
+    return Operation("GET", f"/campaigns/{quote(campaign_id, safe='')}")
+
+
+def control_campaign(campaign_id: str, action: str) -> Operation:
+    return Operation("POST", f"/campaigns/{quote(campaign_id, safe='')}/{quote(action, safe='')}")
+
+
 # -- sites and charging profiles --------------------------------------------------------------------
 
 
