@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_every_frame_of_several_cycles_is_schema_valid(
 ) -> None:
     script = StationScript("bench-00042", version, mix)
     seen: set[str] = set()
-    calls = [script.boot()] + [script.next_call() for _ in range(35)]
+    calls = [script.boot()] + [script.next_call() for _ in range(45)]
     for index, (action, payload) in enumerate(calls):
         if action == "StartTransaction":
             script.on_result(action, {"transactionId": 1000 + index, "idTagInfo": {"status": "Accepted"}})
@@ -59,13 +60,27 @@ def test_every_frame_of_several_cycles_is_schema_valid(
         schemas.validate_request(VERSION[version], decoded_action, decoded_payload)
         seen.add(action)
     expected = {"BootNotification", "Heartbeat"}
-    if mix is Mix.FULL:
+    if mix is not Mix.HEARTBEAT:
         expected |= {"StatusNotification", "MeterValues"}
         expected |= (
             {"TransactionEvent"} if version == frames.V201 else {"StartTransaction", "StopTransaction"}
         )
     assert expected <= seen
     assert seen <= set(ACTIONS)
+
+
+def test_realistic_mix_proportions_and_sampled_values() -> None:
+    script = StationScript("bench-00042", frames.V201, Mix.REALISTIC)
+    calls = [script.next_call() for _ in range(40)]
+    actions = Counter(action for action, _ in calls)
+    assert actions == {"TransactionEvent": 24, "MeterValues": 8, "StatusNotification": 4, "Heartbeat": 4}
+    events = [payload["eventType"] for action, payload in calls if action == "TransactionEvent"]
+    assert events[:12] == ["Started", *["Updated"] * 10, "Ended"]
+    for action, payload in calls:
+        if action in ("TransactionEvent", "MeterValues"):
+            measurands = [value["measurand"] for value in payload["meterValue"][0]["sampledValue"]]
+            assert len(measurands) == 7
+            assert measurands.count("Current.Import") == 3
 
 
 def test_transaction_events_cycle_started_updated_ended_with_increasing_seq_no() -> None:
