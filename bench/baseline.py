@@ -34,7 +34,7 @@ from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.typing import Subprotocol
 
@@ -44,6 +44,7 @@ from bench.baseline_records import StationRecords, energy_of
 logger = logging.getLogger("bench.baseline")
 
 HEARTBEAT_INTERVAL = 300
+REDIS_CONNECTIONS = 32
 _transaction_ids = itertools.count(1)
 
 
@@ -268,7 +269,12 @@ async def serve_baseline(
     ready: asyncio.Event | None = None,
     redis_url: str | None = None,
 ) -> None:
-    redis = Redis.from_url(redis_url) if redis_url else None
+    # A blocking pool, as a user learns to write: redis-py's default pool raises "Too many connections"
+    # past 100 concurrent commands instead of waiting (200 stations in closed loop get there).
+    pool = (
+        BlockingConnectionPool.from_url(redis_url, max_connections=REDIS_CONNECTIONS) if redis_url else None
+    )
+    redis = Redis(connection_pool=pool) if pool else None
     baseline = Baseline(StationRecords(redis) if redis else None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -7,7 +7,9 @@ BENCH_ARGS ?=
 
 FLEET_STATIONS ?= 1000
 
-.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler bench-fleet
+.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler bench-fleet bench-mix
+
+MIX_ARGS ?= --profile
 
 bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -30,3 +32,6 @@ bench-handler: venv  ## handler CPU per call without I/O (Heartbeat handler alon
 
 bench-fleet: venv deps  ## desired configuration to FLEET_STATIONS (1000) connected 2.0.1 stations: seconds until all in sync
 	$(BIN)/python -m bench.fleet_sync --stations $(FLEET_STATIONS)
+
+bench-mix: venv deps  ## realistic mix vs both baselines (plain, + Redis writes), as make run ships; 3 repeats, profiles (~12 min)
+	$(BIN)/python -m bench.mix $(MIX_ARGS)
