@@ -255,13 +255,17 @@ def markdown(results: dict[str, Any]) -> str:
 
     vs_base, vs_stored = share(csms_rate, base_rate), share(csms_rate, stored_rate)
     target(f"server CPU <= {TARGET_MS_PER_CALL} ms per answered call (flat out)", csms_ms, TARGET_MS_PER_CALL,
-           f"{csms_ms} ms", True)  # fmt: skip
+           f"{csms_ms:.3f} ms" if csms_ms is not None else "-", True)  # fmt: skip
     target(f">= {TARGET_VS_BASELINE}x the no-storage baseline (flat out)", vs_base, TARGET_VS_BASELINE,
            f"{vs_base:.2f}x" if vs_base else "-", False)  # fmt: skip
     target(f">= {TARGET_VS_BASELINE_REDIS}x the baseline with Redis writes (flat out)", vs_stored,
            TARGET_VS_BASELINE_REDIS, f"{vs_stored:.2f}x" if vs_stored else "-", False)  # fmt: skip
     target(
-        f"p99 <= {TARGET_P99_MS_AT_1000:g} ms at 1,000 calls/s", p99, TARGET_P99_MS_AT_1000, f"{p99} ms", True
+        f"p99 <= {TARGET_P99_MS_AT_1000:g} ms at 1,000 calls/s",
+        p99,
+        TARGET_P99_MS_AT_1000,
+        f"{p99:,.1f} ms" if p99 is not None else "-",
+        True,
     )
     if results.get("profile"):
         lines += [

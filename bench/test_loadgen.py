@@ -352,4 +352,4 @@ def test_mix_summary_is_the_median_of_the_repeats_and_judges_the_targets() -> No
     # csms 1,000 against 1,000 (met, >= 1.0x) and against 800 (1.25x: missed, < 1.5x); 0.3 ms met.
     assert "| 1.00x | met |" in text
     assert "| 1.25x | MISSED |" in text
-    assert "| 0.3 ms | met |" in text
+    assert "| 0.300 ms | met |" in text
