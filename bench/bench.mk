@@ -7,7 +7,9 @@ BENCH_ARGS ?=
 
 FLEET_STATIONS ?= 1000
 
-.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler bench-fleet
+.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler bench-fleet bench-mix
+
+MIX_ARGS ?= --profile
 
 bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -16,7 +18,7 @@ bench-capacity: venv deps  ## hold CAPACITY_STATIONS (5000; 20000 documented) id
 	$(BIN)/python -m bench.run --capacity --stations $(CAPACITY_STATIONS) $(BENCH_ARGS)
 
 bench-profile: venv deps  ## make bench's scenarios plus py-spy profiles of gateway, handler and shadow
-	@test -x $(BIN)/py-spy || { echo "py-spy missing: $(BIN)/pip install py-spy"; exit 1; }
+	@test -x $(BIN)/py-spy || $(BIN)/pip install --quiet -c constraints.txt py-spy
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run --profile $(BENCH_ARGS)
 
 bench-test: venv  ## the load generator's unit tests (frames against the official schemas, statistics)
@@ -30,3 +32,7 @@ bench-handler: venv  ## handler CPU per call without I/O (Heartbeat handler alon
 
 bench-fleet: venv deps  ## desired configuration to FLEET_STATIONS (1000) connected 2.0.1 stations: seconds until all in sync
 	$(BIN)/python -m bench.fleet_sync --stations $(FLEET_STATIONS)
+
+bench-mix: venv deps  ## realistic mix vs both baselines (plain, + Redis writes), as make run ships; 3 repeats, profiles (~11 min)
+	@test -x $(BIN)/py-spy || $(BIN)/pip install --quiet -c constraints.txt py-spy
+	$(BIN)/python -m bench.mix $(MIX_ARGS)

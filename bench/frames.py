@@ -37,6 +37,9 @@ class Mix(StrEnum):
     """Heartbeat, StatusNotification, a transaction (Started/Updated/Ended; 1.6: Start/Stop), MeterValues."""
     HEARTBEAT = "heartbeat"
     """Heartbeats only: an idle station."""
+    REALISTIC = "realistic"
+    """What a charging station really sends (see ``REALISTIC_201``): mostly transaction updates and meter
+    values carrying several sampled values, few StatusNotifications, Heartbeats only when idle."""
 
 
 def _dumps(value: object) -> str:
@@ -113,6 +116,27 @@ def _meter_value_201(timestamp: str, watt_hours: int) -> Payload:
     }
 
 
+def _sampled_values_201(watt_hours: int) -> list[Payload]:
+    """The 7 sampled values a typical 3-phase AC station's periodic sample carries (energy, power,
+    current per phase, voltage, state of charge): what the realistic mix sends."""
+    periodic = "Sample.Periodic"
+    values: list[Payload] = [
+        {"value": watt_hours, "measurand": MEASURAND, "context": periodic, "unitOfMeasure": {"unit": "Wh"}},
+        {"value": 11040.0, "measurand": "Power.Active.Import", "context": periodic},
+    ]
+    values += [
+        {"value": 16.0, "measurand": "Current.Import", "phase": phase, "context": periodic}
+        for phase in ("L1", "L2", "L3")
+    ]
+    values.append({"value": 230.1, "measurand": "Voltage", "phase": "L1-N", "context": periodic})
+    values.append({"value": 40 + watt_hours % 60, "measurand": "SoC", "context": periodic, "location": "EV"})
+    return values
+
+
+def _meter_value_201_full(timestamp: str, watt_hours: int) -> Payload:
+    return {"timestamp": timestamp, "sampledValue": _sampled_values_201(watt_hours)}
+
+
 def _meter_value_16(timestamp: str, watt_hours: int) -> Payload:
     return {
         "timestamp": timestamp,
@@ -122,15 +146,41 @@ def _meter_value_16(timestamp: str, watt_hours: int) -> Payload:
     }
 
 
+def _meter_value_16_full(timestamp: str, watt_hours: int) -> Payload:
+    """1.6's counterpart of ``_sampled_values_201`` (values are strings in 1.6)."""
+    return {
+        "timestamp": timestamp,
+        "sampledValue": [
+            {
+                "value": str(value["value"]),
+                "measurand": value["measurand"],
+                "context": value["context"],
+                **({"phase": value["phase"]} if "phase" in value else {}),
+                **({"location": value["location"]} if "location" in value else {}),
+                **({"unit": "Wh"} if value["measurand"] == MEASURAND else {}),
+            }
+            for value in _sampled_values_201(watt_hours)
+        ],
+    }
+
+
 def meter_values(
-    version: str, timestamp: str, watt_hours: int, transaction_id: int | None = None
+    version: str,
+    timestamp: str,
+    watt_hours: int,
+    transaction_id: int | None = None,
+    *,
+    full: bool = False,
 ) -> tuple[str, Payload]:
+    """MeterValues on EVSE/connector 1; ``full`` sends the 7 sampled values of a real 3-phase sample."""
     if version == V16:
-        payload: Payload = {"connectorId": 1, "meterValue": [_meter_value_16(timestamp, watt_hours)]}
+        sample = _meter_value_16_full if full else _meter_value_16
+        payload: Payload = {"connectorId": 1, "meterValue": [sample(timestamp, watt_hours)]}
         if transaction_id is not None:
             payload["transactionId"] = transaction_id
         return "MeterValues", payload
-    return "MeterValues", {"evseId": 1, "meterValue": [_meter_value_201(timestamp, watt_hours)]}
+    sample201 = _meter_value_201_full if full else _meter_value_201
+    return "MeterValues", {"evseId": 1, "meterValue": [sample201(timestamp, watt_hours)]}
 
 
 def transaction_event(
@@ -141,8 +191,10 @@ def transaction_event(
     timestamp: str,
     watt_hours: int,
     id_token: str | None = None,
+    full: bool = False,
 ) -> tuple[str, Payload]:
-    """OCPP 2.0.1 TransactionEvent Started, Updated or Ended on EVSE 1, connector 1."""
+    """OCPP 2.0.1 TransactionEvent Started, Updated or Ended on EVSE 1, connector 1 (``full``: the
+    meter value carries the 7 sampled values of ``_sampled_values_201``)."""
     trigger = {"Started": "Authorized", "Updated": "MeterValuePeriodic", "Ended": "StopAuthorized"}[
         event_type
     ]
@@ -158,7 +210,7 @@ def transaction_event(
         "triggerReason": trigger,
         "seqNo": seq_no,
         "transactionInfo": info,
-        "meterValue": [_meter_value_201(timestamp, watt_hours)],
+        "meterValue": [(_meter_value_201_full if full else _meter_value_201)(timestamp, watt_hours)],
     }
     if event_type == "Started":
         payload["evse"] = {"id": 1, "connectorId": 1}
@@ -219,6 +271,46 @@ CYCLE_16 = (
     "meter",
 )
 
+# The realistic mix: one charging session of 20 calls. A station in a session sends a periodic sample
+# (TransactionEvent Updated in 2.0.1, MeterValues with the transaction id in 1.6) every
+# SampledDataTxUpdatedInterval, typically 30-60 s, and a session lasts tens of minutes; it sends
+# StatusNotification only when a connector changes state (twice per session) and Heartbeat only when it
+# has sent nothing else for the heartbeat interval. MeterValues outside transactions (the EVSE's own
+# meter, AlignedDataInterval) are rarer than the session samples. Per cycle of 20 calls:
+# TransactionEvent 12 (60 %: Started 1, Updated 10, Ended 1), MeterValues 4 (20 %),
+# StatusNotification 2 (10 %), Heartbeat 2 (10 %). Every sample carries 7 sampled values.
+REALISTIC_201 = (
+    "status:Occupied",
+    "tx:Started",
+    *("tx:Updated", "tx:Updated", "meter", "tx:Updated", "tx:Updated", "heartbeat") * 2,
+    "tx:Updated",
+    "meter",
+    "tx:Updated",
+    "meter",
+    "tx:Ended",
+    "status:Available",
+)
+REALISTIC_16 = (
+    "status:Preparing",
+    "tx:Start",
+    *("meter:tx", "meter:tx", "meter", "meter:tx", "meter:tx", "heartbeat") * 2,
+    "meter:tx",
+    "meter",
+    "meter:tx",
+    "meter",
+    "tx:Stop",
+    "status:Available",
+)
+
+
+def cycle_of(version: str, mix: Mix) -> tuple[str, ...]:
+    """The calls one station repeats (``heartbeat`` for Mix.HEARTBEAT)."""
+    if mix is Mix.HEARTBEAT:
+        return ("heartbeat",)
+    if mix is Mix.REALISTIC:
+        return REALISTIC_16 if version == V16 else REALISTIC_201
+    return CYCLE_16 if version == V16 else CYCLE_201
+
 
 @dataclass
 class StationScript:
@@ -248,7 +340,8 @@ class StationScript:
     def next_call(self) -> tuple[str, Payload]:
         if self.mix is Mix.HEARTBEAT:
             return heartbeat()
-        cycle = CYCLE_16 if self.version == V16 else CYCLE_201
+        full = self.mix is Mix.REALISTIC
+        cycle = cycle_of(self.version, self.mix)
         kind = cycle[self.step]
         self.step += 1
         if self.step == len(cycle):
@@ -261,9 +354,9 @@ class StationScript:
         if kind.startswith("status:"):
             return status_notification(self.version, kind.split(":", 1)[1], now)
         if kind == "meter":
-            return meter_values(self.version, now, self.watt_hours)
+            return meter_values(self.version, now, self.watt_hours, full=full)
         if kind == "meter:tx":
-            return meter_values(self.version, now, self.watt_hours, self.transaction_16 or 0)
+            return meter_values(self.version, now, self.watt_hours, self.transaction_16 or 0, full=full)
         if kind == "tx:Start":
             return start_transaction_16(self.token, self.watt_hours, now)
         if kind == "tx:Stop":
@@ -281,6 +374,7 @@ class StationScript:
             timestamp=now,
             watt_hours=self.watt_hours,
             id_token=self.token if event_type == "Started" else None,
+            full=full,
         )
         self.seq_no += 1
         return call

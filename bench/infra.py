@@ -32,6 +32,8 @@ MODULES = {
     "shadow": "csms_shadow",
     "remote-api": "csms_api",
 }
+NOTIFIER_MODULE = "csms_notifier"
+"""``make run`` (scripts/devrun.py) and the chart also run the notifier; ``make bench-mix`` does too."""
 
 
 class InfrastructureUnavailable(RuntimeError):
@@ -119,11 +121,14 @@ def mosquitto(workdir: Path, extra_config: str = "") -> Iterator[Proc]:
 
 
 @contextlib.contextmanager
-def redis(workdir: Path) -> Iterator[Proc]:
+def redis(workdir: Path, *, appendonly: bool = False, name: str = "redis") -> Iterator[Proc]:
+    """A private redis-server; ``appendonly`` as ``make run`` and the chart ship it (AOF, fsync every s)."""
     port = free_port()
+    data = workdir / name
+    data.mkdir(exist_ok=True)
     command = [binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    command += ["--appendonly", "no", "--dir", str(workdir)]
-    proc = start_process("redis", command, workdir)
+    command += ["--appendonly", "yes" if appendonly else "no", "--dir", str(data)]
+    proc = start_process(name, command, workdir)
     proc.url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_for_port(port, 10, proc.process)
@@ -176,15 +181,18 @@ def system(
     log_level: str = "warning",
     overrides: dict[str, dict[str, str]] | None = None,
     broker_passwords: dict[str, str] | None = None,
+    notifier: bool = False,
 ) -> Iterator[System]:
     """Start shadow, ocpp-handler, gateway and remote-api (as tests/support/system.py does).
 
     ``overrides`` maps a service name to extra environment variables for it; each service logs in
-    to the broker as itself with ``broker_passwords``.
+    to the broker as itself with ``broker_passwords``. ``notifier`` also starts the notifier, as
+    ``make run`` does.
     """
     started: dict[str, Proc] = {}
+    modules = {**MODULES, "notifier": NOTIFIER_MODULE} if notifier else MODULES
     try:
-        for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
+        for name in modules:
             env = _base_env(mqtt_url, redis_url, log_level)
             if broker_passwords and name in broker_passwords:
                 env.update(MQTT_USERNAME=name, MQTT_PASSWORD=broker_passwords[name])
@@ -201,10 +209,12 @@ def system(
                 env.update(HANDLER_METRICS_PORT=str(admin_port), HANDLER_METRICS_HOST="127.0.0.1")
             elif name == "shadow":
                 env.update(SHADOW_METRICS_PORT=str(admin_port), SHADOW_METRICS_HOST="127.0.0.1")
+            elif name == "notifier":
+                env.update(NOTIFIER_METRICS_PORT=str(admin_port), NOTIFIER_METRICS_HOST="127.0.0.1")
             else:
                 env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1")
             env.update((overrides or {}).get(name, {}))
-            proc = start_process(name, [sys.executable, "-m", MODULES[name]], workdir, env)
+            proc = start_process(name, [sys.executable, "-m", modules[name]], workdir, env)
             proc.url = f"http://127.0.0.1:{admin_port}"
             started[name] = proc
         for proc in started.values():
@@ -220,11 +230,13 @@ def system(
 
 
 @contextlib.contextmanager
-def baseline(workdir: Path) -> Iterator[Proc]:
-    """The ocpp-library baseline (bench/baseline.py) with its remote-start endpoint."""
+def baseline(workdir: Path, redis_url: str | None = None, name: str = "baseline") -> Iterator[Proc]:
+    """The ocpp-library baseline (bench/baseline.py) with its remote-start endpoint; with ``redis_url``,
+    the second baseline (it also writes station state there)."""
     port, api_port = free_port(), free_port()
     command = [sys.executable, "-m", "bench.baseline", "--port", str(port), "--api-port", str(api_port)]
-    proc = start_process("baseline", command, workdir, {**os.environ, "PYTHONUNBUFFERED": "1"})
+    command += ["--redis", redis_url] if redis_url else []
+    proc = start_process(name, command, workdir, {**os.environ, "PYTHONUNBUFFERED": "1"})
     proc.url = f"ws://127.0.0.1:{port}"
     proc.env["API_URL"] = f"http://127.0.0.1:{api_port}"
     try:

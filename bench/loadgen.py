@@ -85,7 +85,7 @@ class LoadConfig:
     stations: int
     prefix: str = "bench-"
     version: str = frames.V201
-    mix: str = Mix.FULL.value
+    mix: str = Mix.REALISTIC.value
     ramp_rate: float = 200.0
     rate: float = 1.0
     closed_loop: bool = False
@@ -927,7 +927,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stations", type=int, default=200)
     parser.add_argument("--prefix", default="bench-", help="station ids are PREFIX00000, PREFIX00001, ...")
     parser.add_argument("--version", choices=frames.VERSIONS, default=frames.V201)
-    parser.add_argument("--mix", choices=[mix.value for mix in Mix], default=Mix.FULL.value)
+    parser.add_argument("--mix", choices=[mix.value for mix in Mix], default=Mix.REALISTIC.value)
     parser.add_argument("--ramp", type=float, default=200.0, help="new connections per second [200]")
     parser.add_argument("--rate", type=float, default=1.0, help="calls per second per station [1]")
     parser.add_argument("--closed-loop", action="store_true", help="next call as soon as the answer arrives")

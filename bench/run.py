@@ -38,7 +38,7 @@ from bench.loadgen import register_stations
 from bench.stats import ratio
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUT_PROCESSES = ("gateway", "ocpp-handler", "shadow", "remote-api", "mosquitto", "redis")
+SUT_PROCESSES = ("gateway", "ocpp-handler", "shadow", "remote-api", "notifier", "mosquitto", "redis")
 ALL_PROCESSES = ("generator", "baseline", *SUT_PROCESSES)
 
 TARGET_THROUGHPUT_RATIO = 1.5
@@ -98,7 +98,10 @@ class Variant:
 
     def describe(self) -> str:
         if self.is_default:
-            return "as shipped (service defaults; broker from scripts/broker.py)"
+            return (
+                "as make run ships it (service defaults, LOG_LEVEL=info, notifier, Redis AOF; "
+                "broker from scripts/broker.py)"
+            )
         parts = [f"REDIS_URL ?{self.redis_query}"] if self.redis_query else []
         parts += [f"{key}={value}" for key, value in self.service_env]
         parts += [f"mosquitto: {line}" for line in self.mosquitto_extra.splitlines() if line]
@@ -284,15 +287,19 @@ def full_system(
 ) -> Iterator[tuple[infra.System, dict[str, int]]]:
     with (
         infra.mosquitto(workdir, variant.mosquitto_extra) as broker,
-        infra.redis(workdir) as redis,
+        infra.redis(workdir, appendonly=True) as redis,
         infra.system(
             workdir,
             broker.url,
             redis.url + (f"?{variant.redis_query}" if variant.redis_query else ""),
+            # As make run and the chart ship it: LOG_LEVEL=info, the notifier running, Redis with AOF.
+            log_level="info",
             overrides={
-                name: {**dict(variant.service_env), **(extra or {}).get(name, {})} for name in infra.MODULES
+                name: {**dict(variant.service_env), **(extra or {}).get(name, {})}
+                for name in (*infra.MODULES, "notifier")
             },
             broker_passwords=broker.passwords,
+            notifier=True,
         ) as system,
     ):
         trees = {name: proc.pid for name, proc in system.processes.items()}

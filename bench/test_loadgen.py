@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -50,7 +52,7 @@ def test_every_frame_of_several_cycles_is_schema_valid(
 ) -> None:
     script = StationScript("bench-00042", version, mix)
     seen: set[str] = set()
-    calls = [script.boot()] + [script.next_call() for _ in range(35)]
+    calls = [script.boot()] + [script.next_call() for _ in range(45)]
     for index, (action, payload) in enumerate(calls):
         if action == "StartTransaction":
             script.on_result(action, {"transactionId": 1000 + index, "idTagInfo": {"status": "Accepted"}})
@@ -59,13 +61,27 @@ def test_every_frame_of_several_cycles_is_schema_valid(
         schemas.validate_request(VERSION[version], decoded_action, decoded_payload)
         seen.add(action)
     expected = {"BootNotification", "Heartbeat"}
-    if mix is Mix.FULL:
+    if mix is not Mix.HEARTBEAT:
         expected |= {"StatusNotification", "MeterValues"}
         expected |= (
             {"TransactionEvent"} if version == frames.V201 else {"StartTransaction", "StopTransaction"}
         )
     assert expected <= seen
     assert seen <= set(ACTIONS)
+
+
+def test_realistic_mix_proportions_and_sampled_values() -> None:
+    script = StationScript("bench-00042", frames.V201, Mix.REALISTIC)
+    calls = [script.next_call() for _ in range(40)]
+    actions = Counter(action for action, _ in calls)
+    assert actions == {"TransactionEvent": 24, "MeterValues": 8, "StatusNotification": 4, "Heartbeat": 4}
+    events = [payload["eventType"] for action, payload in calls if action == "TransactionEvent"]
+    assert events[:12] == ["Started", *["Updated"] * 10, "Ended"]
+    for action, payload in calls:
+        if action in ("TransactionEvent", "MeterValues"):
+            measurands = [value["measurand"] for value in payload["meterValue"][0]["sampledValue"]]
+            assert len(measurands) == 7
+            assert measurands.count("Current.Import") == 3
 
 
 def test_transaction_events_cycle_started_updated_ended_with_increasing_seq_no() -> None:
@@ -267,3 +283,73 @@ def test_collapsed_profile_summary() -> None:
     assert summary["samples"] == 40
     assert summary["own"][0] == {"frame": "work (b.py:3)", "percent": 75.0}
     assert summary["inclusive"][0] == {"frame": "main (a.py:1)", "percent": 100.0}
+
+
+# ------------------------------------------------------------- bench-mix
+
+
+def test_energy_of_takes_the_last_energy_register_of_snake_case_meter_values() -> None:
+    from bench.baseline_records import energy_of
+
+    meter_value: list[dict[str, Any]] = [
+        {"sampled_value": [{"value": 100, "measurand": "Power.Active.Import"}, {"value": 1650}]},
+        {"sampled_value": [{"value": 1800, "measurand": "Energy.Active.Import.Register"}]},
+    ]
+    assert energy_of(meter_value) == "1800"
+    assert energy_of([{"sampled_value": [{"value": 5, "measurand": "SoC"}]}]) is None
+
+
+def _mix_run(repeat: int, load: str, server: str, rate: float, ms: float) -> dict[str, Any]:
+    return {
+        "repeat": repeat,
+        "load": load,
+        "server": server,
+        "load_average_before": [5.0 + repeat, 4.0, 3.0],
+        "figures": {
+            "calls_per_second": rate,
+            "p50_ms": 1.0,
+            "p99_ms": 10.0 * repeat,
+            "max_ms": 20.0,
+            "server_ms_per_call": ms,
+            "errors": 1,
+            "timeouts": 0,
+            "ms_per_call": {"gateway": ms / 2} if server == "csms" else {"baseline": ms},
+            "other_cpu_seconds": 2.0,
+        },
+    }
+
+
+def test_mix_summary_is_the_median_of_the_repeats_and_judges_the_targets() -> None:
+    from bench import mix
+
+    runs = [
+        _mix_run(repeat, "flat_out", server, rate, ms)
+        for repeat, factor in ((1, 1.0), (2, 1.2), (3, 0.9))
+        for server, rate, ms in (("baseline", 1000.0 * factor, 1.0), ("baseline-redis", 800.0 * factor, 1.4))
+    ] + [_mix_run(repeat, "flat_out", "csms", 500.0 * repeat, 0.3) for repeat in (1, 2, 3)]
+    summary = mix.aggregate(runs)
+    assert summary["flat_out"]["baseline"]["calls_per_second"] == {
+        "median": 1000.0,
+        "min": 900.0,
+        "max": 1200.0,
+    }
+    assert summary["flat_out"]["csms"]["p99_ms"]["median"] == 20.0
+    assert summary["flat_out"]["csms"]["errors"] == 3
+    assert summary["flat_out"]["csms"]["ms_per_call"]["gateway"]["median"] == 0.15
+    text = mix.markdown(
+        {
+            "summary": summary,
+            "date": "d",
+            "cpu_count": 2,
+            "code": {"commit": "c"},
+            "mix": "realistic",
+            "mix_note": "n",
+            "seconds": 15.0,
+            "repeats": 3,
+            "csms_configuration": "x",
+        }
+    )
+    # csms 1,000 against 1,000 (met, >= 1.0x) and against 800 (1.25x: missed, < 1.5x); 0.3 ms met.
+    assert "| 1.00x | met |" in text
+    assert "| 1.25x | MISSED |" in text
+    assert "| 0.300 ms | met |" in text
