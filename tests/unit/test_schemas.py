@@ -354,6 +354,16 @@ def test_the_fast_path_refuses_what_draft4_refuses(
     assert refused.value.kind is kind
 
 
+def test_the_fast_path_alone_judges_integral_floats(schemas: SchemaRegistry) -> None:
+    """Sampled values such as 16.0 are common: the fast validator (draft 4 rules) settles them, and
+    refuses 1.0 where an integer is due, so no payload needs jsonschema for a float alone."""
+    validator = schemas._schemas(V201, "StatusNotification").request
+    assert not schemas._passes_fast(validator, {**STATUS_201, "evseId": 1.0})
+    meter = schemas._schemas(V201, "MeterValues").request
+    sample = {"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": 16.0}, {"value": 230.0}]}
+    assert schemas._passes_fast(meter, {"evseId": 1, "meterValue": [sample]})
+
+
 def test_the_fast_path_leaves_a_payload_unchanged(schemas: SchemaRegistry) -> None:
     """fastjsonschema writes schema defaults into the payload unless told not to."""
     payload = copy.deepcopy(TRANSACTION_201)

@@ -6,9 +6,9 @@ ourselves so that the error mapping follows the OCPP-J specification.
 Two validators per schema: a fast one, compiled to Python by fastjsonschema the
 first time an action is seen, which answers "valid" for almost every payload;
 and jsonschema's Draft4Validator, which has the last word whenever the fast one
-is not sure (it failed, or the payload holds an integral float, which draft 4
-does not count as an integer but fastjsonschema does) and finds the error to
-report. A payload is therefore accepted or refused exactly as Draft4Validator
+refuses and finds the error to report. The fast one is compiled with draft 4's
+rules too (an integral float such as 1.0 is no integer), so that what it accepts
+Draft4Validator accepts. A payload is therefore accepted or refused exactly as Draft4Validator
 would; the fast path only spares it the work (``make bench``: jsonschema was a
 fifth of the handler's time).
 """
@@ -65,10 +65,17 @@ class ActionSchemas:
     response: Draft4Validator
 
 
+DRAFT_4 = "http://json-schema.org/draft-04/schema#"
+
+
 def _compile_fast(validator: Draft4Validator) -> FastValidator:
     # The documents hold Decimals (for multipleOf); the generated code wants plain numbers.
     # use_default=False: fastjsonschema would otherwise write schema defaults into the payload.
     document = json.loads(json.dumps(validator.schema, default=float))
+    # Judged by draft 4's rules, as Draft4Validator judges (2.x documents say draft 6): an integral
+    # float such as 16.0 is then no integer for the fast validator either, so the two agree and the
+    # fast verdict stands (before, any such float sent every payload to jsonschema: 7x the CPU).
+    document["$schema"] = DRAFT_4
     try:
         compiled: FastValidator = fastjsonschema.compile(document, use_default=False)
     except fastjsonschema.JsonSchemaDefinitionException:
@@ -78,17 +85,6 @@ def _compile_fast(validator: Draft4Validator) -> FastValidator:
 
 def _never_sure(payload: Any) -> Any:
     raise fastjsonschema.JsonSchemaValueException("no fast validator for this schema")
-
-
-def _has_integral_float(value: Any) -> bool:
-    """Whether a float such as 1.0 occurs: draft 4 says it is no integer, fastjsonschema says it is."""
-    if isinstance(value, float):
-        return value.is_integer()
-    if isinstance(value, dict):
-        return any(_has_integral_float(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_integral_float(item) for item in value)
-    return False
 
 
 def _load_version(version: OcppVersion) -> dict[str, ActionSchemas]:
@@ -170,4 +166,4 @@ class SchemaRegistry:
             fast(payload)
         except fastjsonschema.JsonSchemaException:
             return False
-        return not _has_integral_float(payload)
+        return True
