@@ -246,6 +246,19 @@ def test_desired_configuration_reaches_a_201_station_that_connects_later(
             ]
 
     asyncio.run(scenario())
+    # Each time the reconciler has nothing left to send: an event, naming what stays refused.
+    in_sync = wait_until(
+        lambda: [
+            event
+            for event in api.get(
+                "/events", params={"type": "desired.in_sync", "chargePointId": registered}
+            ).json()["events"]
+        ],
+        message="desired.in_sync events",
+    )
+    assert in_sync[0]["payload"]["delta"] == {
+        "configuration": {f"OCPPCommCtrlr.{REFUSED}": "x", "HeartbeatInterval": "60"}
+    }
 
 
 def test_get_configuration_answers_become_reported(api: Api, system: System, registered: str) -> None:

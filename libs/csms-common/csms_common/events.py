@@ -27,6 +27,7 @@ class EventType(StrEnum):
     REGISTRATION_CHANGED = "registration.changed"
     SESSION_COMPLETED = "session.completed"
     CAMPAIGN_PROGRESS = "campaign.progress"
+    DESIRED_IN_SYNC = "desired.in_sync"
     """A firmware campaign's station finished, a batch started, or its state changed."""
     """Reserved for billing sessions (a later issue appends it through ``EventLog.append``)."""
 

@@ -160,6 +160,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.reconcile_concurrency,
         tokens=tokens,
         local_lists=LocalListStore(redis, settings.key_prefix),
+        events=events,
     )
 
     async def apply_desired_many(

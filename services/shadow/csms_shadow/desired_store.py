@@ -156,9 +156,10 @@ class DesiredStore:
     async def mark_pending(self, station_id: str) -> None:
         await self._redis.sadd(self.pending_key, station_id)
 
-    async def settled(self, station_id: str) -> None:
-        """The station has nothing left to do (a later desired change adds it again)."""
-        await self._redis.srem(self.pending_key, station_id)
+    async def settled(self, station_id: str) -> bool:
+        """The station has nothing left to do (a later desired change adds it again); True when it
+        was pending until now (it has just come in sync)."""
+        return bool(await self._redis.srem(self.pending_key, station_id))
 
     async def mark(self, station_id: str, marker: JsonObject) -> bool:
         """Record the call about to be sent; False when another call is already in flight."""

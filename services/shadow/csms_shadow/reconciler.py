@@ -31,11 +31,13 @@ from redis.exceptions import RedisError
 
 from csms_common import topics
 from csms_common.commands import CommandState, command_event
+from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_shadow.desired_store import DesiredStore
-from csms_shadow.document import JsonObject
+from csms_shadow.document import JsonObject, delta_of
+from csms_shadow.events import EventLog
 from csms_shadow.local_list_plan import (
     LOCAL_AUTH_LIST,
     SEND_LOCAL_LIST,
@@ -88,7 +90,9 @@ class Reconciler:
         concurrency: int = 16,
         tokens: IdTokenStore | None = None,
         local_lists: LocalListStore | None = None,
+        events: EventLog | None = None,
     ) -> None:
+        self._events = events
         self._tokens = tokens
         self._local_lists = local_lists
         self._slots = asyncio.Semaphore(concurrency)
@@ -252,7 +256,11 @@ class Reconciler:
             await self._report(station_id, plan.local_statuses, None)
         call = plan.call
         if call is None:
-            await self._desired.settled(station_id)
+            if await self._desired.settled(station_id) and self._events is not None:
+                # Refused keys stay in the delta (never retried): the event says which, if any.
+                delta = delta_of(desired, state.get("reported") or {})
+                payload: JsonObject = {"shadowVersion": (shadow or {}).get("version"), "delta": delta}
+                await self._events.append(EventType.DESIRED_IN_SYNC, station_id, payload)
             return "in_sync"
         frame = Call(new_message_id(), call.action, call.payload)
         marker = {
