@@ -23,6 +23,7 @@ class EventType(StrEnum):
     COMMAND_TIMED_OUT = "command.timed_out"
     SECURITY_EVENT = "security.event"
     EV_CHARGING_NEEDS = "ev.charging_needs"
+    CHARGING_LIMIT_CHANGED = "charging.limit_changed"
     """ISO 15118 NotifyEVChargingNeeds: the allocator answers it with a profile."""
     REGISTRATION_CHANGED = "registration.changed"
     SESSION_COMPLETED = "session.completed"

@@ -64,6 +64,7 @@ _WAKING_EVENTS = frozenset(
         EventType.STATION_CONNECTED,
         EventType.STATION_DISCONNECTED,
         EventType.EV_CHARGING_NEEDS,
+        EventType.CHARGING_LIMIT_CHANGED,
     }
 )
 _COMMAND_EVENTS = frozenset(

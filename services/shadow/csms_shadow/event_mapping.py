@@ -39,8 +39,8 @@ def presence_events(event: PresenceEvent, presence: JsonObject) -> list[EventDra
 
 
 def shadow_update_events(reported: JsonObject) -> list[EventDraft]:
-    """Boots, connector statuses, EV charging needs and security events in a reported-state patch;
-    others are silent."""
+    """Boots, connector statuses, EV charging needs, external charging limits and security events in a
+    reported-state patch; others are silent."""
     drafts: list[EventDraft] = []
     if "bootedAt" in reported:
         drafts.append(
@@ -76,6 +76,15 @@ def shadow_update_events(reported: JsonObject) -> list[EventDraft]:
             if isinstance(evse_needs, dict):
                 payload = {key: value for key, value in evse_needs.items() if value is not None}
                 drafts.append((EventType.EV_CHARGING_NEEDS, {"evseId": _number(evse_id), **payload}))
+    if "chargingLimit" in reported:
+        # NotifyChargingLimit sets it, ClearedChargingLimit removes it (null): smart charging re-allocates.
+        limit = reported["chargingLimit"]
+        limit_payload: JsonObject = (
+            {key: value for key, value in limit.items() if value is not None}
+            if isinstance(limit, dict)
+            else {"cleared": True}
+        )
+        drafts.append((EventType.CHARGING_LIMIT_CHANGED, limit_payload))
     security = reported.get("lastSecurityEvent")
     if isinstance(security, dict):
         drafts.append(
