@@ -35,6 +35,7 @@ from csms_api.models.billing import (
 from csms_api.models.common import JsonObject, StationPath
 from csms_api.models.sites import SitePath
 from csms_api.operations import Answer, operation
+from csms_api.registry_calls import ask_registry, registry_answer
 from csms_api.scopes import requires
 from csms_api.spreadsheet import cell
 from csms_api.tokens import Scope
@@ -67,16 +68,6 @@ CSV_COLUMNS = (
 ASSIGN = "Assign tariffs (in order of preference; one currency); an empty list removes the assignment"
 
 
-def _answer(status: int, body: dict[str, Any]) -> tuple[Response, int]:
-    if status >= 400:
-        raise ApiError(status, str(body.get("error", "request failed")))
-    return jsonify(body), status
-
-
-def _ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
-    return _answer(*bus().registry(method, body))
-
-
 # -------------------------------------------------------------------- tariffs
 
 
@@ -84,7 +75,7 @@ def _ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
 @requires(Scope.READ)
 @operation("List tariffs", {200: (TariffList, "Every tariff")})
 def list_tariffs() -> tuple[Response, int]:
-    return _ask(RegistryMethod.TARIFF_LIST, {})
+    return ask_registry(RegistryMethod.TARIFF_LIST, {})
 
 
 @billing.post("/tariffs")
@@ -96,14 +87,14 @@ def list_tariffs() -> tuple[Response, int]:
     errors=(409, 415),
 )
 def create_tariff() -> tuple[Response, int]:
-    return _ask(RegistryMethod.TARIFF_PUT, {"tariff": json_body(request), "createOnly": True})
+    return ask_registry(RegistryMethod.TARIFF_PUT, {"tariff": json_body(request), "createOnly": True})
 
 
 @billing.get("/tariffs/<tariff_id>")
 @requires(Scope.READ)
 @operation("Show a tariff", {200: (Tariff, "The tariff")}, path=TariffPath, errors=(404,))
 def get_tariff(tariff_id: str) -> tuple[Response, int]:
-    return _ask(RegistryMethod.TARIFF_GET, {"id": tariff_id})
+    return ask_registry(RegistryMethod.TARIFF_GET, {"id": tariff_id})
 
 
 @billing.put("/tariffs/<tariff_id>")
@@ -119,7 +110,7 @@ def put_tariff(tariff_id: str) -> tuple[Response, int]:
     body = json_body(request)
     if body.get("id", tariff_id) != tariff_id:
         raise ApiError(400, "the body's id differs from the path's")
-    return _ask(RegistryMethod.TARIFF_PUT, {"tariff": {**body, "id": tariff_id}})
+    return ask_registry(RegistryMethod.TARIFF_PUT, {"tariff": {**body, "id": tariff_id}})
 
 
 @billing.delete("/tariffs/<tariff_id>")
@@ -131,19 +122,19 @@ def put_tariff(tariff_id: str) -> tuple[Response, int]:
     errors=(404, 409),
 )
 def delete_tariff(tariff_id: str) -> tuple[Response, int]:
-    return _ask(RegistryMethod.TARIFF_DELETE, {"id": tariff_id})
+    return ask_registry(RegistryMethod.TARIFF_DELETE, {"id": tariff_id})
 
 
 @billing.get("/tariff-assignments")
 @requires(Scope.READ)
 @operation("Which tariffs apply where", {200: (AssignmentList, "Assignments")})
 def list_assignments() -> tuple[Response, int]:
-    return _ask(RegistryMethod.TARIFF_ASSIGNMENTS, {})
+    return ask_registry(RegistryMethod.TARIFF_ASSIGNMENTS, {})
 
 
 def _assign(target: str) -> tuple[Response, int]:
     body = json_body(request)
-    return _ask(RegistryMethod.TARIFF_ASSIGN, {"target": target, "tariffIds": body.get("tariffIds")})
+    return ask_registry(RegistryMethod.TARIFF_ASSIGN, {"target": target, "tariffIds": body.get("tariffIds")})
 
 
 @billing.put("/tariff-assignments/default")
@@ -203,7 +194,7 @@ def _limit(default: int) -> int:
     "Billing sessions, oldest start first, paged", {200: (SessionPage, "One page")}, query=SessionQuery
 )
 def list_sessions() -> tuple[Response, int]:
-    return _ask(RegistryMethod.SESSION_LIST, {**_session_filters(), "limit": _limit(50)})
+    return ask_registry(RegistryMethod.SESSION_LIST, {**_session_filters(), "limit": _limit(50)})
 
 
 @billing.get("/sessions/<session_id>")
@@ -215,7 +206,7 @@ def list_sessions() -> tuple[Response, int]:
     errors=(404,),
 )
 def get_session(session_id: str) -> tuple[Response, int]:
-    return _ask(RegistryMethod.SESSION_GET, {"id": session_id})
+    return ask_registry(RegistryMethod.SESSION_GET, {"id": session_id})
 
 
 @billing.get("/cdrs/<session_id>")
@@ -229,7 +220,7 @@ def get_session(session_id: str) -> tuple[Response, int]:
 def get_cdr(session_id: str) -> tuple[Response, int]:
     status, session = bus().registry(RegistryMethod.SESSION_GET, {"id": session_id})
     if status != 200:
-        _answer(status, session)
+        registry_answer(status, session)
     cdr = session.get("cdr")
     if cdr is None:
         raise ApiError(
@@ -265,7 +256,7 @@ def sessions_csv() -> Response:
     # The first page is fetched before streaming starts, so a bad filter is still a clean 400.
     status, first = api_bus.registry(RegistryMethod.SESSION_LIST, {**filters, "limit": CSV_PAGE})
     if status != 200:
-        _answer(status, first)
+        registry_answer(status, first)
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()

@@ -3,13 +3,13 @@ the request's shape, ask over ``csms/registry/campaign-*`` and pass the answer t
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
-from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body
 from csms_api.errors import ApiError
 from csms_api.models.campaigns import Campaign, CampaignActionPath, CampaignPath, CampaignRequest
 from csms_api.operations import operation
+from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
@@ -18,13 +18,6 @@ campaigns = Blueprint("campaigns", __name__)
 
 MAX_CAMPAIGN_ID_CHARS = 64
 ACTIONS = ("pause", "resume", "cancel")
-
-
-def _ask(method: RegistryMethod, body: dict[str, object]) -> tuple[Response, int]:
-    status, answer = bus().registry(method, body)
-    if status >= 400:
-        raise ApiError(status, str(answer.get("error", "request failed")))
-    return jsonify(answer), status
 
 
 def _campaign_id(campaign_id: str) -> str:
@@ -43,7 +36,7 @@ def _campaign_id(campaign_id: str) -> str:
 )
 def create_campaign() -> tuple[Response, int]:
     """A selector matching no station is 400; a 21st running or paused campaign 409."""
-    return _ask(RegistryMethod.CAMPAIGN_CREATE, json_body(request))
+    return ask_registry(RegistryMethod.CAMPAIGN_CREATE, json_body(request))
 
 
 @campaigns.get("/campaigns/<campaign_id>")
@@ -55,7 +48,7 @@ def create_campaign() -> tuple[Response, int]:
     errors=(404,),
 )
 def get_campaign(campaign_id: str) -> tuple[Response, int]:
-    return _ask(RegistryMethod.CAMPAIGN_GET, {"campaignId": _campaign_id(campaign_id)})
+    return ask_registry(RegistryMethod.CAMPAIGN_GET, {"campaignId": _campaign_id(campaign_id)})
 
 
 @campaigns.post("/campaigns/<campaign_id>/<action>")
@@ -71,4 +64,6 @@ def control_campaign(campaign_id: str, action: str) -> tuple[Response, int]:
     """Resuming a campaign that paused itself acknowledges its failures: maxFailures counts anew."""
     if action not in ACTIONS:
         raise ApiError(404, f"Unknown campaign action: {action[:20]} (pause, resume, cancel)")
-    return _ask(RegistryMethod.CAMPAIGN_CONTROL, {"campaignId": _campaign_id(campaign_id), "action": action})
+    return ask_registry(
+        RegistryMethod.CAMPAIGN_CONTROL, {"campaignId": _campaign_id(campaign_id), "action": action}
+    )

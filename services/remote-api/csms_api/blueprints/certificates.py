@@ -34,6 +34,7 @@ from csms_api.models.certificates import (
 from csms_api.models.commands import CommandResult
 from csms_api.models.common import StationPath, WaitQuery
 from csms_api.operations import Answer, operation
+from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.commands import CommandState
@@ -45,13 +46,6 @@ certificates = Blueprint("certificates", __name__)
 _SERIAL = re.compile(r"^[0-9a-fA-F]{1,40}$")
 
 
-def _ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
-    status, answer = bus().registry(method, body)
-    if status >= 400:
-        raise ApiError(status, str(answer.get("error", "request failed")))
-    return jsonify(answer), status
-
-
 @certificates.get("/charge-points/<station_id>/certificates")
 @requires(Scope.READ)
 @operation(
@@ -61,7 +55,7 @@ def _ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
     errors=(404,),
 )
 def list_certificates(station_id: str) -> tuple[Response, int]:
-    return _ask(RegistryMethod.CERTIFICATE_LIST, {"chargePointId": station_id_parameter(station_id)})
+    return ask_registry(RegistryMethod.CERTIFICATE_LIST, {"chargePointId": station_id_parameter(station_id)})
 
 
 @certificates.delete("/charge-points/<station_id>/certificates/<serial>")
@@ -76,7 +70,7 @@ def revoke_certificate(station_id: str, serial: str) -> tuple[Response, int]:
     if not _SERIAL.match(serial):
         raise ApiError(400, "Invalid serialNumber: 1 to 40 hex digits")
     body = {"chargePointId": station_id_parameter(station_id), "serialNumber": serial.lower()}
-    return _ask(RegistryMethod.CERTIFICATE_REVOKE, body)
+    return ask_registry(RegistryMethod.CERTIFICATE_REVOKE, body)
 
 
 MAX_OCSP_REQUEST_BYTES = 4096
@@ -220,4 +214,6 @@ def refresh_installed_certificates(station_id: str) -> tuple[Response, int]:
 )
 def installed_certificates(station_id: str) -> tuple[Response, int]:
     """The inventory from the station's last GetInstalledCertificateIds answer (kept by the shadow)."""
-    return _ask(RegistryMethod.CERTIFICATE_INVENTORY, {"chargePointId": station_id_parameter(station_id)})
+    return ask_registry(
+        RegistryMethod.CERTIFICATE_INVENTORY, {"chargePointId": station_id_parameter(station_id)}
+    )

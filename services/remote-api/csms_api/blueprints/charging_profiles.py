@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from csms_api.blueprints.commands import answer_of
-from csms_api.blueprints.sites import ask
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
 from csms_api.calls import connected_version, limit_commands, validated, wait_slot
@@ -21,6 +20,7 @@ from csms_api.errors import ApiError
 from csms_api.models.common import JsonObject, StationPath
 from csms_api.models.sites import ChargingProfile, ChargingProfileList, ProfilePath
 from csms_api.operations import operation
+from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.commands import CommandState
@@ -88,8 +88,8 @@ def _leave_sites_to_the_allocator(station_id: str, profile: Profile) -> None:
 )
 def list_profiles(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
-    ask(RegistryMethod.GET, {"chargePointId": station_id})  # 404 for an unknown station
-    return ask(RegistryMethod.PROFILE_LIST, {"chargePointId": station_id})
+    ask_registry(RegistryMethod.GET, {"chargePointId": station_id})  # 404 for an unknown station
+    return ask_registry(RegistryMethod.PROFILE_LIST, {"chargePointId": station_id})
 
 
 @charging_profiles.get("/charge-points/<station_id>/charging-profiles/<profile_id>")
@@ -136,7 +136,7 @@ def put_profile(station_id: str, profile_id: str) -> tuple[Response, int]:
     answer = result.get("payload", {})
     if answer.get("status") != "Accepted":
         raise ApiError(409, f"the station answered {answer.get('status')}: the profile is not in force")
-    ask(RegistryMethod.PROFILE_PUT, {"chargePointId": station_id, "profile": profile.as_json()})
+    ask_registry(RegistryMethod.PROFILE_PUT, {"chargePointId": station_id, "profile": profile.as_json()})
     return jsonify({**profile.as_json(), "result": answer}), 200
 
 

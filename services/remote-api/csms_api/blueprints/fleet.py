@@ -29,6 +29,7 @@ from csms_api.models.fleet import (
 )
 from csms_api.models.stations import Shadow
 from csms_api.operations import operation
+from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.clock import utc_now_iso
@@ -88,7 +89,7 @@ def update_fleet_desired() -> tuple[Response, int]:
     state = body.get("state")
     if not isinstance(state, dict) or set(state) != {"desired"}:
         raise ApiError(400, 'Body must be {"state": {"desired": {...}}}')
-    return _ask(RegistryMethod.FLEET_DESIRED, {"selector": request.args["selector"], "state": state})
+    return ask_registry(RegistryMethod.FLEET_DESIRED, {"selector": request.args["selector"], "state": state})
 
 
 @fleet.get("/fleet/status")
@@ -100,14 +101,7 @@ def update_fleet_desired() -> tuple[Response, int]:
 )
 def fleet_status() -> tuple[Response, int]:
     """In sync / pending / failed / offline counts of the stations ``selector`` matches (all by default)."""
-    return _ask(RegistryMethod.FLEET_STATUS, {"selector": request.args.get("selector", "")})
-
-
-def _ask(method: RegistryMethod, body: dict[str, object]) -> tuple[Response, int]:
-    status, answer = bus().registry(method, body)
-    if status >= 400:
-        raise ApiError(status, str(answer.get("error", "request failed")))
-    return jsonify(answer), status
+    return ask_registry(RegistryMethod.FLEET_STATUS, {"selector": request.args.get("selector", "")})
 
 
 @fleet.post("/fleet/commands/<target>")
@@ -188,7 +182,7 @@ def get_fleet_command(target: str) -> tuple[Response, int]:
     batch_id = target
     if not 0 < len(batch_id) <= 64:
         raise ApiError(400, "Invalid batchId")
-    return _ask(RegistryMethod.FLEET_BATCH_GET, {"batchId": batch_id})
+    return ask_registry(RegistryMethod.FLEET_BATCH_GET, {"batchId": batch_id})
 
 
 ROTATE_WAIT_SECONDS = 30.0

@@ -7,15 +7,13 @@ The shadow service keeps and checks them; these views pass the request over
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, Response, request
 
-from flask import Blueprint, Response, jsonify, request
-
-from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body
 from csms_api.errors import ApiError
 from csms_api.models.sites import Allocation, ExternalLimit, Site, SiteBody, SiteDeleted, SiteList, SitePath
 from csms_api.operations import operation
+from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
 from csms_common.topics import RegistryMethod
@@ -23,18 +21,11 @@ from csms_common.topics import RegistryMethod
 sites = Blueprint("sites", __name__)
 
 
-def ask(method: RegistryMethod, body: dict[str, Any]) -> tuple[Response, int]:
-    status, answer = bus().registry(method, body)
-    if status >= 400:
-        raise ApiError(status, str(answer.get("error", "request failed")))
-    return jsonify(answer), status
-
-
 @sites.get("/sites")
 @requires(Scope.READ)
 @operation("List sites", {200: (SiteList, "Every site")})
 def list_sites() -> tuple[Response, int]:
-    return ask(RegistryMethod.SITE_LIST, {})
+    return ask_registry(RegistryMethod.SITE_LIST, {})
 
 
 @sites.get("/sites/<site_id>")
@@ -43,7 +34,7 @@ def list_sites() -> tuple[Response, int]:
     "Show a site, its limit now and its stations", {200: (Site, "The site")}, path=SitePath, errors=(404,)
 )
 def get_site(site_id: str) -> tuple[Response, int]:
-    return ask(RegistryMethod.SITE_GET, {"id": site_id})
+    return ask_registry(RegistryMethod.SITE_GET, {"id": site_id})
 
 
 @sites.get("/sites/<site_id>/allocation")
@@ -55,7 +46,7 @@ def get_site(site_id: str) -> tuple[Response, int]:
     errors=(404,),
 )
 def get_allocation(site_id: str) -> tuple[Response, int]:
-    return ask(RegistryMethod.SITE_ALLOCATION, {"id": site_id})
+    return ask_registry(RegistryMethod.SITE_ALLOCATION, {"id": site_id})
 
 
 @sites.put("/sites/<site_id>")
@@ -68,7 +59,7 @@ def get_allocation(site_id: str) -> tuple[Response, int]:
     errors=(415,),
 )
 def put_site(site_id: str) -> tuple[Response, int]:
-    return ask(RegistryMethod.SITE_PUT, {"id": site_id, "site": json_body(request)})
+    return ask_registry(RegistryMethod.SITE_PUT, {"id": site_id, "site": json_body(request)})
 
 
 @sites.delete("/sites/<site_id>")
@@ -80,7 +71,7 @@ def put_site(site_id: str) -> tuple[Response, int]:
     errors=(404, 409),
 )
 def delete_site(site_id: str) -> tuple[Response, int]:
-    return ask(RegistryMethod.SITE_DELETE, {"id": site_id})
+    return ask_registry(RegistryMethod.SITE_DELETE, {"id": site_id})
 
 
 @sites.put("/sites/<site_id>/external-limit")
@@ -97,11 +88,11 @@ def put_external_limit(site_id: str) -> tuple[Response, int]:
     unknown = set(body) - {"limit", "expires"}
     if unknown or "limit" not in body or "expires" not in body:
         raise ApiError(400, 'body must be {"limit": {"amps"|"watts", "phases"}, "expires": ISO 8601}')
-    return ask(RegistryMethod.SITE_EXTERNAL_LIMIT, {"id": site_id, **body})
+    return ask_registry(RegistryMethod.SITE_EXTERNAL_LIMIT, {"id": site_id, **body})
 
 
 @sites.delete("/sites/<site_id>/external-limit")
 @requires(Scope.ADMIN)
 @operation("Clear the external limit", {200: (Site, "Cleared")}, path=SitePath, errors=(404,))
 def delete_external_limit(site_id: str) -> tuple[Response, int]:
-    return ask(RegistryMethod.SITE_EXTERNAL_LIMIT, {"id": site_id, "limit": None})
+    return ask_registry(RegistryMethod.SITE_EXTERNAL_LIMIT, {"id": site_id, "limit": None})
