@@ -15,6 +15,9 @@ import websockets
 from ocpp.v201 import call as call201
 from websockets.asyncio.client import ClientConnection
 
+from tests.support.api import Api
+from tests.support.polling import wait_until, wait_until_async
+
 EVENTS_PER_TRANSACTION = 4
 """Started, two Updated with meter values, Ended."""
 
@@ -209,4 +212,36 @@ def transaction_event_call(event_type: str, seq_no: int, transaction_id: str) ->
         seq_no=seq_no,
         transaction_info={"transaction_id": transaction_id},
         evse={"id": 1, "connector_id": 1},
+    )
+
+
+def stored_records(api: Api, station_ids: list[str], expected_events: Callable[[str], int]) -> dict[str, Any]:
+    """Every station's transaction records, once the shadow service caught up (or 30 s passed: then
+    what is there, and the tally says what is missing)."""
+    stored: dict[str, Any] = {}
+
+    def caught_up() -> bool:
+        for station_id in station_ids:
+            response = api.get(f"/charge-points/{station_id}/transactions")
+            if response.status_code == 200:
+                stored[station_id] = response.json()["transactions"]
+        return all(
+            sum(len(record.get("events", [])) for record in stored.get(station_id, []))
+            >= expected_events(station_id)
+            for station_id in station_ids
+        )
+
+    with contextlib.suppress(AssertionError):
+        wait_until(caught_up, 30, interval=0.3, message="the shadow service recorded every event sent")
+    return stored
+
+
+async def flowing(stations: list[RetryingStation], seconds: float = 60) -> None:
+    """Wait until every station has completed a transaction since now: transactions flow."""
+    marks = [len(station.run.transactions) for station in stations]
+    await wait_until_async(
+        lambda: all(len(s.run.transactions) > mark for s, mark in zip(stations, marks, strict=True)),
+        seconds,
+        interval=0.1,
+        message="every station completed a transaction",
     )
