@@ -22,9 +22,10 @@ import asyncio
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,9 +39,12 @@ from tests.support.transactions import (
     RetryingStation,
     StationRun,
     Tally,
+    ended,
     flowing,
+    logged_events,
     stored_records,
     tally,
+    tally_16,
 )
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +61,9 @@ HOSTS = (
     "stations",
 )
 STATIONS = 12
+"""OCPP 2.0.1 stations, half on each gateway."""
+STATIONS_16 = 4
+"""OCPP 1.6 stations, half on each gateway."""
 PARTITION_SECONDS = 10.0
 ADAPTED_SECONDS = 4.0
 """The partition's last seconds, when failure detection (MQTT keep-alive, Redis pings) has had its time."""
@@ -64,6 +71,8 @@ CALL_TIMEOUT = "5"
 """GATEWAY_CALL_TIMEOUT: a call no handler answers gets InternalError after 5 s."""
 ANSWER_TIMEOUT = 2.0
 """How long a station waits for an answer before it sends the call again."""
+PAUSE = 0.5
+"""Between a station's transactions: a light stream (the machine is shared), yet a backlog to apply."""
 MQTT_PORT = 1883
 REDIS_PORT = 6379
 """Every host has its own ports: the usual ones are free there."""
@@ -145,30 +154,55 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 @dataclass(frozen=True)
 class Outcome:
     tally: Tally
+    """The 2.0.1 stations: sent against stored, event by event."""
+    tally_16: Tally
+    """The 1.6 stations: every completed transaction stored once, Ended."""
     runs: list[StationRun]
     late_in_cut: dict[str, int]
     """Per station, the transactions it completed in the partition's last ADAPTED_SECONDS."""
     internal_errors: int
     reconnects: int
     back_in_sync: float
-    """Seconds from the heal until every event sent before it was stored and every station shown connected."""
+    """Seconds from the heal until everything sent before it was stored and every station shown connected."""
+
+
+def progress_of(station_id: str) -> Callable[[dict[str, Any]], int]:
+    return ended if "-16-" in station_id else logged_events
+
+
+def expected_progress(run: StationRun) -> int:
+    per_transaction = 1 if "-16-" in run.station_id else EVENTS_PER_TRANSACTION
+    return len(run.transactions) * per_transaction
 
 
 def partition_under_stream(lab: Lab, a: str, b: str, prefix: str) -> Outcome:
-    """STATIONS stations on both gateways run transactions; ``a`` and ``b`` are cut for 10 s, healed."""
+    """2.0.1 and 1.6 stations on both gateways run transactions; ``a`` and ``b`` are cut for 10 s, healed."""
     api = Api(lab.system.api_url)
-    station_ids = [f"{prefix}-{index}" for index in range(STATIONS)]
+    ids_201 = [f"{prefix}-201-{index}" for index in range(STATIONS)]
+    ids_16 = [f"{prefix}-16-{index}" for index in range(STATIONS_16)]
     late_in_cut: dict[str, int] = {}
 
     async def scenario() -> tuple[list[StationRun], float]:
         asyncio.get_running_loop().set_default_executor(lab.net.executor("stations"))
         stop = asyncio.Event()
         stations = [
-            RetryingStation(station_id, lab.gateway_urls, ANSWER_TIMEOUT, first_gateway=index)
-            for index, station_id in enumerate(station_ids)
+            RetryingStation(station_id, lab.gateway_urls, ANSWER_TIMEOUT, first_gateway=index, pause=PAUSE)
+            for index, station_id in enumerate(ids_201)
+        ] + [
+            RetryingStation(
+                station_id, lab.gateway_urls, ANSWER_TIMEOUT, first_gateway=index, subprotocol="ocpp1.6"
+            )
+            for index, station_id in enumerate(ids_16)
         ]
         clock = int(time.time()) % 86_400
-        streams = [asyncio.create_task(station.transactions(stop, clock)) for station in stations]
+        streams = [
+            asyncio.create_task(
+                station.transactions_16(stop, clock)
+                if "-16-" in station.run.station_id
+                else station.transactions(stop, clock)
+            )
+            for station in stations
+        ]
         try:
             await flowing(stations)
             lab.net.cut(a, b)
@@ -181,9 +215,7 @@ def partition_under_stream(lab: Lab, a: str, b: str, prefix: str) -> Outcome:
                 (s.run.station_id, len(s.run.transactions) - mark)
                 for s, mark in zip(stations, adapted, strict=True)
             )
-            sent_before_heal = {
-                s.run.station_id: len(s.run.transactions) * EVENTS_PER_TRANSACTION for s in stations
-            }
+            sent_before_heal = {s.run.station_id: expected_progress(s.run) for s in stations}
             lab.net.heal()
             healed = time.monotonic()
             await wait_until_async(
@@ -200,45 +232,57 @@ def partition_under_stream(lab: Lab, a: str, b: str, prefix: str) -> Outcome:
         return list(await asyncio.wait_for(asyncio.gather(*streams), 120)), back_in_sync
 
     with lab.net.inside("stations"):
-        for station_id in station_ids:
+        for station_id in ids_201 + ids_16:
             api.register(station_id)
         runs, back_in_sync = asyncio.run(scenario())
-        sent = {run.station_id: len(run.transactions) * EVENTS_PER_TRANSACTION for run in runs}
-        result = tally(runs, stored_records(api, station_ids, lambda station_id: sent[station_id]))
+        expected = {run.station_id: expected_progress(run) for run in runs}
+        runs_16 = [run for run in runs if run.station_id in ids_16]
+        result = tally(
+            [run for run in runs if run.station_id in ids_201],
+            stored_records(api, ids_201, expected.__getitem__),
+        )
+        result_16 = tally_16(runs_16, stored_records(api, ids_16, expected.__getitem__, ended))
     outcome = Outcome(
         result,
+        result_16,
         runs,
         late_in_cut,
         sum(run.errors for run in runs),
         sum(run.reconnects for run in runs),
         back_in_sync,
     )
+    label = f"{a} cut from {b} for {PARTITION_SECONDS:g} s"
     print(
-        f"{result.line(f'{a} cut from {b} for {PARTITION_SECONDS:g} s')}; "
+        f"{result.line(label + ', 2.0.1')}; {result_16.line('1.6')}; "
         f"answered with a CallError {outcome.internal_errors}, reconnects {outcome.reconnects}, "
         f"in sync {back_in_sync:.1f} s after the heal (latency {lab.net.latency})"
     )
-    for problem in result.problems:
+    for problem in result.problems + result_16.problems:
         print(f"  {problem}")
     return outcome
 
 
 async def in_sync(api: Api, sent: dict[str, int]) -> bool | NotYet:
-    """Every event sent before the heal is stored, and every station is shown connected."""
+    """Everything sent before the heal is stored, and every station is shown connected."""
     behind = []
-    for station_id, events in sent.items():
+    for station_id, expected in sent.items():
         station = (await api.aget(f"/charge-points/{station_id}")).json()
         records = (await api.aget(f"/charge-points/{station_id}/transactions")).json()["transactions"]
-        stored = sum(len(record.get("events", [])) for record in records)
-        if not station.get("connected") or stored < events:
-            behind.append((station_id, station.get("connected"), stored, events))
+        stored = sum(progress_of(station_id)(record) for record in records)
+        if not station.get("connected") or stored < expected:
+            behind.append((station_id, station.get("connected"), stored, expected))
     return True if not behind else NotYet(behind)
+
+
+def assert_nothing_lost_or_duplicated(outcome: Outcome) -> None:
+    for result in (outcome.tally, outcome.tally_16):
+        assert result.transactions >= result.stations  # the stream really flowed
+        assert (result.lost, result.duplicated) == (0, 0), result.problems
 
 
 def test_a_gateway_cut_from_the_broker(lab: Lab) -> None:
     outcome = partition_under_stream(lab, "gateway-1", "broker", "CUT-GW")
-    assert outcome.tally.transactions >= STATIONS
-    assert (outcome.tally.lost, outcome.tally.duplicated) == (0, 0), outcome.tally.problems
+    assert_nothing_lost_or_duplicated(outcome)
 
 
 def test_a_shadow_replica_cut_from_redis(lab: Lab) -> None:
@@ -246,8 +290,7 @@ def test_a_shadow_replica_cut_from_redis(lab: Lab) -> None:
     partition 0's stations are not affected at all: the cut replica leaves the shared registry
     requests (lookups of any station) to the replica that can answer them."""
     outcome = partition_under_stream(lab, "shadow-2", "redis", "CUT-SHADOW")
-    assert outcome.tally.transactions >= STATIONS
-    assert (outcome.tally.lost, outcome.tally.duplicated) == (0, 0), outcome.tally.problems
+    assert_nothing_lost_or_duplicated(outcome)
     healthy = {run.station_id: run.errors for run in outcome.runs if partition_of(run.station_id) == 0}
     served = {station_id: outcome.late_in_cut[station_id] for station_id in healthy}
     print(

@@ -72,6 +72,7 @@ class RetryingStation:
         answer_timeout: float,
         first_gateway: int = 0,
         pause: float = 0.2,
+        subprotocol: str = "ocpp2.0.1",
     ) -> None:
         self.run = StationRun(station_id)
         self._gateways = gateways
@@ -79,6 +80,7 @@ class RetryingStation:
         self._ws: ClientConnection | None = None
         self._attempt = first_gateway
         self._pause = pause
+        self._subprotocol = subprotocol
 
     async def _connection(self) -> ClientConnection:
         while self._ws is None:
@@ -87,7 +89,7 @@ class RetryingStation:
             self._attempt += 1
             try:
                 self._ws = await websockets.connect(
-                    f"{url}/{self.run.station_id}", subprotocols=["ocpp2.0.1"], open_timeout=5
+                    f"{url}/{self.run.station_id}", subprotocols=[self._subprotocol], open_timeout=5
                 )
             except (OSError, websockets.InvalidStatus, websockets.InvalidHandshake, TimeoutError):
                 await asyncio.sleep(0.3)
@@ -138,6 +140,40 @@ class RetryingStation:
             self.run.transactions.append(transaction_id)
             number += 1
             await asyncio.sleep(self._pause)  # a charging session is not back to back
+        await self.close()
+        return self.run
+
+    async def transactions_16(self, stop: asyncio.Event, clock_base: int) -> StationRun:
+        """The same for an OCPP 1.6 station: StartTransaction, MeterValues, StopTransaction. The CSMS
+        assigns the transaction id; a StartTransaction sent again with its message id must get the same."""
+        station_id = self.run.station_id
+        await self.call(
+            f"{station_id}-boot", "BootNotification", {"chargePointModel": "M", "chargePointVendor": "V"}
+        )
+        number = 0
+        while not stop.is_set():
+            prefix = f"{station_id}-tx{number}"
+            clock = clock_base + number
+            timestamp = f"2024-01-01T{(clock // 3600) % 24:02d}:{(clock // 60) % 60:02d}:{clock % 60:02d}Z"
+            start = {"connectorId": 1, "idTag": "ANY", "meterStart": 0, "timestamp": timestamp}
+            transaction_id = (await self.call(f"{prefix}-start", "StartTransaction", start))["transactionId"]
+            meter = [{"timestamp": timestamp, "sampledValue": [{"value": "500"}]}]
+            await self.call(
+                f"{prefix}-meter",
+                "MeterValues",
+                {"connectorId": 1, "transactionId": transaction_id, "meterValue": meter},
+            )
+            stop_call = {
+                "transactionId": transaction_id,
+                "meterStop": 1000,
+                "timestamp": timestamp,
+                "reason": "Local",
+            }
+            await self.call(f"{prefix}-stop", "StopTransaction", stop_call)
+            self.run.messages += 3
+            self.run.transactions.append(str(transaction_id))
+            number += 1
+            await asyncio.sleep(self._pause)
         await self.close()
         return self.run
 
@@ -203,6 +239,32 @@ def tally(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Ta
     )
 
 
+def tally_16(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Tally:
+    """For 1.6 stations: a transaction the station completed without an Ended record is lost; a
+    record the station never completed (a StartTransaction applied twice under new ids) is duplicated."""
+    lost = duplicated = 0
+    problems: list[str] = []
+    for run in runs:
+        records = {record["transactionId"]: record for record in stored.get(run.station_id, [])}
+        for transaction_id in run.transactions:
+            record = records.pop(transaction_id, None)
+            if record is None or not ended(record):
+                lost += 1
+                if len(problems) < 5:
+                    problems.append(f"{run.station_id} {transaction_id}: {record}")
+        duplicated += len(records)
+        problems.extend(f"{run.station_id} extra: {record}" for record in list(records.values())[:2])
+    return Tally(
+        stations=len(runs),
+        transactions=sum(len(run.transactions) for run in runs),
+        messages=sum(run.messages for run in runs),
+        lost=lost,
+        duplicated=duplicated,
+        retries=sum(run.retries for run in runs),
+        problems=problems[:5],
+    )
+
+
 def transaction_event_call(event_type: str, seq_no: int, transaction_id: str) -> call201.TransactionEvent:
     """A 2.0.1 TransactionEvent for the ocpp library's client (Started, or anything else as Ended)."""
     return call201.TransactionEvent(
@@ -215,9 +277,25 @@ def transaction_event_call(event_type: str, seq_no: int, transaction_id: str) ->
     )
 
 
-def stored_records(api: Api, station_ids: list[str], expected_events: Callable[[str], int]) -> dict[str, Any]:
-    """Every station's transaction records, once the shadow service caught up (or 30 s passed: then
-    what is there, and the tally says what is missing)."""
+def logged_events(record: dict[str, Any]) -> int:
+    """How far a 2.0.1 record got: the events in its log (one per seqNo)."""
+    return len(record.get("events", []))
+
+
+def ended(record: dict[str, Any]) -> int:
+    """How far a 1.6 record got (it keeps no event log): 1 once StopTransaction was applied."""
+    return 1 if record.get("status") == "Ended" else 0
+
+
+def stored_records(
+    api: Api,
+    station_ids: list[str],
+    expected: Callable[[str], int],
+    progress: Callable[[dict[str, Any]], int] = logged_events,
+) -> dict[str, Any]:
+    """Every station's transaction records, once the shadow service caught up (the ``progress`` of a
+    station's records adds up to ``expected``) or 30 s passed: then what is there, and the tally says
+    what is missing."""
     stored: dict[str, Any] = {}
 
     def caught_up() -> bool:
@@ -226,13 +304,12 @@ def stored_records(api: Api, station_ids: list[str], expected_events: Callable[[
             if response.status_code == 200:
                 stored[station_id] = response.json()["transactions"]
         return all(
-            sum(len(record.get("events", [])) for record in stored.get(station_id, []))
-            >= expected_events(station_id)
+            sum(progress(record) for record in stored.get(station_id, [])) >= expected(station_id)
             for station_id in station_ids
         )
 
     with contextlib.suppress(AssertionError):
-        wait_until(caught_up, 30, interval=0.3, message="the shadow service recorded every event sent")
+        wait_until(caught_up, 30, interval=0.3, message="the shadow service recorded everything sent")
     return stored
 
 
