@@ -71,7 +71,7 @@ CALL_TIMEOUT = "5"
 """GATEWAY_CALL_TIMEOUT: a call no handler answers gets InternalError after 5 s."""
 ANSWER_TIMEOUT = 2.0
 """How long a station waits for an answer before it sends the call again."""
-PAUSE = 0.5
+PAUSE = 1.0
 """Between a station's transactions: a light stream (the machine is shared), yet a backlog to apply."""
 MQTT_PORT = 1883
 REDIS_PORT = 6379
@@ -190,7 +190,12 @@ def partition_under_stream(lab: Lab, a: str, b: str, prefix: str) -> Outcome:
             for index, station_id in enumerate(ids_201)
         ] + [
             RetryingStation(
-                station_id, lab.gateway_urls, ANSWER_TIMEOUT, first_gateway=index, subprotocol="ocpp1.6"
+                station_id,
+                lab.gateway_urls,
+                ANSWER_TIMEOUT,
+                first_gateway=index,
+                pause=PAUSE,
+                subprotocol="ocpp1.6",
             )
             for index, station_id in enumerate(ids_16)
         ]
@@ -218,9 +223,10 @@ def partition_under_stream(lab: Lab, a: str, b: str, prefix: str) -> Outcome:
             sent_before_heal = {s.run.station_id: expected_progress(s.run) for s in stations}
             lab.net.heal()
             healed = time.monotonic()
+            # The queued backlog is applied at the pace the machine allows: generous under load.
             await wait_until_async(
                 lambda: in_sync(api, sent_before_heal),
-                60,
+                90,
                 interval=0.3,
                 message="the shadow caught up after the heal",
             )
