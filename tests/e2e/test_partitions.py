@@ -40,11 +40,11 @@ from tests.support.transactions import (
     StationRun,
     Tally,
     ended,
+    ended_check,
     flowing,
     logged_events,
     stored_records,
     tally,
-    tally_16,
 )
 
 pytestmark = pytest.mark.e2e
@@ -247,7 +247,7 @@ def partition_under_stream(lab: Lab, a: str, b: str, prefix: str) -> Outcome:
             [run for run in runs if run.station_id in ids_201],
             stored_records(api, ids_201, expected.__getitem__),
         )
-        result_16 = tally_16(runs_16, stored_records(api, ids_16, expected.__getitem__, ended))
+        result_16 = tally(runs_16, stored_records(api, ids_16, expected.__getitem__, ended), ended_check)
     outcome = Outcome(
         result,
         result_16,

@@ -209,25 +209,46 @@ class Tally:
         )
 
 
-def tally(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Tally:
-    """Compare: a sent event missing from its record is lost; a seqNo logged twice is duplicated;
-    a record the station never sent counts as duplicated too."""
+def events_check(record: dict[str, Any] | None) -> tuple[int, int]:
+    """A 2.0.1 record against the four events sent: (lost, duplicated). A seqNo missing from its log
+    is lost, one logged twice duplicated; a record not Ended counts as one more lost (out of order)."""
+    seq_nos = [event["seqNo"] for event in (record or {}).get("events", [])]
+    missing = sum(1 for seq_no in range(EVENTS_PER_TRANSACTION) if seq_no not in seq_nos)
+    out_of_order = record is not None and record.get("status") != "Ended"
+    return missing + (1 if out_of_order else 0), len(seq_nos) - len(set(seq_nos))
+
+
+def ended_check(record: dict[str, Any] | None) -> tuple[int, int]:
+    """A 1.6 record of a completed transaction (it keeps no event log): lost unless there and Ended."""
+    return (0 if record is not None and ended(record) else 1), 0
+
+
+def tally(
+    runs: list[StationRun],
+    stored: dict[str, list[dict[str, Any]]],
+    check: Callable[[dict[str, Any] | None], tuple[int, int]] = events_check,
+) -> Tally:
+    """Compare what each station completed with its records (``check``: 2.0.1 events, or
+    ``ended_check`` for 1.6); a record the station never completed counts as duplicated too (for 1.6:
+    a StartTransaction applied twice under new ids)."""
     lost = duplicated = 0
     problems: list[str] = []
     for run in runs:
         records = {record["transactionId"]: record for record in stored.get(run.station_id, [])}
         for transaction_id in run.transactions:
             record = records.pop(transaction_id, None)
-            seq_nos = [event["seqNo"] for event in (record or {}).get("events", [])]
-            missing = sum(1 for seq_no in range(EVENTS_PER_TRANSACTION) if seq_no not in seq_nos)
-            twice = len(seq_nos) - len(set(seq_nos))
-            out_of_order = record is not None and record.get("status") != "Ended"
-            lost += missing + (1 if out_of_order else 0)
+            missing, twice = check(record)
+            lost += missing
             duplicated += twice
-            if (missing or twice or out_of_order) and len(problems) < 5:
-                problems.append(f"{transaction_id}: {record}")
+            if (missing or twice) and len(problems) < 5:
+                problems.append(f"{run.station_id} {transaction_id}: {record}")
         # A station finishes the transaction it is in before it stops: any other record is extra.
         duplicated += len(records)
+        problems.extend(f"{run.station_id} extra: {record}" for record in list(records.values())[:2])
+    return _tally_of(runs, lost, duplicated, problems[:5])
+
+
+def _tally_of(runs: list[StationRun], lost: int, duplicated: int, problems: list[str]) -> Tally:
     return Tally(
         stations=len(runs),
         transactions=sum(len(run.transactions) for run in runs),
@@ -236,32 +257,6 @@ def tally(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Ta
         duplicated=duplicated,
         retries=sum(run.retries for run in runs),
         problems=problems,
-    )
-
-
-def tally_16(runs: list[StationRun], stored: dict[str, list[dict[str, Any]]]) -> Tally:
-    """For 1.6 stations: a transaction the station completed without an Ended record is lost; a
-    record the station never completed (a StartTransaction applied twice under new ids) is duplicated."""
-    lost = duplicated = 0
-    problems: list[str] = []
-    for run in runs:
-        records = {record["transactionId"]: record for record in stored.get(run.station_id, [])}
-        for transaction_id in run.transactions:
-            record = records.pop(transaction_id, None)
-            if record is None or not ended(record):
-                lost += 1
-                if len(problems) < 5:
-                    problems.append(f"{run.station_id} {transaction_id}: {record}")
-        duplicated += len(records)
-        problems.extend(f"{run.station_id} extra: {record}" for record in list(records.values())[:2])
-    return Tally(
-        stations=len(runs),
-        transactions=sum(len(run.transactions) for run in runs),
-        messages=sum(run.messages for run in runs),
-        lost=lost,
-        duplicated=duplicated,
-        retries=sum(run.retries for run in runs),
-        problems=problems[:5],
     )
 
 
