@@ -191,9 +191,9 @@ class ShadowService:
     def _shared_requests(self) -> list[tuple[str, MessageHandler]]:
         """The shared subscriptions: each request goes to one replica, whatever its partition."""
         shared: list[tuple[str, MessageHandler]] = [
-            (topics.REGISTRY_FILTER, self.on_registry_request),
+            (topics.SHADOW_REQUEST_FILTER, self.on_registry_request),
             # Requests that carry a station password, on a branch the monitor login cannot read.
-            (topics.SECRET_REGISTRY_FILTER, self.on_registry_request),
+            (topics.SECRET_SHADOW_REQUEST_FILTER, self.on_registry_request),
         ]
         if self._event_requests is not None:
             shared.append((topics.NOTIFIER_FILTER, self.on_notifier_request))
@@ -516,7 +516,7 @@ class ShadowService:
 
     async def on_registry_request(self, message: InboundMessage) -> None:
         try:
-            method = topics.registry_method_from_topic(message.topic)
+            method = topics.shadow_method_from_topic(message.topic)
         except ValueError:
             await respond(self._request_client, message, 404, {"error": "unknown registry method"})
             return
