@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import websockets
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
 from ocpp.v201 import call as call201
@@ -43,11 +44,38 @@ class ConfigurableStation16(Station16):
 
 
 class ConfigurableStation201(Station201):
-    """Takes every variable except one named ``Refused`` (UnknownVariable)."""
+    """Takes every variable except one named ``Refused`` (UnknownVariable); answers GetBaseReport
+    with one NotifyReport per entry of ``report_parts`` (reportData lists, camelCase)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.report_parts: list[list[dict[str, Any]]] = [[]]
+        self.reporting: asyncio.Task[None] | None = None
+
+    @on("GetBaseReport")
+    async def on_get_base_report(self, **payload: Any) -> call_result201.GetBaseReport:
+        self.calls.append(("GetBaseReport", payload))
+        return call_result201.GetBaseReport(status="Accepted")
+
+    @after("GetBaseReport")
+    async def send_report(self, **payload: Any) -> None:
+        # After the answer, as a station does; in the background, so the answer is not held up.
+        task = asyncio.get_running_loop().create_task(self._report(payload["request_id"]))
+        self.reporting = task
+
+    async def _report(self, request_id: int) -> None:
+        parts = self.report_parts
+        for seq_no, part in enumerate(parts):
+            await self.call(
+                call201.NotifyReport(
+                    request_id=request_id,
+                    generated_at="2026-12-03T10:00:00Z",
+                    seq_no=seq_no,
+                    tbc=seq_no < len(parts) - 1,
+                    report_data=part,
+                )
+            )
 
     @on("SetVariables")
     async def on_set_variables(self, **payload: Any) -> call_result201.SetVariables:

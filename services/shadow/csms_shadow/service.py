@@ -25,7 +25,7 @@ from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateReq
 from csms_shadow.config import ShadowSettings
 from csms_shadow.contract_certificates import ContractCertificates
 from csms_shadow.cost_updates import CostUpdater
-from csms_shadow.desired import InvalidDesired, check_desired_patch
+from csms_shadow.desired import CONFIGURATION, InvalidDesired, check_desired_patch
 from csms_shadow.desired_store import DesiredOutcome, DesiredResult, DesiredStore
 from csms_shadow.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
 from csms_shadow.event_mapping import (
@@ -260,6 +260,13 @@ class ShadowService:
         if self._reconciler is not None and "bootedAt" in reported:
             # After the write: the pass reads the accepted boot from the shadow.
             self._reconciler.trigger(station_id)
+        elif (
+            self._reconciler is not None
+            and CONFIGURATION in reported
+            and result.outcome is UpdateOutcome.APPLIED
+        ):
+            # NotifyReport values: a desired key may be in sync now, or have drifted.
+            self._reconciler.on_reported_configuration(station_id)
         for reason in result.budget_reasons:
             BUDGET_REJECTIONS.labels(reason).inc()
         if result.encoded is not None:
