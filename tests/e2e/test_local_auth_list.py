@@ -1,6 +1,7 @@
 """Desired local authorization list (docs/fleet.md) with a real 1.6 and a real 2.0.1 station:
 GetLocalListVersion first, Full when the station's version is not one we sent, Differential from the
-version it holds, a 2.0.1 list longer than ItemsPerMessage in parts."""
+version it holds, a 2.0.1 list longer than ItemsPerMessage and a 1.6 list longer than
+SendLocalListMaxLength in parts, a 1.6 list longer than LocalAuthListMaxLength not sent."""
 
 from __future__ import annotations
 
@@ -28,12 +29,29 @@ pytestmark = pytest.mark.e2e
 
 
 class ListStation16(Station16):
-    """Holds a local list version; takes every SendLocalList whose version is above it."""
+    """Holds a local list version; takes every SendLocalList whose version is above it. Its
+    ``limits`` (SendLocalListMaxLength, LocalAuthListMaxLength) are answered to GetConfiguration
+    (recorded in ``asked``, not ``calls``); without limits the keys are unknown."""
 
     def __init__(self, *args: Any, version: int = 0) -> None:
         super().__init__(*args)
         self.version = version
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.asked: list[dict[str, Any]] = []
+        self.limits: dict[str, str] = {}
+
+    @on("GetConfiguration")
+    async def on_get_configuration(self, **payload: Any) -> call_result16.GetConfiguration:
+        self.asked.append(payload)
+        keys = payload.get("key") or []
+        return call_result16.GetConfiguration(
+            configuration_key=[
+                {"key": key, "readonly": True, "value": self.limits[key]}
+                for key in keys
+                if key in self.limits
+            ],
+            unknown_key=[key for key in keys if key not in self.limits],
+        )
 
     @on("GetLocalListVersion")
     async def on_get_version(self, **payload: Any) -> call_result16.GetLocalListVersion:
@@ -66,11 +84,15 @@ class ListStation201(Station201):
 
 
 @contextlib.asynccontextmanager
-async def list_station(system: System, station_id: str, version: str, held: int) -> AsyncIterator[Any]:
+async def list_station(
+    system: System, station_id: str, version: str, held: int, limits: dict[str, str] | None = None
+) -> AsyncIterator[Any]:
     async with websockets.connect(
         f"{system.gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]
     ) as ws:
         station: Any = (ListStation16 if version == "1.6" else ListStation201)(station_id, ws, version=held)
+        if limits:
+            station.limits = limits
         async with running(station):
             if version == "1.6":
                 await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
@@ -145,6 +167,58 @@ def test_full_then_differential_by_version(
             differential = station.calls[1][1]
             assert differential["update_type"] == "Differential"
             assert sorted(_tokens_of(differential)) == sorted([(newcomer, "Blocked"), (members[0], None)])
+
+    asyncio.run(scenario())
+
+
+def test_16_list_split_by_send_local_list_max_length_and_refused_beyond_its_capacity(
+    api: Api, system: System, registered: str
+) -> None:
+    group = f"G{uuid.uuid4().hex[:10]}"
+    members = [f"T{uuid.uuid4().hex[:12]}" for _ in range(5)]
+    for token in members:
+        assert api.request(
+            "PUT", f"/id-tokens/{token}", json={"status": "Accepted", "groupIdToken": group}
+        ).ok
+    patch_desired(api, registered, {"localAuthList": {"version": 1, "source": f"group:{group}"}})
+    limits = {"SendLocalListMaxLength": "2", "LocalAuthListMaxLength": "5"}
+
+    async def scenario() -> None:
+        async with list_station(system, registered, "1.6", held=0, limits=limits) as station:
+            await shadow_where(api, registered, _in_sync(1))
+            assert station.asked == [{"key": ["SendLocalListMaxLength", "LocalAuthListMaxLength"]}]
+            sends = [payload for action, payload in station.calls if action == "SendLocalList"]
+            # 5 entries, 2 per message: Full 2, Differential 2, Differential 1, all version 1.
+            assert [len(_tokens_of(payload)) for payload in sends] == [2, 2, 1]
+            assert [payload["update_type"] for payload in sends] == ["Full", "Differential", "Differential"]
+            assert {payload["list_version"] for payload in sends} == {1}
+            assert {token for payload in sends for token, _ in _tokens_of(payload)} == set(members)
+
+            # A sixth member: more than LocalAuthListMaxLength (5), so version 2 is not sent.
+            extra = f"T{uuid.uuid4().hex[:12]}"
+            assert api.request(
+                "PUT", f"/id-tokens/{extra}", json={"status": "Accepted", "groupIdToken": group}
+            ).ok
+            station.calls.clear()
+            patch_desired(api, registered, {"localAuthList": {"version": 2, "source": f"group:{group}"}})
+            state = await shadow_where(
+                api, registered, lambda s: s["reported"]["localAuthList"].get("status") == "Invalid"
+            )
+            assert state["reported"]["localAuthList"]["reason"] == (
+                "6 tokens, more than LocalAuthListMaxLength (5)"
+            )
+            assert [action for action, _ in station.calls] == ["GetLocalListVersion"]
+            # The limits were in the reported configuration: not asked again.
+            assert len(station.asked) == 1
+        status = api.get("/fleet/status", params={"selector": ""}).json()
+        assert (
+            any(
+                entry["chargePointId"] == registered
+                and entry["reasons"] == {"localAuthList.version": "Invalid"}
+                for entry in status["failing"]
+            )
+            or status["failingOmitted"] > 0
+        )
 
     asyncio.run(scenario())
 

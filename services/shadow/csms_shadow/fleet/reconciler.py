@@ -160,7 +160,7 @@ class Reconciler:
                 desired = ((shadow or {}).get("state") or {}).get("desired") or {}
                 if LOCAL_AUTH_LIST in desired:
                     # It may have lost or changed its list while away: GetLocalListVersion first.
-                    forget = {LOCAL_AUTH_LIST: {"version": None, "checkedFor": None}}
+                    forget = {LOCAL_AUTH_LIST: {"version": None, "checkedFor": None, "limitsChecked": None}}
                     await self._report(station_id, forget, None)
                     await self._desired.mark_pending(station_id)
                 else:
