@@ -223,6 +223,29 @@ def test_16_list_split_by_send_local_list_max_length_and_refused_beyond_its_capa
     asyncio.run(scenario())
 
 
+def test_201_entries_carry_the_evses_a_token_is_limited_to(api: Api, system: System, registered: str) -> None:
+    group = f"G{uuid.uuid4().hex[:10]}"
+    limited, free = (f"T{uuid.uuid4().hex[:12]}" for _ in range(2))
+    body = {"status": "Accepted", "groupIdToken": group}
+    assert api.request("PUT", f"/id-tokens/{limited}", json={**body, "evseIds": [2, 3]}).ok
+    assert api.request("PUT", f"/id-tokens/{free}", json=body).ok
+    patch_desired(api, registered, {"localAuthList": {"version": 1, "source": f"group:{group}"}})
+
+    async def scenario() -> None:
+        async with list_station(system, registered, "2.0.1", held=0) as station:
+            await shadow_where(api, registered, _in_sync(1))
+            # The station's ocpp library validated the payload against 2.0.1's schema to accept it.
+            (send,) = [payload for action, payload in station.calls if action == "SendLocalList"]
+            infos = {
+                entry["id_token"]["id_token"]: entry["id_token_info"]
+                for entry in send["local_authorization_list"]
+            }
+            assert infos[limited]["evse_id"] == [2, 3]
+            assert "evse_id" not in infos[free]
+
+    asyncio.run(scenario())
+
+
 def test_bad_local_auth_list_is_400(api: Api, registered: str) -> None:
     for bad in (
         {"version": 0, "source": "id-tokens"},

@@ -109,6 +109,17 @@ def test_201_splits_by_items_and_bytes_per_message() -> None:
     assert small is not None and 0 < len(small.payload["localAuthorizationList"]) < 10
 
 
+def test_201_entries_carry_the_evses_a_token_is_limited_to() -> None:
+    record = {"idToken": "T1", "status": "Accepted", "evseIds": [1, 3]}
+    entry = entry_of(record, NOW, v16=False)
+    assert entry == {
+        "idToken": {"idToken": "T1", "type": "Central"},
+        "idTokenInfo": {"status": "Accepted", "evseId": [1, 3]},
+    }
+    assert "evseId" not in entry_of({"idToken": "T2", "status": "Accepted"}, NOW, v16=False)["idTokenInfo"]
+    assert entry_of(record, NOW, v16=True) == {"idTag": "T1", "idTagInfo": {"status": "Accepted"}}
+
+
 def test_16_limits_are_asked_then_split_by_send_local_list_max_length() -> None:
     unchecked = {"localAuthList": {"version": 0, "checkedFor": 3}}
     ask = plan_local_list(WANTED, unchecked, "1.6", LocalListInput(_tokens(10), None, NOW))

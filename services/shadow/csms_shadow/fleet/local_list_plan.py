@@ -73,7 +73,8 @@ class LocalListCall:
 
 
 def entry_of(record: JsonObject, now: datetime, v16: bool) -> JsonObject:
-    """A list entry (1.6 idTag/idTagInfo, 2.x idToken/idTokenInfo) for a token record."""
+    """A list entry (1.6 idTag/idTagInfo, 2.x idToken/idTokenInfo with ``evseId`` when the token is
+    limited to EVSEs) for a token record."""
     answer = effective_status(record, now)
     status, expiry = answer["status"], answer.get("expiryDate")
     group = record.get("groupIdToken")
@@ -89,6 +90,9 @@ def entry_of(record: JsonObject, now: datetime, v16: bool) -> JsonObject:
         info["cacheExpiryDateTime"] = expiry
     if group is not None:
         info["groupIdToken"] = {"idToken": group, "type": "Central"}
+    if record.get("evseIds"):
+        # Limited to these EVSEs (1.6 idTagInfo has no such field: the CSMS's Authorize applies it).
+        info["evseId"] = list(record["evseIds"])
     return {"idToken": {"idToken": record["idToken"], "type": "Central"}, "idTokenInfo": info}
 
 
