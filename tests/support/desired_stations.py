@@ -44,7 +44,8 @@ class ConfigurableStation16(Station16):
 
 
 class ConfigurableStation201(Station201):
-    """Takes every variable except one named ``Refused`` (UnknownVariable); answers GetBaseReport
+    """Takes every variable except one named ``Refused`` (UnknownVariable) and every local list
+    (holding version 0 when asked); answers GetBaseReport
     with one NotifyReport per entry of ``report_parts`` (reportData lists, camelCase)."""
 
     def __init__(self, *args: Any) -> None:
@@ -52,6 +53,16 @@ class ConfigurableStation201(Station201):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.report_parts: list[list[dict[str, Any]]] = [[]]
         self.reporting: asyncio.Task[None] | None = None
+
+    @on("GetLocalListVersion")
+    async def on_get_local_list_version(self, **payload: Any) -> call_result201.GetLocalListVersion:
+        self.calls.append(("GetLocalListVersion", payload))
+        return call_result201.GetLocalListVersion(version_number=0)
+
+    @on("SendLocalList")
+    async def on_send_local_list(self, **payload: Any) -> call_result201.SendLocalList:
+        self.calls.append(("SendLocalList", payload))
+        return call_result201.SendLocalList(status="Accepted")
 
     @on("GetBaseReport")
     async def on_get_base_report(self, **payload: Any) -> call_result201.GetBaseReport:

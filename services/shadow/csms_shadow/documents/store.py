@@ -202,12 +202,25 @@ class ShadowStore:
         return int(result)
 
     async def delete_station(self, station_id: str) -> bool:
-        """Remove a station, its shadow and presence; False if it was not registered."""
+        """Remove a station, its shadow (desired state with it), presence and applied client
+        tokens; False if it was not registered."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._keys.station(station_id))
             pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
             pipe.zrem(self._keys.station_index, station_id)
             deleted, _, _ = await pipe.execute()
+        if deleted:
+            # The tokens expire on their own (SHADOW_DUPLICATE_WINDOW); a deleted station leaves none.
+            # SCAN walks the whole keyspace in steps: a delete is an operator's rare act.
+            pattern = self._keys.client_token(_glob_escaped(station_id), "*")
+            batch: list[Any] = []
+            async for key in self._redis.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) >= 500:
+                    await self._redis.unlink(*batch)
+                    batch = []
+            if batch:
+                await self._redis.unlink(*batch)
         return bool(deleted)
 
     # -------------------------------------------------------------------- shadow
@@ -378,6 +391,11 @@ def _merged_update(
         return UpdateResult(UpdateOutcome.OVER_BUDGET, None, budget_reasons=(problem,))
     reasons = (BudgetReason.MAP_ENTRIES,) * evicted
     return UpdateResult(UpdateOutcome.APPLIED, merged, encoded, reasons)
+
+
+def _glob_escaped(text: str) -> str:
+    """``text`` matched literally in a Redis MATCH pattern (station ids may hold ``*?[]``)."""
+    return "".join(f"\\{character}" if character in "*?[]" else character for character in text)
 
 
 def _version_read(raw: bytes | str | None, merged: UpdateResult) -> str:

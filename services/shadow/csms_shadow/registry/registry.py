@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +71,10 @@ class RegistryRequests:
         records: Records,
         allocation_ttl_seconds: int,
         hashing: BoundedHashing | None = None,
+        on_deleted: Sequence[Callable[[str], Awaitable[None]]] = (),
     ) -> None:
+        self._on_deleted = tuple(on_deleted)
+        """What else keeps per-station keys (the reconciler's marks, local lists, the label index)."""
         self._hashing = hashing or BoundedHashing()
         self._store = store
         self._tokens = tokens
@@ -138,6 +141,8 @@ class RegistryRequests:
         if not await self._store.delete_station(station_id):
             return 404, {"error": f"Charge point not found: {station_id}"}
         await self._records.delete_station(station_id)
+        for forget in self._on_deleted:
+            await forget(station_id)
         logger.info("station deregistered", extra={"station_id": station_id})
         return 200, {"chargePointId": station_id, "deleted": True}
 
