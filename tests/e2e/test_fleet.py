@@ -225,3 +225,24 @@ def test_deleting_a_station_deletes_its_fleet_keys(api: Api, system: System, reg
     assert api.request("DELETE", f"/charge-points/{registered}").status_code == 200
     after = _station_traces(system.redis_url, registered)
     assert after == [], after
+
+
+def test_concurrent_label_patches_all_survive(api: Api, registered: str) -> None:
+    """Ten PATCHes of different labels at once (the API's workers, the shadow service's replica):
+    each merges inside the store's transaction, so none overwrites another."""
+
+    async def scenario() -> None:
+        responses = await asyncio.gather(
+            *(
+                api.arequest("PATCH", f"/charge-points/{registered}", json={"labels": {f"k{index}": "v"}})
+                for index in range(10)
+            )
+        )
+        assert [response.status_code for response in responses] == [200] * 10
+
+    asyncio.run(scenario())
+    assert api.get(f"/charge-points/{registered}").json()["labels"] == {
+        f"k{index}": "v" for index in range(10)
+    }
+    matched = api.get("/fleet/status", params={"selector": "k3=v,k7 in (v)"}).json()
+    assert matched["total"] == 1

@@ -227,6 +227,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         lambda: client.is_connected and request_client.is_connected,
     )
     admin.start()
+    indexed = await store.ensure_label_index()
+    if indexed:
+        logger.info("label index built", extra={"stations": indexed})
     await service.start()
     allocating = asyncio.Event()
     allocator_task = asyncio.create_task(allocator.run(allocating)) if settings.partition == 0 else None

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from csms_common import fast_json
+from csms_common.labels import merge_labels
 from csms_shadow.documents.budget import (
     BudgetReason,
     DocumentBudget,
@@ -74,6 +75,14 @@ class Keys:
 
     def id_token(self, value: str) -> str:
         return f"{self._prefix}token:{value}"
+
+    def label(self, key: str, value: str) -> str:
+        """Set of the stations labelled ``key=value`` (neither may hold '=': csms_common.labels)."""
+        return f"{self._prefix}label:{key}={value}"
+
+    @property
+    def label_index_built(self) -> str:
+        return f"{self._prefix}label-index-built"
 
     @property
     def id_token_index(self) -> str:
@@ -161,6 +170,27 @@ class ShadowStore:
             member.decode() if isinstance(member, bytes) else str(member)
             for member in await self._redis.zrange(self._keys.station_index, 0, -1)
         ]
+        return await self.stations(station_ids)
+
+    async def labelled(self, groups: list[list[tuple[str, str]]]) -> list[str]:
+        """The stations carrying, for every group, one of its ``(key, value)`` labels (label index),
+        oldest first."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for group in groups:
+                pipe.sunion([self._keys.label(key, value) for key, value in group])
+            members = await pipe.execute()
+        found: set[str] = set.intersection(*({_text(member) for member in group} for group in members))
+        if not found:
+            return []
+        ordered = sorted(found)
+        scores = await self._redis.zmscore(self._keys.station_index, ordered)
+        registered = [
+            (score, station) for station, score in zip(ordered, scores, strict=True) if score is not None
+        ]
+        return [station for _, station in sorted(registered)]
+
+    async def stations(self, station_ids: list[str]) -> list[JsonObject]:
+        """These stations' records with presence, in this order (unregistered ones left out)."""
         if not station_ids:
             return []
         records = await self._redis.mget([self._keys.station(s) for s in station_ids])
@@ -171,8 +201,12 @@ class ShadowStore:
             if record is not None
         ]
 
-    async def update_station(self, station_id: str, changes: JsonObject) -> JsonObject | None:
-        """Merge ``changes`` into a station's record; None if it is not registered."""
+    async def update_station(
+        self, station_id: str, changes: JsonObject, labels: JsonObject | None = None
+    ) -> JsonObject | None:
+        """Merge ``changes`` into a station's record, and the ``labels`` patch into its labels (in the
+        same transaction as the label index: two patches at once both survive); None if it is not
+        registered. A bad labels patch raises InvalidLabels."""
         key = self._keys.station(station_id)
 
         async def merge(pipe: Pipeline) -> JsonObject | None:
@@ -180,12 +214,40 @@ class ShadowStore:
             if raw is None:
                 return None
             record: JsonObject = {**fast_json.loads(raw), **changes}
+            before = record.get("labels") or {}
+            if labels is not None:
+                record["labels"] = merge_labels(before, labels)
+            after = record.get("labels") or {}
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.set(key, fast_json.dumps(record))
+            for name, value in before.items():
+                if after.get(name) != value:
+                    pipe.srem(self._keys.label(name, value), station_id)
+            for name, value in after.items():
+                if before.get(name) != value:
+                    pipe.sadd(self._keys.label(name, value), station_id)
             await pipe.execute()
             return record
 
         return await watched(self._redis, "update_station", [key], merge, self._retry, station_id=station_id)
+
+    async def ensure_label_index(self) -> int:
+        """Build the label index once from the records (stations labelled before it existed); how
+        many stations were indexed (0 when it was built before)."""
+        if await self._redis.exists(self._keys.label_index_built):
+            return 0
+        indexed = 0
+        for station in await self.list_stations():
+            labels = station.get("labels") or {}
+            if labels:
+                station_id = str(station["chargePointId"])
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for name, value in labels.items():
+                        pipe.sadd(self._keys.label(name, value), station_id)
+                    await pipe.execute()
+                indexed += 1
+        await self._redis.set(self._keys.label_index_built, b"1")
+        return indexed
 
     async def registration_status(self, station_id: str) -> str | None:
         """The station's registration status, None if it is not registered."""
@@ -202,13 +264,27 @@ class ShadowStore:
         return int(result)
 
     async def delete_station(self, station_id: str) -> bool:
-        """Remove a station, its shadow (desired state with it), presence and applied client
-        tokens; False if it was not registered."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._keys.station(station_id))
+        """Remove a station, its shadow (desired state with it), presence, label index entries and
+        applied client tokens; False if it was not registered."""
+        station_key = self._keys.station(station_id)
+
+        async def delete(pipe: Pipeline) -> bool:
+            raw = await pipe.get(station_key)
+            if raw is None:
+                return False
+            labels = fast_json.loads(raw).get("labels") or {}
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.delete(station_key)
             pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
             pipe.zrem(self._keys.station_index, station_id)
-            deleted, _, _ = await pipe.execute()
+            for name, value in labels.items():
+                pipe.srem(self._keys.label(name, value), station_id)
+            await pipe.execute()
+            return True
+
+        deleted = await watched(
+            self._redis, "delete_station", [station_key], delete, self._retry, station_id=station_id
+        )
         if deleted:
             # The tokens expire on their own (SHADOW_DUPLICATE_WINDOW); a deleted station leaves none.
             # SCAN walks the whole keyspace in steps: a delete is an operator's rare act.
@@ -391,6 +467,10 @@ def _merged_update(
         return UpdateResult(UpdateOutcome.OVER_BUDGET, None, budget_reasons=(problem,))
     reasons = (BudgetReason.MAP_ENTRIES,) * evicted
     return UpdateResult(UpdateOutcome.APPLIED, merged, encoded, reasons)
+
+
+def _text(member: bytes | str) -> str:
+    return member.decode() if isinstance(member, bytes) else str(member)
 
 
 def _glob_escaped(text: str) -> str:

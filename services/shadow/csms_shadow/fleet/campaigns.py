@@ -46,6 +46,7 @@ from csms_shadow.fleet.campaign_plan import (
     step,
 )
 from csms_shadow.fleet.firmware_plan import FIRMWARE
+from csms_shadow.fleet.label_index import matching_stations
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +120,7 @@ class Campaigns:
             CAMPAIGN_REJECTIONS.labels("invalid").inc()
             return 400, {"error": str(error)}
         order = sorted(
-            str(station["chargePointId"])
-            for station in await self._store.list_stations()
-            if selector.matches(station.get("labels"))
+            str(station["chargePointId"]) for station in await matching_stations(self._store, selector)
         )
         if not order:
             CAMPAIGN_REJECTIONS.labels("no_stations").inc()

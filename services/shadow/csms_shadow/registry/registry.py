@@ -158,12 +158,18 @@ class RegistryRequests:
         current = await self._store.station_record(station_id)
         if current is None:
             return 404, {"error": f"Charge point not found: {station_id}"}
-        if "labels" in body:
-            # Merged here from the record just read: two label changes at once may lose one.
-            changes["labels"] = merge_labels(current.get("labels"), body["labels"])
         if changes.get("securityProfile") in PASSWORD_PROFILES and "passwordHash" not in current:
             raise ValueError(f"security profile {changes['securityProfile']} needs a password: set one first")
-        await self._store.update_station(station_id, changes)
+        labels = body.get("labels") if "labels" in body else None
+        if "labels" in body:
+            merge_labels(current.get("labels"), body["labels"])  # checked before any write
+        # The labels merge inside the store's transaction, with the label index: two label changes
+        # at once both survive.
+        record = await self._store.update_station(station_id, changes, labels=labels)
+        if record is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        if "labels" in body:
+            changes["labels"] = record.get("labels") or {}
         logger.info("station updated", extra={"station_id": station_id, **changes})
         station = await self._store.get_station(station_id)
         return 200, station or {}
