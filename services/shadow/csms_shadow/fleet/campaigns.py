@@ -234,7 +234,7 @@ class Campaigns:
             station_id: _state(shadow).get("reported") or {} for station_id, shadow in shadows.items()
         }
         now = time.time()
-        result = step(campaign, stations, campaign["order"], reported, now, int(now % 86400), self._timeout)
+        result = step(campaign, stations, campaign["order"], reported, now, self._timeout)
         firmware = campaign["spec"]["firmware"]
         # Stations the previous step started but whose desired firmware was not set (a crash between).
         unset = [
