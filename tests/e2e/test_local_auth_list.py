@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import websockets
 from ocpp.routing import on
-from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
-from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
 from tests.support.api import Api
 from tests.support.desired_stations import patch_desired, shadow_where
 from tests.support.polling import NotYet, wait_until_async
-from tests.support.stations import Station16, Station201, running
+from tests.support.stations import Station16, Station201, booted
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -33,12 +31,12 @@ class ListStation16(Station16):
     ``limits`` (SendLocalListMaxLength, LocalAuthListMaxLength) are answered to GetConfiguration
     (recorded in ``asked``, not ``calls``); without limits the keys are unknown."""
 
-    def __init__(self, *args: Any, version: int = 0) -> None:
+    def __init__(self, *args: Any, version: int = 0, limits: dict[str, str] | None = None) -> None:
         super().__init__(*args)
         self.version = version
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.asked: list[dict[str, Any]] = []
-        self.limits: dict[str, str] = {}
+        self.limits = limits or {}
 
     @on("GetConfiguration")
     async def on_get_configuration(self, **payload: Any) -> call_result16.GetConfiguration:
@@ -87,22 +85,13 @@ class ListStation201(Station201):
 async def list_station(
     system: System, station_id: str, version: str, held: int, limits: dict[str, str] | None = None
 ) -> AsyncIterator[Any]:
-    async with websockets.connect(
-        f"{system.gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]
-    ) as ws:
-        station: Any = (ListStation16 if version == "1.6" else ListStation201)(station_id, ws, version=held)
-        if limits:
-            station.limits = limits
-        async with running(station):
-            if version == "1.6":
-                await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-            else:
-                await station.call(
-                    call201.BootNotification(
-                        charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
-                    )
-                )
-            yield station
+    make = (
+        functools.partial(ListStation16, version=held, limits=limits or {})
+        if version == "1.6"
+        else functools.partial(ListStation201, version=held)
+    )
+    async with booted(system.gateway_url, station_id, version, make) as station:
+        yield station
 
 
 def _tokens_of(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
