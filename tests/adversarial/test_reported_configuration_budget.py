@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.support.api import Api
-from tests.support.desired_stations import connected, patch_desired, shadow_where
+from tests.support.desired_stations import connected, patch_desired, request_base_report, shadow_where
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -56,12 +56,7 @@ def test_report_parts_cannot_grow_reported_configuration_without_bound(
             await shadow_where(api, registered, lambda s: "configuration" in s["reported"])
             before = map_entry_evictions(system)
             station.report_parts = [invented(part) for part in range(PARTS)]
-            response = await api.arequest(
-                "POST",
-                f"/charge-points/{registered}/commands/GetBaseReport",
-                json={"requestId": 9, "reportBase": "FullInventory"},
-            )
-            assert response.status_code == 202, response.text
+            await request_base_report(api, registered, 9)
             state = await shadow_where(
                 api,
                 registered,

@@ -14,7 +14,13 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.api import Api
-from tests.support.desired_stations import REFUSED, connected, patch_desired, shadow_where
+from tests.support.desired_stations import (
+    REFUSED,
+    connected,
+    patch_desired,
+    request_base_report,
+    shadow_where,
+)
 from tests.support.mqtt_observer import MqttObserver
 from tests.support.polling import wait_until
 from tests.support.system import System
@@ -311,12 +317,7 @@ def test_notify_report_values_become_reported(api: Api, system: System, register
                     )
                 ],
             ]
-            response = await api.arequest(
-                "POST",
-                f"/charge-points/{registered}/commands/GetBaseReport",
-                json={"requestId": 5, "reportBase": "FullInventory"},
-            )
-            assert response.status_code == 202, response.text
+            await request_base_report(api, registered, 5)
             # The second part says MaxSet drifted to 22000: the reconciler sets 7400 again, once.
             state = await shadow_where(
                 api,

@@ -4,8 +4,10 @@ the index follows patches and deletes, selectors read it, and what it saves over
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -24,6 +26,20 @@ SITES = 100
 
 def _members(raw: set[bytes]) -> set[str]:
     return {member.decode() for member in raw}
+
+
+@contextlib.asynccontextmanager
+async def _store(redis_service: infra.RunningService) -> AsyncIterator[tuple[Redis, ShadowStore, str]]:
+    """A store under a fresh prefix; every key under it is deleted afterwards."""
+    prefix = f"labels-{uuid.uuid4().hex[:8]}:"
+    redis = Redis.from_url(redis_service.url)
+    try:
+        yield redis, ShadowStore(redis, prefix, duplicate_window_seconds=60), prefix
+    finally:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            await redis.delete(*keys[start : start + 1000])
+        await redis.aclose()
 
 
 def test_concurrent_label_patches_from_two_replicas_all_survive(redis_service: infra.RunningService) -> None:
@@ -54,10 +70,7 @@ def test_concurrent_label_patches_from_two_replicas_all_survive(redis_service: i
 
 def test_the_index_follows_patches_and_deletes(redis_service: infra.RunningService) -> None:
     async def scenario() -> None:
-        prefix = f"labels-{uuid.uuid4().hex[:8]}:"
-        redis = Redis.from_url(redis_service.url)
-        store = ShadowStore(redis, prefix, duplicate_window_seconds=60)
-        try:
+        async with _store(redis_service) as (redis, store, prefix):
             for number, station in enumerate(("A", "B", "C")):
                 assert await store.create_station({"chargePointId": station}, NOW + number)
             await store.update_station("A", {}, labels={"site": "s1", "model": "X"})
@@ -81,25 +94,18 @@ def test_the_index_follows_patches_and_deletes(redis_service: infra.RunningServi
             assert await store.delete_station("C")
             assert await matched("site=s2") == ["A"]
             assert not await redis.exists(f"{prefix}label:model=X")
-        finally:
-            await redis.aclose()
 
     asyncio.run(scenario())
 
 
 def test_index_built_once_for_stations_labelled_before_it(redis_service: infra.RunningService) -> None:
     async def scenario() -> None:
-        prefix = f"labels-{uuid.uuid4().hex[:8]}:"
-        redis = Redis.from_url(redis_service.url)
-        store = ShadowStore(redis, prefix, duplicate_window_seconds=60)
-        try:
+        async with _store(redis_service) as (_, store, _):
             assert await store.create_station({"chargePointId": "OLD", "labels": {"site": "s9"}}, NOW)
             assert await store.ensure_label_index() == 1
             assert await store.ensure_label_index() == 0
             stations = await matching_stations(store, parse_selector("site=s9"))
             assert [station["chargePointId"] for station in stations] == ["OLD"]
-        finally:
-            await redis.aclose()
 
     asyncio.run(scenario())
 
@@ -107,13 +113,11 @@ def test_index_built_once_for_stations_labelled_before_it(redis_service: infra.R
 @pytest.mark.timeout(300)
 def test_selector_time_over_10000_stations(redis_service: infra.RunningService) -> None:
     """Before the index every selector read all 10,000 records and presences; now ``site=...`` reads
-    its 100 stations (the index built by ensure_label_index, as at start). Printed: the median of 5 runs each way."""
+    its 100 stations (the index built by ensure_label_index, as at start). Printed: the median of 5
+    runs each way."""
 
     async def scenario() -> None:
-        prefix = f"labels-{uuid.uuid4().hex[:8]}:"
-        redis = Redis.from_url(redis_service.url)
-        store = ShadowStore(redis, prefix, duplicate_window_seconds=60)
-        try:
+        async with _store(redis_service) as (_, store, _):
             for start in range(0, FLEET, 50):
                 await asyncio.gather(
                     *(
@@ -145,10 +149,5 @@ def test_selector_time_over_10000_stations(redis_service: infra.RunningService) 
             scan, index = (sorted(timings[name])[2] * 1000 for name in ("scan", "index"))
             print(f"selector over {FLEET} stations (100 match): scan {scan:.1f} ms, index {index:.1f} ms")
             assert index < scan
-        finally:
-            keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]
-            for start in range(0, len(keys), 1000):
-                await redis.delete(*keys[start : start + 1000])
-            await redis.aclose()
 
     asyncio.run(scenario())

@@ -133,3 +133,13 @@ async def shadow_where(api: Api, station_id: str, predicate: Any, timeout: float
         return state if predicate(state) else NotYet(shadow)
 
     return await wait_until_async(matching, timeout, message=f"{station_id}'s shadow matched")
+
+
+async def request_base_report(api: Api, station_id: str, request_id: int) -> None:
+    """An operator's GetBaseReport (FullInventory): the station answers with its ``report_parts``."""
+    response = await api.arequest(
+        "POST",
+        f"/charge-points/{station_id}/commands/GetBaseReport",
+        json={"requestId": request_id, "reportBase": "FullInventory"},
+    )
+    assert response.status_code == 202, response.text
