@@ -4,16 +4,24 @@ Keys (under the service's prefix): ``tariff:{id}`` (JSON) and the ``tariffs`` se
 ``tariff-assignments`` (hash: ``default``, ``station:{cp}``, ``site:{id}``, ``group:{group}`` -> JSON list of
 tariff ids); ``session:{cp}:{tx}`` (JSON) indexed by start time in the ``sessions``,
 ``sessions:{cp}`` and ``sessions-token:{token}`` sorted sets; ``session-samples:{cp}:{tx}``
-(JSON: the bounded sample log); ``sessions-running`` (set of running sessions with a tariff).
+(list of JSON entries: the bounded sample log, appended to in O(1)) with ``session-sample-digests:{cp}:{tx}``
+(set: one digest per kept entry, so a redelivered message is kept once) and
+``session-samples-thinned:{cp}:{tx}`` (entries thinned out so far); ``session-running:{cp}:{tx}`` (JSON:
+the running count, ``csms_common.billing.running``); ``sessions-running`` (set of running sessions with
+a tariff). A sample log stored as one JSON string (before the list) is converted on first use.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from csms_common import fast_json
 from csms_common.billing.samples import appended
@@ -21,6 +29,13 @@ from csms_shadow.billing_metrics import SAMPLES_THINNED
 from csms_shadow.document import JsonObject
 
 DEFAULT_TARGET = "default"
+APPEND_SAMPLE = """
+if redis.call('TYPE', KEYS[1]).ok == 'string' then return -1 end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+return redis.call('RPUSH', KEYS[1], ARGV[2])
+"""
+"""Append an entry unless its digest is known: the log's new length, 0 for a repeat, -1 for a log
+still stored as one JSON string (converted by the caller, then appended again)."""
 
 
 def station_target(station_id: str) -> str:
@@ -72,6 +87,25 @@ class BillingKeys:
     def samples(self, session_id: str) -> str:
         return f"{self._prefix}session-samples:{session_id}"
 
+    def sample_digests(self, session_id: str) -> str:
+        return f"{self._prefix}session-sample-digests:{session_id}"
+
+    def samples_thinned(self, session_id: str) -> str:
+        return f"{self._prefix}session-samples-thinned:{session_id}"
+
+    def running_count(self, session_id: str) -> str:
+        return f"{self._prefix}session-running:{session_id}"
+
+    def per_session(self, session_id: str) -> tuple[str, ...]:
+        """Every key of one session."""
+        return (
+            self.session(session_id),
+            self.samples(session_id),
+            self.sample_digests(session_id),
+            self.samples_thinned(session_id),
+            self.running_count(session_id),
+        )
+
     def station_sessions(self, station_id: str) -> str:
         return f"{self._prefix}sessions:{station_id}"
 
@@ -83,12 +117,22 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def entry_digest(entry: Mapping[str, Any]) -> bytes:
+    """Equal entries (as dicts: key order aside) have equal digests."""
+    try:
+        canonical = orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.blake2b(canonical, digest_size=16).digest()
+
+
 class BillingStore:
     def __init__(self, redis: Redis, prefix: str, max_tariffs: int, sessions_per_station: int) -> None:
         self._redis = redis
         self._keys = BillingKeys(prefix)
         self._max_tariffs = max_tariffs
         self._sessions_per_station = sessions_per_station
+        self._append_sample = redis.register_script(APPEND_SAMPLE)
 
     # ------------------------------------------------------------------ tariffs
 
@@ -146,24 +190,62 @@ class BillingStore:
     # ------------------------------------------------------------------ samples
 
     async def add_samples(self, session_id: str, entry: JsonObject, cap: int) -> None:
-        """Append one message's meter values; a redelivered identical message is kept once."""
-        log = await self.samples(session_id)
-        if any(existing == entry for existing in log.entries):
-            return
-        entries, dropped = appended(log.entries, entry, cap)
-        if dropped:
-            SAMPLES_THINNED.inc(dropped)
-        await self._redis.set(
-            self._keys.samples(session_id),
-            fast_json.dumps({"entries": entries, "thinned": log.thinned + dropped}),
-        )
+        """Append one message's meter values (one round trip); a redelivered identical message is
+        kept once; past ``cap`` the log is thinned (:func:`appended`) and rewritten."""
+        keys = [self._keys.samples(session_id), self._keys.sample_digests(session_id)]
+        args = [entry_digest(entry), fast_json.dumps(entry)]
+        length = int(await self._append_sample(keys=keys, args=args))
+        if length < 0:
+            await self._convert_log(session_id)
+            length = int(await self._append_sample(keys=keys, args=args))
+        if length > cap:
+            await self._thin(session_id, cap)
 
-    async def samples(self, session_id: str) -> SampleLog:
+    async def _thin(self, session_id: str, cap: int) -> None:
+        log = await self.samples(session_id)
+        entries, dropped = appended(log.entries[:-1], log.entries[-1], cap)
+        SAMPLES_THINNED.inc(dropped)
+        await self._rewrite_log(session_id, entries, log.thinned + dropped)
+
+    async def _rewrite_log(self, session_id: str, entries: list[Mapping[str, Any]], thinned: int) -> None:
+        """Replace the log (and its digests); the running count, built on the old one, goes."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(*self._keys.per_session(session_id)[1:])
+            if entries:
+                pipe.rpush(self._keys.samples(session_id), *(fast_json.dumps(entry) for entry in entries))
+                pipe.sadd(self._keys.sample_digests(session_id), *(entry_digest(entry) for entry in entries))
+            pipe.set(self._keys.samples_thinned(session_id), thinned)
+            await pipe.execute()
+
+    async def _convert_log(self, session_id: str) -> None:
+        """A log stored as one JSON string (``{"entries": [...], "thinned": n}``) becomes the list."""
         raw = await self._redis.get(self._keys.samples(session_id))
-        if raw is None:
-            return SampleLog([], 0)
-        stored = fast_json.loads(raw)
-        return SampleLog(list(stored.get("entries") or []), int(stored.get("thinned", 0)))
+        stored = fast_json.loads(raw) if raw is not None else {}
+        await self._rewrite_log(session_id, list(stored.get("entries") or []), int(stored.get("thinned", 0)))
+
+    async def samples(self, session_id: str, first: int = 0) -> SampleLog:
+        """The log's entries from index ``first`` on (all by default), and how many were thinned out."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.lrange(self._keys.samples(session_id), first, -1)
+                pipe.get(self._keys.samples_thinned(session_id))
+                raws, thinned = await pipe.execute()
+        except ResponseError as error:
+            if not str(error).startswith("WRONGTYPE"):
+                raise
+            await self._convert_log(session_id)
+            return await self.samples(session_id, first)
+        return SampleLog([fast_json.loads(raw) for raw in raws], int(thinned or 0))
+
+    async def running_count(self, session_id: str) -> JsonObject | None:
+        raw = await self._redis.get(self._keys.running_count(session_id))
+        return None if raw is None else dict(fast_json.loads(raw))
+
+    async def save_running_count(self, session_id: str, stored: JsonObject) -> None:
+        await self._redis.set(self._keys.running_count(session_id), fast_json.dumps(stored))
+
+    async def drop_running_count(self, session_id: str) -> None:
+        await self._redis.delete(self._keys.running_count(session_id))
 
     # ----------------------------------------------------------------- sessions
 
@@ -196,7 +278,7 @@ class BillingStore:
                 token = fast_json.loads(raw).get("idToken") if raw is not None else None
                 if token:
                     pipe.zrem(self._keys.token_sessions(str(token)), session_id)
-                pipe.delete(self._keys.session(session_id), self._keys.samples(session_id))
+                pipe.delete(*self._keys.per_session(session_id))
                 pipe.zrem(self._keys.sessions, session_id)
                 pipe.zrem(self._keys.station_sessions(station_id), session_id)
                 pipe.srem(self._keys.running, session_id)
