@@ -19,10 +19,10 @@ from redis.asyncio import Redis
 from csms_common import fast_json
 from csms_common.billing.cdr import PartyId
 from csms_common.billing.session import SessionInputs, build_session
-from csms_shadow.billing_config import BillingSettings
-from csms_shadow.billing_store import DEFAULT_TARGET, BillingStore
-from csms_shadow.sessions import SessionKeeper
-from csms_shadow.tokens import IdTokenStore
+from csms_shadow.billing.billing_config import BillingSettings
+from csms_shadow.billing.billing_store import DEFAULT_TARGET, BillingStore
+from csms_shadow.billing.sessions import SessionKeeper
+from csms_shadow.tokens.tokens import IdTokenStore
 from tests.support import infra
 from tests.unit.csms_common.billing.messages import energy_tariff
 
