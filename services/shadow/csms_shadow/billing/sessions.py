@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from csms_common import fast_json
 from csms_common.billing.price_text import price_text
-from csms_common.billing.readings import parse_time
+from csms_common.billing.readings import Reading, parse_time
 from csms_common.billing.running import RunningEnergy, advance, running_from_json, running_json, start_running
 from csms_common.billing.samples import sample_entry
 from csms_common.billing.session import (
@@ -182,7 +182,6 @@ class SessionKeeper:
         identity = session_id(station_id, str(record.get("transactionId")))
         if tariffs is None:
             tariffs = await self.tariffs_for(station_id, token_of(record))
-        started = time.perf_counter()
         session = None
         if extra is None:
             session = await self._from_running_count(station_id, identity, record, tariffs)
@@ -190,10 +189,11 @@ class SessionKeeper:
             log = await self._store.samples(identity)
             samples = [*log.entries, extra] if extra is not None else log.entries
             inputs = self._inputs(station_id, record, tariffs, samples, log.thinned)
+            started = time.perf_counter()
             session = build_session(inputs, utc_now())
+            SESSION_COMPUTE_SECONDS.observe(time.perf_counter() - started)
             if extra is None and session["status"] != "active":
                 await self._store.drop_running_count(identity)
-        SESSION_COMPUTE_SECONDS.observe(time.perf_counter() - started)
         return session
 
     def _inputs(
@@ -233,17 +233,20 @@ class SessionKeeper:
         if state.entries and log.thinned != (stored or {}).get("thinned"):  # counted on a log since thinned
             state = start_running(explicit_start(record), self._settings.max_evse_power_w)
             log = await self._store.samples(identity)
+        started = time.perf_counter()
         counted: RunningEnergy | None = state
         for entry in log.entries:
             counted = advance(counted, entry) if counted is not None else None
         if counted is None:
             await self._store.save_running_count(identity, {RECOUNT: True})
             return None
-        if log.entries or stored is None:
-            stored = {"thinned": log.thinned, "count": running_json(counted)}
-            await self._store.save_running_count(identity, stored)
         inputs = self._inputs(station_id, record, tariffs, [], log.thinned)
-        return assemble_session(inputs, counted.fold(), utc_now(), counted.counted(bool(tariffs)))
+        session = assemble_session(inputs, counted.fold(), utc_now(), counted.counted(bool(tariffs)))
+        SESSION_COMPUTE_SECONDS.observe(time.perf_counter() - started)
+        if log.entries or stored is None:
+            kept = {"thinned": log.thinned, "count": running_json(counted)}
+            await self._store.save_running_count(identity, kept)
+        return session
 
     def _stored_count(self, stored: JsonObject | None, record: Mapping[str, Any]) -> RunningEnergy:
         """The stored running count if it was started from this record's start, else a new one."""
@@ -253,10 +256,9 @@ class SessionKeeper:
             return fresh
         try:
             state = running_from_json(stored["count"])
-        except (KeyError, TypeError, ValueError, ArithmeticError):
+        except (LookupError, TypeError, ValueError, ArithmeticError):
             return fresh
-        same_start = running_json(state)["start"] == running_json(fresh)["start"]
-        if not same_start or state.max_power_w != fresh.max_power_w:
+        if not _same_reading(state.start, start) or state.max_power_w != fresh.max_power_w:
             return fresh
         return state
 
@@ -331,6 +333,13 @@ class SessionKeeper:
 
     async def session(self, identity: str) -> JsonObject | None:
         return await self._store.get_session(identity)
+
+
+def _same_reading(one: Reading | None, other: Reading | None) -> bool:
+    """Equal in every field (a Reading compares only its time and arrival)."""
+    if one is None or other is None:
+        return one is other
+    return (one.at, one.arrival, one.wh, one.context) == (other.at, other.arrival, other.wh, other.context)
 
 
 def _storable(token: str) -> bool:
