@@ -1,7 +1,7 @@
 """Station certificates: what the CA issued to a station, revoking one, and the CA's OCSP responder.
 
 The records, the revocation list and the CA key are the shadow service's; these views check the
-request, ask it over ``csms/registry/{method}`` and pass its answer through. ``/ocsp`` is public
+request, ask it over ``csms/shadow/certificates/{method}`` and pass its answer through. ``/ocsp`` is public
 (RFC 6960: relying parties have no API token); its requests are small and bounded.
 """
 
