@@ -189,6 +189,11 @@ class ShadowService:
             tables[topics.RESOURCE_OF[method]][method] = handler
         return tables
 
+    @property
+    def request_tables(self) -> dict[topics.ShadowResource, dict[topics.RegistryMethod, Handler]]:
+        """The dispatch tables, one per resource (read-only use: what this deployment serves)."""
+        return self._requests
+
     def _for_registered(self, handler: Handler) -> Handler:
         async def answer(body: JsonObject) -> Answer:
             if not await self._is_registered(body):
