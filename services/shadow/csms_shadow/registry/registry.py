@@ -101,6 +101,10 @@ class RegistryRequests:
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         return await self._methods[method](body)
 
+    def methods(self) -> dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]]:
+        """The requests this answers (registry, credentials, tokens, commands, transactions)."""
+        return dict(self._methods)
+
     # ------------------------------------------------------------------ stations
 
     async def create(self, body: JsonObject) -> Answer:
