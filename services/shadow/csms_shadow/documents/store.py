@@ -207,8 +207,8 @@ class ShadowStore:
         return int(result)
 
     async def delete_station(self, station_id: str) -> bool:
-        """Remove a station, its shadow (desired state with it), presence, label index entries and
-        applied client tokens; False if it was not registered."""
+        """Remove a station, its shadow (desired state with it), presence and label index entries;
+        False if it was not registered."""
         station_key = self._keys.station(station_id)
 
         async def delete(pipe: Pipeline) -> bool:
@@ -228,18 +228,9 @@ class ShadowStore:
         deleted = await watched(
             self._redis, "delete_station", [station_key], delete, self._retry, station_id=station_id
         )
-        if deleted:
-            # The tokens expire on their own (SHADOW_DUPLICATE_WINDOW); a deleted station leaves none.
-            # SCAN walks the whole keyspace in steps: a delete is an operator's rare act.
-            pattern = self._keys.client_token(_glob_escaped(station_id), "*")
-            batch: list[Any] = []
-            async for key in self._redis.scan_iter(match=pattern, count=1000):
-                batch.append(key)
-                if len(batch) >= 500:
-                    await self._redis.unlink(*batch)
-                    batch = []
-            if batch:
-                await self._redis.unlink(*batch)
+        # Its applied client tokens are left to expire (SHADOW_DUPLICATE_WINDOW): finding them would
+        # take a SCAN of the whole keyspace (every node of a cluster) per delete, and a new session of
+        # a station re-created with the same id makes new tokens, so a leftover one never matches.
         return bool(deleted)
 
     # -------------------------------------------------------------------- shadow
@@ -414,11 +405,6 @@ def _merged_update(
 
 def _text(member: bytes | str) -> str:
     return member.decode() if isinstance(member, bytes) else str(member)
-
-
-def _glob_escaped(text: str) -> str:
-    """``text`` matched literally in a Redis MATCH pattern (station ids may hold ``*?[]``)."""
-    return "".join(f"\\{character}" if character in "*?[]" else character for character in text)
 
 
 def _version_read(raw: bytes | str | None, merged: UpdateResult) -> str:
