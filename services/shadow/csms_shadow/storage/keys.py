@@ -16,6 +16,7 @@ class Keys:
         # documents (stations, shadows, presence, desired state)
         self.station_index = f"{prefix}stations"
         self.reconcile_pending = f"{prefix}reconcile-pending"
+        self.label_index_built = f"{prefix}label-index-built"
         # tokens
         self.id_token_index = f"{prefix}tokens"
         # transactions
@@ -54,6 +55,10 @@ class Keys:
 
     def client_token(self, station_id: str, token: str) -> str:
         return f"{self._prefix}applied:{station_id}:{token}"
+
+    def label(self, key: str, value: str) -> str:
+        """Set of the stations labelled ``key=value`` (neither may hold '=': csms_common.labels)."""
+        return f"{self._prefix}label:{key}={value}"
 
     def reconcile(self, station_id: str) -> str:
         """The reconciler's marker: the call it has outstanding at a station."""
@@ -117,6 +122,15 @@ class Keys:
 
     def session_samples(self, session_id: str) -> str:
         return f"{self._prefix}session-samples:{session_id}"
+
+    def session_sample_digests(self, session_id: str) -> str:
+        return f"{self._prefix}session-sample-digests:{session_id}"
+
+    def session_samples_thinned(self, session_id: str) -> str:
+        return f"{self._prefix}session-samples-thinned:{session_id}"
+
+    def session_running_count(self, session_id: str) -> str:
+        return f"{self._prefix}session-running:{session_id}"
 
     def station_sessions(self, station_id: str) -> str:
         return f"{self._prefix}sessions:{station_id}"
