@@ -84,11 +84,16 @@ class Gatekeeper:
         verdict = self._guard.verdict(key, address, time.monotonic())
         if verdict is AuthVerdict.REFUSE:
             return RegistrationAnswer(Registration.UNAUTHORIZED), "repeated"
-        charged = verdict is AuthVerdict.ASK
+        # Only a password costs the shadow service a hash, so only a password is charged in advance:
+        # charged, a crowd of first-time logins from one address (a reconnect storm behind a NAT, or
+        # a slow registry) would find the address's failure budget spent by asks still in flight.
+        charged = verdict is AuthVerdict.ASK and credentials.password is not None
         if charged:
             self._guard.asking(key, address, time.monotonic())
         answer = await self._check(station_id, credentials)
         if answer.registration is Registration.UNAUTHORIZED:
+            if verdict is AuthVerdict.ASK and not charged:
+                self._guard.asking(key, address, time.monotonic())  # the failure, charged afterwards
             self._guard.failed(key, address, time.monotonic())
             self._observe_sizes()
             return answer, "rejected"

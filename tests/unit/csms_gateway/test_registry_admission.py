@@ -149,3 +149,24 @@ def test_a_queued_handshake_gives_up_after_the_registration_timeout() -> None:
 async def _later(awaitable: Coroutine[Any, Any, _T], delay: float) -> _T:
     await asyncio.sleep(delay)
     return await awaitable
+
+
+def test_first_time_logins_without_a_password_are_not_charged_while_in_flight() -> None:
+    """40 stations without a password (nothing to hash) connect at once from one address, behind a
+    slow registry: all are asked, none refused by the address's failure budget (burst 20). With a
+    password, the same crowd is charged in advance and the budget's worth gets through."""
+
+    async def crowd(credentials: Credentials) -> list[str | None]:
+        registry = SlowRegistry()
+        keeper = gatekeeper(registry, GATEWAY_MAX_AUTH_IN_FLIGHT="64")
+        checks = [
+            asyncio.ensure_future(keeper.authenticate(f"cp-{index}", "10.0.0.1", credentials))
+            for index in range(40)
+        ]
+        await asyncio.sleep(0.01)
+        registry.release.set()
+        return [refusal for _, refusal in await asyncio.gather(*checks)]
+
+    assert asyncio.run(crowd(Credentials())) == [None] * 40
+    with_password = asyncio.run(crowd(Credentials(password="secret")))
+    assert with_password.count(None) == 20 and with_password.count("repeated") == 20
