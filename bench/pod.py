@@ -62,6 +62,8 @@ allow ~28,000 per address; the gateway's per-address budgets (README Budgets) ar
 each process charges a first-time registry check to the address's failure budget until it is
 answered (burst 20), and holds at most 128 pending handshakes per address."""
 TARGET_STORM_SECONDS = 60.0
+RAMP_GRACE = 60.0
+"""Seconds after the ramp that the storm waits for the last stations to connect before its kill."""
 AUTHENTICATE = 'csms_registry_requests_total{method="authenticate"'
 CONNECTED = "csms_gateway_connected_stations"
 
@@ -193,7 +195,8 @@ def run_pod(arguments: argparse.Namespace) -> int:
     variant = Variant.from_arguments(arguments)
     file_limit = net.raise_file_limit()
     ramp_seconds = plan.stations / plan.ramp
-    duration = ramp_seconds + plan.hold + (plan.storm_window if plan.storm else 0.0)
+    # The kill waits for every station, at most RAMP_GRACE s after the ramp; the storm window follows.
+    duration = ramp_seconds + plan.hold + ((RAMP_GRACE + plan.storm_window) if plan.storm else 0.0)
     load_before = os.getloadavg()
     started = time.monotonic()
     extra = {"gateway": {"GATEWAY_REUSE_PORT": "true", "GATEWAY_INSTANCE_ID": "bench-gateway-0"}}
@@ -274,7 +277,7 @@ def run_pod(arguments: argparse.Namespace) -> int:
             generator = threading.Thread(target=generate)
             ramp_started = time.monotonic()
             generator.start()
-            everyone = wait_for_everyone(series, plan.stations, ramp_seconds + 60)
+            everyone = wait_for_everyone(series, plan.stations, ramp_seconds + RAMP_GRACE)
             ramp_done = time.monotonic()
             load_at_peak = os.getloadavg()
             victim = gateways[-1]
