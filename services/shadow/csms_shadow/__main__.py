@@ -6,59 +6,51 @@ import asyncio
 import logging
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
-
 from csms_common import topics
 from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runner import Service, until_signalled
-from csms_shadow.allocator import Allocator
-from csms_shadow.billing_requests import BillingRequests
-from csms_shadow.billing_store import BillingStore
-from csms_shadow.campaigns import Campaigns
-from csms_shadow.certificate_authority import certificate_authority
-from csms_shadow.certificate_requests import CertificateRequests
-from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
-from csms_shadow.charging_calls import ChargingCalls
+from csms_shadow.billing.billing_requests import BillingRequests
+from csms_shadow.billing.billing_store import BillingStore
+from csms_shadow.billing.sessions import SessionKeeper
+from csms_shadow.certificates.certificate_authority import certificate_authority
+from csms_shadow.certificates.certificate_requests import CertificateRequests
+from csms_shadow.certificates.certificate_store import CertificateStore, InstalledCertificates
+from csms_shadow.certificates.contract_certificates import ContractCertificates
+from csms_shadow.certificates.ocsp_checker import OcspChecker
+from csms_shadow.charging.allocator import Allocator
+from csms_shadow.charging.profile_requests import ProfileRequests
+from csms_shadow.charging.site_requests import SiteRequests
+from csms_shadow.charging.site_store import SiteStore
+from csms_shadow.commands.charging_calls import ChargingCalls
+from csms_shadow.commands.station_calls import StationCalls
 from csms_shadow.config import ShadowSettings
-from csms_shadow.contract_certificates import ContractCertificates
-from csms_shadow.desired_store import DesiredStore
-from csms_shadow.document import JsonObject
-from csms_shadow.event_requests import EventRequests
-from csms_shadow.events import EventLog
-from csms_shadow.fleet_batches import FleetBatches
-from csms_shadow.hashing import BoundedHashing
-from csms_shadow.local_list_store import LocalListStore
-from csms_shadow.ocsp_checker import OcspChecker
-from csms_shadow.profile_requests import ProfileRequests
-from csms_shadow.reconciler import Reconciler
-from csms_shadow.records import Records
-from csms_shadow.registry import RegistryRequests
+from csms_shadow.credentials.hashing import BoundedHashing
+from csms_shadow.documents.desired_store import DesiredStore
+from csms_shadow.documents.document import JsonObject
+from csms_shadow.documents.store import ShadowStore
+from csms_shadow.events.event_requests import EventRequests
+from csms_shadow.events.events import EventLog
+from csms_shadow.events.stream_log import Retention, StreamLog
+from csms_shadow.events.webhook_store import WebhookBounds, WebhookStore
+from csms_shadow.fleet.campaigns import Campaigns
+from csms_shadow.fleet.fleet_batches import FleetBatches
+from csms_shadow.fleet.local_list_store import LocalListStore
+from csms_shadow.fleet.reconciler import Reconciler
+from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
-from csms_shadow.sessions import SessionKeeper
-from csms_shadow.site_requests import SiteRequests
-from csms_shadow.site_store import SiteStore
-from csms_shadow.station_calls import StationCalls
-from csms_shadow.store import ShadowStore
-from csms_shadow.stream_log import Retention, StreamLog
-from csms_shadow.tokens import IdTokenStore
-from csms_shadow.webhook_store import WebhookBounds, WebhookStore
+from csms_shadow.storage.connection import connect
+from csms_shadow.storage.keys import Keys
+from csms_shadow.tokens.tokens import IdTokenStore
+from csms_shadow.transactions.records import Records
 
 logger = logging.getLogger("csms_shadow")
 
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
-    # redis-py's default pool raises "Too many connections" when every connection is busy; a
-    # burst of station calls would then be retried after a backoff. This pool makes it wait.
-    pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_connections,
-        timeout=5,
-        socket_timeout=5,
-        socket_connect_timeout=5,
-    )
-    redis = Redis(connection_pool=pool)
+    redis = connect(settings.redis_url, settings.redis_connections)
+    keys = Keys(settings.key_prefix)
     store = ShadowStore(
         redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
     )
@@ -97,14 +89,14 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     events = EventLog(
         StreamLog(
             redis,
-            f"{settings.key_prefix}events",
+            keys.events,
             Retention(settings.events_max_length, settings.events_retention_seconds),
             settings.duplicate_window_seconds,
         )
     )
     audit = StreamLog(
         redis,
-        f"{settings.key_prefix}audit",
+        keys.audit,
         Retention(settings.audit_max_length, settings.audit_retention_seconds),
         settings.duplicate_window_seconds,
     )
@@ -243,7 +235,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     await request_client.close()
     await client.close()
     await redis.aclose()
-    await pool.disconnect()
+    await redis.connection_pool.disconnect()
     admin.stop()
 
 
