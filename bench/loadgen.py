@@ -326,7 +326,7 @@ class Station:
             attempt += 1
         return False
 
-    async def _pause(self, deadline: Deadline, seconds: float) -> bool:
+    async def pause(self, deadline: Deadline, seconds: float) -> bool:
         """Sleep; True if the run stopped or (with --reconnect) the connection closed meanwhile."""
         if not self._config.reconnect:
             return await deadline.sleep(seconds)
@@ -435,7 +435,7 @@ class Station:
         while next_at < deadline.at and not stop():
             now = time.monotonic()
             if now < next_at:
-                if await self._pause(deadline, next_at - now) or time.monotonic() >= deadline.at:
+                if await self.pause(deadline, next_at - now) or time.monotonic() >= deadline.at:
                     return
                 record.send_lag.append(time.monotonic() - next_at)
             outcome = await self.call(*self._script.next_call())
@@ -499,6 +499,9 @@ async def _run_stations(config: LoadConfig, worker: int, shared: SharedState) ->
         while True:
             readers.append(asyncio.get_running_loop().create_task(station.read()))
             await station.run(deadline, stop)
+            if config.reconnect and station.is_open and not stop():
+                # No call due before the end (a slow heartbeat): stay to notice the connection closing.
+                await station.pause(deadline, deadline.at - time.monotonic())
             if not config.reconnect or station.is_open or stop() or time.monotonic() >= deadline.at:
                 return
             if not await station.come_back(deadline, stop):
