@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from csms_common import fast_json
 from csms_common.events import EventType
 from csms_common.labels import InvalidSelector, parse_selector
+from csms_common.runtime import every
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.desired_store import DesiredStore
 from csms_shadow.documents.document import JsonObject
@@ -204,10 +205,7 @@ class Campaigns:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Every interval, a step of each running or paused campaign."""
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-                return
+        async for _ in every(self._interval, stopping):
             try:
                 members = await self._redis.smembers(self._active)
                 CAMPAIGNS_ACTIVE.set(len(members))

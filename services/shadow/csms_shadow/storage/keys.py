@@ -118,6 +118,15 @@ class Keys:
     def session_samples(self, session_id: str) -> str:
         return f"{self._prefix}session-samples:{session_id}"
 
+    def session_sample_digests(self, session_id: str) -> str:
+        return f"{self._prefix}session-sample-digests:{session_id}"
+
+    def session_samples_thinned(self, session_id: str) -> str:
+        return f"{self._prefix}session-samples-thinned:{session_id}"
+
+    def session_running_count(self, session_id: str) -> str:
+        return f"{self._prefix}session-running:{session_id}"
+
     def station_sessions(self, station_id: str) -> str:
         return f"{self._prefix}sessions:{station_id}"
 
