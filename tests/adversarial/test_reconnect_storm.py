@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
 import websockets
 
 from tests.support.adversary import (
     extra_gateway,
     gateway_url,
-    heartbeat_latencies,
+    heartbeats_on,
     in_another_process,
     latency_bound,
+    metric_sum,
     percentile,
+    rounds_until_kept,
 )
 from tests.support.api import Api
 from tests.support.polling import wait_until_async
@@ -38,6 +39,7 @@ OPEN_TIMEOUT = 10.0
 STORM_SECONDS = 60.0
 HEARTBEATS = 100
 ROUNDS = 3
+"""The machine is shared (as in test_auth_failures): up to three storms, the last one counts."""
 
 
 @dataclass
@@ -102,23 +104,20 @@ def storm_process(url: str, station_ids: list[str], until: Path) -> Storm:
 
 
 def gateway_counter(gateway: ServiceProcess, prefix: str) -> float:
-    metrics = requests.get(f"{gateway.admin_url}/metrics", timeout=5).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith(prefix))
+    return metric_sum(gateway.admin_url, prefix)
 
 
 @dataclass(frozen=True)
 class Round:
-    idle: list[float]
-    busy: list[float]
+    """One storm: the connected station's heartbeat p99 before it and during it."""
+
+    idle_p99: float
+    busy_p99: float
     storm: Storm
 
-    @property
-    def idle_p99(self) -> float:
-        return percentile(self.idle, 0.99)
-
-    @property
-    def busy_p99(self) -> float:
-        return percentile(self.busy, 0.99)
+    @classmethod
+    def of(cls, idle: list[float], busy: list[float], storm: Storm) -> Round:
+        return cls(percentile(idle, 0.99), percentile(busy, 0.99), storm)
 
     @property
     def kept(self) -> bool:
@@ -153,7 +152,12 @@ def test_a_reconnect_storm_is_told_to_come_back_and_never_times_out(
         busy_prefix = 'csms_gateway_handshakes_total{outcome="busy"}'
 
         async def one_round(number: int) -> Round:
-            idle = await heartbeat_latencies(url, legit, HEARTBEATS)
+            # Connected before the storm: a station told to come back during it is the storm's case.
+            async with websockets.connect(f"{url}/{legit}", subprotocols=["ocpp2.0.1"]) as ws:
+                return await storm_round(ws, number)
+
+        async def storm_round(ws: websockets.ClientConnection, number: int) -> Round:
+            idle = await heartbeats_on(ws, HEARTBEATS, label=f"idle-{number}")
             stop = tmp_path / f"stop-{number}"
             busy_before = await asyncio.to_thread(gateway_counter, gateway, busy_prefix)
             storm = in_another_process(storm_process, url, stormers, stop)
@@ -164,18 +168,11 @@ def test_a_reconnect_storm_is_told_to_come_back_and_never_times_out(
                 timeout=30,
                 message="the storm meets the admission bound",
             )
-            busy = await heartbeat_latencies(url, legit, HEARTBEATS)
+            busy = await heartbeats_on(ws, HEARTBEATS, label=f"busy-{number}")
             stop.touch()
-            return Round(idle, busy, await asyncio.wrap_future(storm))
+            return Round.of(idle, busy, await asyncio.wrap_future(storm))
 
-        async def rounds() -> list[Round]:
-            # The machine is shared (as in test_auth_failures): up to three storms, the last one counts.
-            done: list[Round] = []
-            while len(done) < ROUNDS and not (done and done[-1].kept):
-                done.append(await one_round(len(done)))
-            return done
-
-        measured = asyncio.run(rounds())
+        measured = asyncio.run(rounds_until_kept(one_round, ROUNDS))
         busy_total = gateway_counter(gateway, busy_prefix)
         waiting_refused = gateway_counter(
             gateway, 'csms_gateway_budget_exceeded_total{budget="auth_waiting"}'
