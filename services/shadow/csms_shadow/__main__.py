@@ -6,8 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
-
 from csms_common import topics
 from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
@@ -34,6 +32,7 @@ from csms_shadow.ocsp_checker import OcspChecker
 from csms_shadow.profile_requests import ProfileRequests
 from csms_shadow.reconciler import Reconciler
 from csms_shadow.records import Records
+from csms_shadow.redis_client import redis_client
 from csms_shadow.registry import RegistryRequests
 from csms_shadow.service import ShadowService
 from csms_shadow.sessions import SessionKeeper
@@ -49,16 +48,7 @@ logger = logging.getLogger("csms_shadow")
 
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
-    # redis-py's default pool raises "Too many connections" when every connection is busy; a
-    # burst of station calls would then be retried after a backoff. This pool makes it wait.
-    pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_connections,
-        timeout=5,
-        socket_timeout=5,
-        socket_connect_timeout=5,
-    )
-    redis = Redis(connection_pool=pool)
+    redis = redis_client(settings.redis)
     store = ShadowStore(
         redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
     )
@@ -242,8 +232,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         await allocator_task
     await request_client.close()
     await client.close()
-    await redis.aclose()
-    await pool.disconnect()
+    await redis.aclose()  # the client owns its pool(s): this closes every connection
     admin.stop()
 
 
