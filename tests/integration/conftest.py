@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from csms_common.config import Environment, MqttSettings
-from csms_shadow.redis_config import RedisMode, RedisSettings
+from csms_shadow.storage.redis_config import RedisMode, RedisSettings
 from tests.support import infra, redis_topologies
 
 

@@ -11,12 +11,12 @@ import pytest
 from prometheus_client import REGISTRY
 from redis.asyncio.client import Pipeline
 
-from csms_shadow.document import empty_shadow
-from csms_shadow.optimistic import ContentionExhausted, RetryPolicy, watched
-from csms_shadow.records import Records, TransactionRecordRequest
-from csms_shadow.redis_client import redis_client
-from csms_shadow.redis_config import RedisSettings
-from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.documents.document import empty_shadow
+from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.storage.optimistic import ContentionExhausted, RetryPolicy, watched
+from csms_shadow.storage.redis_client import redis_client
+from csms_shadow.storage.redis_config import RedisSettings
+from csms_shadow.transactions.records import Records, TransactionRecordRequest
 
 pytestmark = pytest.mark.integration
 NOW = 1_700_000_000

@@ -6,11 +6,11 @@ import socket
 from dataclasses import dataclass, field
 
 from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
-from csms_shadow.billing_config import BillingSettings
-from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
-from csms_shadow.ca_config import CaSettings
-from csms_shadow.charging_config import ChargingSettings
-from csms_shadow.redis_config import RedisSettings
+from csms_shadow.billing.billing_config import BillingSettings
+from csms_shadow.certificates.ca_config import CaSettings
+from csms_shadow.charging.charging_config import ChargingSettings
+from csms_shadow.documents.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
+from csms_shadow.storage.redis_config import RedisSettings
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from csms_common.config import ConfigError, Environment
-from csms_shadow.redis_config import RedisMode, RedisSettings, parse_addresses
+from csms_shadow.storage.redis_config import RedisMode, RedisSettings, parse_addresses
 
 
 def test_standalone_is_the_default() -> None:
