@@ -19,6 +19,7 @@ from csms_common import fast_json
 from csms_common.billing.samples import appended
 from csms_shadow.billing.billing_metrics import SAMPLES_THINNED
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import station_tag
 
 DEFAULT_TARGET = "default"
 
@@ -73,7 +74,7 @@ class BillingKeys:
         return f"{self._prefix}session-samples:{session_id}"
 
     def station_sessions(self, station_id: str) -> str:
-        return f"{self._prefix}sessions:{station_id}"
+        return f"{self._prefix}sessions:{station_tag(station_id)}"
 
     def token_sessions(self, token: str) -> str:
         return f"{self._prefix}sessions-token:{token}"

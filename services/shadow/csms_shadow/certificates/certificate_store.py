@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import station_tag
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,11 @@ class CertificateStore:
         self._expiry = f"{prefix}certificates-expiry"
 
     def _station_key(self, station_id: str) -> str:
-        return f"{self._prefix}certificates:{station_id}"
+        return f"{self._prefix}certificates:{station_tag(station_id)}"
 
     async def count_request(self, station_id: str, window_seconds: int) -> int:
         """Count one signing request of ``station_id``; how many it made in the current window."""
-        key = f"{self._prefix}csr-count:{station_id}"
+        key = f"{self._prefix}csr-count:{station_tag(station_id)}"
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, window_seconds, nx=True)
@@ -95,8 +96,8 @@ class CertificateStore:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(
                 key,
-                f"{self._prefix}csr-count:{station_id}",
-                f"{self._prefix}certificates-installed:{station_id}",
+                f"{self._prefix}csr-count:{station_tag(station_id)}",
+                f"{self._prefix}certificates-installed:{station_tag(station_id)}",
             )
             if serials:
                 pipe.zrem(self._expiry, *(f"{station_id}|{serial}" for serial in serials))
@@ -158,7 +159,7 @@ class InstalledCertificates:
         self._prefix = prefix
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}certificates-installed:{station_id}"
+        return f"{self._prefix}certificates-installed:{station_tag(station_id)}"
 
     async def store(self, station_id: str, answer: JsonObject, now: datetime.datetime) -> JsonObject:
         chain = answer.get("certificateHashDataChain") or answer.get("certificateHashData") or []

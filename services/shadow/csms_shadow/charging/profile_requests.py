@@ -16,6 +16,7 @@ from csms_common.smart_charging.profiles import parse_profile
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import station_tag
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class ProfileRequests:
         }
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}charging-profiles:{station_id}"
+        return f"{self._prefix}charging-profiles:{station_tag(station_id)}"
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         return await self._methods[method](body)

@@ -23,7 +23,9 @@ from csms_shadow.documents.document import (
     empty_shadow,
     merge_reported,
 )
-from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, watched
+from csms_shadow.storage.keys import station_tag
+from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, read_watched, watched
+from csms_shadow.storage.scripts import queue_script
 
 
 class UpdateOutcome(Enum):
@@ -61,16 +63,16 @@ class Keys:
         self.station_index = f"{prefix}stations"
 
     def station(self, station_id: str) -> str:
-        return f"{self._prefix}station:{station_id}"
+        return f"{self._prefix}station:{station_tag(station_id)}"
 
     def shadow(self, station_id: str) -> str:
-        return f"{self._prefix}shadow:{station_id}"
+        return f"{self._prefix}shadow:{station_tag(station_id)}"
 
     def presence(self, station_id: str) -> str:
-        return f"{self._prefix}presence:{station_id}"
+        return f"{self._prefix}presence:{station_tag(station_id)}"
 
     def client_token(self, station_id: str, token: str) -> str:
-        return f"{self._prefix}applied:{station_id}:{token}"
+        return f"{self._prefix}applied:{station_tag(station_id)}:{token}"
 
     def id_token(self, value: str) -> str:
         return f"{self._prefix}token:{value}"
@@ -80,7 +82,7 @@ class Keys:
         return f"{self._prefix}tokens"
 
     def allocation(self, station_id: str, key: str) -> str:
-        return f"{self._prefix}allocated:{station_id}:{key}"
+        return f"{self._prefix}allocated:{station_tag(station_id)}:{key}"
 
     @property
     def transaction_counter(self) -> str:
@@ -90,18 +92,18 @@ class Keys:
         return f"{self._prefix}command:{message_id}"
 
     def transactions(self, station_id: str) -> str:
-        return f"{self._prefix}transactions:{station_id}"
+        return f"{self._prefix}transactions:{station_tag(station_id)}"
 
     def transaction_order(self, station_id: str) -> str:
         """Sorted set of a station's transaction ids by creation: which record is evicted first."""
-        return f"{self._prefix}transaction-order:{station_id}"
+        return f"{self._prefix}transaction-order:{station_tag(station_id)}"
 
     def open_transactions(self, station_id: str) -> str:
         """Set of a station's transaction ids whose record is not Ended."""
-        return f"{self._prefix}open-transactions:{station_id}"
+        return f"{self._prefix}open-transactions:{station_tag(station_id)}"
 
     def remote_start(self, station_id: str, link: str) -> str:
-        return f"{self._prefix}remote-start:{station_id}:{link}"
+        return f"{self._prefix}remote-start:{station_tag(station_id)}:{link}"
 
 
 class ShadowStore:
@@ -134,10 +136,10 @@ class ShadowStore:
         created = await self._redis.set(self._keys.station(station_id), fast_json.dumps(record), nx=True)
         if not created:
             return False
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.shadow(station_id), fast_json.dumps(empty_shadow(now)))
-            pipe.zadd(self._keys.station_index, {station_id: now})
-            await pipe.execute()
+        # The shadow (the station's slot) first, then the index (a cross-station key, another slot
+        # in a Redis Cluster, so not in one MULTI with it): a listed station always has its shadow.
+        await self._redis.set(self._keys.shadow(station_id), fast_json.dumps(empty_shadow(now)))
+        await self._redis.zadd(self._keys.station_index, {station_id: now})
         return True
 
     async def get_station(self, station_id: str) -> JsonObject | None:
@@ -163,8 +165,13 @@ class ShadowStore:
         ]
         if not station_ids:
             return []
-        records = await self._redis.mget([self._keys.station(s) for s in station_ids])
-        presences = await self._redis.mget([self._keys.presence(s) for s in station_ids])
+        # One pipeline of GETs, not MGET: the stations' keys lie in many cluster slots.
+        async with self._redis.pipeline(transaction=False) as reads:
+            for station in station_ids:
+                reads.get(self._keys.station(station))
+                reads.get(self._keys.presence(station))
+            values = await reads.execute()
+        records, presences = values[0::2], values[1::2]
         return [
             _with_presence(fast_json.loads(record), presence)
             for record, presence in zip(records, presences, strict=True)
@@ -196,18 +203,24 @@ class ShadowStore:
 
     async def allocate_transaction_id(self, station_id: str, key: str, ttl_seconds: int) -> int:
         """A new integer transaction id, or the one already allocated for ``key``."""
-        result = await self._allocate(
-            keys=[self._keys.allocation(station_id, key), self._keys.transaction_counter], args=[ttl_seconds]
-        )
-        return int(result)
+        # Two steps, because the counter is shared by all stations (another cluster slot than the
+        # station's allocation): a number drawn by a request that then loses the race to record
+        # its allocation is skipped, never handed out twice.
+        allocation = self._keys.allocation(station_id, key)
+        existing = await self._redis.get(allocation)
+        if existing is not None:
+            return int(existing)
+        drawn = int(await self._redis.incr(self._keys.transaction_counter))
+        return int(await self._allocate(keys=[allocation], args=[drawn, ttl_seconds]))
 
     async def delete_station(self, station_id: str) -> bool:
         """Remove a station, its shadow and presence; False if it was not registered."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(self._keys.station(station_id))
             pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
-            pipe.zrem(self._keys.station_index, station_id)
-            deleted, _, _ = await pipe.execute()
+            deleted, _ = await pipe.execute()
+        # The index is a cross-station key (another cluster slot): removed after the station's keys.
+        await self._redis.zrem(self._keys.station_index, station_id)
         return bool(deleted)
 
     # -------------------------------------------------------------------- shadow
@@ -224,7 +237,8 @@ class ShadowStore:
 
         async def merge(pipe: Pipeline) -> UpdateResult:
             # One round trip for the three reads.
-            station_raw, raw, token_seen = await pipe.mget(station_key, shadow_key, token_key or station_key)
+            reads = await read_watched(pipe, station_key, shadow_key, token_key or station_key)
+            station_raw, raw, token_seen = reads
             result = _merged_update(request, station_raw, raw, token_seen, self._budget)
             if result.encoded is None:
                 return result
@@ -252,7 +266,9 @@ class ShadowStore:
             for request in requests:
                 station_key = self._keys.station(request.station_id)
                 token_key = self._token_key(request)
-                reads.mget(station_key, self._keys.shadow(request.station_id), token_key or station_key)
+                reads.execute_command(
+                    "MGET", station_key, self._keys.shadow(request.station_id), token_key or station_key
+                )
             rows = await reads.execute()
         results: list[UpdateResult | None] = [None] * len(requests)
         writes: list[tuple[int, UpdateResult]] = []
@@ -266,15 +282,16 @@ class ShadowStore:
                     continue
                 token_key = self._token_key(request)
                 station_key = self._keys.station(request.station_id)
-                await self._replace_shadow(
-                    keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
-                    args=[
+                await queue_script(
+                    replaces,
+                    self._replace_shadow,
+                    [self._keys.shadow(request.station_id), station_key, token_key or station_key],
+                    [
                         _version_read(raw, result),
                         result.encoded,
                         1 if token_key else 0,
                         self._duplicate_window,
                     ],
-                    client=replaces,
                 )
                 writes.append((index, result))
             outcomes = await replaces.execute() if writes else []
@@ -443,7 +460,7 @@ return 1
 ALLOCATE_ONCE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return tonumber(existing) end
-local id = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
-return id
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return tonumber(ARGV[1])
 """
+"""Record the drawn id ARGV[1] as the allocation KEYS[1] unless one is there (then that one wins)."""

@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import station_tag
 
 
 class LocalListStore:
@@ -17,7 +18,7 @@ class LocalListStore:
         """Stations with a desired list: asked their version again on every connect."""
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}local-list:{station_id}"
+        return f"{self._prefix}local-list:{station_tag(station_id)}"
 
     async def get(self, station_id: str) -> JsonObject | None:
         raw = await self._redis.get(self._key(station_id))

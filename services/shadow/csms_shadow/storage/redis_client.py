@@ -23,7 +23,15 @@ POOL_TIMEOUT = 5.0
 
 class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     """A Sentinel pool that waits for a free connection instead of raising "Too many connections",
-    like the standalone pool: a burst of station calls queues for a moment instead of failing."""
+    like the standalone pool: a burst of station calls queues for a moment instead of failing.
+
+    Its Sentinel is made for it alone, so closing the pool (the client's ``aclose()``) closes the
+    connections to the sentinels too."""
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        await super().disconnect(inuse_connections)
+        for sentinel in self.sentinel_manager.sentinels:
+            await sentinel.aclose()
 
 
 def retry_policy(settings: RedisSettings) -> Retry:
