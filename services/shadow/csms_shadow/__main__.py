@@ -40,6 +40,7 @@ from csms_shadow.fleet.local_list_store import LocalListStore
 from csms_shadow.fleet.reconciler import Reconciler
 from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
+from csms_shadow.storage.keys import shared_prefix
 from csms_shadow.storage.redis_client import redis_client
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import Records
@@ -49,6 +50,8 @@ logger = logging.getLogger("csms_shadow")
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     redis = redis_client(settings.redis)
+    # Cross-station data under one hash tag (one cluster slot): its transactions span its keys.
+    shared = shared_prefix(settings.key_prefix)
     store = ShadowStore(
         redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
     )
@@ -67,9 +70,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.duplicate_window_seconds,
         BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
     )
-    site_store = SiteStore(redis, settings.key_prefix)
+    site_store = SiteStore(redis, shared)
     billing_store = BillingStore(
-        redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
+        redis, shared, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
     # A persistent session: the shadow updates and records published while this replica is away
     # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
@@ -87,20 +90,20 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     events = EventLog(
         StreamLog(
             redis,
-            f"{settings.key_prefix}events",
+            f"{shared}events",
             Retention(settings.events_max_length, settings.events_retention_seconds),
             settings.duplicate_window_seconds,
         )
     )
     audit = StreamLog(
         redis,
-        f"{settings.key_prefix}audit",
+        f"{shared}audit",
         Retention(settings.audit_max_length, settings.audit_retention_seconds),
         settings.duplicate_window_seconds,
     )
     webhooks = WebhookStore(
         redis,
-        settings.key_prefix,
+        shared,
         WebhookBounds(settings.webhooks_max, settings.webhook_log_length, settings.webhook_dead_letters),
     )
     calls = StationCalls(client, store, records)
@@ -126,7 +129,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     # One allocator, on partition 0: a site's stations may be in every partition.
     allocator = Allocator(
         redis,
-        settings.key_prefix,
+        shared,
         site_store,
         store,
         records,
@@ -149,7 +152,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.reconcile_stale_seconds,
         settings.reconcile_concurrency,
         tokens=tokens,
-        local_lists=LocalListStore(redis, settings.key_prefix),
+        local_lists=LocalListStore(redis, shared),
         events=events,
     )
 
@@ -160,7 +163,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
 
     campaigns = Campaigns(
         redis,
-        settings.key_prefix,
+        shared,
         store,
         desired,
         apply_desired_many,
@@ -183,13 +186,13 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         certificates=CertificateRequests(
             settings.ca,
             certificate_authority(settings.ca),
-            CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
+            CertificateStore(redis, shared, settings.ca.certificates_per_station),
             calls,
             publish_crl=lambda crl: client.publish(topics.CA_CRL, crl, qos=1, retain=True),
-            installed=InstalledCertificates(redis, settings.key_prefix),
+            installed=InstalledCertificates(redis, shared),
             ocsp=OcspChecker(
                 redis,
-                settings.key_prefix,
+                shared,
                 settings.ca.ocsp_responders,
                 settings.ca.ocsp_timeout,
                 settings.ca.ocsp_max_in_flight,

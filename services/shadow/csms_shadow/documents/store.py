@@ -23,7 +23,7 @@ from csms_shadow.documents.document import (
     empty_shadow,
     merge_reported,
 )
-from csms_shadow.storage.keys import station_tag
+from csms_shadow.storage.keys import shared_prefix, station_tag
 from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, read_watched, watched
 from csms_shadow.storage.scripts import queue_script
 
@@ -60,7 +60,8 @@ class Keys:
 
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
-        self.station_index = f"{prefix}stations"
+        self._shared = shared_prefix(prefix)
+        self.station_index = f"{self._shared}stations"
 
     def station(self, station_id: str) -> str:
         return f"{self._prefix}station:{station_tag(station_id)}"
@@ -75,21 +76,21 @@ class Keys:
         return f"{self._prefix}applied:{station_tag(station_id)}:{token}"
 
     def id_token(self, value: str) -> str:
-        return f"{self._prefix}token:{value}"
+        return f"{self._shared}token:{value}"
 
     @property
     def id_token_index(self) -> str:
-        return f"{self._prefix}tokens"
+        return f"{self._shared}tokens"
 
     def allocation(self, station_id: str, key: str) -> str:
         return f"{self._prefix}allocated:{station_tag(station_id)}:{key}"
 
     @property
     def transaction_counter(self) -> str:
-        return f"{self._prefix}transaction-id"
+        return f"{self._shared}transaction-id"
 
     def command(self, message_id: str) -> str:
-        return f"{self._prefix}command:{message_id}"
+        return f"{self._shared}command:{message_id}"
 
     def transactions(self, station_id: str) -> str:
         return f"{self._prefix}transactions:{station_tag(station_id)}"

@@ -17,3 +17,15 @@ def station_tag(station_id: str) -> str:
     if "{" not in station_id and "}" not in station_id:
         return f"{{{station_id}}}"
     return f"{{#{hashlib.sha256(station_id.encode()).hexdigest()[:16]}}}{station_id}"
+
+
+SHARED_TAG = "{csms}"
+"""The hash tag of cross-station data (stations index, id tokens, transaction-id counter, command
+records, events, audit, sites, tariffs, sessions, campaigns, webhooks, certificates, local lists):
+one cluster slot, so their multi-key transactions and scripts keep working on a cluster."""
+
+
+def shared_prefix(prefix: str) -> str:
+    """The key prefix of cross-station data: ``csms:{csms}:``. A station-scoped key built on it
+    (a station's certificates, local list, billing sessions) lives in that one slot too."""
+    return f"{prefix}{SHARED_TAG}:"

@@ -1,0 +1,136 @@
+"""The whole system on a Redis Cluster and on a Sentinel-watched Redis, a master killed under the
+transaction stream of test_kill_counts: its replica takes over, nothing is lost or duplicated.
+
+The shadow service reaches Redis only through redis-py's cluster or sentinel client, which follow
+the failover (MOVED after the promotion; the sentinels' new master) with their retry policy; what
+the stations see meanwhile are unanswered calls or InternalError, which they retry with the same
+message id. Printed: how long the stream stalled, and the calls retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_kill_counts import ANSWER_TIMEOUT, KillableSystem, flowing, stored_records
+from tests.support import infra, redis_topologies
+from tests.support.api import Api
+from tests.support.polling import wait_until
+from tests.support.system import System
+from tests.support.transactions import RetryingStation, StationRun, tally
+
+pytestmark = pytest.mark.e2e
+
+STATIONS = 20
+
+
+@contextlib.contextmanager
+def system_on(
+    topology: redis_topologies.RedisCluster | redis_topologies.SentinelSet,
+    broker: infra.RunningService,
+    workdir: Path,
+) -> Iterator[KillableSystem]:
+    system = System(workdir, broker.url, "redis://127.0.0.1:1/0", broker.passwords)
+    system.redis_environment = topology.environment()
+    try:
+        running = KillableSystem(system, broker, infra.RunningService(system.redis_url))
+        running.start()
+        yield running
+    finally:
+        system.stop_all()
+
+
+def kill_cluster_master(cluster: redis_topologies.RedisCluster) -> str:
+    """SIGKILL one master; wait until its replica serves its slots. Returns what was done."""
+    victim = cluster.masters()[0]
+    cluster.node_on(victim).stop(signal.SIGKILL)
+    wait_until(
+        lambda: victim not in cluster.masters(), 60, interval=0.1, message=f"the cluster fails :{victim} over"
+    )
+    cluster.wait_healthy(60)
+    return f"master :{victim} killed, replica promoted"
+
+
+def kill_sentinel_master(sentinels: redis_topologies.SentinelSet) -> str:
+    """SIGKILL the master; wait until the sentinels name the replica."""
+    victim = sentinels.master_port()
+    next(
+        node for node in (sentinels.master, sentinels.replica) if redis_topologies.port_of(node) == victim
+    ).stop(signal.SIGKILL)
+    wait_until(
+        lambda: sentinels.master_port() != victim,
+        60,
+        interval=0.1,
+        message="the sentinels promote the replica",
+    )
+    return f"master :{victim} killed, sentinels promoted :{sentinels.master_port()}"
+
+
+def stream_through_failover(running: KillableSystem, prefix: str, failover: Callable[[], str]) -> None:
+    api = Api(running.system.api_url)
+    station_ids = [f"{prefix}-{index}" for index in range(STATIONS)]
+    for station_id in station_ids:
+        api.register(station_id)
+    timings: dict[str, float] = {}
+
+    async def scenario() -> list[StationRun]:
+        stop = asyncio.Event()
+        stations = [
+            RetryingStation(station_id, running.gateway_urls, ANSWER_TIMEOUT, first_gateway=index)
+            for index, station_id in enumerate(station_ids)
+        ]
+        clock = int(time.time()) % 86_400
+        streams = [asyncio.create_task(station.transactions(stop, clock)) for station in stations]
+        try:
+            await flowing(stations)
+            started = time.monotonic()
+            what = await asyncio.to_thread(failover)
+            timings["promoted"] = time.monotonic() - started
+            await flowing(stations, 120)
+            timings["flowing"] = time.monotonic() - started
+            print(f"\n{what}")
+            await flowing(stations)
+        finally:
+            stop.set()
+        return list(await asyncio.wait_for(asyncio.gather(*streams), 120))
+
+    runs = asyncio.run(scenario())
+    sent = {run.station_id: len(run.transactions) * 4 for run in runs}
+    stored = stored_records(api, station_ids, lambda station_id: sent[station_id])
+    result = tally(runs, stored)
+    print(result.line(prefix))
+    print(
+        f"failover: replica serving after {timings['promoted']:.1f} s, every station through a transaction "
+        f"again after {timings['flowing']:.1f} s; calls answered InternalError and retried: "
+        f"{sum(run.errors for run in runs)}, resent unanswered: {result.retries}"
+    )
+    for problem in result.problems:
+        print(f"  {problem}")
+    assert result.transactions >= STATIONS
+    assert (result.lost, result.duplicated) == (0, 0), result.problems
+
+
+def test_cluster_master_killed_under_transaction_stream(
+    broker: infra.RunningService, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with (
+        redis_topologies.cluster(tmp_path_factory.mktemp("failover-cluster")) as cluster,
+        system_on(cluster, broker, tmp_path_factory.mktemp("cluster-services")) as running,
+    ):
+        stream_through_failover(running, "CLUSTER-KILL", lambda: kill_cluster_master(cluster))
+
+
+def test_sentinel_master_killed_under_transaction_stream(
+    broker: infra.RunningService, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with (
+        redis_topologies.sentinel(tmp_path_factory.mktemp("failover-sentinel")) as sentinels,
+        system_on(sentinels, broker, tmp_path_factory.mktemp("sentinel-services")) as running,
+    ):
+        stream_through_failover(running, "SENTINEL-KILL", lambda: kill_sentinel_master(sentinels))
