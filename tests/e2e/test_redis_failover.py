@@ -25,7 +25,8 @@ from tests.support.polling import wait_until
 from tests.support.system import System
 from tests.support.transactions import RetryingStation, StationRun, tally
 
-pytestmark = pytest.mark.e2e
+# Each test starts its own Redis topology and six service processes before the stream (about 30 s).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 STATIONS = 20
 
