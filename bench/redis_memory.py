@@ -28,7 +28,7 @@ import requests
 
 from bench import infra
 from bench.fleet_sync import connect
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from tests.support.transactions import transaction_events
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 from csms_shadow.documents.budget import DocumentBudget, RecordBudget
-from csms_shadow.documents.store import Keys, ShadowStore, ShadowUpdateRequest, UpdateOutcome
-from csms_shadow.storage.keys import station_tag
+from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.storage.keys import Keys, station_tag
 from csms_shadow.transactions.records import Records, TransactionRecordRequest
 from tests.support import infra
 

@@ -26,7 +26,7 @@ import pytest
 import websockets
 from redis import Redis
 
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from tests.support.api import Api
 from tests.support.budgets import (
     command_keys,

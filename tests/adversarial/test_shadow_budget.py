@@ -33,7 +33,7 @@ import requests
 import websockets
 from redis import Redis
 
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from tests.support.api import Api
 from tests.support.budgets import heartbeat_probe, latency_kept, measure_idle, private_system
 from tests.support.raw_calls import call

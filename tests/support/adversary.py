@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import websockets
 
+from scripts.pki import Pki
 from tests.support.system import ServiceProcess, System
 
 _T = TypeVar("_T")
@@ -35,13 +36,26 @@ def gateway_url(gateway: ServiceProcess) -> str:
 
 
 @contextmanager
-def extra_gateway(system: System, label: str, **settings: str) -> Iterator[ServiceProcess]:
-    gateway = system.start("gateway", label=label, **settings)
+def extra_gateway(
+    system: System, label: str, extra_ports: tuple[str, ...] = (), **settings: str
+) -> Iterator[ServiceProcess]:
+    """One more gateway with ``settings``, ready; stopped afterwards, whatever happened."""
+    gateway = system.start("gateway", label=label, extra_ports=extra_ports, **settings)
     try:
         system.wait_ready(gateway)
         yield gateway
     finally:
         gateway.stop()
+
+
+def tls_listener(pki: Pki) -> dict[str, str]:
+    """The settings of a gateway TLS listener (GATEWAY_TLS_PORT) with ``pki``'s server pair, asking
+    for client certificates of its CA."""
+    return {
+        "GATEWAY_TLS_CERT": str(pki.server_cert),
+        "GATEWAY_TLS_KEY": str(pki.server_key),
+        "GATEWAY_TLS_CLIENT_CA": str(pki.ca),
+    }
 
 
 async def heartbeat_latencies(url: str, station_id: str, count: int, interval: float = 0.02) -> list[float]:

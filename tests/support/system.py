@@ -9,11 +9,14 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from csms_api.tokens import token_digest
+from tests.support import infra
 from tests.support.infra import free_ports
 from tests.support.polling import wait_until
 
@@ -83,10 +86,11 @@ class System:
     gateway_url: str = ""
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[System]:
-        """Every service started; stopped afterwards, whatever happened."""
+    def running(self, env: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[System]:
+        """Every service started (``env``: extra variables per service name); stopped afterwards,
+        whatever happened."""
         try:
-            self.start_all()
+            self.start_all(env)
             yield self
         finally:
             self.stop_all()
@@ -197,9 +201,9 @@ class System:
         except AssertionError as error:
             raise TimeoutError(f"{error}\n{service.log_text()[-3000:]}") from error
 
-    def start_all(self) -> None:
+    def start_all(self, env: Mapping[str, Mapping[str, str]] | None = None) -> None:
         for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
-            self.start(name)
+            self.start(name, **(env or {}).get(name, {}))
         for service in self.processes.values():
             self.wait_ready(service)
         gateway = self.processes["gateway"]
@@ -209,3 +213,18 @@ class System:
     def stop_all(self) -> None:
         for service in reversed(list(self.processes.values())):
             service.stop()
+
+
+@contextlib.contextmanager
+def own_system(
+    tmp_path_factory: pytest.TempPathFactory, name: str, env: Mapping[str, Mapping[str, str]] | None = None
+) -> Iterator[System]:
+    """A broker, a Redis and the four services of the caller's own (``env``: extra variables per service
+    name), for tests whose settings differ from the shared system's; all stopped afterwards."""
+    with (
+        infra.mosquitto(tmp_path_factory.mktemp(f"{name}-mosquitto")) as broker,
+        infra.redis(tmp_path_factory.mktemp(f"{name}-redis")) as redis,
+    ):
+        workdir = Path(tmp_path_factory.mktemp(f"{name}-services"))
+        with System(workdir, broker.url, redis.url, broker.passwords).running(env) as system:
+            yield system

@@ -40,7 +40,7 @@ from csms_shadow.fleet.local_list_store import LocalListStore
 from csms_shadow.fleet.reconciler import Reconciler
 from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
-from csms_shadow.storage.keys import shared_prefix
+from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.redis_client import redis_client
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import Records
@@ -50,8 +50,7 @@ logger = logging.getLogger("csms_shadow")
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     redis = redis_client(settings.redis)
-    # Cross-station data under one hash tag (one cluster slot): its transactions span its keys.
-    shared = shared_prefix(settings.key_prefix)
+    keys = Keys(settings.key_prefix)
     store = ShadowStore(
         redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
     )
@@ -70,9 +69,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.duplicate_window_seconds,
         BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
     )
-    site_store = SiteStore(redis, shared)
+    site_store = SiteStore(redis, settings.key_prefix)
     billing_store = BillingStore(
-        redis, shared, settings.billing.max_tariffs, settings.billing.sessions_per_station
+        redis, settings.key_prefix, settings.billing.max_tariffs, settings.billing.sessions_per_station
     )
     # A persistent session: the shadow updates and records published while this replica is away
     # (crashed, restarting) are queued by the broker instead of dropped, and applied when it is back.
@@ -90,20 +89,20 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     events = EventLog(
         StreamLog(
             redis,
-            f"{shared}events",
+            keys.events,
             Retention(settings.events_max_length, settings.events_retention_seconds),
             settings.duplicate_window_seconds,
         )
     )
     audit = StreamLog(
         redis,
-        f"{shared}audit",
+        keys.audit,
         Retention(settings.audit_max_length, settings.audit_retention_seconds),
         settings.duplicate_window_seconds,
     )
     webhooks = WebhookStore(
         redis,
-        shared,
+        settings.key_prefix,
         WebhookBounds(settings.webhooks_max, settings.webhook_log_length, settings.webhook_dead_letters),
     )
     calls = StationCalls(client, store, records)
@@ -129,7 +128,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     # One allocator, on partition 0: a site's stations may be in every partition.
     allocator = Allocator(
         redis,
-        shared,
+        settings.key_prefix,
         site_store,
         store,
         records,
@@ -152,7 +151,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.reconcile_stale_seconds,
         settings.reconcile_concurrency,
         tokens=tokens,
-        local_lists=LocalListStore(redis, shared),
+        local_lists=LocalListStore(redis, settings.key_prefix),
         events=events,
     )
 
@@ -163,7 +162,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
 
     campaigns = Campaigns(
         redis,
-        shared,
+        settings.key_prefix,
         store,
         desired,
         apply_desired_many,
@@ -186,13 +185,13 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         certificates=CertificateRequests(
             settings.ca,
             certificate_authority(settings.ca),
-            CertificateStore(redis, shared, settings.ca.certificates_per_station),
+            CertificateStore(redis, settings.key_prefix, settings.ca.certificates_per_station),
             calls,
             publish_crl=lambda crl: client.publish(topics.CA_CRL, crl, qos=1, retain=True),
-            installed=InstalledCertificates(redis, shared),
+            installed=InstalledCertificates(redis, settings.key_prefix),
             ocsp=OcspChecker(
                 redis,
-                shared,
+                settings.key_prefix,
                 settings.ca.ocsp_responders,
                 settings.ca.ocsp_timeout,
                 settings.ca.ocsp_max_in_flight,

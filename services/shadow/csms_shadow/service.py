@@ -159,9 +159,9 @@ class ShadowService:
         # Requests answered within the caller's timeout ride on the request client's clean session:
         # one queued for a replica that is away would only be answered after its caller gave up.
         await self._request_client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
-        await self._request_client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
+        await self._request_client.subscribe(topics.SHADOW_REQUEST_FILTER, self.on_registry_request)
         # Requests that carry a station password, on a branch the monitor login cannot read.
-        await self._request_client.subscribe(topics.SECRET_REGISTRY_FILTER, self.on_registry_request)
+        await self._request_client.subscribe(topics.SECRET_SHADOW_REQUEST_FILTER, self.on_registry_request)
         # Same order key as shadow updates: a station's records follow its updates in order.
         await self._client.subscribe(
             topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
@@ -489,7 +489,7 @@ class ShadowService:
 
     async def on_registry_request(self, message: InboundMessage) -> None:
         try:
-            method = topics.registry_method_from_topic(message.topic)
+            method = topics.shadow_method_from_topic(message.topic)
         except ValueError:
             await respond(self._request_client, message, 404, {"error": "unknown registry method"})
             return

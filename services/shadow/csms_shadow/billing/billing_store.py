@@ -19,7 +19,7 @@ from csms_common import fast_json
 from csms_common.billing.samples import appended
 from csms_shadow.billing.billing_metrics import SAMPLES_THINNED
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.storage.keys import station_tag
+from csms_shadow.storage.keys import Keys
 
 DEFAULT_TARGET = "default"
 
@@ -56,30 +56,6 @@ class SessionQuery:
     limit: int = 100
 
 
-class BillingKeys:
-    def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
-        self.tariff_index = f"{prefix}tariffs"
-        self.assignments = f"{prefix}tariff-assignments"
-        self.sessions = f"{prefix}sessions"
-        self.running = f"{prefix}sessions-running"
-
-    def tariff(self, tariff_id: str) -> str:
-        return f"{self._prefix}tariff:{tariff_id}"
-
-    def session(self, session_id: str) -> str:
-        return f"{self._prefix}session:{session_id}"
-
-    def samples(self, session_id: str) -> str:
-        return f"{self._prefix}session-samples:{session_id}"
-
-    def station_sessions(self, station_id: str) -> str:
-        return f"{self._prefix}sessions:{station_tag(station_id)}"
-
-    def token_sessions(self, token: str) -> str:
-        return f"{self._prefix}sessions-token:{token}"
-
-
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -87,7 +63,7 @@ def _text(value: Any) -> str:
 class BillingStore:
     def __init__(self, redis: Redis, prefix: str, max_tariffs: int, sessions_per_station: int) -> None:
         self._redis = redis
-        self._keys = BillingKeys(prefix)
+        self._keys = Keys(prefix)
         self._max_tariffs = max_tariffs
         self._sessions_per_station = sessions_per_station
 
@@ -128,17 +104,17 @@ class BillingStore:
 
     async def assign(self, target: str, tariff_ids: list[str]) -> None:
         if tariff_ids:
-            await self._redis.hset(self._keys.assignments, target, fast_json.dumps(tariff_ids))
+            await self._redis.hset(self._keys.tariff_assignments, target, fast_json.dumps(tariff_ids))
         else:
-            await self._redis.hdel(self._keys.assignments, target)
+            await self._redis.hdel(self._keys.tariff_assignments, target)
 
     async def assignments(self) -> dict[str, list[str]]:
-        raw = await self._redis.hgetall(self._keys.assignments)
+        raw = await self._redis.hgetall(self._keys.tariff_assignments)
         return {_text(target): list(fast_json.loads(ids)) for target, ids in raw.items()}
 
     async def assigned(self, targets: list[str]) -> list[str]:
         """The tariff ids of the first of ``targets`` that has an assignment."""
-        raws = await self._redis.hmget(self._keys.assignments, targets)
+        raws = await self._redis.hmget(self._keys.tariff_assignments, targets)
         for raw in raws:
             if raw is not None:
                 return [str(tariff_id) for tariff_id in fast_json.loads(raw)]
@@ -155,12 +131,12 @@ class BillingStore:
         if dropped:
             SAMPLES_THINNED.inc(dropped)
         await self._redis.set(
-            self._keys.samples(session_id),
+            self._keys.session_samples(session_id),
             fast_json.dumps({"entries": entries, "thinned": log.thinned + dropped}),
         )
 
     async def samples(self, session_id: str) -> SampleLog:
-        raw = await self._redis.get(self._keys.samples(session_id))
+        raw = await self._redis.get(self._keys.session_samples(session_id))
         if raw is None:
             return SampleLog([], 0)
         stored = fast_json.loads(raw)
@@ -173,14 +149,14 @@ class BillingStore:
         station_id = str(session["chargePointId"])
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._keys.session(session_id), fast_json.dumps(session))
-            pipe.zadd(self._keys.sessions, {session_id: started_at})
+            pipe.zadd(self._keys.session_index, {session_id: started_at})
             pipe.zadd(self._keys.station_sessions(station_id), {session_id: started_at})
             if session.get("idToken"):
                 pipe.zadd(self._keys.token_sessions(str(session["idToken"])), {session_id: started_at})
             if session.get("status") == "active" and session.get("tariffIds"):
-                pipe.sadd(self._keys.running, session_id)
+                pipe.sadd(self._keys.sessions_running, session_id)
             else:
-                pipe.srem(self._keys.running, session_id)
+                pipe.srem(self._keys.sessions_running, session_id)
             pipe.zcard(self._keys.station_sessions(station_id))
             *_, count = await pipe.execute()
         if int(count) > self._sessions_per_station:
@@ -197,10 +173,10 @@ class BillingStore:
                 token = fast_json.loads(raw).get("idToken") if raw is not None else None
                 if token:
                     pipe.zrem(self._keys.token_sessions(str(token)), session_id)
-                pipe.delete(self._keys.session(session_id), self._keys.samples(session_id))
-                pipe.zrem(self._keys.sessions, session_id)
+                pipe.delete(self._keys.session(session_id), self._keys.session_samples(session_id))
+                pipe.zrem(self._keys.session_index, session_id)
                 pipe.zrem(self._keys.station_sessions(station_id), session_id)
-                pipe.srem(self._keys.running, session_id)
+                pipe.srem(self._keys.sessions_running, session_id)
             await pipe.execute()
 
     async def get_session(self, session_id: str) -> JsonObject | None:
@@ -214,7 +190,7 @@ class BillingStore:
         elif query.id_token is not None:
             index = self._keys.token_sessions(query.id_token)
         else:
-            index = self._keys.sessions
+            index = self._keys.session_index
         ids = [
             _text(member)
             for member in await self._redis.zrangebyscore(
@@ -238,7 +214,7 @@ class BillingStore:
         return await self._redis.hget(key, transaction_id)
 
     async def running_sessions(self) -> list[str]:
-        return sorted(_text(member) for member in await self._redis.smembers(self._keys.running))
+        return sorted(_text(member) for member in await self._redis.smembers(self._keys.sessions_running))
 
     async def delete_station(self, station_id: str) -> None:
         count = await self._redis.zcard(self._keys.station_sessions(station_id))

@@ -33,7 +33,7 @@ from csms_shadow.billing.billing_store import (
 )
 from csms_shadow.charging.site_store import SiteStore
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import already_applied, merge_record
 

@@ -16,7 +16,7 @@ from csms_common.smart_charging.profiles import parse_profile
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.storage.keys import station_tag
+from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def _profile_id(body: JsonObject) -> int:
 class ProfileRequests:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._methods: dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]] = {
             RegistryMethod.PROFILE_PUT: self.put,
             RegistryMethod.PROFILE_LIST: self.list_profiles,
@@ -45,7 +45,7 @@ class ProfileRequests:
         }
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}charging-profiles:{station_tag(station_id)}"
+        return self._keys.charging_profiles(station_id)
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         return await self._methods[method](body)

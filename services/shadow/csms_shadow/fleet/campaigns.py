@@ -46,6 +46,7 @@ from csms_shadow.fleet.campaign_plan import (
     step,
 )
 from csms_shadow.fleet.firmware_plan import FIRMWARE
+from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +85,23 @@ class Campaigns:
         events: EventLog | None = None,
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._store = store
         self._desired = desired
         self._apply_desired = apply_desired
         self._interval = interval_seconds
         self._timeout = progress_timeout_seconds
         self._events = events
-        self._active = f"{prefix}campaigns-active"
+        self._active = self._keys.campaigns_active
 
     def _key(self, campaign_id: str) -> str:
-        return f"{self._prefix}campaign:{campaign_id}"
+        return self._keys.campaign(campaign_id)
 
     def _stations_key(self, campaign_id: str) -> str:
-        return f"{self._prefix}campaign-stations:{campaign_id}"
+        return self._keys.campaign_stations(campaign_id)
 
     def _lock_key(self, campaign_id: str) -> str:
-        return f"{self._prefix}campaign-lock:{campaign_id}"
+        return self._keys.campaign_lock(campaign_id)
 
     def methods(self) -> dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]]:
         return {

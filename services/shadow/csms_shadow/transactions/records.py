@@ -19,9 +19,9 @@ from redis.asyncio.client import Pipeline
 from csms_common import fast_json
 from csms_shadow.documents.budget import BudgetReason, RecordBudget, trim_events
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.optimistic import DEFAULT_POLICY, Done, Lost, RetryPolicy, until_uncontended, watched
-from csms_shadow.storage.scripts import queue_script
+from csms_shadow.storage.scripts import REPLACE_RECORD_IF_UNCHANGED, queue_script
 
 FINAL_STATES = frozenset({"answered", "error", "timeout", "rejected", "closed"})
 COMMAND_STATES = FINAL_STATES | {"sent"}
@@ -120,37 +120,6 @@ class TransactionOutcome:
     record: JsonObject | None
     budget_reasons: tuple[str, ...] = ()
     stored_bytes: int = 0
-
-
-# Writes a transaction record (field ARGV[1] of hash KEYS[1]) only if it still holds what the merge
-# started from (ARGV[2], '' for none), within the station's budgets: KEYS[2] orders its records by
-# creation (ARGV[5] the score), KEYS[3] holds those not yet Ended (ARGV[4] = '1' for an Ended one).
-# A new record that is not Ended is refused while ARGV[6] are open; beyond ARGV[7] records the
-# oldest are evicted; all three keys expire ARGV[8] seconds after the last change.
-# Returns {1, evicted} when written, {0, 0} when the record changed meanwhile, {-1, 0} refused.
-REPLACE_RECORD_IF_UNCHANGED = """
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if (current or '') ~= ARGV[2] then return {0, 0} end
-local ended = ARGV[4] == '1'
-if (not current) and (not ended) and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[6]) then
-  return {-1, 0}
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-if ended then redis.call('SREM', KEYS[3], ARGV[1]) else redis.call('SADD', KEYS[3], ARGV[1]) end
-if not current then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
-local evicted = 0
-local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[7])
-if excess > 0 then
-  local oldest = redis.call('ZPOPMIN', KEYS[2], excess)
-  for i = 1, #oldest, 2 do
-    redis.call('HDEL', KEYS[1], oldest[i])
-    redis.call('SREM', KEYS[3], oldest[i])
-    evicted = evicted + 1
-  end
-end
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
-return {1, evicted}
-"""
 
 
 class Records:
