@@ -93,7 +93,7 @@ class Keys:
         return f"{self._prefix}open-transactions:{station_tag(station_id)}"
 
     def remote_start(self, station_id: str, link: str) -> str:
-        return f"{self._prefix}remote-start:{station_tag(station_id)}:{link}"
+        return f"{self._shared}remote-start:{station_id}:{link}"  # written with its command record
 
     # events
 
