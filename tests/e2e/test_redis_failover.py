@@ -18,17 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_kill_counts import ANSWER_TIMEOUT, KillableSystem, flowing, stored_records
+from tests.e2e.test_kill_counts import STATIONS, KillableSystem, run_stream
 from tests.support import infra, redis_topologies
-from tests.support.api import Api
 from tests.support.polling import wait_until
 from tests.support.system import System
-from tests.support.transactions import RetryingStation, StationRun, tally
 
 # Each test starts its own Redis topology and six service processes before the stream (about 30 s).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-
-STATIONS = 20
 
 
 @contextlib.contextmanager
@@ -74,45 +70,14 @@ def kill_sentinel_master(sentinels: redis_topologies.SentinelSet) -> str:
 
 
 def stream_through_failover(running: KillableSystem, prefix: str, failover: Callable[[], str]) -> None:
-    api = Api(running.system.api_url)
-    station_ids = [f"{prefix}-{index}" for index in range(STATIONS)]
-    for station_id in station_ids:
-        api.register(station_id)
-    timings: dict[str, float] = {}
+    """test_kill_counts' stream with ``failover`` (run in a thread) as the one disruption."""
 
-    async def scenario() -> list[StationRun]:
-        stop = asyncio.Event()
-        stations = [
-            RetryingStation(station_id, running.gateway_urls, ANSWER_TIMEOUT, first_gateway=index)
-            for index, station_id in enumerate(station_ids)
-        ]
-        clock = int(time.time()) % 86_400
-        streams = [asyncio.create_task(station.transactions(stop, clock)) for station in stations]
-        try:
-            await flowing(stations)
-            started = time.monotonic()
-            what = await asyncio.to_thread(failover)
-            timings["promoted"] = time.monotonic() - started
-            await flowing(stations, 120)
-            timings["flowing"] = time.monotonic() - started
-            print(f"\n{what}")
-            await flowing(stations)
-        finally:
-            stop.set()
-        return list(await asyncio.wait_for(asyncio.gather(*streams), 120))
+    async def disrupt() -> None:
+        began = time.monotonic()
+        what = await asyncio.to_thread(failover)
+        print(f"\n{what}: the replica serves {time.monotonic() - began:.1f} s after the kill")
 
-    runs = asyncio.run(scenario())
-    sent = {run.station_id: len(run.transactions) * 4 for run in runs}
-    stored = stored_records(api, station_ids, lambda station_id: sent[station_id])
-    result = tally(runs, stored)
-    print(result.line(prefix))
-    print(
-        f"failover: replica serving after {timings['promoted']:.1f} s, every station through a transaction "
-        f"again after {timings['flowing']:.1f} s; calls answered InternalError and retried: "
-        f"{sum(run.errors for run in runs)}, resent unanswered: {result.retries}"
-    )
-    for problem in result.problems:
-        print(f"  {problem}")
+    result = run_stream(running, prefix, (), prefix, disrupt=disrupt)
     assert result.transactions >= STATIONS
     assert (result.lost, result.duplicated) == (0, 0), result.problems
 
