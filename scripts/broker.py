@@ -191,13 +191,14 @@ def write_broker_config(
     extra_users: dict[str, str] | None = None,
     extra_acl: str = "",
     persistence: bool = False,
+    host: str = "127.0.0.1",
 ) -> BrokerSetup:
     """Write mosquitto.conf, the password file and the ACL into ``directory``.
 
     ``persistence`` keeps sessions, subscriptions and queued QoS 1 messages across a broker
     restart (saved on shutdown and every second): without it a restart drops what the broker had
     acknowledged to a publisher but not yet delivered, such as shadow updates queued for the
-    shadow service.
+    shadow service. ``host`` is the address both listeners bind (tests/support/netns.py).
     """
     directory.mkdir(parents=True, exist_ok=True)
     passwords = dict(
@@ -238,11 +239,11 @@ def write_broker_config(
         "log_type warning",
         # Small request/response messages must not wait for Nagle's algorithm (tens of ms each).
         "set_tcp_nodelay true",
-        f"listener {port} 127.0.0.1",
+        f"listener {port} {host}",
     ]
     if tls_port is not None and pki is not None:
         lines += [
-            f"listener {tls_port} 127.0.0.1",
+            f"listener {tls_port} {host}",
             f"cafile {pki.ca}",
             f"certfile {pki.server_cert}",
             f"keyfile {pki.server_key}",

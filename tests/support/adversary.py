@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import requests
 import websockets
 
 from scripts.pki import Pki
@@ -25,6 +26,17 @@ def percentile(values: list[float], fraction: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def metric_lines(admin_url: str, prefixes: str | tuple[str, ...]) -> list[str]:
+    """The lines of a service's /metrics that start with one of ``prefixes``."""
+    metrics = requests.get(f"{admin_url}/metrics", timeout=5).text
+    return [line for line in metrics.splitlines() if line.startswith(prefixes)]
+
+
+def metric_sum(admin_url: str, prefixes: str | tuple[str, ...]) -> float:
+    """The sum of the samples of ``metric_lines``."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metric_lines(admin_url, prefixes))
 
 
 def basic(user: str, password: str) -> dict[str, str]:

@@ -71,6 +71,15 @@ class ServiceProcess:
         return int(self.process.returncode)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a service runs: a command prefix (such as `ip netns exec <host>`) and the address it
+    listens on and is reached at (tests/support/netns.py puts services on separate hosts)."""
+
+    prefix: tuple[str, ...] = ()
+    address: str = "127.0.0.1"
+
+
 @dataclass
 class System:
     """The running services and where to reach them."""
@@ -84,6 +93,8 @@ class System:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api_url: str = ""
     gateway_url: str = ""
+    placements: dict[str, Placement] = field(default_factory=dict)
+    """Per label; a label not named here runs locally on 127.0.0.1."""
 
     @contextlib.contextmanager
     def running(self, env: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[System]:
@@ -141,6 +152,8 @@ class System:
         """Start one service with free ports (``overrides`` are extra environment variables;
         ``extra_ports`` names variables that get further free ports, distinct from the others)."""
         label = label or name
+        place = self.placements.get(label, Placement())
+        host = place.address
         env = self.base_env()
         if name in self.broker_passwords:
             env.update(MQTT_USERNAME=name, MQTT_PASSWORD=self.broker_passwords[name])
@@ -150,8 +163,8 @@ class System:
             env.update(
                 GATEWAY_PORT=str(service_port),
                 GATEWAY_METRICS_PORT=str(admin_port),
-                GATEWAY_HOST="127.0.0.1",
-                GATEWAY_METRICS_HOST="127.0.0.1",
+                GATEWAY_HOST=host,
+                GATEWAY_METRICS_HOST=host,
                 GATEWAY_INSTANCE_ID=label,
                 # Every test station connects from 127.0.0.1, many of them refused on purpose: like a large
                 # NAT, test gateways turn the per-address refusal budget off unless a test sets it
@@ -162,31 +175,34 @@ class System:
             # One MQTT session per label and system: a handler started again under its label resumes it.
             env.update(
                 HANDLER_METRICS_PORT=str(admin_port),
-                HANDLER_METRICS_HOST="127.0.0.1",
+                HANDLER_METRICS_HOST=host,
                 HANDLER_CLIENT_ID=f"{label}-{self.workdir.name}",
             )
         elif name == "shadow":
             env.update(
                 SHADOW_METRICS_PORT=str(admin_port),
-                SHADOW_METRICS_HOST="127.0.0.1",
+                SHADOW_METRICS_HOST=host,
                 SHADOW_CLIENT_ID=f"{label}-{self.workdir.name}",
             )
         elif name == "notifier":
             env.update(
                 NOTIFIER_METRICS_PORT=str(admin_port),
-                NOTIFIER_METRICS_HOST="127.0.0.1",
+                NOTIFIER_METRICS_HOST=host,
                 NOTIFIER_CLIENT_ID=f"notifier-{label}-{self.workdir.name}",
             )
         else:
-            env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1")
+            env.update(API_PORT=str(admin_port), API_HOST=host)
         env.update(overrides)
         log_path = self.workdir / f"{label}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", MODULES[name]], env=env, stdout=log, stderr=subprocess.STDOUT
+                [*place.prefix, sys.executable, "-m", MODULES[name]],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         admin_host_port = env["API_PORT"] if name == "remote-api" else str(admin_port)
-        service = ServiceProcess(label, process, log_path, f"http://127.0.0.1:{admin_host_port}", env)
+        service = ServiceProcess(label, process, log_path, f"http://{host}:{admin_host_port}", env)
         self.processes[label] = service
         return service
 
@@ -207,7 +223,7 @@ class System:
         for service in self.processes.values():
             self.wait_ready(service)
         gateway = self.processes["gateway"]
-        self.gateway_url = f"ws://127.0.0.1:{gateway.env['GATEWAY_PORT']}"
+        self.gateway_url = f"ws://{gateway.env['GATEWAY_HOST']}:{gateway.env['GATEWAY_PORT']}"
         self.api_url = self.processes["remote-api"].admin_url
 
     def stop_all(self) -> None:

@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from csms_common import fast_json
 from csms_common.events import EventType
 from csms_common.labels import InvalidSelector, parse_selector
+from csms_common.runtime import every
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.desired_store import DesiredStore
 from csms_shadow.documents.document import JsonObject
@@ -46,6 +47,7 @@ from csms_shadow.fleet.campaign_plan import (
     step,
 )
 from csms_shadow.fleet.firmware_plan import FIRMWARE
+from csms_shadow.fleet.label_index import matching_stations
 from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
@@ -120,9 +122,7 @@ class Campaigns:
             CAMPAIGN_REJECTIONS.labels("invalid").inc()
             return 400, {"error": str(error)}
         order = sorted(
-            str(station["chargePointId"])
-            for station in await self._store.list_stations()
-            if selector.matches(station.get("labels"))
+            str(station["chargePointId"]) for station in await matching_stations(self._store, selector)
         )
         if not order:
             CAMPAIGN_REJECTIONS.labels("no_stations").inc()
@@ -204,10 +204,7 @@ class Campaigns:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Every interval, a step of each running or paused campaign."""
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-                return
+        async for _ in every(self._interval, stopping):
             try:
                 members = await self._redis.smembers(self._active)
                 CAMPAIGNS_ACTIVE.set(len(members))
@@ -236,7 +233,7 @@ class Campaigns:
             station_id: _state(shadow).get("reported") or {} for station_id, shadow in shadows.items()
         }
         now = time.time()
-        result = step(campaign, stations, campaign["order"], reported, now, int(now % 86400), self._timeout)
+        result = step(campaign, stations, campaign["order"], reported, now, self._timeout)
         firmware = campaign["spec"]["firmware"]
         # Stations the previous step started but whose desired firmware was not set (a crash between).
         unset = [

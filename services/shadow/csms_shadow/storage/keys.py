@@ -25,6 +25,7 @@ class Keys:
         # documents (stations, shadows, presence, desired state)
         self.station_index = f"{shared}stations"
         self.reconcile_pending = f"{shared}reconcile-pending"
+        self.label_index_built = f"{shared}label-index-built"
         # tokens
         self.id_token_index = f"{shared}tokens"
         # transactions
@@ -63,6 +64,10 @@ class Keys:
 
     def client_token(self, station_id: str, token: str) -> str:
         return f"{self._prefix}applied:{station_tag(station_id)}:{token}"
+
+    def label(self, key: str, value: str) -> str:
+        """Set of the stations labelled ``key=value`` (neither may hold '=': csms_common.labels)."""
+        return f"{self._shared}label:{key}={value}"
 
     def reconcile(self, station_id: str) -> str:
         """The reconciler's marker: the call it has outstanding at a station."""
@@ -126,6 +131,15 @@ class Keys:
 
     def session_samples(self, session_id: str) -> str:
         return f"{self._shared}session-samples:{session_id}"
+
+    def session_sample_digests(self, session_id: str) -> str:
+        return f"{self._prefix}session-sample-digests:{session_id}"
+
+    def session_samples_thinned(self, session_id: str) -> str:
+        return f"{self._prefix}session-samples-thinned:{session_id}"
+
+    def session_running_count(self, session_id: str) -> str:
+        return f"{self._prefix}session-running:{session_id}"
 
     def station_sessions(self, station_id: str) -> str:
         return f"{self._shared}sessions:{station_id}"

@@ -106,6 +106,16 @@ return ids
 """
 
 
+# Appends a billing sample entry (ARGV[2]) to the session's log (KEYS[1], a list) unless its digest
+# (ARGV[1]) is in the log's digest set (KEYS[2]). Returns the log's new length, 0 for a repeat, -1 for
+# a log still stored as one JSON string (the caller converts it, then appends again).
+APPEND_SAMPLE = """
+if redis.call('TYPE', KEYS[1]).ok == 'string' then return -1 end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+return redis.call('RPUSH', KEYS[1], ARGV[2])
+"""
+
+
 # Deletes the reconciler's marker (KEYS[1]) only if it still names message ARGV[1]; 1 when deleted.
 UNMARK_IF_MESSAGE = """
 local raw = redis.call('GET', KEYS[1])

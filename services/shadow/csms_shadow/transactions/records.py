@@ -76,10 +76,16 @@ def merge_record(
     An event older than one already logged arrived out of order (a redelivery after a
     reconnect, a broker that reorders a backlog): it is logged, but it only fills in
     fields the record lacks, so a late Started or Updated never reopens an Ended record.
+    A 1.6 record has no event log, and its status is the only order it carries: a Started that comes
+    after the Ended (the copy of a StartTransaction a station sent again, handled after its
+    StopTransaction; tests/e2e/test_partitions.py) is stale the same way.
     """
     merged = dict(current or {})
     logged = merged.get("events", [])
-    stale = event is not None and any(entry.get("seqNo", -1) > event.get("seqNo", -1) for entry in logged)
+    if event is None:
+        stale = merged.get("status") == ENDED and fields.get("status") not in (None, ENDED)
+    else:
+        stale = any(entry.get("seqNo", -1) > event.get("seqNo", -1) for entry in logged)
     for key, value in fields.items():
         if stale:
             if value is not None and key not in merged:
