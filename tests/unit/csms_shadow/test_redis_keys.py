@@ -53,3 +53,16 @@ def test_every_key_is_documented_once() -> None:
 def test_deleting_a_webhook_deletes_every_key_named_after_it() -> None:
     per_webhook = {key.format(webhook_id="w") for key in _named_keys() if "{webhook_id}" in key}
     assert {_untagged(key) for key in Keys("").webhook_all("w")} == per_webhook
+
+
+def test_every_key_has_a_hash_tag() -> None:
+    """On a cluster an untagged key lands in a slot of its own, and any transaction or script that
+    also touches it fails with CROSSSLOT: every key is the station's (``{X}``) or the shared one's."""
+    keys = Keys("")
+    named = [value for name, value in vars(keys).items() if not name.startswith("_")]
+    for name, method in inspect.getmembers(Keys, inspect.isfunction):
+        if name.startswith("_") or name == "webhook_all":
+            continue
+        named.append(method(keys, *(["X"] * (len(inspect.signature(method).parameters) - 1))))
+    untagged = [key for key in named if not key.startswith(f"{SHARED_TAG}:") and "{X}" not in key]
+    assert untagged == []

@@ -133,13 +133,13 @@ class Keys:
         return f"{self._shared}session-samples:{session_id}"
 
     def session_sample_digests(self, session_id: str) -> str:
-        return f"{self._prefix}session-sample-digests:{session_id}"
+        return f"{self._shared}session-sample-digests:{session_id}"
 
     def session_samples_thinned(self, session_id: str) -> str:
-        return f"{self._prefix}session-samples-thinned:{session_id}"
+        return f"{self._shared}session-samples-thinned:{session_id}"
 
     def session_running_count(self, session_id: str) -> str:
-        return f"{self._prefix}session-running:{session_id}"
+        return f"{self._shared}session-running:{session_id}"
 
     def station_sessions(self, station_id: str) -> str:
         return f"{self._shared}sessions:{station_id}"
