@@ -26,6 +26,9 @@ from tests.support.system import System
 # Each test starts its own Redis topology and six service processes before the stream (about 30 s).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
+REDIS_PY_4287 = "object has no attribute 'writelines'"
+"""What the shadow service logs when redis-py hits redis/redis-py#4287 during a failover."""
+
 
 @contextlib.contextmanager
 def system_on(
@@ -79,16 +82,15 @@ def stream_through_failover(running: KillableSystem, prefix: str, failover: Call
 
     result = run_stream(running, prefix, (), prefix, disrupt=disrupt)
     assert result.transactions >= STATIONS
-    assert (result.lost, result.duplicated) == (0, 0), result.problems
+    assert result.duplicated == 0, result.problems
+    if result.lost and REDIS_PY_4287 in running.system.processes["shadow"].log_text():
+        # redis-py 8.1.0 (the newest) can raise AttributeError instead of ConnectionError on a
+        # connection the dead node reset (redis/redis-py#4287): not a RedisError, so the shadow
+        # service's write retry does not catch it and the message handler fails. Any other loss fails.
+        pytest.xfail(f"{result.lost} events lost to redis/redis-py#4287")
+    assert result.lost == 0, result.problems
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=False,
-    reason="redis-py 8.1.0 (the newest) can raise AttributeError instead of ConnectionError on a connection "
-    "the failed node reset (redis/redis-py#4287); not a RedisError, so the shadow service's write retry does "
-    "not catch it and the MQTT message is dropped: 6 of 348 events lost in one of two runs",
-)
 def test_cluster_master_killed_under_transaction_stream(
     broker: infra.RunningService, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
