@@ -9,8 +9,10 @@ STORM_GATEWAYS ?= 4
 BENCH_ARGS ?=
 
 FLEET_STATIONS ?= 1000
+REDIS_MEMORY_STATIONS ?= 1000
 
-.PHONY: bench bench-capacity bench-storm bench-profile bench-test bench-mqtt bench-handler bench-fleet bench-mix
+.PHONY: bench bench-capacity bench-storm bench-profile bench-test bench-mqtt bench-handler bench-fleet bench-mix \
+	bench-redis-memory
 
 MIX_ARGS ?= --profile
 
@@ -38,6 +40,9 @@ bench-handler: venv  ## handler CPU per call without I/O (Heartbeat handler alon
 
 bench-fleet: venv deps  ## desired configuration to FLEET_STATIONS (1000) connected 2.0.1 stations: seconds until all in sync
 	$(BIN)/python -m bench.fleet_sync --stations $(FLEET_STATIONS)
+
+bench-redis-memory: venv deps  ## Redis memory per station (REDIS_MEMORY_STATIONS, 1000) after boot, status, a transaction
+	$(BIN)/python -m bench.redis_memory --stations $(REDIS_MEMORY_STATIONS)
 
 bench-mix: venv deps  ## realistic mix vs both baselines (plain, + Redis writes), as make run ships; 3 repeats, profiles (~11 min)
 	@test -x $(BIN)/py-spy || $(BIN)/pip install --quiet -c constraints.txt py-spy

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -158,23 +156,7 @@ def main() -> int:
     parser.add_argument("--stations", type=int, default=1000)
     parser.add_argument("--keys", type=int, default=2)
     arguments = parser.parse_args()
-    with contextlib.ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-fleet-")))
-        broker = stack.enter_context(infra.mosquitto(workdir))
-        redis = stack.enter_context(infra.redis(workdir))
-        # Every bench station connects from 127.0.0.1; the gateway charges each handshake still
-        # waiting for the registry to its address's failure budget (burst 20), which a crowd from one
-        # address exceeds. Real stations come from their own addresses.
-        gateway_env = {"GATEWAY_AUTH_ADDRESS_FAILURE_BURST": str(max(20, 2 * arguments.stations))}
-        system = stack.enter_context(
-            infra.system(
-                workdir,
-                broker.url,
-                redis.url,
-                overrides={"gateway": gateway_env},
-                broker_passwords=broker.passwords,
-            )
-        )
+    with infra.crowd_system("fleet", arguments.stations) as (_, system):
         result = asyncio.run(run(arguments.stations, arguments.keys, system.api_url, system.gateway_url))
     result.update(date=datetime.now(UTC).isoformat(timespec="seconds"), cores=os.cpu_count())
     print(json.dumps(result, indent=2))

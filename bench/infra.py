@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -245,3 +246,29 @@ def baseline(workdir: Path, redis_url: str | None = None, name: str = "baseline"
         yield proc
     finally:
         proc.stop()
+
+
+@contextlib.contextmanager
+def crowd_system(name: str, stations: int) -> Iterator[tuple[Proc, System]]:
+    """Broker, Redis and the four services in a temporary directory, for ``stations`` stations that
+    all connect from 127.0.0.1: yields the Redis process and the system.
+
+    The gateway charges each handshake still waiting for the registry to its address's failure
+    budget (burst 20), which a crowd from one address exceeds; real stations come from their own
+    addresses, so the budget is raised to match the crowd.
+    """
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{name}-")))
+        broker = stack.enter_context(mosquitto(workdir))
+        server = stack.enter_context(redis(workdir))
+        gateway_env = {"GATEWAY_AUTH_ADDRESS_FAILURE_BURST": str(max(20, 2 * stations))}
+        running = stack.enter_context(
+            system(
+                workdir,
+                broker.url,
+                server.url,
+                overrides={"gateway": gateway_env},
+                broker_passwords=broker.passwords,
+            )
+        )
+        yield server, running

@@ -14,6 +14,7 @@ import redis
 import websockets
 from ocpp.v16 import call as call16
 
+from csms_shadow.storage.keys import shared_prefix
 from tests.support.api import Api
 from tests.support.billing import billing_system
 from tests.support.polling import NotYet, wait_until
@@ -107,7 +108,7 @@ def test_a_meter_value_flood_keeps_the_sample_log_bounded(bounded_system: System
         return session if session.get("status") == "completed" else NotYet(session)
 
     session = wait_until(completed, 15, interval=0.1, message=f"session {session_id} is completed")
-    key = f"csms:session-samples:{session_id}"
+    key = f"{shared_prefix('csms:')}session-samples:{session_id}"
     stored = store.memory_usage(key) or 0
     print(
         f"sample log after {FLOOD} MeterValues: {stored / 1024:.1f} KB in Redis (cap {SAMPLE_CAP} messages); "

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from csms_shadow.documents.budget import DocumentBudget, RecordBudget
 from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.storage.keys import Keys, station_tag
 from csms_shadow.transactions.records import Records, TransactionRecordRequest
 from tests.support import infra
 
@@ -70,7 +71,7 @@ def test_transaction_records_stay_within_their_budgets(redis_service: infra.Runn
             huge = TransactionRecordRequest(station, "e11", {"note": "x" * 5000}, {"seqNo": 9})
             assert (await records.record_transaction(huge)).budget_reasons == ("record_bytes",)
             for key in ("transactions", "transaction-order", "open-transactions"):
-                ttl = await redis.ttl(f"{prefix}{key}:{station}")
+                ttl = await redis.ttl(f"{prefix}{key}:{station_tag(station)}")
                 assert 0 < ttl <= BUDGET.ttl_seconds, key
         finally:
             await redis.aclose()
@@ -87,7 +88,7 @@ def test_a_document_update_over_budget_is_refused_and_the_document_kept(
         budget = DocumentBudget(max_bytes=4096, max_keys=100, map_caps={"reservations": 2})
         store = ShadowStore(redis, prefix, duplicate_window_seconds=60, budget=budget)
         try:
-            await redis.set(f"{prefix}station:CP-D1", b"{}")
+            await redis.set(Keys(prefix).station("CP-D1"), b"{}")
             small = ShadowUpdateRequest("CP-D1", {"lastSeen": "t"}, None, 1)
             big = ShadowUpdateRequest("CP-D1", {"blob": "x" * 5000}, None, 2)
             many = ShadowUpdateRequest("CP-D1", {"k": {str(n): n for n in range(101)}}, None, 3)

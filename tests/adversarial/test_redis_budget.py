@@ -26,6 +26,7 @@ import pytest
 import websockets
 from redis import Redis
 
+from csms_shadow.storage.keys import Keys
 from tests.support.api import Api
 from tests.support.budgets import (
     command_keys,
@@ -205,7 +206,7 @@ def test_one_station_cannot_fill_redis(budget_system: tuple[System, Redis]) -> N
     )
     assert len(open_records) <= MAX_OPEN
     assert logs["tx-0"] == MAX_EVENTS
-    ttl = redis.ttl(f"csms:transactions:{v201}")
+    ttl = redis.ttl(Keys("csms:").transactions(v201))
     print(f"transaction records expire: TTL {ttl} s")
     assert ttl > 0
 

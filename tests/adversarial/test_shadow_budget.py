@@ -33,6 +33,7 @@ import requests
 import websockets
 from redis import Redis
 
+from csms_shadow.storage.keys import Keys
 from tests.support.api import Api
 from tests.support.budgets import heartbeat_probe, latency_kept, measure_idle, private_system
 from tests.support.raw_calls import call
@@ -245,7 +246,7 @@ def test_one_station_cannot_grow_its_shadow_without_bound(shadow_system: tuple[S
         }
 
     result = asyncio.run(scenario())
-    document = redis.get(f"csms:shadow:{attacker}")
+    document = redis.get(Keys("csms:").shadow(attacker))
     assert document is not None
     reported = json.loads(document)["state"]["reported"]
     print(

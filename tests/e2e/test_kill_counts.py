@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -157,8 +158,16 @@ async def kill(killable: KillableSystem, what: str) -> None:
         raise AssertionError(f"unknown kill {what}")
 
 
-def run_stream(killable: KillableSystem, label: str, kills: tuple[str, ...], prefix: str) -> Tally:
-    """STATIONS stations run transactions while ``kills`` happen one after another; the tally."""
+def run_stream(
+    killable: KillableSystem,
+    label: str,
+    kills: tuple[str, ...],
+    prefix: str,
+    disrupt: Callable[[], Awaitable[None]] | None = None,
+) -> Tally:
+    """STATIONS stations run transactions while ``kills`` (or ``disrupt``) happen one after another;
+    the tally. Printed too: how long after each disruption began transactions flowed again, and the
+    calls answered with a CallError (InternalError) that the stations sent again."""
     api = Api(killable.system.api_url)
     station_ids = [f"{prefix}-{index}" for index in range(STATIONS)]
     for station_id in station_ids:
@@ -174,9 +183,14 @@ def run_stream(killable: KillableSystem, label: str, kills: tuple[str, ...], pre
         streams = [asyncio.create_task(station.transactions(stop, clock)) for station in stations]
         try:
             await flowing(stations)
-            for what in kills:
-                await kill(killable, what)
-                await flowing(stations)  # before the next kill or the end
+            disruptions = (
+                [disrupt] if disrupt else [functools.partial(kill, killable, what) for what in kills]
+            )
+            for disruption in disruptions:
+                began = time.monotonic()
+                await disruption()
+                await flowing(stations, 120)  # before the next disruption or the end
+                print(f"\n{label}: transactions flow again {time.monotonic() - began:.1f} s after it began")
         finally:
             stop.set()
         return list(await asyncio.wait_for(asyncio.gather(*streams), 120))
@@ -186,6 +200,7 @@ def run_stream(killable: KillableSystem, label: str, kills: tuple[str, ...], pre
     stored = stored_records(api, station_ids, lambda station_id: sent[station_id])
     result = tally(runs, stored)
     print(result.line(label))
+    print(f"  calls answered with a CallError and sent again: {sum(run.errors for run in runs)}")
     for problem in result.problems:
         print(f"  {problem}")
     return result

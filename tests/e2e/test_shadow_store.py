@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from csms_shadow.documents.document import empty_shadow, merge_reported
 from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.storage.keys import Keys
 from csms_shadow.transactions.records import Records, TransactionRecordRequest
 from tests.support import infra
 
@@ -100,7 +101,7 @@ def test_a_batch_of_transaction_records_applies_each_event_once(redis_service: i
         prefix = f"test-{uuid.uuid4().hex[:8]}:"
         records = Records(redis, prefix, command_ttl_seconds=60, link_ttl_seconds=60)
         try:
-            await redis.set(f"{prefix}remote-start:CP-R1:id:17", "command-17")
+            await redis.set(Keys(prefix).remote_start("CP-R1", "id:17"), "command-17")
             started = TransactionRecordRequest(
                 "CP-R1",
                 "tx-1",

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from csms_common.config import MqttSettings
-from tests.support import infra
+from csms_common.config import Environment, MqttSettings
+from csms_shadow.storage.redis_config import RedisMode, RedisSettings
+from tests.support import infra, redis_topologies
 
 
 def settings_for(broker: infra.RunningService, user: str | None = None) -> MqttSettings:
@@ -77,3 +78,33 @@ def small_window_broker(tmp_path: Path) -> Iterator[PlainBroker]:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis_topologies.RedisCluster]:
+    """A private Redis Cluster: 3 masters, 3 replicas."""
+    with redis_topologies.cluster(tmp_path_factory.mktemp("redis-cluster")) as topology:
+        yield topology
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis_topologies.SentinelSet]:
+    """A private master, replica and three sentinels."""
+    with redis_topologies.sentinel(tmp_path_factory.mktemp("redis-sentinel")) as topology:
+        yield topology
+
+
+@pytest.fixture(params=[mode.value for mode in RedisMode])
+def redis_settings(request: pytest.FixtureRequest) -> RedisSettings:
+    """The shadow service's Redis settings for each mode: a test using it runs once per mode."""
+    mode = RedisMode(request.param)
+    if mode is RedisMode.STANDALONE:
+        service: infra.RunningService = request.getfixturevalue("redis_service")
+        return RedisSettings(url=service.url)
+    if mode is RedisMode.CLUSTER:
+        return RedisSettings.from_environment(
+            Environment(request.getfixturevalue("redis_cluster").environment())
+        )
+    return RedisSettings.from_environment(
+        Environment(request.getfixturevalue("redis_sentinel").environment())
+    )

@@ -9,14 +9,14 @@ import uuid
 
 import pytest
 from prometheus_client import REGISTRY
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from csms_shadow.documents.document import empty_shadow
 from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
 from csms_shadow.storage.optimistic import ContentionExhausted, RetryPolicy, watched
+from csms_shadow.storage.redis_client import redis_client
+from csms_shadow.storage.redis_config import RedisSettings
 from csms_shadow.transactions.records import Records, TransactionRecordRequest
-from tests.support import infra
 
 pytestmark = pytest.mark.integration
 NOW = 1_700_000_000
@@ -27,13 +27,13 @@ def counted(name: str, operation: str) -> float:
     return REGISTRY.get_sample_value(name, {"operation": operation}) or 0.0
 
 
-def test_concurrent_replicas_updating_one_shadow_lose_no_update(redis_service: infra.RunningService) -> None:
+def test_concurrent_replicas_updating_one_shadow_lose_no_update(redis_settings: RedisSettings) -> None:
     """Two replicas (own connections), each with WRITERS/2 updates at once, one update at a time
     and in batches: every key lands, and the version counts every write."""
 
     async def scenario() -> None:
         prefix = f"contention-{uuid.uuid4().hex[:8]}:"
-        clients = [Redis.from_url(redis_service.url) for _ in range(2)]
+        clients = [redis_client(redis_settings) for _ in range(2)]
         stores = [ShadowStore(client, prefix, duplicate_window_seconds=60) for client in clients]
         retries_before = counted("csms_shadow_cas_retries_total", "apply_update")
         try:
@@ -69,10 +69,10 @@ def test_concurrent_replicas_updating_one_shadow_lose_no_update(redis_service: i
     asyncio.run(scenario())
 
 
-def test_concurrent_events_of_one_transaction_are_all_logged(redis_service: infra.RunningService) -> None:
+def test_concurrent_events_of_one_transaction_are_all_logged(redis_settings: RedisSettings) -> None:
     async def scenario() -> None:
         prefix = f"contention-{uuid.uuid4().hex[:8]}:"
-        clients = [Redis.from_url(redis_service.url) for _ in range(2)]
+        clients = [redis_client(redis_settings) for _ in range(2)]
         records = [Records(client, prefix, 3600, 3600) for client in clients]
         try:
             requests = [
@@ -93,13 +93,13 @@ def test_concurrent_events_of_one_transaction_are_all_logged(redis_service: infr
     asyncio.run(scenario())
 
 
-def test_a_write_that_always_loses_gives_up_after_its_attempts(redis_service: infra.RunningService) -> None:
+def test_a_write_that_always_loses_gives_up_after_its_attempts(redis_settings: RedisSettings) -> None:
     """Another client rewrites the watched key between every read and write: no infinite loop, a
     ContentionExhausted (a RedisError, so callers treat it as Redis failing) and the metric."""
 
     async def scenario() -> None:
         key = f"contention-{uuid.uuid4().hex[:8]}:always-changed"
-        redis, rival = Redis.from_url(redis_service.url), Redis.from_url(redis_service.url)
+        redis, rival = redis_client(redis_settings), redis_client(redis_settings)
         policy = RetryPolicy(attempts=5, first_pause=0.001, max_pause=0.004)
         attempts = 0
         exhausted_before = counted("csms_shadow_cas_exhausted_total", "test_always_loses")

@@ -88,6 +88,8 @@ class System:
     mqtt_url: str
     redis_url: str
     broker_passwords: dict[str, str] = field(default_factory=dict)
+    redis_environment: dict[str, str] = field(default_factory=dict)
+    """REDIS_MODE and its addresses for a Sentinel set or a Redis Cluster (empty: REDIS_URL's server)."""
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api_url: str = ""
     gateway_url: str = ""
@@ -141,6 +143,7 @@ class System:
             # Event streams end (and clients resume) quickly, so a test reading one to its end is short.
             API_SSE_MAX_SECONDS="1",
         )
+        env.update(self.redis_environment)
         return env
 
     def start(

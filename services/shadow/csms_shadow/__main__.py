@@ -40,8 +40,8 @@ from csms_shadow.fleet.local_list_store import LocalListStore
 from csms_shadow.fleet.reconciler import Reconciler
 from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
-from csms_shadow.storage.connection import connect
 from csms_shadow.storage.keys import Keys
+from csms_shadow.storage.redis_client import redis_client
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import Records
 
@@ -49,7 +49,7 @@ logger = logging.getLogger("csms_shadow")
 
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
-    redis = connect(settings.redis_url, settings.redis_connections)
+    redis = redis_client(settings.redis)
     keys = Keys(settings.key_prefix)
     store = ShadowStore(
         redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
@@ -239,8 +239,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         await allocator_task
     await request_client.close()
     await client.close()
-    await redis.aclose()
-    await redis.connection_pool.disconnect()
+    await redis.aclose()  # the client owns its pool(s): this closes every connection
     admin.stop()
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 
-from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings, read_log_level
+from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
 from csms_shadow.billing.billing_config import BillingSettings
 from csms_shadow.certificates.ca_config import CaSettings
 from csms_shadow.charging.charging_config import ChargingSettings
 from csms_shadow.documents.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
+from csms_shadow.storage.redis_config import RedisSettings
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class ShadowSettings:
     """Everything the shadow service can be told; see the README's configuration table."""
 
     mqtt: MqttSettings
-    redis_url: str
+    redis: RedisSettings
     key_prefix: str
     metrics_host: str
     metrics_port: int
@@ -29,8 +30,6 @@ class ShadowSettings:
     publish_accepted: bool
     """AWS-style ``.../shadow/update/accepted`` after every applied update (off: it doubles the traffic)."""
     remote_start_link_seconds: int
-    redis_connections: int
-    """Connections to Redis; a busy moment waits for a free one instead of failing."""
     client_id: str
     """The MQTT client id: stable across restarts, so the broker keeps this replica's session."""
     session_expiry_seconds: int
@@ -85,9 +84,7 @@ class ShadowSettings:
             raise ConfigError("SHADOW_PARTITION must be smaller than SHADOW_PARTITIONS")
         return cls(
             mqtt=MqttSettings.from_environment(env),
-            redis_url=env.text(
-                "REDIS_URL", DEFAULT_REDIS_URL, about="Redis holding registry, shadows, presence"
-            ),
+            redis=RedisSettings.from_environment(env),
             key_prefix=env.text("REDIS_KEY_PREFIX", "csms:", about="prefix of every key"),
             metrics_host=env.text(
                 "SHADOW_METRICS_HOST", "0.0.0.0", about="/metrics, /healthz, /readyz address"
@@ -115,12 +112,6 @@ class ShadowSettings:
                 3600,
                 minimum=1,
                 about="seconds a remote start waits to be linked to its transaction",
-            ),
-            redis_connections=env.integer(
-                "SHADOW_REDIS_CONNECTIONS",
-                32,
-                minimum=2,
-                about="connections to Redis; more requests wait for one",
             ),
             client_id=env.text(
                 "SHADOW_CLIENT_ID",

@@ -19,7 +19,8 @@ from csms_shadow.documents.budget import DocumentBudget, count_keys, document_pr
 from csms_shadow.documents.desired import check_desired_document
 from csms_shadow.documents.document import JsonObject, delta_of, merge_desired
 from csms_shadow.storage.keys import Keys
-from csms_shadow.storage.scripts import REPLACE_SHADOW_IF_UNCHANGED, UNMARK_IF_MESSAGE
+from csms_shadow.storage.optimistic import read_watched
+from csms_shadow.storage.scripts import REPLACE_SHADOW_IF_UNCHANGED, UNMARK_IF_MESSAGE, queue_script
 
 MARKER_TTL_SECONDS = 24 * 3600
 
@@ -65,16 +66,18 @@ class DesiredStore:
             while True:
                 try:
                     await pipe.watch(station_key, shadow_key)
-                    station_raw, raw = await pipe.mget(station_key, shadow_key)
+                    station_raw, raw = await read_watched(pipe, station_key, shadow_key)
                     if station_raw is None or raw is None:
                         return DesiredResult(DesiredOutcome.NOT_REGISTERED)
                     result, encoded = self._merged(raw, desired, now, clear)
                     if encoded is None:
                         return result
+                    if result.delta:
+                        # Pending first (a cross-station set: another cluster slot, so not in the
+                        # MULTI): an entry without work is harmless, work without an entry is not.
+                        await self._redis.sadd(self.pending_key, station_id)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.set(shadow_key, encoded)
-                    if result.delta:
-                        pipe.sadd(self.pending_key, station_id)
                     await pipe.execute()
                     return result
                 except WatchError:
@@ -88,7 +91,7 @@ class DesiredStore:
         still the one read (a station whose shadow changed meanwhile is redone on its own)."""
         async with self._redis.pipeline(transaction=False) as reads:
             for station_id in station_ids:
-                reads.mget(self._keys.station(station_id), self._keys.shadow(station_id))
+                reads.execute_command("MGET", self._keys.station(station_id), self._keys.shadow(station_id))
             rows = await reads.execute()
         results: list[DesiredResult | None] = [None] * len(station_ids)
         writes: list[tuple[int, DesiredResult]] = []
@@ -102,10 +105,11 @@ class DesiredStore:
                     results[index] = result
                     continue
                 station_key = self._keys.station(station_id)
-                await self._replace_shadow(
-                    keys=[self._keys.shadow(station_id), station_key, station_key],
-                    args=[raw, encoded, 0, 0],
-                    client=replaces,
+                await queue_script(
+                    replaces,
+                    self._replace_shadow,
+                    [self._keys.shadow(station_id), station_key, station_key],
+                    [raw, encoded, 0, 0],
                 )
                 writes.append((index, result))
             outcomes = await replaces.execute() if writes else []
@@ -141,7 +145,10 @@ class DesiredStore:
         """The shadows of many stations in one round trip (None where there is none)."""
         if not station_ids:
             return []
-        raws = await self._redis.mget([self._keys.shadow(station_id) for station_id in station_ids])
+        async with self._redis.pipeline(transaction=False) as reads:  # GETs: the shadows span slots
+            for station_id in station_ids:
+                reads.get(self._keys.shadow(station_id))
+            raws = await reads.execute()
         return [None if raw is None else dict(fast_json.loads(raw)) for raw in raws]
 
     async def pending(self) -> AsyncIterator[str]:

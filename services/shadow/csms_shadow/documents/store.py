@@ -25,8 +25,8 @@ from csms_shadow.documents.document import (
     merge_reported,
 )
 from csms_shadow.storage.keys import Keys
-from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, watched
-from csms_shadow.storage.scripts import ALLOCATE_ONCE, REPLACE_SHADOW_IF_UNCHANGED
+from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, read_watched, watched
+from csms_shadow.storage.scripts import ALLOCATE_ONCE, REPLACE_SHADOW_IF_UNCHANGED, queue_script
 
 
 class UpdateOutcome(Enum):
@@ -86,10 +86,10 @@ class ShadowStore:
         created = await self._redis.set(self._keys.station(station_id), fast_json.dumps(record), nx=True)
         if not created:
             return False
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.shadow(station_id), fast_json.dumps(empty_shadow(now)))
-            pipe.zadd(self._keys.station_index, {station_id: now})
-            await pipe.execute()
+        # The shadow (the station's slot) first, then the index (a cross-station key, another slot
+        # in a Redis Cluster, so not in one MULTI with it): a listed station always has its shadow.
+        await self._redis.set(self._keys.shadow(station_id), fast_json.dumps(empty_shadow(now)))
+        await self._redis.zadd(self._keys.station_index, {station_id: now})
         return True
 
     async def get_station(self, station_id: str) -> JsonObject | None:
@@ -136,8 +136,13 @@ class ShadowStore:
         """These stations' records with presence, in this order (unregistered ones left out)."""
         if not station_ids:
             return []
-        records = await self._redis.mget([self._keys.station(s) for s in station_ids])
-        presences = await self._redis.mget([self._keys.presence(s) for s in station_ids])
+        # One pipeline of GETs, not MGET: the stations' keys lie in many cluster slots.
+        async with self._redis.pipeline(transaction=False) as reads:
+            for station in station_ids:
+                reads.get(self._keys.station(station))
+                reads.get(self._keys.presence(station))
+            values = await reads.execute()
+        records, presences = values[0::2], values[1::2]
         return [
             _with_presence(fast_json.loads(record), presence)
             for record, presence in zip(records, presences, strict=True)
@@ -152,27 +157,39 @@ class ShadowStore:
         registered. A bad labels patch raises InvalidLabels."""
         key = self._keys.station(station_id)
 
-        async def merge(pipe: Pipeline) -> JsonObject | None:
+        async def merge(pipe: Pipeline) -> tuple[JsonObject, JsonObject] | None:
             raw = await pipe.get(key)
             if raw is None:
                 return None
             record: JsonObject = {**fast_json.loads(raw), **changes}
-            before = record.get("labels") or {}
+            before: JsonObject = record.get("labels") or {}
             if labels is not None:
                 record["labels"] = merge_labels(before, labels)
-            after = record.get("labels") or {}
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.set(key, fast_json.dumps(record))
-            for name, value in before.items():
-                if after.get(name) != value:
-                    pipe.srem(self._keys.label(name, value), station_id)
-            for name, value in after.items():
-                if before.get(name) != value:
-                    pipe.sadd(self._keys.label(name, value), station_id)
             await pipe.execute()
-            return record
+            return record, before
 
-        return await watched(self._redis, "update_station", [key], merge, self._retry, station_id=station_id)
+        merged = await watched(
+            self._redis, "update_station", [key], merge, self._retry, station_id=station_id
+        )
+        if merged is None:
+            return None
+        record, before = merged
+        after = record.get("labels") or {}
+        if before != after:
+            # The label sets are cross-station keys (the shared cluster slot, not the station's): the
+            # record's transaction decides the labels, the index follows in a MULTI of its own. Two
+            # patches of the same label at once may apply their index changes out of order.
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for name, value in before.items():
+                    if after.get(name) != value:
+                        pipe.srem(self._keys.label(name, value), station_id)
+                for name, value in after.items():
+                    if before.get(name) != value:
+                        pipe.sadd(self._keys.label(name, value), station_id)
+                await pipe.execute()
+        return record
 
     async def ensure_label_index(self) -> int:
         """Build the label index once from the records (stations labelled before it existed); how
@@ -201,33 +218,44 @@ class ShadowStore:
 
     async def allocate_transaction_id(self, station_id: str, key: str, ttl_seconds: int) -> int:
         """A new integer transaction id, or the one already allocated for ``key``."""
-        result = await self._allocate(
-            keys=[self._keys.allocation(station_id, key), self._keys.transaction_counter], args=[ttl_seconds]
-        )
-        return int(result)
+        # Two steps, because the counter is shared by all stations (another cluster slot than the
+        # station's allocation): a number drawn by a request that then loses the race to record
+        # its allocation is skipped, never handed out twice.
+        allocation = self._keys.allocation(station_id, key)
+        existing = await self._redis.get(allocation)
+        if existing is not None:
+            return int(existing)
+        drawn = int(await self._redis.incr(self._keys.transaction_counter))
+        return int(await self._allocate(keys=[allocation], args=[drawn, ttl_seconds]))
 
     async def delete_station(self, station_id: str) -> bool:
         """Remove a station, its shadow (desired state with it), presence and label index entries;
         False if it was not registered."""
         station_key = self._keys.station(station_id)
 
-        async def delete(pipe: Pipeline) -> bool:
+        async def delete(pipe: Pipeline) -> JsonObject | None:
             raw = await pipe.get(station_key)
             if raw is None:
-                return False
-            labels = fast_json.loads(raw).get("labels") or {}
+                return None
+            labels: JsonObject = fast_json.loads(raw).get("labels") or {}
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.delete(station_key)
             pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
-            pipe.zrem(self._keys.station_index, station_id)
-            for name, value in labels.items():
-                pipe.srem(self._keys.label(name, value), station_id)
             await pipe.execute()
-            return True
+            return labels
 
-        deleted = await watched(
+        labels = await watched(
             self._redis, "delete_station", [station_key], delete, self._retry, station_id=station_id
         )
+        deleted = labels is not None
+        if deleted:
+            # The stations index and label sets are cross-station keys (the shared cluster slot, not
+            # the station's): removed right after the station's own keys, in a MULTI of their own.
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(self._keys.station_index, station_id)
+                for name, value in (labels or {}).items():
+                    pipe.srem(self._keys.label(name, value), station_id)
+                await pipe.execute()
         # Its applied client tokens are left to expire (SHADOW_DUPLICATE_WINDOW): finding them would
         # take a SCAN of the whole keyspace (every node of a cluster) per delete, and a new session of
         # a station re-created with the same id makes new tokens, so a leftover one never matches.
@@ -247,7 +275,8 @@ class ShadowStore:
 
         async def merge(pipe: Pipeline) -> UpdateResult:
             # One round trip for the three reads.
-            station_raw, raw, token_seen = await pipe.mget(station_key, shadow_key, token_key or station_key)
+            reads = await read_watched(pipe, station_key, shadow_key, token_key or station_key)
+            station_raw, raw, token_seen = reads
             result = _merged_update(request, station_raw, raw, token_seen, self._budget)
             if result.encoded is None:
                 return result
@@ -275,7 +304,9 @@ class ShadowStore:
             for request in requests:
                 station_key = self._keys.station(request.station_id)
                 token_key = self._token_key(request)
-                reads.mget(station_key, self._keys.shadow(request.station_id), token_key or station_key)
+                reads.execute_command(
+                    "MGET", station_key, self._keys.shadow(request.station_id), token_key or station_key
+                )
             rows = await reads.execute()
         results: list[UpdateResult | None] = [None] * len(requests)
         writes: list[tuple[int, UpdateResult]] = []
@@ -289,15 +320,16 @@ class ShadowStore:
                     continue
                 token_key = self._token_key(request)
                 station_key = self._keys.station(request.station_id)
-                await self._replace_shadow(
-                    keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
-                    args=[
+                await queue_script(
+                    replaces,
+                    self._replace_shadow,
+                    [self._keys.shadow(request.station_id), station_key, token_key or station_key],
+                    [
                         _version_read(raw, result),
                         result.encoded,
                         1 if token_key else 0,
                         self._duplicate_window,
                     ],
-                    client=replaces,
                 )
                 writes.append((index, result))
             outcomes = await replaces.execute() if writes else []

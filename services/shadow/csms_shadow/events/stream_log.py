@@ -61,7 +61,8 @@ class StreamLog:
             return []
         oldest_kept_ms = max(0, int(time.time() * 1000) - self._retention.max_age_seconds * 1000)
         ids = await self._append_once(
-            keys=[self._key, dedup_key or self._key],
+            # The marker's name starts with the stream's (hash tag included): one cluster slot.
+            keys=[self._key, f"{self._key}:once:{dedup_key}" if dedup_key else self._key],
             args=[
                 self._retention.max_length,
                 oldest_kept_ms,

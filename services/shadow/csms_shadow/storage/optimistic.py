@@ -15,7 +15,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -112,3 +112,13 @@ async def watched(
                 return Lost()
 
         return await until_uncontended(operation, attempt, policy, station_id=station_id)
+
+
+async def read_watched(pipe: Pipeline, *keys: str) -> list[bytes | None]:
+    """MGET of one station's ``keys`` through a pipeline in WATCH mode (one round trip).
+
+    By name, because redis-py's cluster pipeline refuses its mget() method (keys may span slots);
+    these share the station's hash tag, so the node that holds the WATCH serves them.
+    """
+    # In WATCH mode a pipeline runs commands at once; redis-py types it as queueing only.
+    return cast(list[bytes | None], await pipe.execute_command("MGET", *keys))

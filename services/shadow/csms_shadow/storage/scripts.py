@@ -5,6 +5,15 @@ Each is registered once per store (``redis.register_script``) and called with th
 :mod:`csms_shadow.storage.keys`.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline
+from redis.commands.core import AsyncScript
+from redis.typing import EncodableT, KeyT
+
 # Writes a merged shadow (KEYS[1]) only if it still has the version the merge started from (ARGV[1],
 # '' for no shadow) and the station (KEYS[2]) is still registered; marks the client token (KEYS[3]) as
 # applied. Returns 1 when written, 0 when the shadow changed meanwhile, -1 when the station is gone.
@@ -28,13 +37,15 @@ return 1
 """
 
 
-# Allocates an integer transaction id once per key: a retransmitted StartTransaction gets the same id.
+# Records the transaction id ARGV[1], drawn from the shared counter, as the allocation KEYS[1] (for
+# ARGV[2] seconds) unless one is there: then that one is returned. A retransmitted StartTransaction
+# gets the same id. The counter is not among the keys: it is cross-station data, in another cluster
+# slot than the station's allocation.
 ALLOCATE_ONCE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then return tonumber(existing) end
-local id = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
-return id
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return tonumber(ARGV[1])
 """
 
 
@@ -112,3 +123,18 @@ if not raw then return 0 end
 if cjson.decode(raw)['messageId'] ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])
 """
+
+
+async def queue_script(
+    pipe: Pipeline, script: AsyncScript, keys: Sequence[KeyT], args: Sequence[EncodableT]
+) -> None:
+    """Add ``script`` over ``keys`` (all in one hash slot) to the non-transactional ``pipe``.
+
+    On one Redis, redis-py's EVALSHA with the script loaded at execution. redis-py's cluster
+    pipeline refuses EVALSHA (the script may be missing on the node the keys live on), so there the
+    script's text goes along (EVAL; Redis caches it); the keys route it to their node.
+    """
+    if isinstance(pipe, ClusterPipeline):
+        pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
+        return
+    await script(keys=keys, args=args, client=pipe)

@@ -21,7 +21,7 @@ from csms_shadow.documents.budget import BudgetReason, RecordBudget, trim_events
 from csms_shadow.documents.document import JsonObject
 from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.optimistic import DEFAULT_POLICY, Done, Lost, RetryPolicy, until_uncontended, watched
-from csms_shadow.storage.scripts import REPLACE_RECORD_IF_UNCHANGED
+from csms_shadow.storage.scripts import REPLACE_RECORD_IF_UNCHANGED, queue_script
 
 FINAL_STATES = frozenset({"answered", "error", "timeout", "rejected", "closed"})
 ENDED = "Ended"
@@ -230,13 +230,15 @@ class Records:
                     results[index] = TransactionOutcome(None, (BudgetReason.RECORD_BYTES,))
                     continue
                 station = request.station_id
-                await self._replace_record(
-                    keys=[
+                await queue_script(
+                    replaces,
+                    self._replace_record,
+                    [
                         self._keys.transactions(station),
                         self._keys.transaction_order(station),
                         self._keys.open_transactions(station),
                     ],
-                    args=[
+                    [
                         request.transaction_id,
                         raw or b"",
                         encoded,
@@ -246,7 +248,6 @@ class Records:
                         budget.max_records,
                         budget.ttl_seconds,
                     ],
-                    client=replaces,
                 )
                 writes.append((index, record, len(encoded), reasons))
             outcomes = await replaces.execute() if writes else []
