@@ -27,7 +27,7 @@ from tests.support.system import System
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 REDIS_PY_4287 = "object has no attribute 'writelines'"
-"""What the shadow service logs when redis-py hits redis/redis-py#4287 during a failover."""
+"""What the shadow service logs (as a retried write) when redis-py hits redis/redis-py#4287."""
 
 
 @contextlib.contextmanager
@@ -83,11 +83,8 @@ def stream_through_failover(running: KillableSystem, prefix: str, failover: Call
     result = run_stream(running, prefix, (), prefix, disrupt=disrupt)
     assert result.transactions >= STATIONS
     assert result.duplicated == 0, result.problems
-    if result.lost and REDIS_PY_4287 in running.system.processes["shadow"].log_text():
-        # redis-py 8.1.0 (the newest) can raise AttributeError instead of ConnectionError on a
-        # connection the dead node reset (redis/redis-py#4287): not a RedisError, so the shadow
-        # service's write retry does not catch it and the message handler fails. Any other loss fails.
-        pytest.xfail(f"{result.lost} events lost to redis/redis-py#4287")
+    hits = running.system.processes["shadow"].log_text().count(REDIS_PY_4287)
+    print(f"redis-py#4287 seen {hits} time(s) in the shadow's log, each retried as a connection error")
     assert result.lost == 0, result.problems
 
 

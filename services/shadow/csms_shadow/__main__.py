@@ -40,8 +40,10 @@ from csms_shadow.fleet.local_list_store import LocalListStore
 from csms_shadow.fleet.reconciler import Reconciler
 from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
+from csms_shadow.storage.key_migration import migrate_key_layout
 from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.redis_client import redis_client
+from csms_shadow.storage.redis_config import RedisMode
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import Records
 
@@ -219,6 +221,13 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         lambda: client.is_connected and request_client.is_connected,
     )
     admin.start()
+    if settings.redis.mode is not RedisMode.CLUSTER:
+        migrated = await migrate_key_layout(redis, settings.key_prefix)
+        if migrated.renamed or migrated.kept_new:
+            logger.info(
+                "keys renamed to the hash-tagged layout",
+                extra={"renamed": migrated.renamed, "kept_new": migrated.kept_new},
+            )
     indexed = await store.ensure_label_index()
     if indexed:
         logger.info("label index built", extra={"stations": indexed})

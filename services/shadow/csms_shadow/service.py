@@ -10,8 +10,6 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from redis.exceptions import RedisError
-
 from csms_common import fast_json, properties, topics
 from csms_common.mqtt_async import AsyncMqttClient, MessageHandler
 from csms_common.mqtt_message import InboundMessage, PublishError
@@ -63,6 +61,7 @@ from csms_shadow.metrics import (
     STORED_BYTES,
 )
 from csms_shadow.registry.registry import RegistryRequests
+from csms_shadow.storage import redis_errors
 from csms_shadow.storage.redis_watch import RedisWatch
 from csms_shadow.transactions.records import (
     ForeignCommand,
@@ -281,7 +280,9 @@ class ShadowService:
                 result = await operation()
                 REDIS_UP.set(1)
                 return result
-            except (RedisError, OSError) as error:
+            except redis_errors.CAUGHT as error:
+                if not redis_errors.is_unavailable(error):
+                    raise
                 REDIS_ERRORS.inc()
                 REDIS_UP.set(0)
                 logger.warning(
@@ -297,7 +298,9 @@ class ShadowService:
         """A read or a request/response call: fail fast so the caller can say 503."""
         try:
             result = await operation()
-        except (RedisError, OSError) as error:
+        except redis_errors.CAUGHT as error:
+            if not redis_errors.is_unavailable(error):
+                raise
             REDIS_ERRORS.inc()
             REDIS_UP.set(0)
             raise ServiceUnavailable(str(error)) from error
@@ -609,7 +612,9 @@ class ShadowService:
                 await self._append_events(str(body.get("chargePointId")), drafts)
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
-        except (RedisError, OSError) as error:
+        except redis_errors.CAUGHT as error:
+            if not redis_errors.is_unavailable(error):
+                raise
             REDIS_ERRORS.inc()
             REDIS_UP.set(0)
             status, answer = 503, {"error": f"Registry unavailable: {error}"}
@@ -831,7 +836,9 @@ class ShadowService:
             status, answer = await self._event_requests.notifier_methods()[method](body)
         except (ValueError, InvalidStationId) as error:
             status, answer = 400, {"error": str(error)}
-        except (RedisError, OSError) as error:
+        except redis_errors.CAUGHT as error:
+            if not redis_errors.is_unavailable(error):
+                raise
             REDIS_ERRORS.inc()
             REDIS_UP.set(0)
             status, answer = 503, {"error": f"Webhook state unavailable: {error}"}

@@ -26,6 +26,8 @@ class Keys:
         self.station_index = f"{shared}stations"
         self.reconcile_pending = f"{shared}reconcile-pending"
         self.label_index_built = f"{shared}label-index-built"
+        # storage
+        self.key_layout = f"{shared}key-layout"
         # tokens
         self.id_token_index = f"{shared}tokens"
         # transactions
