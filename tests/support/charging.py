@@ -106,11 +106,19 @@ class ChargingStation201(Station201):
             )
         )
 
-    async def report_current(self, transaction_id: str, seq_no: int, amps: float, timestamp: str) -> None:
-        """A periodic meter value of the transaction: ``amps`` on each of L1-L3."""
+    async def report_current(
+        self, transaction_id: str, seq_no: int, amps: float, timestamp: str, phases: int = 3
+    ) -> None:
+        """A periodic meter value of the transaction: ``amps`` on each of the EV's ``phases`` (from L1),
+        0 on the others."""
         sampled = [
-            {"value": amps, "measurand": "Current.Import", "phase": phase, "unit_of_measure": {"unit": "A"}}
-            for phase in ("L1", "L2", "L3")
+            {
+                "value": amps if index < phases else 0.0,
+                "measurand": "Current.Import",
+                "phase": phase,
+                "unit_of_measure": {"unit": "A"},
+            }
+            for index, phase in enumerate(("L1", "L2", "L3"))
         ]
         await self.call(
             call201.TransactionEvent(
@@ -143,13 +151,13 @@ class ChargingStation201(Station201):
     async def clear_limit(self) -> None:
         await self.call(call201.ClearedChargingLimit(charging_limit_source="EMS", evse_id=1))
 
-    async def notify_needs(self, max_current: float) -> str:
-        """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases); the CSMS's status."""
+    async def notify_needs(self, max_current: float, transfer: str = "AC_three_phase") -> str:
+        """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases by default); the CSMS's status."""
         answer = await self.call(
             call201.NotifyEVChargingNeeds(
                 evse_id=1,
                 charging_needs={
-                    "requested_energy_transfer": "AC_three_phase",
+                    "requested_energy_transfer": transfer,
                     "ac_charging_parameters": {
                         "energy_amount": 20000,
                         "ev_min_current": 6,
@@ -210,6 +218,25 @@ class ChargingStation16(Station16):
             call16.StartTransaction(connector_id=1, id_tag="TAG-16", meter_start=0, timestamp=_now())
         )
         return str(started.transaction_id)
+
+    async def report_current(self, transaction_id: str, amps: float, phases: int = 3) -> None:
+        """MeterValues of the transaction on connector 1: ``amps`` on the EV's ``phases``, 0 on the others."""
+        sampled = [
+            {
+                "value": str(amps if index < phases else 0.0),
+                "measurand": "Current.Import",
+                "phase": phase,
+                "unit": "A",
+            }
+            for index, phase in enumerate(("L1", "L2", "L3"))
+        ]
+        await self.call(
+            call16.MeterValues(
+                connector_id=1,
+                transaction_id=int(transaction_id),
+                meter_value=[{"timestamp": _now(), "sampled_value": sampled}],
+            )
+        )
 
     async def end_transaction(self, transaction_id: str) -> None:
         await self.call(

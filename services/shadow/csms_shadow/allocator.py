@@ -35,6 +35,7 @@ from csms_common.mqtt_message import PublishError
 from csms_common.smart_charging.allocation import Demand, allocate
 from csms_common.smart_charging.enforcement import Update, plan_updates
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
+from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases
 from csms_common.smart_charging.profiles import failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
 from csms_common.smart_charging.spare import DrawState, SpareSettings, observe_draw
@@ -50,7 +51,7 @@ from csms_shadow.charging_metrics import (
 from csms_shadow.document import JsonObject
 from csms_shadow.records import Records
 from csms_shadow.site_requests import stored_site
-from csms_shadow.site_store import SiteStore
+from csms_shadow.site_store import SiteStore, sites_of
 from csms_shadow.store import ShadowStore, ShadowUpdateRequest
 from csms_shadow.tokens import IdTokenStore
 
@@ -95,6 +96,8 @@ class OpenTransaction:
     id_token: str | None = None
     priority: int = 0
     """Its id token's ``chargingPriority``: admitted and filled before lower priorities."""
+    phases: tuple[int, ...] = (0, 1, 2)
+    """The site phases it draws on (:mod:`csms_common.smart_charging.phases`)."""
 
     @property
     def key(self) -> str:
@@ -149,6 +152,7 @@ def demands_for(
                 key=tx.key,
                 site=tx.site,
                 max_amps=settings.station_max_amps,
+                phases=tx.phases,
                 min_amps=settings.min_amps,
                 priority=tx.priority,
                 arrival=tx.started,
@@ -180,6 +184,21 @@ def needs_cap(needs: Any, started: float, voltage: float = 230.0) -> tuple[float
     if isinstance(power, int | float) and not isinstance(power, bool) and power > 0:
         return float(power) / (voltage * 3), str(needs["receivedAt"])
     return None, str(needs["receivedAt"])
+
+
+def transaction_phases(wiring: Any, needs: Any, started: float, meter_value: Any) -> tuple[int, ...]:
+    """The site phases a transaction draws on: its EVSE's wiring (``phaseRotation``, ``phases``), the
+    energy transfer its EV asked for (ISO 15118, if during this transaction), its newest meter value."""
+    wiring = wiring if isinstance(wiring, dict) else {}
+    transfer = None
+    if isinstance(needs, dict) and needs_cap(needs, started)[1] is not None:
+        transfer = needs.get("requestedEnergyTransfer")
+    evse_phases = wiring.get("phases")
+    count = ev_phases(
+        evse_phases if isinstance(evse_phases, int) else None, transfer, metered_phases(meter_value)
+    )
+    rotation = wiring.get("phaseRotation")
+    return grid_phases(rotation if isinstance(rotation, str) else None, count)
 
 
 def external_cap(charging_limit: Any, evse_id: int) -> float | None:
@@ -329,7 +348,11 @@ class Allocator:
                 await stopped
 
     async def _open_transactions(self) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
-        memberships = await self._sites.memberships()
+        memberships = {
+            station_id: membership
+            for station_id, membership in (await self._sites.memberships()).items()
+            if sites_of(membership)  # wiring alone, without a site, is nothing to allocate
+        }
         # Every station's reads at once: a pass over a 100-station site is bound by round trips.
         reads = await asyncio.gather(*(self._station_reads(station_id) for station_id in memberships))
         transactions: list[OpenTransaction] = []
@@ -340,6 +363,7 @@ class Allocator:
             stations[station_id] = station
             connection = station.get("connection") or {}
             evse_sites = membership.get("evses") or {}
+            wiring = membership.get("wiring") or {}
             reported = (shadow.get("state") or {}).get("reported") or {}
             all_needs = reported.get("evChargingNeeds") or {}
             for record in records:
@@ -355,6 +379,9 @@ class Allocator:
                 if external is not None:
                     cap = external if cap is None else min(cap, external)
                 drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
+                phases = transaction_phases(
+                    wiring.get(str(evse)), all_needs.get(str(evse)), started, record.get("lastMeterValue")
+                )
                 transactions.append(
                     OpenTransaction(
                         station_id=station_id,
@@ -369,6 +396,7 @@ class Allocator:
                         drawn_amps=drawn,
                         meter_at=meter_at,
                         id_token=token_of(record),
+                        phases=phases,
                     )
                 )
         return await self._with_priorities(transactions), stations

@@ -9296,6 +9296,10 @@ export interface components {
         /** EvseSite */
         EvseSite: {
             site?: string | null;
+            /** @description OCPP PhaseRotation: the grid phase (R, S, T = the site's L1, L2, L3) of the EVSE's L1, L2, L3; a single-phase EV is counted on its EVSE's L1 only when this is known (NotApplicable, Unknown and null clear it) */
+            phaseRotation?: ("RST" | "RTS" | "SRT" | "STR" | "TRS" | "TSR" | "NotApplicable" | "Unknown") | null;
+            /** @description The EVSE's phases (default 3; 1 = a single-phase EVSE) */
+            phases?: (1 | 2 | 3) | null;
         };
         /** ExternalLimit */
         ExternalLimit: {
@@ -9705,6 +9709,9 @@ export interface components {
             evses?: {
                 [key: string]: unknown;
             } | null;
+            wiring?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** StationDeleted */
         StationDeleted: {
@@ -9773,7 +9780,7 @@ export interface components {
             };
             /** @description Smart charging: the station's site; null leaves it */
             site?: string | null;
-            /** @description Single EVSEs in another site: {"1": {"site": id | null}} */
+            /** @description Single EVSEs in another site, and their wiring: {"1": {"site": id | null, "phaseRotation": "STR", "phases": 1}} */
             evses?: {
                 [key: string]: components["schemas"]["EvseSite"];
             };

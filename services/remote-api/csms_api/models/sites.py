@@ -92,8 +92,22 @@ class Allocation(TypedDict):
     transactions: list[Allocated]
 
 
+PhaseRotation = Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR", "NotApplicable", "Unknown"]
+
+
 class EvseSite(TypedDict, total=False):
     site: SiteId | None
+    phaseRotation: Annotated[
+        PhaseRotation | None,
+        Field(
+            description="OCPP PhaseRotation: the grid phase (R, S, T = the site's L1, L2, L3) of the EVSE's "
+            "L1, L2, L3; a single-phase EV is counted on its EVSE's L1 only when this is known "
+            "(NotApplicable, Unknown and null clear it)"
+        ),
+    ]
+    phases: Annotated[
+        Literal[1, 2, 3] | None, Field(description="The EVSE's phases (default 3; 1 = a single-phase EVSE)")
+    ]
 
 
 class SchedulePeriod(TypedDict):
