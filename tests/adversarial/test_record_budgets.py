@@ -9,9 +9,9 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from csms_shadow.budget import DocumentBudget, RecordBudget
-from csms_shadow.records import Records, TransactionRecordRequest
-from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.documents.budget import DocumentBudget, RecordBudget
+from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.transactions.records import Records, TransactionRecordRequest
 from tests.support import infra
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from csms_shadow.document import empty_shadow, merge_reported
-from csms_shadow.records import Records, TransactionRecordRequest
-from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.documents.document import empty_shadow, merge_reported
+from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.transactions.records import Records, TransactionRecordRequest
 from tests.support import infra
 
 pytestmark = pytest.mark.e2e

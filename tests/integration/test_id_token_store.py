@@ -10,8 +10,8 @@ import pytest
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
-from csms_shadow.token_records import token_record
-from csms_shadow.tokens import IdTokenStore, TokenStoreFull
+from csms_shadow.tokens.token_records import token_record
+from csms_shadow.tokens.tokens import IdTokenStore, TokenStoreFull
 from tests.support import infra
 
 pytestmark = pytest.mark.integration

@@ -12,10 +12,10 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from csms_shadow.document import empty_shadow
-from csms_shadow.optimistic import ContentionExhausted, RetryPolicy, watched
-from csms_shadow.records import Records, TransactionRecordRequest
-from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.documents.document import empty_shadow
+from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome
+from csms_shadow.storage.optimistic import ContentionExhausted, RetryPolicy, watched
+from csms_shadow.transactions.records import Records, TransactionRecordRequest
 from tests.support import infra
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from csms_shadow.batching import Batcher
+from csms_shadow.documents.batching import Batcher
 
 
 def test_requests_arriving_together_share_one_write() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from csms_shadow.document import InvalidShadowUpdate, empty_shadow, merge_reported, reported_of
+from csms_shadow.documents.document import InvalidShadowUpdate, empty_shadow, merge_reported, reported_of
 
 T0, T1, T2 = 1_700_000_000, 1_700_000_100, 1_700_000_200
 
@@ -189,7 +189,7 @@ def test_reported_of_errors(update: Any, message: str) -> None:
 def test_in_place_merge_equals_the_copying_merge() -> None:
     import copy as copy_module
 
-    from csms_shadow.document import empty_shadow, merge_reported
+    from csms_shadow.documents.document import empty_shadow, merge_reported
 
     shadow = merge_reported(empty_shadow(1), {"a": {"b": 1, "c": [1, 2]}, "d": "x"}, 2)
     patch = {"a": {"b": None, "e": {"f": True}}, "g": [3]}

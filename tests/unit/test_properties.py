@@ -43,7 +43,7 @@ from csms_common.station_id import (
     validate_station_id,
 )
 from csms_gateway.frame_verdict import FrameHeader, read_header
-from csms_shadow.document import InvalidShadowUpdate, empty_shadow, merge_reported, reported_of
+from csms_shadow.documents.document import InvalidShadowUpdate, empty_shadow, merge_reported, reported_of
 
 # --------------------------------------------------------------------------- set-up
 

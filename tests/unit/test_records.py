@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csms_shadow.records import already_applied, merge_record
+from csms_shadow.transactions.records import already_applied, merge_record
 
 STARTED = {
     "seqNo": 0,

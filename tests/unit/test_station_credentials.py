@@ -9,8 +9,8 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request
 
 from csms_gateway.credentials import InvalidCredentials, basic_password
-from csms_shadow.passwords import check_password_rules, hash_password, verify_password
-from csms_shadow.registry import connection_level, security_profile
+from csms_shadow.credentials.passwords import check_password_rules, hash_password, verify_password
+from csms_shadow.registry.registry import connection_level, security_profile
 
 
 def request_with(authorization: str | None) -> Request:

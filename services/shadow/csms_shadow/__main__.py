@@ -13,37 +13,37 @@ from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.runner import Service, until_signalled
-from csms_shadow.allocator import Allocator
-from csms_shadow.billing_requests import BillingRequests
-from csms_shadow.billing_store import BillingStore
-from csms_shadow.campaigns import Campaigns
-from csms_shadow.certificate_authority import certificate_authority
-from csms_shadow.certificate_requests import CertificateRequests
-from csms_shadow.certificate_store import CertificateStore, InstalledCertificates
-from csms_shadow.charging_calls import ChargingCalls
+from csms_shadow.billing.billing_requests import BillingRequests
+from csms_shadow.billing.billing_store import BillingStore
+from csms_shadow.billing.sessions import SessionKeeper
+from csms_shadow.certificates.certificate_authority import certificate_authority
+from csms_shadow.certificates.certificate_requests import CertificateRequests
+from csms_shadow.certificates.certificate_store import CertificateStore, InstalledCertificates
+from csms_shadow.certificates.contract_certificates import ContractCertificates
+from csms_shadow.certificates.ocsp_checker import OcspChecker
+from csms_shadow.charging.allocator import Allocator
+from csms_shadow.charging.profile_requests import ProfileRequests
+from csms_shadow.charging.site_requests import SiteRequests
+from csms_shadow.charging.site_store import SiteStore
+from csms_shadow.commands.charging_calls import ChargingCalls
+from csms_shadow.commands.station_calls import StationCalls
 from csms_shadow.config import ShadowSettings
-from csms_shadow.contract_certificates import ContractCertificates
-from csms_shadow.desired_store import DesiredStore
-from csms_shadow.document import JsonObject
-from csms_shadow.event_requests import EventRequests
-from csms_shadow.events import EventLog
-from csms_shadow.fleet_batches import FleetBatches
-from csms_shadow.hashing import BoundedHashing
-from csms_shadow.local_list_store import LocalListStore
-from csms_shadow.ocsp_checker import OcspChecker
-from csms_shadow.profile_requests import ProfileRequests
-from csms_shadow.reconciler import Reconciler
-from csms_shadow.records import Records
-from csms_shadow.registry import RegistryRequests
+from csms_shadow.credentials.hashing import BoundedHashing
+from csms_shadow.documents.desired_store import DesiredStore
+from csms_shadow.documents.document import JsonObject
+from csms_shadow.documents.store import ShadowStore
+from csms_shadow.events.event_requests import EventRequests
+from csms_shadow.events.events import EventLog
+from csms_shadow.events.stream_log import Retention, StreamLog
+from csms_shadow.events.webhook_store import WebhookBounds, WebhookStore
+from csms_shadow.fleet.campaigns import Campaigns
+from csms_shadow.fleet.fleet_batches import FleetBatches
+from csms_shadow.fleet.local_list_store import LocalListStore
+from csms_shadow.fleet.reconciler import Reconciler
+from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
-from csms_shadow.sessions import SessionKeeper
-from csms_shadow.site_requests import SiteRequests
-from csms_shadow.site_store import SiteStore
-from csms_shadow.station_calls import StationCalls
-from csms_shadow.store import ShadowStore
-from csms_shadow.stream_log import Retention, StreamLog
-from csms_shadow.tokens import IdTokenStore
-from csms_shadow.webhook_store import WebhookBounds, WebhookStore
+from csms_shadow.tokens.tokens import IdTokenStore
+from csms_shadow.transactions.records import Records
 
 logger = logging.getLogger("csms_shadow")
 

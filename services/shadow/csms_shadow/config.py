@@ -6,10 +6,10 @@ import socket
 from dataclasses import dataclass, field
 
 from csms_common.config import DEFAULT_REDIS_URL, ConfigError, Environment, MqttSettings, read_log_level
-from csms_shadow.billing_config import BillingSettings
-from csms_shadow.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
-from csms_shadow.ca_config import CaSettings
-from csms_shadow.charging_config import ChargingSettings
+from csms_shadow.billing.billing_config import BillingSettings
+from csms_shadow.certificates.ca_config import CaSettings
+from csms_shadow.charging.charging_config import ChargingSettings
+from csms_shadow.documents.budget import DEFAULT_MAP_CAPS, DocumentBudget, RecordBudget
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,23 @@ from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId, validate_station_id
-from csms_shadow.batching import Batcher
-from csms_shadow.billing_metrics import BILLING_LOOKUP_FAILURES
-from csms_shadow.billing_requests import BILLING_METHODS, BillingRequests
-from csms_shadow.budget import BudgetReason
-from csms_shadow.campaigns import Campaigns
-from csms_shadow.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
+from csms_shadow.billing.billing_metrics import BILLING_LOOKUP_FAILURES
+from csms_shadow.billing.billing_requests import BILLING_METHODS, BillingRequests
+from csms_shadow.billing.cost_updates import CostUpdater
+from csms_shadow.billing.sessions import SessionKeeper
+from csms_shadow.certificates.certificate_requests import CERTIFICATE_METHODS, CertificateRequests
+from csms_shadow.certificates.contract_certificates import ContractCertificates
+from csms_shadow.charging.profile_requests import PROFILE_METHODS, ProfileRequests
+from csms_shadow.charging.site_requests import SITE_METHODS, SiteRequests
+from csms_shadow.commands.station_calls import StationCalls
 from csms_shadow.config import ShadowSettings
-from csms_shadow.contract_certificates import ContractCertificates
-from csms_shadow.cost_updates import CostUpdater
-from csms_shadow.desired import InvalidDesired, check_desired_patch
-from csms_shadow.desired_store import DesiredOutcome, DesiredResult, DesiredStore
-from csms_shadow.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
-from csms_shadow.event_mapping import (
+from csms_shadow.documents.batching import Batcher
+from csms_shadow.documents.budget import BudgetReason
+from csms_shadow.documents.desired import InvalidDesired, check_desired_patch
+from csms_shadow.documents.desired_store import DesiredOutcome, DesiredResult, DesiredStore
+from csms_shadow.documents.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
+from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
+from csms_shadow.events.event_mapping import (
     EventDraft,
     command_events,
     presence_events,
@@ -36,10 +40,13 @@ from csms_shadow.event_mapping import (
     shadow_update_events,
     transaction_events,
 )
-from csms_shadow.event_requests import EventRequests
-from csms_shadow.events import EventLog, dedup_key_of
-from csms_shadow.fleet_batches import FleetBatches
-from csms_shadow.fleet_requests import FleetRequests
+from csms_shadow.events.event_requests import EventRequests
+from csms_shadow.events.events import EventLog, dedup_key_of
+from csms_shadow.events.stream_log import StreamLog
+from csms_shadow.fleet.campaigns import Campaigns
+from csms_shadow.fleet.fleet_batches import FleetBatches
+from csms_shadow.fleet.fleet_requests import FleetRequests
+from csms_shadow.fleet.reconciler import Reconciler
 from csms_shadow.metrics import AUDIT_RECORDS as AUDIT_RECORDS_STORED
 from csms_shadow.metrics import (
     BUDGET_REJECTIONS,
@@ -53,15 +60,13 @@ from csms_shadow.metrics import (
     STATION_EVENTS,
     STORED_BYTES,
 )
-from csms_shadow.profile_requests import PROFILE_METHODS, ProfileRequests
-from csms_shadow.reconciler import Reconciler
-from csms_shadow.records import ForeignCommand, Records, TransactionOutcome, TransactionRecordRequest
-from csms_shadow.registry import RegistryRequests
-from csms_shadow.sessions import SessionKeeper
-from csms_shadow.site_requests import SITE_METHODS, SiteRequests
-from csms_shadow.station_calls import StationCalls
-from csms_shadow.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
-from csms_shadow.stream_log import StreamLog
+from csms_shadow.registry.registry import RegistryRequests
+from csms_shadow.transactions.records import (
+    ForeignCommand,
+    Records,
+    TransactionOutcome,
+    TransactionRecordRequest,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from csms_common.station_id import InvalidStationId
-from csms_shadow.billing_requests import _page, assignment_target
+from csms_shadow.billing.billing_requests import _page, assignment_target
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pytest
 from csms_common.config import ConfigError, Environment
 from csms_handler.budgets import StationLimits
 from csms_handler.config import HandlerSettings
-from csms_shadow.budget import DocumentBudget, RecordBudget
 from csms_shadow.config import ShadowSettings
+from csms_shadow.documents.budget import DocumentBudget, RecordBudget
 
 
 def test_defaults_are_the_documented_ones() -> None:

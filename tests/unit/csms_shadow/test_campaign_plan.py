@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from csms_shadow.campaign_plan import (
+from csms_shadow.fleet.campaign_plan import (
     COMPLETED,
     FAILED,
     INSTALLED,

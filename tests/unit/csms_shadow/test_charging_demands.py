@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from csms_shadow.allocator import Enforced, OpenTransaction, demands_for
-from csms_shadow.charging_config import ChargingSettings
+from csms_shadow.charging.allocator import Enforced, OpenTransaction, demands_for
+from csms_shadow.charging.charging_config import ChargingSettings
 
 SETTINGS = ChargingSettings(station_max_amps=32.0, failsafe_amps=6.0, min_amps=6.0)
 
@@ -30,7 +30,7 @@ def test_fixed_demands() -> None:
 
 
 def test_token_of_a_record() -> None:
-    from csms_shadow.allocator import token_of
+    from csms_shadow.charging.allocator import token_of
 
     assert token_of({"idToken": {"idToken": "A1", "type": "ISO14443"}}) == "A1"
     assert token_of({"idTag": "T16"}) == "T16"
@@ -39,7 +39,7 @@ def test_token_of_a_record() -> None:
 
 def test_meter_currents_and_the_spare_cap() -> None:
     from csms_common.smart_charging.spare import SpareSettings
-    from csms_shadow.allocator import drawn_amps, observed
+    from csms_shadow.charging.allocator import drawn_amps, observed
 
     meter = {
         "timestamp": "2026-01-01T00:00:00Z",
@@ -68,7 +68,7 @@ def _metered(at: str, amps: float) -> OpenTransaction:
 
 
 def test_caps_from_ev_needs_and_station_limits() -> None:
-    from csms_shadow.allocator import external_cap, needs_cap
+    from csms_shadow.charging.allocator import external_cap, needs_cap
 
     started = 1767225600.0  # 2026-01-01T00:00:00Z
     ac = {"evMaxCurrent": 10, "receivedAt": "2026-01-01T00:00:05Z"}
@@ -86,7 +86,7 @@ def test_caps_from_ev_needs_and_station_limits() -> None:
 
 
 def test_phases_of_a_transaction() -> None:
-    from csms_shadow.allocator import transaction_phases
+    from csms_shadow.charging.allocator import transaction_phases
 
     started = 1767225600.0  # 2026-01-01T00:00:00Z
     one_phase = {"sampledValue": [{"value": v, "measurand": "Current.Import", "phase": p} for p, v in
@@ -107,7 +107,7 @@ def test_phases_of_a_transaction() -> None:
 def test_evse_wiring_in_a_membership() -> None:
     import pytest
 
-    from csms_shadow.site_requests import apply_evse_changes, evse_changes
+    from csms_shadow.charging.site_requests import apply_evse_changes, evse_changes
 
     wanted: dict[str, object] = {"site": "depot", "evses": {"2": "hall"}, "wiring": {}}
     apply_evse_changes(wanted, evse_changes({"1": {"phaseRotation": "STR", "phases": 1}}))

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from csms_shadow.certificate_authority import BuiltInAuthority, CommandAuthority, SigningFailed
-from csms_shadow.csr_checks import CsrRefusal, check_csr
+from csms_shadow.certificates.certificate_authority import BuiltInAuthority, CommandAuthority, SigningFailed
+from csms_shadow.certificates.csr_checks import CsrRefusal, check_csr
 from tests.support.certificates import ScratchCa, key_pem, name
 
 STATION = "CP-CSR-1"

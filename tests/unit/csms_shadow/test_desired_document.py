@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from csms_shadow.desired import (
+from csms_shadow.documents.desired import (
     MAX_CONFIGURATION_KEYS,
     InvalidDesired,
     check_desired_document,
     check_desired_patch,
 )
-from csms_shadow.document import (
+from csms_shadow.documents.document import (
     InvalidShadowUpdate,
     delta_of,
     empty_shadow,
@@ -122,7 +122,7 @@ def test_the_merged_configuration_is_bounded() -> None:
 
 
 def test_fleet_standing() -> None:
-    from csms_shadow.fleet_status import standing_of
+    from csms_shadow.fleet.fleet_status import standing_of
 
     desired = {"configuration": {"A": "1", "B": "2"}}
     refused = {

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from csms_shadow.budget import (
+from csms_shadow.documents.budget import (
     DocumentBudget,
     count_keys,
     document_problem,
     trim_capped_maps,
     trim_events,
 )
-from csms_shadow.document import empty_shadow, merge_reported
-from csms_shadow.records import ForeignCommand, merge_command
+from csms_shadow.documents.document import empty_shadow, merge_reported
+from csms_shadow.transactions.records import ForeignCommand, merge_command
 
 BUDGET = DocumentBudget(max_bytes=1000, max_keys=50, map_caps={"reservations": 3})
 

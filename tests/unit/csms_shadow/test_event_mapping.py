@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csms_common.events import EventType
 from csms_common.topics import PresenceEvent, RegistryMethod
-from csms_shadow.event_mapping import (
+from csms_shadow.events.event_mapping import (
     command_events,
     presence_events,
     registry_events,

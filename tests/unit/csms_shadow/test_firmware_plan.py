@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from csms_shadow.desired import InvalidDesired, check_desired_patch
-from csms_shadow.document import delta_of
-from csms_shadow.fleet_status import FAILED, IN_SYNC, PENDING, standing_of
-from csms_shadow.reconcile_plan import call_statuses, plan_next, results_of
+from csms_shadow.documents.desired import InvalidDesired, check_desired_patch
+from csms_shadow.documents.document import delta_of
+from csms_shadow.fleet.fleet_status import FAILED, IN_SYNC, PENDING, standing_of
+from csms_shadow.fleet.reconcile_plan import call_statuses, plan_next, results_of
 
 NOW = "2026-12-03T12:00:00Z"
 WANTED = {"version": "2.1.0", "location": "https://fw.example/2.1.0.bin"}

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from csms_shadow.desired import InvalidDesired, check_desired_patch
-from csms_shadow.fleet_status import FAILED, standing_of
-from csms_shadow.local_list_plan import (
+from csms_shadow.documents.desired import InvalidDesired, check_desired_patch
+from csms_shadow.fleet.fleet_status import FAILED, standing_of
+from csms_shadow.fleet.local_list_plan import (
     LocalListInput,
     entry_of,
     kept_after,
@@ -17,7 +17,7 @@ from csms_shadow.local_list_plan import (
     needs_tokens,
     plan_local_list,
 )
-from csms_shadow.reconcile_plan import plan_next
+from csms_shadow.fleet.reconcile_plan import plan_next
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 WANTED = {"version": 3, "source": "group:G"}

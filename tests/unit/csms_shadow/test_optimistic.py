@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from csms_shadow.optimistic import ContentionExhausted, Done, Lost, RetryPolicy, until_uncontended
+from csms_shadow.storage.optimistic import ContentionExhausted, Done, Lost, RetryPolicy, until_uncontended
 
 FAST = RetryPolicy(attempts=4, first_pause=0.0001, max_pause=0.0004)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csms_shadow.reconcile_plan import (
+from csms_shadow.fleet.reconcile_plan import (
     SET_VARIABLES_ITEMS,
     VariableKey,
     parse_variable_key,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csms_shadow.reported_configuration import MAX_REPORTED_KEYS, reported_configuration
+from csms_shadow.documents.reported_configuration import MAX_REPORTED_KEYS, reported_configuration
 
 
 def test_get_configuration_answer() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from csms_shadow.token_records import MAX_EVSE_IDS, MAX_IMPORT, import_records, token_record
-from csms_shadow.tokens import effective_status
+from csms_shadow.tokens.token_records import MAX_EVSE_IDS, MAX_IMPORT, import_records, token_record
+from csms_shadow.tokens.tokens import effective_status
 
 AT = "2026-01-01T00:00:00Z"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -33,7 +33,7 @@ charging_profiles = Blueprint("charging_profiles", __name__)
 
 RESERVED_IDS = range(159_999, 161_001)
 MAX_PROFILES_PER_STATION = 16
-"""As the shadow service keeps them (csms_shadow.profile_requests)."""
+"""As the shadow service keeps them (csms_shadow.charging.profile_requests)."""
 WAIT_SECONDS = 10.0
 
 

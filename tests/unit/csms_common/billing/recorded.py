@@ -18,7 +18,7 @@ from csms_common.ocpp.versions import OcppVersion
 from csms_handler.context import Lookups, TokenStatus, TransactionRecord
 from csms_handler.processor import FrameProcessor, StationFrame
 from csms_handler.routing import shipped_routing
-from csms_shadow.records import already_applied, merge_record
+from csms_shadow.transactions.records import already_applied, merge_record
 
 STATION = "CP-BILL"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -1,0 +1,2 @@
+"""CSMS->station calls the shadow service sends itself (CostUpdated, GetTransactionStatus,
+SetChargingProfile): the frame on ``{cp}/call`` plus a ``sent`` command record."""

@@ -1,0 +1,449 @@
+"""The Redis store: station registry, shadow documents, presence. The only module that talks to Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from csms_common import fast_json
+from csms_shadow.documents.budget import (
+    BudgetReason,
+    DocumentBudget,
+    count_keys,
+    document_problem,
+    trim_capped_maps,
+)
+from csms_shadow.documents.document import (
+    JsonObject,
+    active_transaction_removal,
+    empty_shadow,
+    merge_reported,
+)
+from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, watched
+
+
+class UpdateOutcome(Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    NOT_REGISTERED = "rejected"
+    OVER_BUDGET = "over_budget"
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    outcome: UpdateOutcome
+    shadow: JsonObject | None
+    encoded: bytes | None = None
+    """The merged shadow as written (its size is what the station's document costs)."""
+    budget_reasons: tuple[str, ...] = ()
+    """What the update ran into: a reason it was refused (OVER_BUDGET), or map entries evicted."""
+
+
+@dataclass(frozen=True)
+class ShadowUpdateRequest:
+    """One station's reported state to merge, applied once per ``client_token``."""
+
+    station_id: str
+    reported: JsonObject
+    client_token: str | None
+    now: int
+
+
+class Keys:
+    """Redis key names, all under one prefix so the data can live in a shared database."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self.station_index = f"{prefix}stations"
+
+    def station(self, station_id: str) -> str:
+        return f"{self._prefix}station:{station_id}"
+
+    def shadow(self, station_id: str) -> str:
+        return f"{self._prefix}shadow:{station_id}"
+
+    def presence(self, station_id: str) -> str:
+        return f"{self._prefix}presence:{station_id}"
+
+    def client_token(self, station_id: str, token: str) -> str:
+        return f"{self._prefix}applied:{station_id}:{token}"
+
+    def id_token(self, value: str) -> str:
+        return f"{self._prefix}token:{value}"
+
+    @property
+    def id_token_index(self) -> str:
+        return f"{self._prefix}tokens"
+
+    def allocation(self, station_id: str, key: str) -> str:
+        return f"{self._prefix}allocated:{station_id}:{key}"
+
+    @property
+    def transaction_counter(self) -> str:
+        return f"{self._prefix}transaction-id"
+
+    def command(self, message_id: str) -> str:
+        return f"{self._prefix}command:{message_id}"
+
+    def transactions(self, station_id: str) -> str:
+        return f"{self._prefix}transactions:{station_id}"
+
+    def transaction_order(self, station_id: str) -> str:
+        """Sorted set of a station's transaction ids by creation: which record is evicted first."""
+        return f"{self._prefix}transaction-order:{station_id}"
+
+    def open_transactions(self, station_id: str) -> str:
+        """Set of a station's transaction ids whose record is not Ended."""
+        return f"{self._prefix}open-transactions:{station_id}"
+
+    def remote_start(self, station_id: str, link: str) -> str:
+        return f"{self._prefix}remote-start:{station_id}:{link}"
+
+
+class ShadowStore:
+    """Async operations over Redis; every multi-key change is atomic (MULTI or WATCH/MULTI)."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        duplicate_window_seconds: int,
+        budget: DocumentBudget | None = None,
+        retry: RetryPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self._redis = redis
+        self._retry = retry
+        self._keys = Keys(prefix)
+        self._duplicate_window = duplicate_window_seconds
+        self._budget = budget or DocumentBudget()
+        self._allocate = redis.register_script(ALLOCATE_ONCE)
+        self._replace_shadow = redis.register_script(REPLACE_SHADOW_IF_UNCHANGED)
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    # ------------------------------------------------------------------ registry
+
+    async def create_station(self, record: JsonObject, now: int) -> bool:
+        """Register a station; False if it already exists."""
+        station_id = record["chargePointId"]
+        created = await self._redis.set(self._keys.station(station_id), fast_json.dumps(record), nx=True)
+        if not created:
+            return False
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._keys.shadow(station_id), fast_json.dumps(empty_shadow(now)))
+            pipe.zadd(self._keys.station_index, {station_id: now})
+            await pipe.execute()
+        return True
+
+    async def get_station(self, station_id: str) -> JsonObject | None:
+        """The registry record with its presence, or None if not registered."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._keys.station(station_id))
+            pipe.get(self._keys.presence(station_id))
+            record_raw, presence_raw = await pipe.execute()
+        if record_raw is None:
+            return None
+        return _with_presence(fast_json.loads(record_raw), presence_raw)
+
+    async def station_record(self, station_id: str) -> JsonObject | None:
+        """The stored record as is, password hash included: for authentication only, never shown."""
+        raw = await self._redis.get(self._keys.station(station_id))
+        return None if raw is None else dict(fast_json.loads(raw))
+
+    async def list_stations(self) -> list[JsonObject]:
+        """Every registered station, oldest first, with presence."""
+        station_ids = [
+            member.decode() if isinstance(member, bytes) else str(member)
+            for member in await self._redis.zrange(self._keys.station_index, 0, -1)
+        ]
+        if not station_ids:
+            return []
+        records = await self._redis.mget([self._keys.station(s) for s in station_ids])
+        presences = await self._redis.mget([self._keys.presence(s) for s in station_ids])
+        return [
+            _with_presence(fast_json.loads(record), presence)
+            for record, presence in zip(records, presences, strict=True)
+            if record is not None
+        ]
+
+    async def update_station(self, station_id: str, changes: JsonObject) -> JsonObject | None:
+        """Merge ``changes`` into a station's record; None if it is not registered."""
+        key = self._keys.station(station_id)
+
+        async def merge(pipe: Pipeline) -> JsonObject | None:
+            raw = await pipe.get(key)
+            if raw is None:
+                return None
+            record: JsonObject = {**fast_json.loads(raw), **changes}
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, fast_json.dumps(record))
+            await pipe.execute()
+            return record
+
+        return await watched(self._redis, "update_station", [key], merge, self._retry, station_id=station_id)
+
+    async def registration_status(self, station_id: str) -> str | None:
+        """The station's registration status, None if it is not registered."""
+        raw = await self._redis.get(self._keys.station(station_id))
+        if raw is None:
+            return None
+        return str(fast_json.loads(raw).get("registrationStatus", "Accepted"))
+
+    async def allocate_transaction_id(self, station_id: str, key: str, ttl_seconds: int) -> int:
+        """A new integer transaction id, or the one already allocated for ``key``."""
+        result = await self._allocate(
+            keys=[self._keys.allocation(station_id, key), self._keys.transaction_counter], args=[ttl_seconds]
+        )
+        return int(result)
+
+    async def delete_station(self, station_id: str) -> bool:
+        """Remove a station, its shadow and presence; False if it was not registered."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._keys.station(station_id))
+            pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
+            pipe.zrem(self._keys.station_index, station_id)
+            deleted, _, _ = await pipe.execute()
+        return bool(deleted)
+
+    # -------------------------------------------------------------------- shadow
+
+    async def get_shadow(self, station_id: str) -> JsonObject | None:
+        raw = await self._redis.get(self._keys.shadow(station_id))
+        return None if raw is None else dict(fast_json.loads(raw))
+
+    async def apply_update(self, request: ShadowUpdateRequest) -> UpdateResult:
+        """Merge one update into its station's shadow, once per client token (WATCH/MULTI)."""
+        station_key = self._keys.station(request.station_id)
+        shadow_key = self._keys.shadow(request.station_id)
+        token_key = self._token_key(request)
+
+        async def merge(pipe: Pipeline) -> UpdateResult:
+            # One round trip for the three reads.
+            station_raw, raw, token_seen = await pipe.mget(station_key, shadow_key, token_key or station_key)
+            result = _merged_update(request, station_raw, raw, token_seen, self._budget)
+            if result.encoded is None:
+                return result
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(shadow_key, result.encoded)
+            if token_key:
+                pipe.set(token_key, b"1", ex=self._duplicate_window)
+            await pipe.execute()
+            return result
+
+        keys = [station_key, shadow_key] + ([token_key] if token_key else [])
+        return await watched(
+            self._redis, "apply_update", keys, merge, self._retry, station_id=request.station_id
+        )
+
+    async def apply_updates(self, requests: list[ShadowUpdateRequest]) -> list[UpdateResult]:
+        """Apply many stations' updates in two round trips, whatever their number.
+
+        One pipeline reads every station's record, shadow and token; the merges happen here; a
+        second pipeline writes each new shadow with a script that replaces it only if it is still
+        the one that was read. An update whose shadow changed meanwhile (a registry request or
+        another replica wrote it) goes through :meth:`apply_update` on its own.
+        """
+        async with self._redis.pipeline(transaction=False) as reads:
+            for request in requests:
+                station_key = self._keys.station(request.station_id)
+                token_key = self._token_key(request)
+                reads.mget(station_key, self._keys.shadow(request.station_id), token_key or station_key)
+            rows = await reads.execute()
+        results: list[UpdateResult | None] = [None] * len(requests)
+        writes: list[tuple[int, UpdateResult]] = []
+        async with self._redis.pipeline(transaction=False) as replaces:
+            for index, (request, (station_raw, raw, token_seen)) in enumerate(
+                zip(requests, rows, strict=True)
+            ):
+                result = _merged_update(request, station_raw, raw, token_seen, self._budget)
+                if result.encoded is None:
+                    results[index] = result
+                    continue
+                token_key = self._token_key(request)
+                station_key = self._keys.station(request.station_id)
+                await self._replace_shadow(
+                    keys=[self._keys.shadow(request.station_id), station_key, token_key or station_key],
+                    args=[
+                        _version_read(raw, result),
+                        result.encoded,
+                        1 if token_key else 0,
+                        self._duplicate_window,
+                    ],
+                    client=replaces,
+                )
+                writes.append((index, result))
+            outcomes = await replaces.execute() if writes else []
+        for (index, written), outcome in zip(writes, outcomes, strict=True):
+            if outcome == 1:
+                results[index] = written
+            elif outcome == -1:
+                results[index] = UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
+            else:
+                results[index] = await self.apply_update(requests[index])
+        applied = [result for result in results if result is not None]
+        assert len(applied) == len(requests), "every update gets a result"
+        return applied
+
+    def _token_key(self, request: ShadowUpdateRequest) -> str | None:
+        if not request.client_token:
+            return None
+        return self._keys.client_token(request.station_id, request.client_token)
+
+    async def clear_active_transaction(self, station_id: str, transaction_id: str, now: int) -> bool:
+        """Remove an ended transaction from ``activeTransaction`` and ``evses.*.activeTransaction``."""
+        shadow_key = self._keys.shadow(station_id)
+
+        async def clear(pipe: Pipeline) -> bool:
+            raw = await pipe.get(shadow_key)
+            if raw is None:
+                return False
+            current = fast_json.loads(raw)
+            patch = active_transaction_removal(current["state"]["reported"], transaction_id)
+            if not patch:
+                return False
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(shadow_key, fast_json.dumps(merge_reported(current, patch, now)))
+            await pipe.execute()
+            return True
+
+        return await watched(
+            self._redis, "clear_active_transaction", [shadow_key], clear, self._retry, station_id=station_id
+        )
+
+    # ------------------------------------------------------------------ presence
+
+    async def set_connected(self, station_id: str, presence: JsonObject) -> bool:
+        """Record a connection unless a newer one is already recorded."""
+        return await self._replace_presence(station_id, presence, require_session=None)
+
+    async def set_disconnected(self, station_id: str, presence: JsonObject) -> bool:
+        """Record a disconnection only if it ends the session currently recorded."""
+        return await self._replace_presence(
+            station_id, presence, require_session=str(presence.get("sessionId"))
+        )
+
+    async def _replace_presence(
+        self, station_id: str, presence: JsonObject, require_session: str | None
+    ) -> bool:
+        key = self._keys.presence(station_id)
+        station_key = self._keys.station(station_id)
+
+        async def replace(pipe: Pipeline) -> bool:
+            if not await pipe.exists(station_key):
+                return False
+            raw = await pipe.get(key)
+            current: dict[str, Any] | None = fast_json.loads(raw) if raw else None
+            if current is not None:
+                if require_session is not None and current.get("sessionId") != require_session:
+                    return False
+                if require_session is None and _connection_order(current) > _connection_order(presence):
+                    return False
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.set(key, fast_json.dumps(presence))
+            await pipe.execute()
+            return True
+
+        return await watched(
+            self._redis, "replace_presence", [key, station_key], replace, self._retry, station_id=station_id
+        )
+
+
+def _merged_update(
+    request: ShadowUpdateRequest,
+    station_raw: Any,
+    raw: bytes | str | None,
+    token_seen: Any,
+    budget: DocumentBudget,
+) -> UpdateResult:
+    """What an update makes of the documents just read: refused (station not registered, or the
+    document would break its budget), a duplicate (its client token was applied), or applied, with
+    the merged shadow encoded and still to write."""
+    if station_raw is None:
+        return UpdateResult(UpdateOutcome.NOT_REGISTERED, None)
+    if request.client_token and token_seen is not None:
+        return UpdateResult(UpdateOutcome.DUPLICATE, None)
+    current = fast_json.loads(raw) if raw is not None else empty_shadow(request.now)
+    # The document was just decoded and is ours: merged in place, without copies.
+    merged = merge_reported(current, request.reported, request.now, in_place=True)
+    evicted = trim_capped_maps(merged, budget)
+    encoded = fast_json.dumps(merged)
+    keys = count_keys(merged["state"]["reported"])
+    problem = document_problem(len(encoded), keys, len(raw or b""), budget)
+    if problem is not None:
+        return UpdateResult(UpdateOutcome.OVER_BUDGET, None, budget_reasons=(problem,))
+    reasons = (BudgetReason.MAP_ENTRIES,) * evicted
+    return UpdateResult(UpdateOutcome.APPLIED, merged, encoded, reasons)
+
+
+def _version_read(raw: bytes | str | None, merged: UpdateResult) -> str:
+    """The version of the shadow an update was merged into ('' for none): one less than the merge's."""
+    if raw is None or merged.shadow is None:
+        return ""
+    return str(int(merged.shadow["version"]) - 1)
+
+
+def _connection_order(presence: JsonObject) -> tuple[int, str]:
+    """Which of two connections is newer: time first, then session id, the order the gateways use to
+    decide a takeover, so the shadow always names the connection that survived."""
+    # A disconnected record's own timestamp is when it ended; connectedAt is when it began.
+    began = presence.get("connectedAt") or presence.get("timestamp") or 0
+    return int(began), str(presence.get("sessionId", ""))
+
+
+def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> JsonObject:
+    presence = fast_json.loads(presence_raw) if presence_raw else None
+    connected = bool(presence and presence.get("eventType") == "connected")
+    record = dict(record)
+    record["hasPassword"] = record.pop("passwordHash", None) is not None
+    record.setdefault("securityProfile", 0)
+    record["connected"] = connected
+    record["connection"] = (
+        {
+            "protocol": presence.get("protocol"),
+            "gatewayInstance": presence.get("gatewayInstance"),
+            "sessionId": presence.get("sessionId"),
+            "since": presence.get("time"),
+        }
+        if presence and connected
+        else None
+    )
+    if presence and not connected:
+        record["lastDisconnectedAt"] = presence.get("time")
+    return record
+
+
+# Writes a merged shadow (KEYS[1]) only if it still has the version the merge started from (ARGV[1],
+# '' for no shadow) and the station (KEYS[2]) is still registered; marks the client token (KEYS[3]) as
+# applied. Returns 1 when written, 0 when the shadow changed meanwhile, -1 when the station is gone.
+# Every write bumps the version, and the store encodes it last but one (..."version":N,"timestamp":T}),
+# so it is read from the document's last bytes, not by sending or decoding the whole document
+# (up to SHADOW_MAX_DOCUMENT_BYTES); a document of another layout is decoded.
+REPLACE_SHADOW_IF_UNCHANGED = """
+local tail = redis.call('GETRANGE', KEYS[1], -64, -1)
+local version = ''
+if tail ~= '' then
+  version = string.match(tail, '"version":(%d+),"timestamp":%d+}$')
+  if not version then
+    version = tostring(cjson.decode(redis.call('GET', KEYS[1]))['version'])
+  end
+end
+if version ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] == '1' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[4]) end
+return 1
+"""
+
+# Allocates an integer transaction id once per key: a retransmitted StartTransaction gets the same id.
+ALLOCATE_ONCE = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return tonumber(existing) end
+local id = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+return id
+"""
