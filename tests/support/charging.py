@@ -65,9 +65,39 @@ class ChargingStation201(Station201):
     def __init__(self, *args: Any, answer: str = "Accepted", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.profiles = ProfileMemory(answer)
+        self.installed: dict[int, tuple[int, dict[str, Any]]] = {}
+        """Profile id -> (EVSE id, the profile as received): what it reports to GetChargingProfiles."""
+        self._reports: set[asyncio.Task[Any]] = set()
+
+    @on("GetChargingProfiles")
+    async def on_get_charging_profiles(
+        self, request_id: int, charging_profile: dict[str, Any], **_: Any
+    ) -> Any:
+        """Accepted, then one ReportChargingProfiles per EVSE with the installed profiles (K09)."""
+        by_evse: dict[int, list[dict[str, Any]]] = {}
+        for evse_id, profile in self.installed.values():
+            by_evse.setdefault(evse_id, []).append(profile)
+        task = asyncio.ensure_future(self._report(request_id, by_evse))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
+        return call_result201.GetChargingProfiles(status="Accepted" if by_evse else "NoProfiles")
+
+    async def _report(self, request_id: int, by_evse: dict[int, list[dict[str, Any]]]) -> None:
+        await asyncio.sleep(0)  # after the answer
+        for number, (evse_id, profiles) in enumerate(sorted(by_evse.items())):
+            await self.call(
+                call201.ReportChargingProfiles(
+                    request_id=request_id,
+                    charging_limit_source="CSO",
+                    charging_profile=profiles,
+                    evse_id=evse_id,
+                    tbc=number < len(by_evse) - 1,
+                )
+            )
 
     @on("SetChargingProfile")
     async def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any], **_: Any) -> Any:
+        self.installed[int(charging_profile["id"])] = (evse_id, charging_profile)
         self.profiles.remember(
             charging_profile["charging_profile_purpose"],
             charging_profile.get("transaction_id"),

@@ -553,7 +553,31 @@ CASES: list[Case] = [
         "ReportChargingProfiles",
         {"requestId": 1, "chargingLimitSource": "CSO", "evseId": 1, "chargingProfile": [CHARGING_PROFILE]},
         {},
-        None,
+        {
+            "chargingProfiles": {
+                "9": {
+                    "evseId": 1,
+                    "chargingLimitSource": "CSO",
+                    "requestId": 1,
+                    "stackLevel": 0,
+                    "purpose": "TxDefaultProfile",
+                    "kind": "Absolute",
+                    "recurrencyKind": None,
+                    "validFrom": None,
+                    "validTo": None,
+                    "transactionId": None,
+                    "schedule": {
+                        "rateUnit": "W",
+                        "startSchedule": None,
+                        "duration": None,
+                        "minChargingRate": None,
+                        "periods": [{"start": 0, "limit": 11000}],
+                    },
+                    "periodsOmitted": None,
+                    "reportedAt": NOW_ISO,
+                }
+            }
+        },
     ),
     Case(
         "notify-ev-charging-needs",

@@ -155,6 +155,12 @@ class ShadowSettings:
                         minimum=1,
                         about="entries kept under reservations; the oldest make room",
                     ),
+                    "chargingProfiles": env.integer(
+                        "SHADOW_MAX_REPORTED_PROFILES",
+                        16,
+                        minimum=1,
+                        about="profiles a station reported kept (chargingProfiles); the oldest make room",
+                    ),
                 },
             ),
             record_budget=RecordBudget(

@@ -8314,12 +8314,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The charging profiles set through the API that the station accepted
+         * The charging profiles set through the API that the station accepted, or (source=station) the profiles the station reported
          * @description Needs a token with the read scope.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description api (default): profiles set through the API; station: the profiles the station reported (2.x ReportChargingProfiles, after a GetChargingProfiles; 1.6 has no such call) */
+                    source?: "api" | "station";
+                };
                 header?: never;
                 path: {
                     station_id: string;
@@ -9141,10 +9144,16 @@ export interface components {
             /** Format: date-time */
             validTo?: string;
         };
-        /** ChargingProfileList */
+        /**
+         * ChargingProfileList
+         * @description ``source=api`` (default): the profiles set through the API that the station accepted;
+         *     ``source=station``: what the station itself reported (2.x ReportChargingProfiles).
+         */
         ChargingProfileList: {
             chargePointId: string;
-            chargingProfiles: components["schemas"]["ChargingProfile"][];
+            chargingProfiles: components["schemas"]["ChargingProfile"][] | components["schemas"]["ReportedProfile"][];
+            /** @enum {string} */
+            source?: "api" | "station";
         };
         /** CommandRecord */
         CommandRecord: {
@@ -9570,6 +9579,41 @@ export interface components {
                 [key: string]: unknown;
             };
             error?: string;
+        };
+        /** ReportedPeriod */
+        ReportedPeriod: {
+            start: number;
+            limit: number;
+            phases?: number;
+        };
+        /**
+         * ReportedProfile
+         * @description A profile the station reported (2.x ReportChargingProfiles, answering GetChargingProfiles).
+         */
+        ReportedProfile: {
+            id: number;
+            evseId: number;
+            chargingLimitSource: string;
+            requestId: number;
+            stackLevel: number;
+            purpose: string;
+            kind: string;
+            schedule: components["schemas"]["ReportedSchedule"];
+            reportedAt: string;
+            recurrencyKind?: string;
+            validFrom?: string;
+            validTo?: string;
+            transactionId?: string;
+            /** @description Periods beyond the first schedule's 24 (and other schedules') not kept */
+            periodsOmitted?: number;
+        };
+        /** ReportedSchedule */
+        ReportedSchedule: {
+            rateUnit: string;
+            periods: components["schemas"]["ReportedPeriod"][];
+            startSchedule?: string;
+            duration?: number;
+            minChargingRate?: number;
         };
         /** SchedulePeriod */
         SchedulePeriod: {

@@ -350,7 +350,9 @@ class ChargingProfile(TypedDict):
 
 class ChargingProfileList(TypedDict):
     chargePointId: str
-    chargingProfiles: list[ChargingProfile]
+    chargingProfiles: list[ChargingProfile] | list[dict[str, Any]]
+    """With ``source="station"``: what the station reported (id, evseId, requestId, schedule, ...)."""
+    source: NotRequired[str]
 
 
 class Tariff(TypedDict):

@@ -30,7 +30,7 @@ class BudgetReason:
     COMMAND_OWNER = "command_owner"
 
 
-DEFAULT_MAP_CAPS: Mapping[str, int] = MappingProxyType({"reservations": 32})
+DEFAULT_MAP_CAPS: Mapping[str, int] = MappingProxyType({"reservations": 32, "chargingProfiles": 16})
 """Top-level maps of the reported state keyed by ids the station picks, and how many entries each
 keeps (the oldest, by their metadata timestamps, make room for new ones)."""
 
