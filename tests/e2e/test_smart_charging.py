@@ -308,3 +308,38 @@ async def station_limit(system: System, api: Api) -> None:
         await ems.clear_limit()
         limits = await limits_when(shares, lambda got: got == [16.0, 16.0], "cleared: equal shares again", 4)
         print(f"ClearedChargingLimit: {limits} A after {time.monotonic() - cleared:.2f} s")
+
+
+def test_the_ev_schedule_caps_its_share(system: System, api: Api) -> None:
+    asyncio.run(ev_schedule(system, api))
+
+
+async def ev_schedule(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-evs-{run}"
+    ids = (f"CP-SC-{run}-plan", f"CP-SC-{run}-rest")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as planner,
+        charging201(system.gateway_url, ids[1]) as rest,
+    ):
+        await planner.start_transaction(f"tx-{run}-plan")
+        await rest.start_transaction(f"tx-{run}-rest")
+        shares: list[Share] = [(planner, f"tx-{run}-plan"), (rest, f"tx-{run}-rest")]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        # 6900 W over three phases of 230 V = 10 A per phase, for an hour; then 32 A.
+        assert await planner.notify_schedule([(0, 6900.0), (3600, 22000.0)], rate_unit="W") == "Accepted"
+        limits = await limits_when(
+            shares,
+            lambda got: got == [10.0, 22.0],
+            "the EV's plan caps its share, the rest goes to the other",
+            4,
+        )
+        print(f"\nNotifyEVChargingSchedule 6900 W (10 A) now: Accepted, then {limits} A")
+        shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
+        kept = shadow["state"]["reported"]["evChargingSchedule"]["1"]["periods"]
+        assert kept == [{"start": 0, "limitAmps": 10.0}, {"start": 3600, "limitAmps": 31.8}]

@@ -199,6 +199,21 @@ class ChargingStation201(Station201):
         )
         return str(answer.status)
 
+    async def notify_schedule(self, periods: list[tuple[int, float]], rate_unit: str = "A") -> str:
+        """ISO 15118: the EV's own charging schedule on EVSE 1 from now, ``(start, limit)`` periods."""
+        answer = await self.call(
+            call201.NotifyEVChargingSchedule(
+                time_base=_now(),
+                evse_id=1,
+                charging_schedule={
+                    "id": 1,
+                    "charging_rate_unit": rate_unit,
+                    "charging_schedule_period": [{"start_period": s, "limit": limit} for s, limit in periods],
+                },
+            )
+        )
+        return str(answer.status)
+
     async def end_transaction(self, transaction_id: str, seq_no: int = 1) -> None:
         await self.call(
             call201.TransactionEvent(

@@ -603,7 +603,11 @@ CASES: list[Case] = [
         "NotifyEVChargingSchedule",
         {"timeBase": T0, "evseId": 1, "chargingSchedule": SCHEDULE},
         {"status": "Accepted"},
-        None,
+        {
+            "evChargingSchedule": {
+                "1": {"timeBase": T0, "periods": [{"start": 0, "limitAmps": 15.9}], "receivedAt": NOW_ISO}
+            }
+        },
     ),
     # ------------------------------------------------- report-style notices
     Case(

@@ -137,3 +137,22 @@ def test_evse_wiring_in_a_membership() -> None:
     ):
         with pytest.raises(ValueError, match=reason):
             evse_changes(bad)
+
+
+def test_the_ev_schedule_in_force_caps_the_share() -> None:
+    from datetime import UTC, datetime
+
+    from csms_shadow.charging.allocator import ev_schedule_cap
+
+    started = 1767225600.0  # 2026-01-01T00:00:00Z
+    schedule = {
+        "timeBase": "2026-01-01T00:00:00Z",
+        "periods": [{"start": 0, "limitAmps": 10.0}, {"start": 3600, "limitAmps": 16.0}],
+        "receivedAt": "2026-01-01T00:00:05Z",
+    }
+    assert ev_schedule_cap(schedule, started, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == 10.0
+    assert ev_schedule_cap(schedule, started, datetime(2026, 1, 1, 2, 0, tzinfo=UTC)) == 16.0, "last holds"
+    assert ev_schedule_cap({**schedule, "timeBase": "2026-01-01T01:00:00Z"}, started, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) is None, "not begun"  # fmt: skip
+    assert ev_schedule_cap({**schedule, "receivedAt": "2025-12-31T00:00:00Z"}, started, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) is None, "an earlier EV's"  # fmt: skip
+    assert ev_schedule_cap("garbage", started, datetime(2026, 1, 1, tzinfo=UTC)) is None
+    assert ev_schedule_cap({"timeBase": "x", "receivedAt": "2026-01-01T00:00:05Z"}, started, datetime(2026, 1, 1, tzinfo=UTC)) is None  # fmt: skip

@@ -9301,7 +9301,7 @@ export interface components {
          * @description Everything the system records, as an event type (a bounded set: also a metric label).
          * @enum {string}
          */
-        EventType: "station.connected" | "station.disconnected" | "station.booted" | "connector.status_changed" | "transaction.started" | "transaction.updated" | "transaction.ended" | "command.sent" | "command.answered" | "command.failed" | "command.timed_out" | "security.event" | "ev.charging_needs" | "charging.limit_changed" | "registration.changed" | "session.completed" | "campaign.progress" | "desired.in_sync";
+        EventType: "station.connected" | "station.disconnected" | "station.booted" | "connector.status_changed" | "transaction.started" | "transaction.updated" | "transaction.ended" | "command.sent" | "command.answered" | "command.failed" | "command.timed_out" | "security.event" | "ev.charging_needs" | "ev.charging_schedule" | "charging.limit_changed" | "registration.changed" | "session.completed" | "campaign.progress" | "desired.in_sync";
         /** EvseSite */
         EvseSite: {
             site?: string | null;

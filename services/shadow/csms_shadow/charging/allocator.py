@@ -65,6 +65,7 @@ _WAKING_EVENTS = frozenset(
         EventType.STATION_CONNECTED,
         EventType.STATION_DISCONNECTED,
         EventType.EV_CHARGING_NEEDS,
+        EventType.EV_CHARGING_SCHEDULE,
         EventType.CHARGING_LIMIT_CHANGED,
     }
 )
@@ -184,6 +185,27 @@ def needs_cap(needs: Any, started: float, voltage: float = 230.0) -> tuple[float
     if isinstance(power, int | float) and not isinstance(power, bool) and power > 0:
         return float(power) / (voltage * 3), str(needs["receivedAt"])
     return None, str(needs["receivedAt"])
+
+
+def ev_schedule_cap(schedule: Any, started: float, now: datetime) -> float | None:
+    """The per-phase limit the EV's own schedule (ISO 15118 NotifyEVChargingSchedule) has at ``now``, if
+    it came during this transaction and has begun; its last period holds after it."""
+    if not isinstance(schedule, dict):
+        return None
+    try:
+        if parse_time(schedule.get("receivedAt")).timestamp() < started:
+            return None  # an earlier EV's
+        elapsed = (now - parse_time(schedule.get("timeBase"))).total_seconds()
+    except ValueError:
+        return None
+    cap = None
+    for period in schedule.get("periods") or ():
+        if not isinstance(period, dict) or not isinstance(period.get("start"), int):
+            continue
+        amps = period.get("limitAmps")
+        if period["start"] <= elapsed and isinstance(amps, int | float) and not isinstance(amps, bool):
+            cap = max(float(amps), 0.0)
+    return cap
 
 
 def transaction_phases(wiring: Any, needs: Any, started: float, meter_value: Any) -> tuple[int, ...]:
@@ -347,7 +369,7 @@ class Allocator:
             with contextlib.suppress(asyncio.CancelledError):
                 await stopped
 
-    async def _open_transactions(self) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
+    async def _open_transactions(self, now: datetime) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
         memberships = {
             station_id: membership
             for station_id, membership in (await self._sites.memberships()).items()
@@ -375,9 +397,12 @@ class Allocator:
                     continue
                 started = _started(record)
                 cap, needs_at = needs_cap(all_needs.get(str(evse)), started)
-                external = external_cap(reported.get("chargingLimit"), evse)
-                if external is not None:
-                    cap = external if cap is None else min(cap, external)
+                for other in (
+                    external_cap(reported.get("chargingLimit"), evse),
+                    ev_schedule_cap((reported.get("evChargingSchedule") or {}).get(str(evse)), started, now),
+                ):
+                    if other is not None:
+                        cap = other if cap is None else min(cap, other)
                 drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
                 phases = transaction_phases(
                     wiring.get(str(evse)), all_needs.get(str(evse)), started, record.get("lastMeterValue")
@@ -538,7 +563,7 @@ class Allocator:
             site, external = stored_site(document)
             tree[site_id] = site
             limits[site_id] = limit_at(site.limit, site.schedule, external, now)
-        transactions, stations = await self._open_transactions()
+        transactions, stations = await self._open_transactions(now)
         await self._failsafes(stations)
         enforced = await self._load_enforced()
         await self._answers(enforced)
