@@ -343,3 +343,51 @@ async def ev_schedule(system: System, api: Api) -> None:
         shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
         kept = shadow["state"]["reported"]["evChargingSchedule"]["1"]["periods"]
         assert kept == [{"start": 0, "limitAmps": 10.0}, {"start": 3600, "limitAmps": 31.8}]
+
+
+def test_spare_below_a_station_max_profile_goes_to_the_others(system: System, api: Api) -> None:
+    asyncio.run(station_max(system, api))
+
+
+async def station_max(system: System, api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    site = f"site-max-{run}"
+    ids = (f"CP-SC-{run}-capped", f"CP-SC-{run}-free")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, ids[0]) as capped,
+        charging16(system.gateway_url, ids[1]) as free,
+    ):
+        await capped.start_transaction(f"tx-{run}-capped")
+        tx16 = await free.start_transaction()
+        shares: list[Share] = [(capped, f"tx-{run}-capped"), (free, tx16)]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        profile = {
+            "stackLevel": 0,
+            "purpose": "ChargingStationMaxProfile",
+            "kind": "Absolute",
+            "schedule": {
+                "rateUnit": "A",
+                "startSchedule": "2026-01-01T00:00:00Z",
+                "periods": [{"start": 0, "limit": 10}],
+            },
+        }
+        put = await api.arequest("PUT", f"/charge-points/{ids[0]}/charging-profiles/7", json=profile)
+        assert put.status_code == 200, put.text
+        limits = await limits_when(
+            shares,
+            lambda got: got == [10.0, 22.0],
+            "the station's own 10 A max: its spare goes to the other",
+            4,
+        )
+        print(f"\nChargingStationMaxProfile 10 A on one station (API): {limits} A")
+        deleted = await api.arequest("DELETE", f"/charge-points/{ids[0]}/charging-profiles/7")
+        assert deleted.status_code == 200, deleted.text
+        limits = await limits_when(
+            shares, lambda got: got == [16.0, 16.0], "the max profile cleared: equal again", 4
+        )
+        print(f"cleared: {limits} A")

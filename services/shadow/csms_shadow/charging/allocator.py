@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,9 +36,10 @@ from csms_common.smart_charging.allocation import Demand, allocate
 from csms_common.smart_charging.enforcement import Update, plan_updates
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
 from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases
-from csms_common.smart_charging.profiles import failsafe_profile, tx_profile
+from csms_common.smart_charging.profiles import Profile, failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
 from csms_common.smart_charging.spare import DrawState, SpareSettings, observe_draw
+from csms_common.smart_charging.station_max import station_limit, with_station_circuits
 from csms_shadow.charging.charging_config import ChargingSettings
 from csms_shadow.charging.charging_metrics import (
     ALLOCATION_SECONDS,
@@ -99,6 +100,8 @@ class OpenTransaction:
     """Its id token's ``chargingPriority``: admitted and filled before lower priorities."""
     phases: tuple[int, ...] = (0, 1, 2)
     """The site phases it draws on (:mod:`csms_common.smart_charging.phases`)."""
+    station_cap: float | None = None
+    """Its station's ChargingStationMaxProfile in force (amps per phase), set through the API."""
 
     @property
     def key(self) -> str:
@@ -147,7 +150,13 @@ def demands_for(
             fixed = settings.station_max_amps
         elif not tx.connected:
             fixed = max(sent.amps if sent is not None else 0.0, settings.failsafe_amps)
-        caps = [cap for cap in (tx.cap_amps, sent.draw_cap if sent is not None else None) if cap is not None]
+        # A station's max profile caps each transaction too: exact for one EVSE, and the station circuit
+        # (csms_common.smart_charging.station_max) shares it when it has several.
+        caps = [
+            cap
+            for cap in (tx.cap_amps, sent.draw_cap if sent is not None else None, tx.station_cap)
+            if cap is not None
+        ]
         demands.append(
             Demand(
                 key=tx.key,
@@ -162,6 +171,10 @@ def demands_for(
             )
         )
     return demands
+
+
+async def _no_profiles() -> list[Profile]:
+    return []
 
 
 def _evse_of(record: JsonObject) -> int | None:
@@ -293,7 +306,10 @@ class Allocator:
         settings: ChargingSettings,
         tokens: IdTokenStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        profiles: Callable[[str], Awaitable[list[Profile]]] | None = None,
     ) -> None:
+        self._profiles = profiles
+        """A station's profiles kept through the API: its ChargingStationMaxProfile caps it in the tree."""
         self._tokens = tokens
         self._redis = redis
         self._enforced_key = f"{prefix}charging-enforced"
@@ -379,9 +395,10 @@ class Allocator:
         reads = await asyncio.gather(*(self._station_reads(station_id) for station_id in memberships))
         transactions: list[OpenTransaction] = []
         stations: dict[str, JsonObject] = {}
-        for (station_id, membership), (station, shadow, records) in zip(
+        for (station_id, membership), (station, shadow, records, profiles) in zip(
             memberships.items(), reads, strict=True
         ):
+            station_cap = station_limit(profiles, now)
             stations[station_id] = station
             connection = station.get("connection") or {}
             evse_sites = membership.get("evses") or {}
@@ -422,6 +439,7 @@ class Allocator:
                         meter_at=meter_at,
                         id_token=token_of(record),
                         phases=phases,
+                        station_cap=station_cap,
                     )
                 )
         return await self._with_priorities(transactions), stations
@@ -438,13 +456,16 @@ class Allocator:
             for tx in transactions
         ]
 
-    async def _station_reads(self, station_id: str) -> tuple[JsonObject, JsonObject, list[JsonObject]]:
-        station, shadow, records = await asyncio.gather(
+    async def _station_reads(
+        self, station_id: str
+    ) -> tuple[JsonObject, JsonObject, list[JsonObject], list[Profile]]:
+        station, shadow, records, profiles = await asyncio.gather(
             self._store.get_station(station_id),
             self._store.get_shadow(station_id),
             self._records.transactions(station_id),
+            self._profiles(station_id) if self._profiles is not None else _no_profiles(),
         )
-        return station or {}, shadow or {}, records
+        return station or {}, shadow or {}, records, profiles
 
     async def _load_enforced(self) -> dict[str, Enforced]:
         raw = await self._redis.hgetall(self._enforced_key)
@@ -571,7 +592,14 @@ class Allocator:
         for tx in transactions:
             if tx.key in enforced and tx.connected:
                 enforced[tx.key] = observed(enforced[tx.key], tx, self._spare)
-        allocation = allocate(tree, limits, demands_for(transactions, enforced, self._settings))
+        circuits = with_station_circuits(
+            tree,
+            limits,
+            [(tx.key, tx.station_id, tx.site) for tx in transactions],
+            {tx.station_id: tx.station_cap for tx in transactions if tx.station_cap is not None},
+        )
+        placed = [replace(tx, site=circuits.site_of[tx.key]) for tx in transactions]
+        allocation = allocate(circuits.sites, circuits.limits, demands_for(placed, enforced, self._settings))
         steerable = {
             tx.key: tx
             for tx in transactions
