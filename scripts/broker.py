@@ -20,6 +20,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from csms_common import topics
+from csms_common.topics import RegistryMethod
 from scripts.pki import Pki
 
 SERVICE_USERS = ("gateway", "ocpp-handler", "shadow", "remote-api", "notifier")
@@ -57,7 +59,7 @@ GRANTS: dict[str, Grants] = {
             "+/in",
             "$aws/events/presence/connected/+",
             "$aws/events/presence/disconnected/+",
-            "csms/secret/registry/authenticate",
+            topics.shadow_request(RegistryMethod.AUTHENTICATE),
             "csms/stations/+/commands",
             ANSWER_ANY_INBOX,
         ),
@@ -69,7 +71,7 @@ GRANTS: dict[str, Grants] = {
             "$aws/things/+/shadow/update",
             "csms/stations/+/transactions",
             "csms/stations/+/commands",
-            "csms/registry/lookup",
+            topics.shadow_request(RegistryMethod.LOOKUP),
             ANSWER_ANY_INBOX,
         ),
         read=("+/in",),
@@ -92,8 +94,8 @@ GRANTS: dict[str, Grants] = {
             "$aws/things/+/shadow/update",
             "$aws/things/+/shadow/get",
             "$aws/events/presence/+/+",
-            "csms/registry/+",
-            "csms/secret/registry/+",
+            topics.SHADOW_REQUESTS,
+            topics.SECRET_SHADOW_REQUESTS,
             "csms/stations/+/+",
             "csms/notifier/+",
             "csms/audit",
@@ -104,10 +106,10 @@ GRANTS: dict[str, Grants] = {
         write=(
             "+/call",
             "csms/control/+",
-            "csms/registry/+",
-            "csms/secret/registry/create",
-            "csms/secret/registry/set-password",
-            "csms/secret/registry/webhook-create",
+            topics.SHADOW_REQUESTS,
+            topics.shadow_request(RegistryMethod.CREATE),
+            topics.shadow_request(RegistryMethod.SET_PASSWORD),
+            topics.shadow_request(RegistryMethod.WEBHOOK_CREATE),
             "$aws/things/+/shadow/get",
             "csms/stations/+/commands",
             "csms/audit",
@@ -189,13 +191,14 @@ def write_broker_config(
     extra_users: dict[str, str] | None = None,
     extra_acl: str = "",
     persistence: bool = False,
+    host: str = "127.0.0.1",
 ) -> BrokerSetup:
     """Write mosquitto.conf, the password file and the ACL into ``directory``.
 
     ``persistence`` keeps sessions, subscriptions and queued QoS 1 messages across a broker
     restart (saved on shutdown and every second): without it a restart drops what the broker had
     acknowledged to a publisher but not yet delivered, such as shadow updates queued for the
-    shadow service.
+    shadow service. ``host`` is the address both listeners bind (tests/support/netns.py).
     """
     directory.mkdir(parents=True, exist_ok=True)
     passwords = dict(
@@ -236,11 +239,11 @@ def write_broker_config(
         "log_type warning",
         # Small request/response messages must not wait for Nagle's algorithm (tens of ms each).
         "set_tcp_nodelay true",
-        f"listener {port} 127.0.0.1",
+        f"listener {port} {host}",
     ]
     if tls_port is not None and pki is not None:
         lines += [
-            f"listener {tls_port} 127.0.0.1",
+            f"listener {tls_port} {host}",
             f"cafile {pki.ca}",
             f"certfile {pki.server_cert}",
             f"keyfile {pki.server_key}",

@@ -17,10 +17,22 @@ import requests
 import websockets
 
 from tests.support.api import Api
+from tests.support.polling import NotYet, wait_until_async
 from tests.support.raw_calls import call
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
+
+
+async def settled_record(api: Api, message_id: str) -> Any:
+    """The command record once the shadow service has folded the station's answer in: it is written a
+    moment after the waiting caller is answered."""
+
+    async def settled() -> Any:
+        record = (await api.aget(f"/commands/{message_id}")).json()
+        return NotYet(record) if record["state"] == "sent" else record
+
+    return await wait_until_async(settled, 5, message=f"the record of {message_id} leaves state sent")
 
 
 def test_a_schema_breaking_answer_is_an_error_not_answered(api: Api, system: System, registered: str) -> None:
@@ -33,13 +45,7 @@ def test_a_schema_breaking_answer_is_an_error_not_answered(api: Api, system: Sys
             assert frame[2] == "Reset"
             await ws.send(json.dumps([3, frame[1], {"status": "Maybe"}]))
             response = await pending
-            # The record is written by the shadow service a moment after the caller is answered.
-            for _ in range(100):
-                record = (await api.aget(f"/commands/{frame[1]}")).json()
-                if record["state"] != "sent":
-                    break
-                await asyncio.sleep(0.05)
-            return response, record
+            return response, await settled_record(api, frame[1])
 
     response, record = asyncio.run(scenario())
     print(f"schema-breaking Reset answer: HTTP {response.status_code}, state {record['state']}")
@@ -86,12 +92,7 @@ def test_a_large_answer_reaches_the_caller_but_not_the_record(
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
             await ws.send(json.dumps([3, frame[1], {"status": "Accepted", "data": data}]))
             response = await pending
-            for _ in range(100):
-                record = (await api.aget(f"/commands/{frame[1]}")).json()
-                if record["state"] != "sent":
-                    break
-                await asyncio.sleep(0.05)
-            return response, record
+            return response, await settled_record(api, frame[1])
 
     response, record = asyncio.run(scenario())
     print(f"200 KB answer: caller got {len(response.text)} bytes, record {len(json.dumps(record))} bytes")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from csms_gateway.config import GatewaySettings
 from tests.support.adversary import (
@@ -19,6 +18,8 @@ from tests.support.adversary import (
     handshake_seconds,
     in_another_process,
     latency_bound,
+    metric_lines,
+    metric_sum,
     percentile,
 )
 from tests.support.api import Api
@@ -110,22 +111,15 @@ def attack_process(url: str, victims: list[str], until: Path) -> Attack:
 
 
 def shadow_hash_calls(system: System) -> float:
-    metrics = requests.get(f"{system.processes['shadow'].admin_url}/metrics", timeout=5).text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in metrics.splitlines()
-        if line.startswith('csms_registry_requests_total{method="authenticate"')
+    return metric_sum(
+        system.processes["shadow"].admin_url, 'csms_registry_requests_total{method="authenticate"'
     )
 
 
 def gateway_refusals(gateway: ServiceProcess) -> float:
-    metrics = requests.get(f"{gateway.admin_url}/metrics", timeout=5).text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in metrics.splitlines()
-        if line.startswith(
-            ('csms_gateway_handshakes_total{outcome="throttled"}', "csms_gateway_auth_failures")
-        )
+    return metric_sum(
+        gateway.admin_url,
+        ('csms_gateway_handshakes_total{outcome="throttled"}', "csms_gateway_auth_failures"),
     )
 
 
@@ -189,21 +183,15 @@ def test_guessing_passwords_does_not_slow_a_legitimate_station(
             return done
 
         measured = asyncio.run(rounds())
-        metrics = requests.get(f"{gateway.admin_url}/metrics", timeout=5).text
-    print(
-        "\n"
-        + "\n".join(
-            line
-            for line in metrics.splitlines()
-            if line.startswith(
-                (
-                    "csms_gateway_handshakes_total",
-                    "csms_gateway_budget_exceeded_total",
-                    "csms_gateway_auth_failures",
-                )
-            )
+        shown = metric_lines(
+            gateway.admin_url,
+            (
+                "csms_gateway_handshakes_total",
+                "csms_gateway_budget_exceeded_total",
+                "csms_gateway_auth_failures",
+            ),
         )
-    )
+    print("\n" + "\n".join(shown))
     print(f"\nauth failures: {ATTACKERS} clients on {ATTACKERS} addresses guessed passwords of 2 stations:")
     for number, one in enumerate(measured):
         print(f"  round {number + 1}: {one.line()}")

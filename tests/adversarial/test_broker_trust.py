@@ -276,7 +276,7 @@ def monitor_everything(private_broker: infra.RunningService) -> Iterator[Login]:
 def test_monitor_sees_no_station_password(
     api: Api, system: System, monitor_everything: Login, station_id: str
 ) -> None:
-    """Attack on main: monitor reads ``csms/registry/create``, ``authenticate`` and ``set-password``,
+    """Attack on main: monitor reads ``csms/shadow/registry/create``, ``authenticate`` and ``set-password``,
     whose payloads carry the station's password in clear."""
     first, second = "first-password-0123456789", "second-password-9876543210"
     created = api.post(

@@ -17,6 +17,7 @@ import requests
 import websockets
 
 from scripts.pki import Pki, make_pki
+from tests.support.adversary import extra_gateway, tls_listener
 from tests.support.api import Api
 from tests.support.system import ServiceProcess, System
 
@@ -64,19 +65,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 @pytest.fixture(scope="module")
 def tls_gateway(system: System, pki: Pki) -> Iterator[ServiceProcess]:
-    gateway = system.start(
-        "gateway",
-        label="gateway-oddities",
+    with extra_gateway(
+        system,
+        "gateway-oddities",
         extra_ports=("GATEWAY_TLS_PORT",),
-        GATEWAY_TLS_CERT=str(pki.server_cert),
-        GATEWAY_TLS_KEY=str(pki.server_key),
-        GATEWAY_TLS_CLIENT_CA=str(pki.ca),
+        **tls_listener(pki),
         GATEWAY_REGISTRATION_CACHE="0",
         GATEWAY_REFUSAL_HOLD="0",
-    )
-    system.wait_ready(gateway)
-    yield gateway
-    gateway.stop()
+    ) as gateway:
+        yield gateway
 
 
 def server_errors(gateway: ServiceProcess) -> int:

@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-import requests
 import websockets
 
 from tests.support.adversary import (
@@ -17,6 +16,7 @@ from tests.support.adversary import (
     heartbeat_latencies,
     in_another_process,
     latency_bound,
+    metric_lines,
     percentile,
 )
 from tests.support.api import Api
@@ -124,22 +124,16 @@ def test_a_reconnecting_flooder_gets_its_budget_and_no_more(
             window = time.monotonic() - flood_started[0]
         finally:
             observer.close()
-        metrics = requests.get(f"{gateway.admin_url}/metrics", timeout=5).text
-        print(
-            "\n"
-            + "\n".join(
-                line
-                for line in metrics.splitlines()
-                if line.startswith(
-                    (
-                        "csms_gateway_budget",
-                        "csms_gateway_frames_total",
-                        "csms_gateway_handshakes_total",
-                        "csms_gateway_disconnects",
-                    )
-                )
-            )
+        shown = metric_lines(
+            gateway.admin_url,
+            (
+                "csms_gateway_budget",
+                "csms_gateway_frames_total",
+                "csms_gateway_handshakes_total",
+                "csms_gateway_disconnects",
+            ),
         )
+        print("\n" + "\n".join(shown))
     budget = BURST + RATE * window if kind == "frames" else (BYTE_BURST + BYTE_RATE * window) / size
     idle_p99, busy_p99 = percentile(idle, 0.99), percentile(busy, 0.99)
     print(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,50 @@ def energy_tariff(tariff_id: str, price: float) -> dict[str, Any]:
         "currency": "EUR",
         "elements": [{"price_components": [{"type": "ENERGY", "price": price, "vat": 20, "step_size": 1}]}],
     }
+
+
+TAG_201 = {"id_token": "TAG-201", "type": "ISO14443"}
+
+
+def transaction_event(
+    transaction_id: str,
+    seq_no: int,
+    event_type: str,
+    timestamp: str,
+    wh: float,
+    *,
+    trigger: str = "MeterValuePeriodic",
+    context: str | None = None,
+    offline: bool = False,
+    id_token: dict[str, str] | None = None,
+) -> Any:
+    """A 2.x TransactionEvent on EVSE 1 with one energy reading (stopped locally when ``Ended``)."""
+    info: dict[str, Any] = {"transaction_id": transaction_id}
+    if event_type == "Ended":
+        info["stopped_reason"] = "Local"
+    sampled: dict[str, Any] = {"value": wh}
+    if context is not None:
+        sampled["context"] = context
+    return call201.TransactionEvent(
+        event_type=event_type,
+        timestamp=timestamp,
+        trigger_reason=trigger,
+        seq_no=seq_no,
+        transaction_info=info,
+        evse={"id": 1, "connector_id": 1},
+        id_token=id_token,
+        offline=offline or None,
+        meter_value=[{"timestamp": timestamp, "sampled_value": [sampled]}],
+    )
+
+
+async def assign_tariff(api: Api, station: str, tariff: dict[str, Any]) -> None:
+    """Create ``tariff`` and make it the station's one tariff."""
+    assert (await api.apost("/tariffs", json=tariff)).status_code == 201
+    body = {"tariffIds": [tariff["id"]]}
+    assert (
+        await api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
+    ).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -142,11 +187,7 @@ def test_a_16_session_is_priced_with_a_cdr_and_a_csv_row(
 
 async def priced_16_session(billing_system: System, bill_api: Api, station: str) -> None:
     tariff_id = f"t16-{uuid.uuid4().hex[:8]}"
-    assert bill_api.post("/tariffs", json=energy_tariff(tariff_id, 0.30)).status_code == 201
-    body = {"tariffIds": [tariff_id]}
-    assert (
-        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
-    ).status_code == 200
+    await assign_tariff(bill_api, station, energy_tariff(tariff_id, 0.30))
 
     async with websockets.connect(f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp1.6"]) as ws:
         async with running(Station16(station, ws)) as cp:
@@ -196,25 +237,18 @@ def test_a_201_session_gets_cost_updates_and_the_total_on_ended(
 
 async def cost_updates_201(billing_system: System, bill_api: Api, station: str) -> None:
     tariff_id = f"t201-{uuid.uuid4().hex[:8]}"
-    assert bill_api.post("/tariffs", json=energy_tariff(tariff_id, 0.30)).status_code == 201
-    body = {"tariffIds": [tariff_id]}
-    assert (
-        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
-    ).status_code == 200
+    await assign_tariff(bill_api, station, energy_tariff(tariff_id, 0.30))
 
     def event(seq_no: int, event_type: str, timestamp: str, trigger: str, wh: float, context: str) -> Any:
-        return call201.TransactionEvent(
-            event_type=event_type,
-            timestamp=timestamp,
-            trigger_reason=trigger,
-            seq_no=seq_no,
-            transaction_info={
-                "transaction_id": "tx-bill-201",
-                **({"stopped_reason": "Local"} if event_type == "Ended" else {}),
-            },
-            evse={"id": 1, "connector_id": 1},
-            id_token={"id_token": "TAG-201", "type": "ISO14443"},
-            meter_value=[{"timestamp": timestamp, "sampled_value": [{"value": wh, "context": context}]}],
+        return transaction_event(
+            "tx-bill-201",
+            seq_no,
+            event_type,
+            timestamp,
+            wh,
+            trigger=trigger,
+            context=context,
+            id_token=TAG_201,
         )
 
     async with websockets.connect(
@@ -282,25 +316,9 @@ async def back_to_back_201(billing_system: System, bill_api: Api, station: str) 
             }
         ],
     }
-    assert (await bill_api.apost("/tariffs", json=tariff)).status_code == 201
-    body = {"tariffIds": [tariff["id"]]}
-    assert (
-        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
-    ).status_code == 200
+    await assign_tariff(bill_api, station, tariff)
 
-    def event(seq_no: int, event_type: str, timestamp: str, wh: float) -> Any:
-        info: dict[str, Any] = {"transaction_id": "tx-b2b"}
-        if event_type == "Ended":
-            info["stopped_reason"] = "Local"
-        return call201.TransactionEvent(
-            event_type=event_type,
-            timestamp=timestamp,
-            trigger_reason="MeterValuePeriodic",
-            seq_no=seq_no,
-            transaction_info=info,
-            evse={"id": 1, "connector_id": 1},
-            meter_value=[{"timestamp": timestamp, "sampled_value": [{"value": wh}]}],
-        )
+    event = functools.partial(transaction_event, "tx-b2b")
 
     async with websockets.connect(
         f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp2.0.1"]
@@ -329,27 +347,9 @@ def test_a_seq_no_gap_keeps_the_session_open_and_asks_the_station(
 
 async def gap_201(billing_system: System, bill_api: Api, station: str) -> None:
     tariff_id = f"gap-{uuid.uuid4().hex[:8]}"
-    assert (await bill_api.apost("/tariffs", json=energy_tariff(tariff_id, 0.30))).status_code == 201
-    body = {"tariffIds": [tariff_id]}
-    assert (
-        await bill_api.arequest("PUT", f"/tariff-assignments/stations/{station}", json=body)
-    ).status_code == 200
+    await assign_tariff(bill_api, station, energy_tariff(tariff_id, 0.30))
 
-    def event(seq_no: int, event_type: str, timestamp: str, wh: float, offline: bool) -> Any:
-        info: dict[str, Any] = {"transaction_id": "tx-gap"}
-        if event_type == "Ended":
-            info["stopped_reason"] = "Local"
-        return call201.TransactionEvent(
-            event_type=event_type,
-            timestamp=timestamp,
-            trigger_reason="MeterValuePeriodic",
-            seq_no=seq_no,
-            transaction_info=info,
-            evse={"id": 1, "connector_id": 1},
-            offline=offline or None,
-            meter_value=[{"timestamp": timestamp, "sampled_value": [{"value": wh}]}],
-        )
-
+    event = functools.partial(transaction_event, "tx-gap")
     session_id = f"{station}:tx-gap"
     async with websockets.connect(
         f"{billing_system.gateway_url}/{station}", subprotocols=["ocpp2.0.1"]

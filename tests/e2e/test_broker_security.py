@@ -58,17 +58,25 @@ def test_anonymous_and_wrong_passwords_are_refused(private_broker: infra.Running
         ("gateway", "CP1/out", False),  # only handlers answer stations
         ("gateway", "CP1/call", False),  # only the API commands them
         ("gateway", "$aws/things/CP1/shadow/update", False),
-        ("gateway", "csms/secret/registry/authenticate", True),
-        ("gateway", "csms/secret/registry/create", False),
+        ("gateway", "csms/secret/shadow/credentials/authenticate", True),
+        ("gateway", "csms/secret/shadow/registry/create", False),
         ("ocpp-handler", "CP1/out", True),
         ("ocpp-handler", "CP1/call", False),
         ("ocpp-handler", "CP1/in", False),  # nobody but the gateway speaks for a station
         ("ocpp-handler", "csms/control/CP1", False),
+        ("ocpp-handler", "csms/shadow/registry/lookup", True),
+        ("ocpp-handler", "csms/shadow/tokens/token-put", False),  # the handler only looks up
         ("remote-api", "CP1/call", True),
         ("remote-api", "CP1/out", False),
         ("remote-api", "csms/control/CP1", True),
-        ("remote-api", "csms/secret/registry/set-password", True),
-        ("remote-api", "csms/secret/registry/authenticate", False),  # no password guessing via the API
+        ("remote-api", "csms/shadow/tokens/token-put", True),
+        ("remote-api", "csms/secret/shadow/events/webhook-create", True),
+        ("remote-api", "csms/secret/shadow/credentials/set-password", True),
+        (
+            "remote-api",
+            "csms/secret/shadow/credentials/authenticate",
+            False,
+        ),  # no password guessing via the API
         ("remote-api", "$aws/things/CP1/shadow/update", False),
         ("monitor", "CP1/out", False),
         ("monitor", "$aws/things/CP1/shadow/update", False),

@@ -11,17 +11,15 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support import infra
 from tests.support.api import Api
 from tests.support.firmware_stations import firmware_station
 from tests.support.polling import NotYet, wait_until_async
-from tests.support.system import System
+from tests.support.system import System, own_system
 
 pytestmark = pytest.mark.e2e
 
@@ -42,25 +40,15 @@ SHADOW_ENV = {
 
 @pytest.fixture(scope="module")
 def campaigning(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with (
-        infra.mosquitto(tmp_path_factory.mktemp("campaign-mosquitto")) as broker,
-        infra.redis(tmp_path_factory.mktemp("campaign-redis")) as redis,
-    ):
-        system = System(
-            Path(tmp_path_factory.mktemp("campaign-services")), broker.url, redis.url, broker.passwords
-        )
-        try:
-            system.start("shadow", **SHADOW_ENV)
-            system.start("ocpp-handler")
-            system.start("gateway", GATEWAY_AUTH_ADDRESS_FAILURE_BURST="1000", GATEWAY_CALL_TIMEOUT="5")
-            system.start("remote-api")
-            for service in system.processes.values():
-                system.wait_ready(service)
-            system.gateway_url = f"ws://127.0.0.1:{system.processes['gateway'].env['GATEWAY_PORT']}"
-            system.api_url = system.processes["remote-api"].admin_url
-            yield system
-        finally:
-            system.stop_all()
+    with own_system(
+        tmp_path_factory,
+        "campaign",
+        {
+            "shadow": SHADOW_ENV,
+            "gateway": {"GATEWAY_AUTH_ADDRESS_FAILURE_BURST": "1000", "GATEWAY_CALL_TIMEOUT": "5"},
+        },
+    ) as system:
+        yield system
 
 
 def _fleet(api: Api, count: int) -> tuple[str, list[str]]:

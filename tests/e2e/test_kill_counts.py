@@ -19,7 +19,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,17 @@ from websockets.asyncio.client import ClientConnection
 
 from tests.support import infra
 from tests.support.api import Api
-from tests.support.polling import wait_until, wait_until_async
+from tests.support.polling import wait_until_async
 from tests.support.system import ServiceProcess, System
-from tests.support.transactions import RetryingStation, StationRun, Tally, tally, transaction_events
+from tests.support.transactions import (
+    RetryingStation,
+    StationRun,
+    Tally,
+    flowing,
+    stored_records,
+    tally,
+    transaction_events,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -147,38 +155,6 @@ async def kill(killable: KillableSystem, what: str) -> None:
                 await asyncio.to_thread(killable.wait_ready, label)
     else:
         raise AssertionError(f"unknown kill {what}")
-
-
-def stored_records(api: Api, station_ids: list[str], expected_events: Callable[[str], int]) -> dict[str, Any]:
-    """Every station's transaction records, once the shadow service caught up (or 30 s passed: then
-    what is there, and the tally says what is missing)."""
-    stored: dict[str, Any] = {}
-
-    def caught_up() -> bool:
-        for station_id in station_ids:
-            response = api.get(f"/charge-points/{station_id}/transactions")
-            if response.status_code == 200:
-                stored[station_id] = response.json()["transactions"]
-        return all(
-            sum(len(record.get("events", [])) for record in stored.get(station_id, []))
-            >= expected_events(station_id)
-            for station_id in station_ids
-        )
-
-    with contextlib.suppress(AssertionError):
-        wait_until(caught_up, 30, interval=0.3, message="the shadow service recorded every event sent")
-    return stored
-
-
-async def flowing(stations: list[RetryingStation], seconds: float = 60) -> None:
-    """Wait until every station has completed a transaction since now: transactions flow."""
-    marks = [len(station.run.transactions) for station in stations]
-    await wait_until_async(
-        lambda: all(len(s.run.transactions) > mark for s, mark in zip(stations, marks, strict=True)),
-        seconds,
-        interval=0.1,
-        message="every station completed a transaction",
-    )
 
 
 def run_stream(killable: KillableSystem, label: str, kills: tuple[str, ...], prefix: str) -> Tally:

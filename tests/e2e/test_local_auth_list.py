@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import websockets
 from ocpp.routing import on
-from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
-from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
 from tests.support.api import Api
 from tests.support.desired_stations import patch_desired, shadow_where
 from tests.support.polling import NotYet, wait_until_async
-from tests.support.stations import Station16, Station201, running
+from tests.support.stations import Station16, Station201, booted
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
@@ -67,20 +65,11 @@ class ListStation201(Station201):
 
 @contextlib.asynccontextmanager
 async def list_station(system: System, station_id: str, version: str, held: int) -> AsyncIterator[Any]:
-    async with websockets.connect(
-        f"{system.gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]
-    ) as ws:
-        station: Any = (ListStation16 if version == "1.6" else ListStation201)(station_id, ws, version=held)
-        async with running(station):
-            if version == "1.6":
-                await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-            else:
-                await station.call(
-                    call201.BootNotification(
-                        charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
-                    )
-                )
-            yield station
+    kind = ListStation16 if version == "1.6" else ListStation201
+    async with booted(
+        system.gateway_url, station_id, version, functools.partial(kind, version=held)
+    ) as station:
+        yield station
 
 
 def _tokens_of(payload: dict[str, Any]) -> list[tuple[str, str | None]]:

@@ -10,7 +10,6 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +18,10 @@ from ocpp.routing import on
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
 
-from tests.support import infra
 from tests.support.api import Api
 from tests.support.polling import NotYet, wait_until_async
 from tests.support.stations import Station16, running
-from tests.support.system import System
+from tests.support.system import System, own_system
 
 pytestmark = pytest.mark.e2e
 
@@ -52,25 +50,10 @@ class SlowStation16(Station16):
 
 @pytest.fixture(scope="module")
 def reconciling(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with (
-        infra.mosquitto(tmp_path_factory.mktemp("reconcile-mosquitto")) as broker,
-        infra.redis(tmp_path_factory.mktemp("reconcile-redis")) as redis,
-    ):
-        system = System(
-            Path(tmp_path_factory.mktemp("reconcile-services")), broker.url, redis.url, broker.passwords
-        )
-        try:
-            system.start("shadow", **SHADOW_ENV)
-            system.start("ocpp-handler")
-            system.start("gateway", GATEWAY_CALL_TIMEOUT="5")
-            system.start("remote-api")
-            for service in system.processes.values():
-                system.wait_ready(service)
-            system.gateway_url = f"ws://127.0.0.1:{system.processes['gateway'].env['GATEWAY_PORT']}"
-            system.api_url = system.processes["remote-api"].admin_url
-            yield system
-        finally:
-            system.stop_all()
+    with own_system(
+        tmp_path_factory, "reconcile", {"shadow": SHADOW_ENV, "gateway": {"GATEWAY_CALL_TIMEOUT": "5"}}
+    ) as system:
+        yield system
 
 
 def test_killed_mid_rollout_no_call_twice_none_forgotten(reconciling: System) -> None:

@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from scripts.pki import Pki, make_pki
-from tests.support.adversary import basic
+from tests.support.adversary import basic, extra_gateway, tls_listener
 from tests.support.api import Api
 from tests.support.system import ServiceProcess, System
 
@@ -30,19 +30,14 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 @pytest.fixture(scope="module")
 def tls_gateway(system: System, pki: Pki) -> Iterator[ServiceProcess]:
-
-    gateway = system.start(
-        "gateway",
-        label="gateway-tls",
+    with extra_gateway(
+        system,
+        "gateway-tls",
         extra_ports=("GATEWAY_TLS_PORT",),
-        GATEWAY_TLS_CERT=str(pki.server_cert),
-        GATEWAY_TLS_KEY=str(pki.server_key),
-        GATEWAY_TLS_CLIENT_CA=str(pki.ca),
+        **tls_listener(pki),
         GATEWAY_REGISTRATION_CACHE="0",
-    )
-    system.wait_ready(gateway)
-    yield gateway
-    gateway.stop()
+    ) as gateway:
+        yield gateway
 
 
 def client_tls(pki: Pki, certificate_for: str | None = None) -> ssl.SSLContext:

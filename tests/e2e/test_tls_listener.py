@@ -18,6 +18,7 @@ import pytest
 import websockets
 
 from scripts.pki import Pki, make_pki
+from tests.support.adversary import extra_gateway, tls_listener
 from tests.support.api import Api
 from tests.support.certificates import ScratchCa, write_pair
 from tests.support.system import ServiceProcess, System
@@ -47,21 +48,17 @@ def revoked(pki: Pki, dev_ca: ScratchCa) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def gateway(system: System, pki: Pki, revoked: tuple[Path, Path]) -> Iterator[ServiceProcess]:
-    process = system.start(
-        "gateway",
-        label="gateway-tls-listener",
+    with extra_gateway(
+        system,
+        "gateway-tls-listener",
         extra_ports=("GATEWAY_TLS_PORT",),
-        GATEWAY_TLS_CERT=str(pki.server_cert),
-        GATEWAY_TLS_KEY=str(pki.server_key),
+        **tls_listener(pki),
         GATEWAY_TLS_EC_CERT=str(pki.server_ec_cert),
         GATEWAY_TLS_EC_KEY=str(pki.server_ec_key),
-        GATEWAY_TLS_CLIENT_CA=str(pki.ca),
         GATEWAY_TLS_CRL=str(pki.directory / "crl.pem"),
         GATEWAY_REGISTRATION_CACHE="0",
-    )
-    system.wait_ready(process)
-    yield process
-    process.stop()
+    ) as process:
+        yield process
 
 
 def wss_url(gateway: ServiceProcess, station_id: str) -> str:

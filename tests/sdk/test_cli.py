@@ -41,6 +41,18 @@ class Cli:
     async def run(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return await asyncio.to_thread(self, *arguments)
 
+    def complete(self, words: str) -> list[str]:
+        """What bash completion offers for the command line ``words`` (its last word being typed)."""
+        env = {
+            **self.env,
+            "_CSMS_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
+        done = subprocess.run([CSMS], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
 
 @pytest.fixture
 def cli(system: System, tmp_path: Path) -> Cli:
@@ -218,22 +230,11 @@ def test_shell_completion(system: System, cli: Cli) -> None:
     script = cli("completion", "bash")
     assert script.returncode == 0 and "_CSMS_COMPLETE=bash_complete" in script.stdout
 
-    def complete(words: str) -> list[str]:
-        env = {
-            **cli.env,
-            "_CSMS_COMPLETE": "bash_complete",
-            "COMP_WORDS": words,
-            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
-        }
-        done = subprocess.run([CSMS], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
-
-    assert complete("csms sta") == ["start", "stations"]
-    assert complete("csms tok") == ["tokens"]
-    assert set(complete("csms stations ")) == {"list", "show", "register", "delete"}
+    assert cli.complete("csms sta") == ["start", "stations"]
+    assert cli.complete("csms tok") == ["tokens"]
+    assert set(cli.complete("csms stations ")) == {"list", "show", "register", "delete"}
     station_id = new_id()
     assert cli("stations", "register", station_id).returncode == 0
-    completed = complete(f"csms shadow {station_id[:10]}")
+    completed = cli.complete(f"csms shadow {station_id[:10]}")
     assert station_id in completed and all(item.startswith(station_id[:10]) for item in completed)
-    assert station_id in complete(f"csms stations show --json {station_id[:10]}")
+    assert station_id in cli.complete(f"csms stations show --json {station_id[:10]}")

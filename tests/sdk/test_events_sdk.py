@@ -183,19 +183,8 @@ def test_verify_signature_accepts_the_notifiers_real_deliveries(system: System, 
 def test_cli_completes_event_types_from_the_served_document(system: System, tmp_path: Path) -> None:
     cli = Cli(tmp_path, CSMS_URL=system.api_url, OCPP_API_TOKEN=API_TOKEN)
 
-    def complete(words: str) -> list[str]:
-        env = {
-            **cli.env,
-            "_CSMS_COMPLETE": "bash_complete",
-            "COMP_WORDS": words,
-            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
-        }
-        done = subprocess.run([CSMS], env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
-
-    assert complete("csms events tail --type command.a") == ["command.answered"]
-    assert complete("csms events list --type transaction.ended,transaction.s") == [
+    assert cli.complete("csms events tail --type command.a") == ["command.answered"]
+    assert cli.complete("csms events list --type transaction.ended,transaction.s") == [
         "transaction.ended,transaction.started"
     ]
-    assert set(complete("csms events tail --type ")) == EVENT_TYPES
+    assert set(cli.complete("csms events tail --type ")) == EVENT_TYPES

@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import requests
 import websockets
 
+from scripts.pki import Pki
 from tests.support.system import ServiceProcess, System
 
 _T = TypeVar("_T")
@@ -26,6 +28,17 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def metric_lines(admin_url: str, prefixes: str | tuple[str, ...]) -> list[str]:
+    """The lines of a service's /metrics that start with one of ``prefixes``."""
+    metrics = requests.get(f"{admin_url}/metrics", timeout=5).text
+    return [line for line in metrics.splitlines() if line.startswith(prefixes)]
+
+
+def metric_sum(admin_url: str, prefixes: str | tuple[str, ...]) -> float:
+    """The sum of the samples of ``metric_lines``."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metric_lines(admin_url, prefixes))
+
+
 def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
@@ -35,13 +48,26 @@ def gateway_url(gateway: ServiceProcess) -> str:
 
 
 @contextmanager
-def extra_gateway(system: System, label: str, **settings: str) -> Iterator[ServiceProcess]:
-    gateway = system.start("gateway", label=label, **settings)
+def extra_gateway(
+    system: System, label: str, extra_ports: tuple[str, ...] = (), **settings: str
+) -> Iterator[ServiceProcess]:
+    """One more gateway with ``settings``, ready; stopped afterwards, whatever happened."""
+    gateway = system.start("gateway", label=label, extra_ports=extra_ports, **settings)
     try:
         system.wait_ready(gateway)
         yield gateway
     finally:
         gateway.stop()
+
+
+def tls_listener(pki: Pki) -> dict[str, str]:
+    """The settings of a gateway TLS listener (GATEWAY_TLS_PORT) with ``pki``'s server pair, asking
+    for client certificates of its CA."""
+    return {
+        "GATEWAY_TLS_CERT": str(pki.server_cert),
+        "GATEWAY_TLS_KEY": str(pki.server_key),
+        "GATEWAY_TLS_CLIENT_CA": str(pki.ca),
+    }
 
 
 async def heartbeat_latencies(url: str, station_id: str, count: int, interval: float = 0.02) -> list[float]:

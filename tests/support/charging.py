@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import websockets
 from ocpp.exceptions import InternalError
 from ocpp.routing import on
 from ocpp.v16 import call as call16
@@ -18,7 +18,7 @@ from ocpp.v16 import call_result as call_result16
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
-from tests.support.stations import Station16, Station201, running
+from tests.support.stations import Station16, Station201, booted
 
 
 @dataclass(frozen=True)
@@ -297,21 +297,17 @@ def _now() -> str:
 async def charging201(
     gateway_url: str, station_id: str, answer: str = "Accepted"
 ) -> AsyncIterator[ChargingStation201]:
-    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp2.0.1"]) as ws:
-        async with running(ChargingStation201(station_id, ws, answer=answer)) as station:
-            await station.call(
-                call201.BootNotification(
-                    charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
-                )
-            )
-            yield station
+    async with booted(
+        gateway_url, station_id, "2.0.1", functools.partial(ChargingStation201, answer=answer)
+    ) as station:
+        yield station
 
 
 @contextlib.asynccontextmanager
 async def charging16(
     gateway_url: str, station_id: str, answer: str = "Accepted"
 ) -> AsyncIterator[ChargingStation16]:
-    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=["ocpp1.6"]) as ws:
-        async with running(ChargingStation16(station_id, ws, answer=answer)) as station:
-            await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-            yield station
+    async with booted(
+        gateway_url, station_id, "1.6", functools.partial(ChargingStation16, answer=answer)
+    ) as station:
+        yield station

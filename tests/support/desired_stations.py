@@ -6,16 +6,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import websockets
 from ocpp.routing import on
-from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
-from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
 from tests.support.api import Api
 from tests.support.polling import NotYet, wait_until_async
-from tests.support.stations import Station16, Station201, running
+from tests.support.stations import Station16, Station201, booted
 from tests.support.system import System
 
 REFUSED = "Refused"
@@ -75,19 +72,8 @@ class ConfigurableStation201(Station201):
 @contextlib.asynccontextmanager
 async def connected(system: System, station_id: str, version: str) -> AsyncIterator[Any]:
     kind = ConfigurableStation16 if version == "1.6" else ConfigurableStation201
-    async with websockets.connect(
-        f"{system.gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]
-    ) as ws:
-        async with running(kind(station_id, ws)) as station:
-            if version == "1.6":
-                await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-            else:
-                await station.call(
-                    call201.BootNotification(
-                        charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
-                    )
-                )
-            yield station
+    async with booted(system.gateway_url, station_id, version, kind) as station:
+        yield station
 
 
 def patch_desired(api: Api, station_id: str, desired: Any) -> Any:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
-import websockets
 from ocpp.routing import after, on
 from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
-from tests.support.stations import Station16, Station201, running
+from tests.support.stations import Station16, Station201, booted
 from tests.support.system import System
 
 PROGRESS = ("Downloading", "Downloaded", "Installing")
@@ -84,20 +84,6 @@ async def firmware_station(
     system: System, station_id: str, version: str, **options: Any
 ) -> AsyncIterator[Any]:
     """A booted station of ``version`` ("1.6" or "2.0.1") running until the block ends."""
-    async with websockets.connect(
-        f"{system.gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]
-    ) as ws:
-        if version == "1.6":
-            station: Any = FirmwareStation16(station_id, ws, **options)
-        else:
-            station = FirmwareStation201(station_id, ws, **options)
-        async with running(station):
-            if version == "1.6":
-                await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-            else:
-                await station.call(
-                    call201.BootNotification(
-                        charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
-                    )
-                )
-            yield station
+    kind = FirmwareStation16 if version == "1.6" else FirmwareStation201
+    async with booted(system.gateway_url, station_id, version, functools.partial(kind, **options)) as station:
+        yield station

@@ -53,7 +53,7 @@ def wait_for_port(host: str, port: int, timeout: float) -> None:
     wait_until(listening, timeout, message=f"something listens on {host}:{port}")
 
 
-def _binary(name: str) -> str | None:
+def find_binary(name: str) -> str | None:
     return shutil.which(name) or next(
         (str(path) for path in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if path.exists()),
         None,
@@ -134,7 +134,7 @@ def mosquitto(workdir: Path, persistent: bool = False) -> Iterator[RunningServic
     if os.environ.get("MQTT_URL"):
         yield RunningService(os.environ["MQTT_URL"])
         return
-    binary = _binary("mosquitto")
+    binary = find_binary("mosquitto")
     if binary is not None:
         # The same locked-down broker as `make run`: a user per service, ACLs, a TLS listener.
         pki = make_pki(workdir / "pki")
@@ -191,7 +191,7 @@ def redis(workdir: Path, persistent: bool = False) -> Iterator[RunningService]:
     if os.environ.get("REDIS_URL") and not persistent:
         yield RunningService(os.environ["REDIS_URL"])
         return
-    binary = _binary("redis-server")
+    binary = find_binary("redis-server")
     if binary is not None:
         port = free_port()
         log = (workdir / "redis.log").open("wb")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import websockets
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as call_result16
 from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 from websockets.asyncio.client import ClientConnection
 
@@ -81,6 +83,27 @@ async def running(station: Any) -> AsyncIterator[Any]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
             await task
+
+
+async def boot(station: Any, version: str) -> Any:
+    """Send the smallest valid BootNotification of ``version`` ("1.6", or a 2.x one); the library's result."""
+    if version == "1.6":
+        return await station.call(call16.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+    return await station.call(
+        call201.BootNotification(charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp")
+    )
+
+
+@contextlib.asynccontextmanager
+async def booted(
+    gateway_url: str, station_id: str, version: str, make: Callable[[str, ClientConnection], Any]
+) -> AsyncIterator[Any]:
+    """The station ``make(station_id, connection)`` on an ``ocpp<version>`` connection, running and booted
+    until the block ends."""
+    async with websockets.connect(f"{gateway_url}/{station_id}", subprotocols=[f"ocpp{version}"]) as ws:
+        async with running(make(station_id, ws)) as station:
+            await boot(station, version)
+            yield station
 
 
 @contextlib.asynccontextmanager

@@ -9,11 +9,14 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from csms_api.tokens import token_digest
+from tests.support import infra
 from tests.support.infra import free_ports
 from tests.support.polling import wait_until
 
@@ -68,6 +71,15 @@ class ServiceProcess:
         return int(self.process.returncode)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a service runs: a command prefix (such as `ip netns exec <host>`) and the address it
+    listens on and is reached at (tests/support/netns.py puts services on separate hosts)."""
+
+    prefix: tuple[str, ...] = ()
+    address: str = "127.0.0.1"
+
+
 @dataclass
 class System:
     """The running services and where to reach them."""
@@ -79,12 +91,15 @@ class System:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     api_url: str = ""
     gateway_url: str = ""
+    placements: dict[str, Placement] = field(default_factory=dict)
+    """Per label; a label not named here runs locally on 127.0.0.1."""
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[System]:
-        """Every service started; stopped afterwards, whatever happened."""
+    def running(self, env: Mapping[str, Mapping[str, str]] | None = None) -> Iterator[System]:
+        """Every service started (``env``: extra variables per service name); stopped afterwards,
+        whatever happened."""
         try:
-            self.start_all()
+            self.start_all(env)
             yield self
         finally:
             self.stop_all()
@@ -134,6 +149,8 @@ class System:
         """Start one service with free ports (``overrides`` are extra environment variables;
         ``extra_ports`` names variables that get further free ports, distinct from the others)."""
         label = label or name
+        place = self.placements.get(label, Placement())
+        host = place.address
         env = self.base_env()
         if name in self.broker_passwords:
             env.update(MQTT_USERNAME=name, MQTT_PASSWORD=self.broker_passwords[name])
@@ -143,8 +160,8 @@ class System:
             env.update(
                 GATEWAY_PORT=str(service_port),
                 GATEWAY_METRICS_PORT=str(admin_port),
-                GATEWAY_HOST="127.0.0.1",
-                GATEWAY_METRICS_HOST="127.0.0.1",
+                GATEWAY_HOST=host,
+                GATEWAY_METRICS_HOST=host,
                 GATEWAY_INSTANCE_ID=label,
                 # Every test station connects from 127.0.0.1, many of them refused on purpose: like a large
                 # NAT, test gateways turn the per-address refusal budget off unless a test sets it
@@ -155,31 +172,34 @@ class System:
             # One MQTT session per label and system: a handler started again under its label resumes it.
             env.update(
                 HANDLER_METRICS_PORT=str(admin_port),
-                HANDLER_METRICS_HOST="127.0.0.1",
+                HANDLER_METRICS_HOST=host,
                 HANDLER_CLIENT_ID=f"{label}-{self.workdir.name}",
             )
         elif name == "shadow":
             env.update(
                 SHADOW_METRICS_PORT=str(admin_port),
-                SHADOW_METRICS_HOST="127.0.0.1",
+                SHADOW_METRICS_HOST=host,
                 SHADOW_CLIENT_ID=f"{label}-{self.workdir.name}",
             )
         elif name == "notifier":
             env.update(
                 NOTIFIER_METRICS_PORT=str(admin_port),
-                NOTIFIER_METRICS_HOST="127.0.0.1",
+                NOTIFIER_METRICS_HOST=host,
                 NOTIFIER_CLIENT_ID=f"notifier-{label}-{self.workdir.name}",
             )
         else:
-            env.update(API_PORT=str(admin_port), API_HOST="127.0.0.1")
+            env.update(API_PORT=str(admin_port), API_HOST=host)
         env.update(overrides)
         log_path = self.workdir / f"{label}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", MODULES[name]], env=env, stdout=log, stderr=subprocess.STDOUT
+                [*place.prefix, sys.executable, "-m", MODULES[name]],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         admin_host_port = env["API_PORT"] if name == "remote-api" else str(admin_port)
-        service = ServiceProcess(label, process, log_path, f"http://127.0.0.1:{admin_host_port}", env)
+        service = ServiceProcess(label, process, log_path, f"http://{host}:{admin_host_port}", env)
         self.processes[label] = service
         return service
 
@@ -194,15 +214,30 @@ class System:
         except AssertionError as error:
             raise TimeoutError(f"{error}\n{service.log_text()[-3000:]}") from error
 
-    def start_all(self) -> None:
+    def start_all(self, env: Mapping[str, Mapping[str, str]] | None = None) -> None:
         for name in ("shadow", "ocpp-handler", "gateway", "remote-api"):
-            self.start(name)
+            self.start(name, **(env or {}).get(name, {}))
         for service in self.processes.values():
             self.wait_ready(service)
         gateway = self.processes["gateway"]
-        self.gateway_url = f"ws://127.0.0.1:{gateway.env['GATEWAY_PORT']}"
+        self.gateway_url = f"ws://{gateway.env['GATEWAY_HOST']}:{gateway.env['GATEWAY_PORT']}"
         self.api_url = self.processes["remote-api"].admin_url
 
     def stop_all(self) -> None:
         for service in reversed(list(self.processes.values())):
             service.stop()
+
+
+@contextlib.contextmanager
+def own_system(
+    tmp_path_factory: pytest.TempPathFactory, name: str, env: Mapping[str, Mapping[str, str]] | None = None
+) -> Iterator[System]:
+    """A broker, a Redis and the four services of the caller's own (``env``: extra variables per service
+    name), for tests whose settings differ from the shared system's; all stopped afterwards."""
+    with (
+        infra.mosquitto(tmp_path_factory.mktemp(f"{name}-mosquitto")) as broker,
+        infra.redis(tmp_path_factory.mktemp(f"{name}-redis")) as redis,
+    ):
+        workdir = Path(tmp_path_factory.mktemp(f"{name}-services"))
+        with System(workdir, broker.url, redis.url, broker.passwords).running(env) as system:
+            yield system

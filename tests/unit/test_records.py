@@ -49,3 +49,18 @@ def test_a_late_older_event_does_not_reopen_an_ended_record() -> None:
     assert record["status"] == "Ended"
     assert record["startTime"] == "t0"  # what the record lacked is filled in
     assert [event["seqNo"] for event in record["events"]] == [0, 1]
+
+
+def test_a_late_16_start_does_not_reopen_an_ended_record() -> None:
+    """1.6 records have no event log: a StartTransaction copy handled after the StopTransaction
+    only fills in what the record lacks (found by tests/e2e/test_partitions.py)."""
+    record = merge_record(None, {"status": "Started", "meterStart": 0, "startTime": "t0"})
+    record = merge_record(record, {"status": "Ended", "meterStop": 1000, "endTime": "t1"})
+    late = merge_record(record, {"status": "Started", "meterStart": 0, "startTime": "t0", "idTag": "A"})
+    assert late == {**record, "idTag": "A"}
+    assert late["status"] == "Ended"
+
+
+def test_a_16_record_still_takes_updates_without_a_status_after_it_ended() -> None:
+    record = merge_record(None, {"status": "Ended", "meterStop": 1000})
+    assert merge_record(record, {"stoppedReason": "Local"})["stoppedReason"] == "Local"

@@ -8,6 +8,7 @@ read on a path an empty environment does not take still has to be documented.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,19 @@ def package_files(package: str) -> list[Path]:
     return sorted(directory.rglob("*.py"))
 
 
+COMMON_IMPORT = re.compile(r"^from (csms_common(?:\.\w+)+) import", re.MULTILINE)
+
+
+def common_modules_of(files: list[Path]) -> list[Path]:
+    """The csms_common modules ``files`` import from (their reads count as the service's)."""
+    names = {name for path in files for name in COMMON_IMPORT.findall(path.read_text())}
+    found = [importlib.util.find_spec(name) for name in sorted(names)]
+    return [Path(spec.origin) for spec in found if spec is not None and spec.origin is not None]
+
+
 def names_read_by(package: str) -> set[str]:
-    return read_in_source([*package_files(package), Path(csms_common.config.__file__)])
+    files = package_files(package)
+    return read_in_source([*files, *common_modules_of(files), Path(csms_common.config.__file__)])
 
 
 def service_of(package: str) -> Service[Any]:

@@ -28,13 +28,24 @@ STATION = "CP-001"
         (topics.presence(PresenceEvent.CONNECTED, STATION), "$aws/events/presence/connected/CP-001"),
         (topics.presence(PresenceEvent.DISCONNECTED, STATION), "$aws/events/presence/disconnected/CP-001"),
         (topics.station_call(STATION), "CP-001/call"),
-        (topics.registry_request(RegistryMethod.CREATE), "csms/secret/registry/create"),
-        (topics.registry_request(RegistryMethod.SET_PASSWORD), "csms/secret/registry/set-password"),
-        (topics.registry_request(RegistryMethod.AUTHENTICATE), "csms/secret/registry/authenticate"),
-        (topics.registry_request(RegistryMethod.LOOKUP), "csms/registry/lookup"),
-        (topics.registry_request(RegistryMethod.GET), "csms/registry/get"),
-        (topics.registry_request(RegistryMethod.LIST), "csms/registry/list"),
-        (topics.registry_request(RegistryMethod.DELETE), "csms/registry/delete"),
+        (topics.shadow_request(RegistryMethod.CREATE), "csms/secret/shadow/registry/create"),
+        (topics.shadow_request(RegistryMethod.SET_PASSWORD), "csms/secret/shadow/credentials/set-password"),
+        (topics.shadow_request(RegistryMethod.AUTHENTICATE), "csms/secret/shadow/credentials/authenticate"),
+        (topics.shadow_request(RegistryMethod.WEBHOOK_CREATE), "csms/secret/shadow/events/webhook-create"),
+        (topics.shadow_request(RegistryMethod.LOOKUP), "csms/shadow/registry/lookup"),
+        (topics.shadow_request(RegistryMethod.GET), "csms/shadow/registry/get"),
+        (topics.shadow_request(RegistryMethod.LIST), "csms/shadow/registry/list"),
+        (topics.shadow_request(RegistryMethod.DELETE), "csms/shadow/registry/delete"),
+        (topics.shadow_request(RegistryMethod.TOKEN_PUT), "csms/shadow/tokens/token-put"),
+        (topics.shadow_request(RegistryMethod.COMMAND_GET), "csms/shadow/commands/command-get"),
+        (topics.shadow_request(RegistryMethod.TRANSACTIONS), "csms/shadow/transactions/transactions"),
+        (topics.shadow_request(RegistryMethod.SHADOW_DESIRED), "csms/shadow/documents/shadow-desired"),
+        (topics.shadow_request(RegistryMethod.SESSION_LIST), "csms/shadow/billing/session-list"),
+        (topics.shadow_request(RegistryMethod.SITE_PUT), "csms/shadow/charging/site-put"),
+        (topics.shadow_request(RegistryMethod.PROFILE_PUT), "csms/shadow/charging/charging-profile-put"),
+        (topics.shadow_request(RegistryMethod.CAMPAIGN_GET), "csms/shadow/fleet/campaign-get"),
+        (topics.shadow_request(RegistryMethod.OCSP), "csms/shadow/certificates/ocsp"),
+        (topics.shadow_request(RegistryMethod.AUDIT), "csms/shadow/events/audit"),
         (topics.reply_inbox("api-1"), "csms/replies/api-1"),
     ],
 )
@@ -51,8 +62,8 @@ def test_builders_format_exact_topics(topic: str, expected: str) -> None:
         ("PRESENCE_FILTER", "$aws/events/presence/+/+"),
         ("PRESENCE_CONNECTED_FILTER", "$aws/events/presence/connected/+"),
         ("CONTROL_FILTER", "csms/control/+"),
-        ("REGISTRY_FILTER", "$share/shadow/csms/registry/+"),
-        ("SECRET_REGISTRY_FILTER", "$share/shadow/csms/secret/registry/+"),
+        ("SHADOW_REQUEST_FILTER", "$share/shadow/csms/shadow/+/+"),
+        ("SECRET_SHADOW_REQUEST_FILTER", "$share/shadow/csms/secret/shadow/+/+"),
     ],
 )
 def test_subscription_filters(name: str, expected: str) -> None:
@@ -95,8 +106,8 @@ def test_presence_topic_round_trip(event: PresenceEvent) -> None:
 
 
 @pytest.mark.parametrize("method", list(RegistryMethod))
-def test_registry_topic_round_trip(method: RegistryMethod) -> None:
-    assert topics.registry_method_from_topic(topics.registry_request(method)) is method
+def test_shadow_request_topic_round_trip(method: RegistryMethod) -> None:
+    assert topics.shadow_method_from_topic(topics.shadow_request(method)) is method
 
 
 @pytest.mark.parametrize(
@@ -169,31 +180,40 @@ def test_station_from_control_topic_refuses(topic: str) -> None:
 @pytest.mark.parametrize(
     "topic",
     [
-        "csms/registry",
-        "csms/registry/get/x",
-        "csms/registries/get",
-        "csms/registry/upsert",
-        "csms/registry/GET",
+        "csms/registry/get",  # the layout before requests were split by resource
+        "csms/shadow/registry",
+        "csms/shadow/registry/get/x",
+        "csms/shadows/registry/get",
+        "csms/shadow/registry/upsert",
+        "csms/shadow/registry/GET",
+        "csms/shadow/tokens/get",  # a method of another resource
+        "csms/shadow/registry/token-put",
+        "csms/shadow/billing/site-put",
     ],
 )
-def test_registry_method_from_topic_refuses(topic: str) -> None:
+def test_shadow_method_from_topic_refuses(topic: str) -> None:
     with pytest.raises(ValueError):
-        topics.registry_method_from_topic(topic)
+        topics.shadow_method_from_topic(topic)
 
 
-@pytest.mark.parametrize("method", list(RegistryMethod))
-def test_every_registry_method_round_trips_on_its_own_branch(method: RegistryMethod) -> None:
-    assert topics.registry_method_from_topic(topics.registry_request(method)) is method
+def test_every_resource_has_methods() -> None:
+    assert set(topics.RESOURCE_OF.values()) == set(topics.ShadowResource)
 
 
 @pytest.mark.parametrize(
     "topic",
-    ["csms/registry/create", "csms/registry/authenticate", "csms/secret/registry/get", "csms/secret/x/get"],
+    [
+        "csms/shadow/registry/create",
+        "csms/shadow/credentials/authenticate",
+        "csms/shadow/events/webhook-create",
+        "csms/secret/shadow/registry/get",
+        "csms/secret/x/registry/get",
+    ],
 )
 def test_a_method_on_the_other_branch_is_refused(topic: str) -> None:
     """Passwords travel only under csms/secret/, and nothing else does: a request on the wrong branch is refused."""
     with pytest.raises(ValueError):
-        topics.registry_method_from_topic(topic)
+        topics.shadow_method_from_topic(topic)
 
 
 def test_the_call_topic_is_a_station_topic() -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from csms_common.config import ConfigError
 
@@ -69,3 +70,13 @@ def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> in
     except ConfigError as error:
         raise SystemExit(f"configuration error: {error}") from error
     return 0
+
+
+async def every(seconds: float, stopping: asyncio.Event) -> AsyncIterator[None]:
+    """Yield once every ``seconds`` (the first time after ``seconds``) until ``stopping`` is set; a timer
+    loop's body then runs between two waits and the loop ends as soon as the service stops."""
+    while not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), seconds)
+            return
+        yield

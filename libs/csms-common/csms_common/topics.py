@@ -21,7 +21,8 @@ class PresenceEvent(StrEnum):
 
 
 class RegistryMethod(StrEnum):
-    """Requests the shadow service answers on ``csms/registry/{method}``: stations, tokens, records."""
+    """Requests the shadow service answers on ``csms/shadow/{resource}/{method}`` (see
+    :data:`RESOURCE_OF`): stations, tokens, records, billing, certificates, fleet, sites, events."""
 
     CREATE = "create"
     GET = "get"
@@ -184,6 +185,60 @@ def presence(event: PresenceEvent, station_id: str) -> str:
     return f"$aws/events/presence/{event.value}/{validate_station_id(station_id)}"
 
 
+class ShadowResource(StrEnum):
+    """What a request to the shadow service is about: the level after ``csms/shadow/`` and the
+    shadow package that answers it."""
+
+    REGISTRY = "registry"
+    """Stations: register, read, list, delete, change status; the handler's lookup."""
+    CREDENTIALS = "credentials"
+    """Station passwords: the gateway's handshake check, setting a password."""
+    TOKENS = "tokens"
+    TRANSACTIONS = "transactions"
+    COMMANDS = "commands"
+    DOCUMENTS = "documents"
+    """A station's shadow document (its desired state)."""
+    FLEET = "fleet"
+    CHARGING = "charging"
+    CERTIFICATES = "certificates"
+    BILLING = "billing"
+    EVENTS = "events"
+    """The event and audit logs, webhooks."""
+
+
+def _resources() -> dict[RegistryMethod, ShadowResource]:
+    method, resource = RegistryMethod, ShadowResource
+    explicit = {
+        method.AUTHENTICATE: resource.CREDENTIALS,
+        method.SET_PASSWORD: resource.CREDENTIALS,
+        method.COMMAND_GET: resource.COMMANDS,
+        method.TRANSACTIONS: resource.TRANSACTIONS,
+        method.SHADOW_DESIRED: resource.DOCUMENTS,
+        method.EVENTS: resource.EVENTS,
+        method.AUDIT: resource.EVENTS,
+        method.OCSP: resource.CERTIFICATES,
+    }
+    by_prefix = {
+        "token-": resource.TOKENS,
+        "webhook-": resource.EVENTS,
+        "certificate-": resource.CERTIFICATES,
+        "tariff-": resource.BILLING,
+        "session-": resource.BILLING,
+        "fleet-": resource.FLEET,
+        "campaign-": resource.FLEET,
+        "site-": resource.CHARGING,
+        "charging-profile-": resource.CHARGING,
+    }
+    resources = {}
+    for each in RegistryMethod:
+        prefixed = [owner for prefix, owner in by_prefix.items() if each.value.startswith(prefix)]
+        resources[each] = explicit.get(each) or (prefixed[0] if prefixed else resource.REGISTRY)
+    return resources
+
+
+RESOURCE_OF = _resources()
+"""The resource (and so the topic) of every shadow request method."""
+
 SECRET_REGISTRY_METHODS = frozenset(
     {
         RegistryMethod.CREATE,
@@ -193,15 +248,16 @@ SECRET_REGISTRY_METHODS = frozenset(
     }
 )
 """Requests that may carry a station password or a webhook secret in clear: they travel under
-``csms/secret/``, a branch the broker lets only their sender and the shadow service see (never
-``monitor``), see docs/broker-trust.md."""
+``csms/secret/shadow/``, a branch the broker lets only their sender and the shadow service see
+(never ``monitor``), see docs/broker-trust.md."""
 
 
-def registry_request(method: RegistryMethod) -> str:
-    """Registry requests: remote-api, gateway, ocpp-handler → one shadow replica (shared subscription)."""
-    if method in SECRET_REGISTRY_METHODS:
-        return f"csms/secret/registry/{method.value}"
-    return f"csms/registry/{method.value}"
+def shadow_request(method: RegistryMethod) -> str:
+    """Requests to the shadow service: remote-api, gateway, ocpp-handler → one shadow replica (shared
+    subscription), on ``csms/shadow/{resource}/{method}`` or, carrying a secret,
+    ``csms/secret/shadow/{resource}/{method}``."""
+    branch = "csms/secret/shadow" if method in SECRET_REGISTRY_METHODS else "csms/shadow"
+    return f"{branch}/{RESOURCE_OF[method].value}/{method.value}"
 
 
 def station_event(event: StationEvent, station_id: str) -> str:
@@ -238,8 +294,12 @@ SHADOW_GET_FILTER = "$aws/things/+/shadow/get"
 PRESENCE_FILTER = "$aws/events/presence/+/+"
 PRESENCE_CONNECTED_FILTER = "$aws/events/presence/connected/+"
 CONTROL_FILTER = "csms/control/+"
-REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/registry/+"
-SECRET_REGISTRY_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/secret/registry/+"
+SHADOW_REQUESTS = "csms/shadow/+/+"
+"""Every ordinary request to the shadow service (for broker ACLs)."""
+SECRET_SHADOW_REQUESTS = "csms/secret/shadow/+/+"
+"""Every secret-carrying request to the shadow service (for broker ACLs)."""
+SHADOW_REQUEST_FILTER = f"$share/{SHADOW_SHARE_GROUP}/{SHADOW_REQUESTS}"
+SECRET_SHADOW_REQUEST_FILTER = f"$share/{SHADOW_SHARE_GROUP}/{SECRET_SHADOW_REQUESTS}"
 STATION_EVENTS_FILTER = "csms/stations/+/+"
 NOTIFIER_FILTER = f"$share/{SHADOW_SHARE_GROUP}/csms/notifier/+"
 
@@ -280,19 +340,22 @@ def station_from_control_topic(topic: str) -> str:
     return validate_station_id(levels[2])
 
 
-def registry_method_from_topic(topic: str) -> RegistryMethod:
-    """Return the method of ``csms/registry/{method}`` or ``csms/secret/registry/{method}``.
+def shadow_method_from_topic(topic: str) -> RegistryMethod:
+    """Return the method of ``csms/shadow/{resource}/{method}`` or ``csms/secret/shadow/{resource}/{method}``.
 
-    A method that carries secrets is accepted only on the secret branch, and only there."""
+    The method must belong to the resource; a method that carries secrets is accepted only on the
+    secret branch, and only there."""
     levels = _levels(topic)
     if levels[:2] == ["csms", "secret"]:
         levels = ["csms", *levels[2:]]
         secret = True
     else:
         secret = False
-    if len(levels) != 3 or levels[:2] != ["csms", "registry"]:
-        raise ValueError(f"not a registry topic: {topic!r}")
-    method = RegistryMethod(levels[2])
+    if len(levels) != 4 or levels[:2] != ["csms", "shadow"]:
+        raise ValueError(f"not a shadow request topic: {topic!r}")
+    method = RegistryMethod(levels[3])
+    if RESOURCE_OF[method].value != levels[2]:
+        raise ValueError(f"{method.value} is not a {levels[2]!r} request")
     if (method in SECRET_REGISTRY_METHODS) != secret:
         raise ValueError(f"{method.value} is not served on {topic!r}")
     return method

@@ -51,7 +51,7 @@ class RegistrationAnswer:
 
 
 class RegistrationChecker:
-    """Asks ``csms/registry/authenticate`` and caches positive answers for a few seconds."""
+    """Asks ``csms/secret/shadow/credentials/authenticate`` and caches positive answers for a few seconds."""
 
     def __init__(self, requester: AsyncRequester, timeout: float, cache_seconds: float) -> None:
         self._requester = requester
@@ -72,7 +72,7 @@ class RegistrationChecker:
             body["certificateCn"] = credentials.certificate_cn
         try:
             response = await self._requester.request(
-                topics.registry_request(topics.RegistryMethod.AUTHENTICATE), body, self._timeout
+                topics.shadow_request(topics.RegistryMethod.AUTHENTICATE), body, self._timeout
             )
             status, answer = decode_response(response)
         except (RequestTimeout, PublishError, ValueError):

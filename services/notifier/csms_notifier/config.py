@@ -6,8 +6,9 @@ import os
 import socket
 from dataclasses import dataclass
 
-from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
-from csms_common.webhooks.ssrf import IpNetwork, parse_networks
+from csms_common.config import Environment, MqttSettings, read_log_level
+from csms_common.webhooks.settings import read_allowed_networks
+from csms_common.webhooks.ssrf import IpNetwork
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,7 @@ class NotifierSettings:
 
     @classmethod
     def from_environment(cls, env: Environment) -> NotifierSettings:
-        try:
-            networks = parse_networks(
-                env.text(
-                    "WEBHOOK_ALLOWED_NETWORKS",
-                    "",
-                    about="comma-separated CIDRs webhooks may reach although not public",
-                )
-            )
-        except ValueError as error:
-            raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {error}") from error
+        networks = read_allowed_networks(env)
         return cls(
             mqtt=MqttSettings.from_environment(env),
             metrics_host=env.text(

@@ -166,7 +166,7 @@ class HandlerService:
         if request.contract_certificates:
             body["contractCertificates"] = list(request.contract_certificates)
         response = await self._requester.request(
-            topics.registry_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
+            topics.shadow_request(topics.RegistryMethod.LOOKUP), body, self._lookup_timeout
         )
         status, answer = decode_response(response)
         if status != 200:

@@ -15,6 +15,13 @@ MAX_JSON_DEPTH = 32
 
 def json_body(request: Request) -> dict[str, Any]:
     """The body as a JSON object; 400 for anything else."""
+    body: dict[str, Any] = json_of(request, dict, "Request body must be a JSON object")
+    return body
+
+
+def json_of(request: Request, kind: type, refused: str) -> Any:
+    """The body as JSON of ``kind`` (400 ``refused`` if it is JSON of another kind) nested at most
+    MAX_JSON_DEPTH levels; 400 for anything else."""
     try:
         body = request.get_json(silent=True, force=True)
     except RecursionError as error:
@@ -22,8 +29,8 @@ def json_body(request: Request) -> dict[str, Any]:
         raise ApiError(400, f"Invalid JSON body: nested deeper than {MAX_JSON_DEPTH} levels") from error
     if body is None:
         raise ApiError(400, "Invalid JSON body")
-    if not isinstance(body, dict):
-        raise ApiError(400, "Request body must be a JSON object")
+    if not isinstance(body, kind):
+        raise ApiError(400, refused)
     if nesting_depth(body) > MAX_JSON_DEPTH:
         raise ApiError(400, f"Invalid JSON body: nested deeper than {MAX_JSON_DEPTH} levels")
     return body

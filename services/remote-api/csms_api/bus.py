@@ -33,7 +33,7 @@ class ApiBus:
         return self._client.is_connected
 
     def registry(self, method: topics.RegistryMethod, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return self._request(topics.registry_request(method), body)
+        return self._request(topics.shadow_request(method), body)
 
     def shadow(self, station_id: str) -> tuple[int, dict[str, Any]]:
         return self._request(topics.shadow_get(station_id), {})

@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g, jsonify
 
 from csms_api.blueprints.stations import bus
 from csms_api.errors import ApiError
 from csms_api.metrics import RATE_LIMITED, WAIT_REFUSED, WAITING
 from csms_api.rate_limit import RateLimiter, retry_after_header
 from csms_api.wait_slots import WaitSlots, WaitSlotsFull
+from csms_common.commands import CommandState
 from csms_common.ocpp.errors import OcppError
-from csms_common.ocpp.frames import Call
+from csms_common.ocpp.frames import Call, new_message_id
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.ocpp.versions import OcppVersion
 from csms_common.topics import RegistryMethod
@@ -93,3 +95,70 @@ def wait_slot(wait: float | None) -> Iterator[None]:
             yield
         finally:
             WAITING.dec()
+
+
+# A call that ended without the station's answer, as the HTTP status that says so.
+_UNANSWERED_STATUS = {
+    CommandState.TIMEOUT.value: 504,
+    CommandState.CLOSED.value: 502,
+    CommandState.REJECTED.value: 503,
+}
+
+
+def answer_of(result: dict[str, Any] | None, wait: float, base: dict[str, Any]) -> tuple[Response, int]:
+    """The HTTP answer for a call that was waited on: 200, 502 (CallError), 504/502/503 (no answer)."""
+    if result is None:
+        return jsonify(
+            {**base, "state": "sent", "error": f"No answer from the station within {wait:g} s"}
+        ), 504
+    state = result.get("state")
+    body = {**base, "state": state}
+    if state == CommandState.ANSWERED.value:
+        return jsonify({**body, "result": result.get("payload", {})}), 200
+    if state == CommandState.ERROR.value:
+        error = f"Station answered with {result.get('errorCode')}: {result.get('errorDescription')}"
+        return (
+            jsonify(
+                {
+                    **body,
+                    "error": error,
+                    "errorCode": result.get("errorCode"),
+                    "errorDescription": result.get("errorDescription"),
+                    "errorDetails": result.get("errorDetails", {}),
+                }
+            ),
+            502,
+        )
+    reason = str(result.get("reason", state))
+    return jsonify({**body, "error": f"Call {state}: {reason}"}), _UNANSWERED_STATUS.get(str(state), 502)
+
+
+def call_and_answer(
+    station_id: str,
+    call: Call,
+    version: OcppVersion,
+    wait: float | None,
+    answer: dict[str, Any],
+    sent_status: int = 202,
+) -> tuple[Response, int]:
+    """Send ``call`` to the station. Without ``wait``: ``answer`` at once, with ``sent_status``; with it
+    (holding one of the token's wait slots): the station's answer added to ``answer`` (``answer_of``)."""
+    with wait_slot(wait):
+        result = bus().send_call(station_id, call, version.value, wait)
+    if wait is None:
+        return jsonify(answer), sent_status
+    return answer_of(result, wait, answer)
+
+
+def send_action(
+    station_id: str, action: str, payload: dict[str, Any], version: OcppVersion, wait: float | None
+) -> tuple[Response, int]:
+    """``action`` with ``payload`` as a schema-checked call: 202 ``sent``, or its answer with ``wait``."""
+    call = validated(Call(new_message_id(), action, payload), version)
+    answer = {
+        "messageId": call.message_id,
+        "chargePointId": station_id,
+        "action": action,
+        "state": CommandState.SENT.value,
+    }
+    return call_and_answer(station_id, call, version, wait, answer)

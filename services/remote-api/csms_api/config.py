@@ -7,7 +7,8 @@ from pathlib import Path
 
 from csms_api.tokens import InvalidTokenConfig, TokenRegistry, load_tokens
 from csms_common.config import ConfigError, Environment, MqttSettings, read_log_level
-from csms_common.webhooks.ssrf import IpNetwork, parse_networks
+from csms_common.webhooks.settings import read_allowed_networks
+from csms_common.webhooks.ssrf import IpNetwork
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class ApiSettings:
                 minimum=0.05,
                 about="how often an open stream asks for new events",
             ),
-            webhook_allowed_networks=_networks(env),
+            webhook_allowed_networks=read_allowed_networks(env),
             audit=env.boolean(
                 "API_AUDIT", True, about="publish an audit record of every state-changing request"
             ),
@@ -157,19 +158,6 @@ class ApiSettings:
                 "OCPP_API_AUTH=none to run without authentication (never in production)"
             )
         return settings
-
-
-def _networks(env: Environment) -> tuple[IpNetwork, ...]:
-    try:
-        return parse_networks(
-            env.text(
-                "WEBHOOK_ALLOWED_NETWORKS",
-                "",
-                about="comma-separated CIDRs webhooks may reach although not public",
-            )
-        )
-    except ValueError as error:
-        raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {error}") from error
 
 
 def _load_tokens(env: Environment) -> TokenRegistry:

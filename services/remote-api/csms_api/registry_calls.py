@@ -1,5 +1,6 @@
-"""Asking the shadow service over ``csms/registry/{method}`` and passing its answer on: the one way every
-resource view that the shadow service owns (sites, tariffs, certificates, fleet, campaigns) answers."""
+"""Asking the shadow service over ``csms/shadow/{resource}/{method}`` and passing its answer on: the one
+way every resource view that the shadow service owns (sites, tariffs, certificates, fleet, campaigns)
+answers."""
 
 from __future__ import annotations
 

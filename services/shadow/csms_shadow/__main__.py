@@ -6,8 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
-
 from csms_common import topics
 from csms_common.admin_http import AdminServer
 from csms_common.events import EventType
@@ -42,6 +40,8 @@ from csms_shadow.fleet.local_list_store import LocalListStore
 from csms_shadow.fleet.reconciler import Reconciler
 from csms_shadow.registry.registry import RegistryRequests
 from csms_shadow.service import ShadowService
+from csms_shadow.storage.connection import connect
+from csms_shadow.storage.keys import Keys
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import Records
 
@@ -49,16 +49,8 @@ logger = logging.getLogger("csms_shadow")
 
 
 async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
-    # redis-py's default pool raises "Too many connections" when every connection is busy; a
-    # burst of station calls would then be retried after a backoff. This pool makes it wait.
-    pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_connections,
-        timeout=5,
-        socket_timeout=5,
-        socket_connect_timeout=5,
-    )
-    redis = Redis(connection_pool=pool)
+    redis = connect(settings.redis_url, settings.redis_connections)
+    keys = Keys(settings.key_prefix)
     store = ShadowStore(
         redis, settings.key_prefix, settings.duplicate_window_seconds, settings.document_budget
     )
@@ -97,14 +89,14 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     events = EventLog(
         StreamLog(
             redis,
-            f"{settings.key_prefix}events",
+            keys.events,
             Retention(settings.events_max_length, settings.events_retention_seconds),
             settings.duplicate_window_seconds,
         )
     )
     audit = StreamLog(
         redis,
-        f"{settings.key_prefix}audit",
+        keys.audit,
         Retention(settings.audit_max_length, settings.audit_retention_seconds),
         settings.duplicate_window_seconds,
     )
@@ -246,7 +238,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
     await request_client.close()
     await client.close()
     await redis.aclose()
-    await pool.disconnect()
+    await redis.connection_pool.disconnect()
     admin.stop()
 
 

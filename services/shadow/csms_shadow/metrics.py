@@ -18,6 +18,11 @@ PRESENCE_EVENTS = Counter(
 )
 REDIS_ERRORS = Counter("csms_redis_errors_total", "Redis operations that failed and were retried")
 REDIS_UP = Gauge("csms_redis_up", "1 when the last Redis operation succeeded")
+SHARED_REQUESTS = Gauge(
+    "csms_shadow_shared_requests",
+    "1 while this replica takes its share of registry and notifier requests; 0 while it has left them "
+    "because it cannot reach Redis (SHADOW_PARTITIONS > 1 only)",
+)
 STATION_EVENTS = Counter(
     "csms_station_events_total", "Transaction records and command states applied", ["event"]
 )

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from redis.exceptions import RedisError
 
 from csms_common import fast_json, properties, topics
-from csms_common.mqtt_async import AsyncMqttClient
+from csms_common.mqtt_async import AsyncMqttClient, MessageHandler
 from csms_common.mqtt_message import InboundMessage, PublishError
 from csms_common.mqtt_rpc import respond
 from csms_common.station_id import InvalidStationId, validate_station_id
@@ -57,10 +57,12 @@ from csms_shadow.metrics import (
     REGISTRY_REQUESTS,
     SHADOW_GETS,
     SHADOW_UPDATES,
+    SHARED_REQUESTS,
     STATION_EVENTS,
     STORED_BYTES,
 )
 from csms_shadow.registry.registry import RegistryRequests
+from csms_shadow.storage.redis_watch import RedisWatch
 from csms_shadow.transactions.records import (
     ForeignCommand,
     Records,
@@ -159,15 +161,14 @@ class ShadowService:
         # Requests answered within the caller's timeout ride on the request client's clean session:
         # one queued for a replica that is away would only be answered after its caller gave up.
         await self._request_client.subscribe(topics.SHADOW_GET_FILTER, self.on_get)
-        await self._request_client.subscribe(topics.REGISTRY_FILTER, self.on_registry_request)
-        # Requests that carry a station password, on a branch the monitor login cannot read.
-        await self._request_client.subscribe(topics.SECRET_REGISTRY_FILTER, self.on_registry_request)
+        await self.rejoin_shared_requests()
         # Same order key as shadow updates: a station's records follow its updates in order.
         await self._client.subscribe(
             topics.STATION_EVENTS_FILTER, self.on_station_event, order_key=_station_of_event_topic
         )
-        if self._event_requests is not None:
-            await self._request_client.subscribe(topics.NOTIFIER_FILTER, self.on_notifier_request)
+        if self._settings.partitions > 1:
+            watch = RedisWatch(self._store.ping, self.leave_shared_requests, self.rejoin_shared_requests)
+            self._tasks.append(asyncio.create_task(watch.run(self._stopping)))
         if self._audit is not None and self._settings.partition == 0:
             # One replica keeps the audit log; on the persistent session, so none is lost while it restarts.
             await self._client.subscribe(topics.AUDIT_RECORDS, self.on_audit)
@@ -186,6 +187,32 @@ class ShadowService:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    def _shared_requests(self) -> list[tuple[str, MessageHandler]]:
+        """The shared subscriptions: each request goes to one replica, whatever its partition."""
+        shared: list[tuple[str, MessageHandler]] = [
+            (topics.SHADOW_REQUEST_FILTER, self.on_registry_request),
+            # Requests that carry a station password, on a branch the monitor login cannot read.
+            (topics.SECRET_SHADOW_REQUEST_FILTER, self.on_registry_request),
+        ]
+        if self._event_requests is not None:
+            shared.append((topics.NOTIFIER_FILTER, self.on_notifier_request))
+        return shared
+
+    async def leave_shared_requests(self) -> None:
+        """Redis is out of reach (storage/redis_watch.py): the other replicas answer the shared requests."""
+        for topic_filter, _ in self._shared_requests():
+            await self._request_client.unsubscribe(topic_filter)
+        SHARED_REQUESTS.set(0)
+
+    async def rejoin_shared_requests(self) -> None:
+        try:
+            for topic_filter, handler in self._shared_requests():
+                await self._request_client.subscribe(topic_filter, handler)
+        except PublishError as error:
+            # Subscribed all the same once the broker answers: the client subscribes again on reconnect.
+            logger.warning("shared requests: no SUBACK yet", extra={"error": str(error)})
+        SHARED_REQUESTS.set(1)
 
     def owns(self, station_id: str) -> bool:
         """Whether this replica's partition holds ``station_id`` (all of them when unpartitioned)."""
@@ -489,7 +516,7 @@ class ShadowService:
 
     async def on_registry_request(self, message: InboundMessage) -> None:
         try:
-            method = topics.registry_method_from_topic(message.topic)
+            method = topics.shadow_method_from_topic(message.topic)
         except ValueError:
             await respond(self._request_client, message, 404, {"error": "unknown registry method"})
             return

@@ -45,9 +45,9 @@ def test_the_monitor_reads_everything_but_secrets_and_writes_nothing() -> None:
 
 
 def test_secret_requests_have_one_sender_each_and_one_reader() -> None:
-    assert writers("csms/secret/registry/authenticate") == {"gateway"}
-    assert writers("csms/secret/registry/set-password") == {"remote-api"}
-    readers = {user for user, lines in blocks().items() if "topic read csms/secret/registry/+" in lines}
+    assert writers("csms/secret/shadow/credentials/authenticate") == {"gateway"}
+    assert writers("csms/secret/shadow/credentials/set-password") == {"remote-api"}
+    readers = {user for user, lines in blocks().items() if "topic read csms/secret/shadow/+/+" in lines}
     assert readers == {"shadow"}
 
 

@@ -53,9 +53,13 @@ class EnergyResult:
     flagged: bool
     start_reading: Reading | None
     stop_reading: Reading | None
+    charging: Fraction | None = None
+    """The charging seconds when counted already (a running count), else summed from the intervals."""
 
     @property
     def charging_seconds(self) -> Fraction:
+        if self.charging is not None:
+            return self.charging
         return sum((interval.seconds for interval in self.intervals if interval.wh > 0), Fraction(0))
 
 
@@ -118,6 +122,46 @@ def _rollover_modulus(previous: Decimal, current: Decimal) -> Fraction | None:
     return None
 
 
+@dataclass(frozen=True)
+class Step:
+    """One reading walked from the last accepted one: the energy it adds (None: ignored), the notes."""
+
+    wh: Fraction | None
+    notes: tuple[str, ...]
+    flagged: bool
+
+
+def energy_step(base: Reading, reading: Reading, max_power_w: Decimal | None) -> Step:
+    """The energy between the last accepted reading ``base`` and the next ``reading`` (time order)."""
+    previous, current = Fraction(base.wh), Fraction(reading.wh)
+    span = f"between {_iso(base.at)} and {_iso(reading.at)}"
+    delta = current - previous
+    notes: list[str] = []
+    if delta < 0:
+        modulus = _rollover_modulus(base.wh, reading.wh)
+        if modulus is not None:
+            delta = modulus - previous + current
+            notes.append(f"meter rollover at {modulus} Wh {span}: counted {wh_text(delta)} Wh")
+        elif current < previous / 2:
+            delta = current
+            notes.append(
+                f"meter reset {span} ({base.wh} -> {reading.wh} Wh): counted {reading.wh} Wh from zero"
+            )
+        else:
+            notes.append(f"meter went backwards {span} ({base.wh} -> {reading.wh} Wh): reading ignored")
+            return Step(None, tuple(notes), True)
+    if max_power_w is not None:
+        seconds = Fraction((reading.at - base.at).total_seconds()).limit_denominator(1000)
+        allowed = Fraction(max_power_w) * seconds / 3600 * JUMP_TOLERANCE + JUMP_ALLOWANCE_WH
+        if delta > allowed:
+            notes.append(
+                f"implausible jump of {wh_text(delta)} Wh {span}: "
+                f"more than {max_power_w} W allows, reading ignored"
+            )
+            return Step(None, tuple(notes), True)
+    return Step(delta, tuple(notes), False)
+
+
 def compute_energy(
     readings: Sequence[Reading],
     *,
@@ -135,34 +179,11 @@ def compute_energy(
         return EnergyResult(Fraction(0), (), tuple(notes), flagged, None, None)
     base = walk[0]
     for reading in walk[1:]:
-        previous, current = Fraction(base.wh), Fraction(reading.wh)
-        span = f"between {_iso(base.at)} and {_iso(reading.at)}"
-        delta = current - previous
-        if delta < 0:
-            modulus = _rollover_modulus(base.wh, reading.wh)
-            if modulus is not None:
-                delta = modulus - previous + current
-                notes.append(f"meter rollover at {modulus} Wh {span}: counted {wh_text(delta)} Wh")
-            elif current < previous / 2:
-                delta = current
-                notes.append(
-                    f"meter reset {span} ({base.wh} -> {reading.wh} Wh): counted {reading.wh} Wh from zero"
-                )
-            else:
-                notes.append(f"meter went backwards {span} ({base.wh} -> {reading.wh} Wh): reading ignored")
-                flagged = True
-                continue
-        if max_power_w is not None:
-            seconds = Fraction((reading.at - base.at).total_seconds()).limit_denominator(1000)
-            allowed = Fraction(max_power_w) * seconds / 3600 * JUMP_TOLERANCE + JUMP_ALLOWANCE_WH
-            if delta > allowed:
-                notes.append(
-                    f"implausible jump of {wh_text(delta)} Wh {span}: "
-                    f"more than {max_power_w} W allows, reading ignored"
-                )
-                flagged = True
-                continue
-        intervals.append(Interval(base.at, reading.at, delta))
-        base = reading
+        step = energy_step(base, reading, max_power_w)
+        notes.extend(step.notes)
+        flagged = flagged or step.flagged
+        if step.wh is not None:
+            intervals.append(Interval(base.at, reading.at, step.wh))
+            base = reading
     total = sum((interval.wh for interval in intervals), Fraction(0))
     return EnergyResult(total, tuple(intervals), tuple(notes), flagged, walk[0], base)

@@ -91,25 +91,76 @@ def _id_token(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
+@dataclass(frozen=True)
+class SampleFold:
+    """What a session takes from its stored sample entries before the energy is counted."""
+
+    readings: tuple[Reading, ...]
+    """In arrival order."""
+    signed: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...]
+    flagged: bool
+
+
+def fold_entry(entry: Mapping[str, Any], arrival: int) -> SampleFold:
+    """One stored entry, the ``arrival``-th of its session (0-based)."""
+    parsed = parse_meter_values(entry.get("meterValue") or [], first_arrival=arrival * 1000)
+    return SampleFold(parsed.readings, parsed.signed, parsed.notes, parsed.flagged)
+
+
+def fold_samples(samples: Sequence[Mapping[str, Any]]) -> SampleFold:
+    readings: list[Reading] = []
+    signed: list[dict[str, Any]] = []
+    notes: list[str] = []
+    flagged = False
+    for arrival, entry in enumerate(samples):
+        fold = fold_entry(entry, arrival)
+        readings.extend(fold.readings)
+        signed.extend(fold.signed)
+        notes.extend(fold.notes)
+        flagged = flagged or fold.flagged
+    return SampleFold(tuple(readings), tuple(signed), tuple(notes), flagged)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A running session's samples counted already (:mod:`csms_common.billing.running`): the energy,
+    and the readings (all of them, in time order, at most MAX_SHOWN_READINGS) as the session lists them."""
+
+    energy: EnergyResult
+    listed: list[dict[str, Any]]
+
+
+def listed_reading(reading: Reading) -> dict[str, Any]:
+    """One reading as a session lists it under ``samples``."""
+    return {"timestamp": _iso(reading.at), "wh": _number(reading.wh), "context": reading.context}
+
+
+def explicit_start(record: Mapping[str, Any]) -> Reading | None:
+    """1.6's meterStart as the reading the count starts from (None for 2.x or without a start time)."""
+    if "meterStart" not in record:
+        return None
+    return _wh_reading(record.get("meterStart"), _time_or_none(record.get("startTime")), BEGIN)
+
+
 def build_session(inputs: SessionInputs, now: datetime) -> dict[str, Any]:
     """The session of one transaction record, with its cost and, once completed, its CDR (``cdr``)."""
+    return assemble_session(inputs, fold_samples(inputs.samples), now)
+
+
+def assemble_session(
+    inputs: SessionInputs, fold: SampleFold, now: datetime, counted: Counted | None = None
+) -> dict[str, Any]:
+    """The session from its folded samples; ``counted``: a running session with a start time whose
+    samples are counted already (then ``fold.readings`` is not used), else they are counted here."""
     record = inputs.record
     transaction_id = str(record.get("transactionId"))
     is_v16 = "meterStart" in record
     events: Sequence[Mapping[str, Any]] = record.get("events") or []
-    notes: list[str] = []
-
-    readings: list[Reading] = []
-    signed: list[dict[str, Any]] = []
-    flagged = False
-    offline = 0
-    for arrival, entry in enumerate(inputs.samples):
-        parsed = parse_meter_values(entry.get("meterValue") or [], first_arrival=arrival * 1000)
-        readings.extend(parsed.readings)
-        signed.extend(parsed.signed)
-        notes.extend(parsed.notes)
-        flagged = flagged or parsed.flagged
-        offline += 1 if entry.get("offline") else 0
+    notes: list[str] = list(fold.notes)
+    readings = fold.readings
+    signed = list(fold.signed)
+    flagged = fold.flagged
     if inputs.samples_thinned:
         notes.append(f"{inputs.samples_thinned} stored sample message(s) thinned out beyond the cap")
     offline_events = sum(1 for event in events if event.get("offline"))
@@ -133,8 +184,10 @@ def build_session(inputs: SessionInputs, now: datetime) -> dict[str, Any]:
             stop = _wh_reading(record.get("meterStop"), end_time, END)
             if stop is None and record.get("meterStop") is None:
                 notes.append("StopTransaction without meterStop")
-    energy: EnergyResult = compute_energy(
-        readings, start=start, stop=stop, ended=ended, max_power_w=inputs.max_power_w
+    energy: EnergyResult = (
+        counted.energy
+        if counted is not None
+        else compute_energy(readings, start=start, stop=stop, ended=ended, max_power_w=inputs.max_power_w)
     )
     notes.extend(energy.notes)
     flagged = flagged or energy.flagged
@@ -156,9 +209,13 @@ def build_session(inputs: SessionInputs, now: datetime) -> dict[str, Any]:
     billed_until = end_time if ended and end_time is not None else (last_reading or start_time)
     duration = (billed_until - start_time).total_seconds() if start_time and billed_until else 0.0
     charging = float(energy.charging_seconds)
-    shown = _thinned(sorted(readings), MAX_SHOWN_READINGS)
-    if len(shown) < len(readings):
-        notes.append(f"{len(readings)} readings, {len(shown)} listed on the session")
+    if counted is not None:
+        listed = counted.listed
+    else:
+        shown = _thinned(sorted(readings), MAX_SHOWN_READINGS)
+        if len(shown) < len(readings):
+            notes.append(f"{len(readings)} readings, {len(shown)} listed on the session")
+        listed = [listed_reading(reading) for reading in shown]
     session: dict[str, Any] = {
         "id": session_id(inputs.station_id, transaction_id),
         "chargePointId": inputs.station_id,
@@ -183,10 +240,7 @@ def build_session(inputs: SessionInputs, now: datetime) -> dict[str, Any]:
         "durationSeconds": round(duration, 3),
         "chargingSeconds": round(min(charging, duration), 3),
         "idleSeconds": round(max(duration - charging, 0.0), 3),
-        "samples": [
-            {"timestamp": _iso(reading.at), "wh": _number(reading.wh), "context": reading.context}
-            for reading in shown
-        ],
+        "samples": listed,
         "signedMeterValues": signed[:MAX_SHOWN_SIGNED]
         + (signed[-1:] if len(signed) > MAX_SHOWN_SIGNED else []),
         "energyNotes": notes,

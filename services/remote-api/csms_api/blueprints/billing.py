@@ -1,7 +1,7 @@
 """Billing: OCPI tariffs and their assignments, sessions with cost breakdowns, CSV export, CDRs.
 
 Everything is kept and computed by the shadow service; these views check the request, ask it over
-``csms/registry/{method}`` and pass its answer through. ``GET /sessions.csv`` streams page by page,
+``csms/shadow/billing/{method}`` and pass its answer through. ``GET /sessions.csv`` streams page by page,
 so an export of any size holds one page in memory.
 """
 

@@ -1,5 +1,5 @@
 """Firmware campaigns (docs/fleet.md): the shadow service keeps and drives them; these views check
-the request's shape, ask over ``csms/registry/campaign-*`` and pass the answer through."""
+the request's shape, ask over ``csms/shadow/fleet/campaign-*`` and pass the answer through."""
 
 from __future__ import annotations
 

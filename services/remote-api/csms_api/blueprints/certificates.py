@@ -1,7 +1,7 @@
 """Station certificates: what the CA issued to a station, revoking one, and the CA's OCSP responder.
 
 The records, the revocation list and the CA key are the shadow service's; these views check the
-request, ask it over ``csms/registry/{method}`` and pass its answer through. ``/ocsp`` is public
+request, ask it over ``csms/shadow/certificates/{method}`` and pass its answer through. ``/ocsp`` is public
 (RFC 6960: relying parties have no API token); its requests are small and bounded.
 """
 
@@ -14,12 +14,16 @@ import urllib.parse
 from typing import Any
 
 from cryptography import x509
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
-from csms_api.blueprints.commands import answer_of, wait_parameter
+from csms_api.blueprints.commands import wait_parameter
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
-from csms_api.calls import connected_version, limit_commands, validated, wait_slot
+from csms_api.calls import (
+    connected_version,
+    limit_commands,
+    send_action,
+)
 from csms_api.errors import ApiError
 from csms_api.models.certificates import (
     CertificatePath,
@@ -37,8 +41,6 @@ from csms_api.operations import Answer, operation
 from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
-from csms_common.commands import CommandState
-from csms_common.ocpp.frames import Call, new_message_id
 from csms_common.topics import RegistryMethod
 
 certificates = Blueprint("certificates", __name__)
@@ -128,14 +130,7 @@ def _send(station_id: str, action: str, payload: dict[str, Any]) -> tuple[Respon
     """A CSMS call as ``POST .../commands/{action}`` sends it: rate-limited, schema-checked, ``?wait``."""
     limit_commands(station_id)
     wait = wait_parameter()
-    version = connected_version(station_id)
-    call = validated(Call(new_message_id(), action, payload), version)
-    with wait_slot(wait):
-        result = bus().send_call(station_id, call, version.value, wait)
-    base = {"messageId": call.message_id, "chargePointId": station_id, "action": action}
-    if wait is None:
-        return jsonify({**base, "state": CommandState.SENT.value}), 202
-    return answer_of(result, wait, base)
+    return send_action(station_id, action, payload, connected_version(station_id), wait)
 
 
 @certificates.post("/charge-points/<station_id>/certificates/install")

@@ -12,10 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from csms_api.blueprints.commands import answer_of
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
-from csms_api.calls import connected_version, limit_commands, validated, wait_slot
+from csms_api.calls import (
+    answer_of,
+    connected_version,
+    limit_commands,
+    validated,
+    wait_slot,
+)
 from csms_api.errors import ApiError
 from csms_api.models.common import JsonObject, StationPath
 from csms_api.models.sites import ChargingProfile, ChargingProfileList, ProfilePath, ProfileSource

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from csms_api.blueprints.stations import bus
 from csms_api.bodies import json_body, station_id_parameter
-from csms_api.calls import connected_version, limit_commands, validated, wait_slot
+from csms_api.calls import connected_version, limit_commands, send_action
 from csms_api.errors import ApiError
 from csms_api.models.commands import CommandPath, CommandRecord, CommandRecordPath, CommandResult
 from csms_api.models.common import JsonObject, WaitQuery
 from csms_api.operations import operation
 from csms_api.scopes import requires
 from csms_api.tokens import Scope
-from csms_common.commands import CommandState
 from csms_common.ocpp.actions import csms_initiated
-from csms_common.ocpp.frames import Call, new_message_id
 from csms_common.ocpp.schemas import SchemaRegistry
 from csms_common.topics import RegistryMethod
 
 commands = Blueprint("commands", __name__)
 
 MAX_WAIT_SECONDS = 60.0
-
-# A call that ended without the station's answer, as the HTTP status that says so.
-_UNANSWERED_STATUS = {
-    CommandState.TIMEOUT.value: 504,
-    CommandState.CLOSED.value: 502,
-    CommandState.REJECTED.value: 503,
-}
 
 
 def wait_parameter() -> float | None:
@@ -47,34 +36,6 @@ def wait_parameter() -> float | None:
     if not 0 < seconds <= MAX_WAIT_SECONDS:
         raise ApiError(400, f"Invalid wait: must be more than 0 and at most {MAX_WAIT_SECONDS:g} seconds")
     return seconds
-
-
-def answer_of(result: dict[str, Any] | None, wait: float, base: dict[str, Any]) -> tuple[Response, int]:
-    """The HTTP answer for a call that was waited on: 200, 502 (CallError), 504/502/503 (no answer)."""
-    if result is None:
-        return jsonify(
-            {**base, "state": "sent", "error": f"No answer from the station within {wait:g} s"}
-        ), 504
-    state = result.get("state")
-    body = {**base, "state": state}
-    if state == CommandState.ANSWERED.value:
-        return jsonify({**body, "result": result.get("payload", {})}), 200
-    if state == CommandState.ERROR.value:
-        error = f"Station answered with {result.get('errorCode')}: {result.get('errorDescription')}"
-        return (
-            jsonify(
-                {
-                    **body,
-                    "error": error,
-                    "errorCode": result.get("errorCode"),
-                    "errorDescription": result.get("errorDescription"),
-                    "errorDetails": result.get("errorDetails", {}),
-                }
-            ),
-            502,
-        )
-    reason = str(result.get("reason", state))
-    return jsonify({**body, "error": f"Call {state}: {reason}"}), _UNANSWERED_STATUS.get(str(state), 502)
 
 
 @commands.post("/charge-points/<station_id>/commands/<action>")
@@ -96,13 +57,7 @@ def send_command(station_id: str, action: str) -> tuple[Response, int]:
     schemas: SchemaRegistry = current_app.extensions["csms_schemas"]
     if action not in csms_initiated(schemas, version):
         raise ApiError(400, f"{action} is not a CSMS-initiated action in OCPP {version}")
-    call = validated(Call(new_message_id(), action, payload), version)
-    with wait_slot(wait):
-        result = bus().send_call(station_id, call, version.value, wait)
-    base = {"messageId": call.message_id, "chargePointId": station_id, "action": action}
-    if wait is None:
-        return jsonify({**base, "state": CommandState.SENT.value}), 202
-    return answer_of(result, wait, base)
+    return send_action(station_id, action, payload, version, wait)
 
 
 @commands.get("/commands/<message_id>")

@@ -1,7 +1,7 @@
 """Fleet management: desired state of a station's shadow (docs/fleet.md).
 
 The shadow service checks and keeps desired state and its reconciler acts on it; these views check
-the request's shape, ask over ``csms/registry/shadow-desired`` and pass the answer through.
+the request's shape, ask over ``csms/shadow/documents/shadow-desired`` and pass the answer through.
 """
 
 from __future__ import annotations

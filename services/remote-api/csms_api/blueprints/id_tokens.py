@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from csms_api.blueprints.stations import bus
-from csms_api.bodies import MAX_JSON_DEPTH, json_body, nesting_depth, required
+from csms_api.bodies import json_body, json_of, required
 from csms_api.config import ApiSettings
 from csms_api.errors import ApiError
 from csms_api.metrics import ID_TOKEN_IMPORTS_TOO_LARGE
@@ -155,16 +155,7 @@ def _json_list_body() -> list[Any]:
     """The body as a JSON array (up to API_ID_TOKEN_IMPORT_MAX_BYTES); 400 for anything else."""
     settings = _settings()
     request.max_content_length = max(settings.max_body_bytes, settings.id_token_import_max_bytes)
-    try:
-        body = request.get_json(silent=True, force=True)
-    except RecursionError as error:
-        raise ApiError(400, f"Invalid JSON body: nested deeper than {MAX_JSON_DEPTH} levels") from error
-    if body is None:
-        raise ApiError(400, "Invalid JSON body")
-    if not isinstance(body, list):
-        raise ApiError(400, "Request body must be a JSON array of id tokens")
-    if nesting_depth(body) > MAX_JSON_DEPTH:
-        raise ApiError(400, f"Invalid JSON body: nested deeper than {MAX_JSON_DEPTH} levels")
+    body: list[Any] = json_of(request, list, "Request body must be a JSON array of id tokens")
     return body
 
 

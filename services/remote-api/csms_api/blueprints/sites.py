@@ -1,7 +1,7 @@
 """Smart charging's sites: ``/sites`` (the site/circuit tree and its limits) and external limits.
 
 The shadow service keeps and checks them; these views pass the request over
-``csms/registry/{method}`` and its answer back. A station joins a site with
+``csms/shadow/charging/{method}`` and its answer back. A station joins a site with
 ``PATCH /charge-points/{id}`` (see :mod:`csms_api.blueprints.stations`).
 """
 

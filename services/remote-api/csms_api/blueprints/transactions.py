@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
-from csms_api.blueprints.commands import answer_of, wait_parameter
-from csms_api.blueprints.stations import bus
+from csms_api.blueprints.commands import wait_parameter
 from csms_api.bodies import json_body, optional_text, positive_integer, required, station_id_parameter
-from csms_api.calls import connected_version, limit_commands, validated, wait_slot
+from csms_api.calls import (
+    call_and_answer,
+    connected_version,
+    limit_commands,
+    validated,
+)
 from csms_api.errors import ApiError
 from csms_api.models.commands import RemoteStart, RemoteStop, RemoteTransactionResult
 from csms_api.models.common import WaitQuery
@@ -60,9 +64,6 @@ def remote_start() -> tuple[Response, int]:
         ),
         version,
     )
-    wait = wait_parameter()
-    with wait_slot(wait):
-        result = bus().send_call(station_id, call, version.value, wait)
     answer: dict[str, Any] = {
         "message": f"{call.action} command sent successfully",
         "messageId": call.message_id,
@@ -70,9 +71,7 @@ def remote_start() -> tuple[Response, int]:
     }
     if not version.is_v16:
         answer["remoteStartId"] = remote_start_id
-    if wait is not None:
-        return answer_of(result, wait, answer)
-    return jsonify(answer), 200
+    return call_and_answer(station_id, call, version, wait_parameter(), answer, sent_status=200)
 
 
 @transactions.post("/remote-stop-transaction")
@@ -93,15 +92,10 @@ def remote_stop() -> tuple[Response, int]:
     if version.is_v16 and not transaction_id.lstrip("-").isdigit():
         raise ApiError(400, "Invalid transactionId: OCPP 1.6 transaction ids are integers")
     call = validated(builders.remote_stop(version, transaction_id=transaction_id), version)
-    wait = wait_parameter()
-    with wait_slot(wait):
-        result = bus().send_call(station_id, call, version.value, wait)
     answer = {
         "message": f"{call.action} command sent successfully",
         "messageId": call.message_id,
         "chargePointId": station_id,
         "transactionId": body["transactionId"],
     }
-    if wait is not None:
-        return answer_of(result, wait, answer)
-    return jsonify(answer), 200
+    return call_and_answer(station_id, call, version, wait_parameter(), answer, sent_status=200)

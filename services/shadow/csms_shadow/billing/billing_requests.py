@@ -1,4 +1,4 @@
-"""Answers to the billing requests on ``csms/registry/{method}``: tariffs, assignments, sessions.
+"""Answers to the billing requests on ``csms/shadow/billing/{method}``: tariffs, assignments, sessions.
 
 Same contract as :mod:`csms_shadow.registry.registry`: ``(status, body)`` with HTTP-like codes; a
 ``ValueError`` becomes 400 with its message.

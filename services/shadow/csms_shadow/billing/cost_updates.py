@@ -9,11 +9,11 @@ their cost is on the session only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from csms_common.mqtt_message import PublishError
+from csms_common.runtime import every
 from csms_shadow.billing.billing_metrics import COST_UPDATES
 from csms_shadow.billing.sessions import SessionKeeper
 from csms_shadow.commands.station_calls import StationCalls
@@ -37,10 +37,7 @@ class CostUpdater:
         self._interval = interval_seconds
 
     async def run(self, stopping: asyncio.Event) -> None:
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-                return
+        async for _ in every(self._interval, stopping):
             try:
                 await self.tick()
             except (OSError, PublishError) as error:

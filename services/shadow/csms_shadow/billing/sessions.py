@@ -1,8 +1,11 @@
 """Keeps each transaction's billing session up to date as its record changes, and prices it on demand.
 
 The record (``records.py``) is read as it is stored, tolerantly: the fields used are optional, and a
-field this module does not know is ignored. Sessions are recomputed from the whole stored sample
-log on every change, so a late, repeated or out-of-order event can only make them more right.
+field this module does not know is ignored. A running session is counted incrementally: its running
+count (``csms_common.billing.running``, stored per session) folds in only the sample entries stored
+since the last computation. Whenever the count cannot simply append (a late, repeated or
+out-of-order reading, a thinned log) and always once the transaction has ended, the session is
+recomputed from the whole stored sample log, so such events can only make it more right.
 """
 
 from __future__ import annotations
@@ -17,9 +20,18 @@ from zoneinfo import ZoneInfo
 
 from csms_common import fast_json
 from csms_common.billing.price_text import price_text
-from csms_common.billing.readings import parse_time
+from csms_common.billing.readings import Reading, parse_time
+from csms_common.billing.running import RunningEnergy, advance, running_from_json, running_json, start_running
 from csms_common.billing.samples import sample_entry
-from csms_common.billing.session import AWAITING, COMPLETED, SessionInputs, build_session, session_id
+from csms_common.billing.session import (
+    AWAITING,
+    COMPLETED,
+    SessionInputs,
+    assemble_session,
+    build_session,
+    explicit_start,
+    session_id,
+)
 from csms_common.billing.tariffs import InvalidTariff, Tariff, parse_tariff
 from csms_common.clock import utc_now
 from csms_shadow.billing.billing_config import BillingSettings
@@ -33,13 +45,15 @@ from csms_shadow.billing.billing_store import (
 )
 from csms_shadow.charging.site_store import SiteStore
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import already_applied, merge_record
 
 logger = logging.getLogger(__name__)
 
 SessionHook = Callable[[JsonObject], Awaitable[None]]
+RECOUNT = "recount"
+"""Stored instead of a running count once a session needs full recomputation until it ends."""
 EARLIER_EVENTS_WAIT = 1.5
 """Seconds a totalCost lookup waits for the records of the events before the Ended one (below the
 handler's HANDLER_LOOKUP_TIMEOUT of 3 s)."""
@@ -156,25 +170,97 @@ class SessionKeeper:
         return 0 <= age < self._settings.recompute_seconds
 
     async def compute(
-        self, station_id: str, record: Mapping[str, Any], extra: JsonObject | None = None
+        self,
+        station_id: str,
+        record: Mapping[str, Any],
+        extra: JsonObject | None = None,
+        tariffs: tuple[Tariff, ...] | None = None,
     ) -> JsonObject:
+        """The session of ``record``: from the running count while it runs (without ``extra``, a
+        sample not stored yet), else from the whole stored sample log. ``tariffs``: those of
+        :meth:`tariffs_for` when the caller has them already."""
         identity = session_id(station_id, str(record.get("transactionId")))
-        log = await self._store.samples(identity)
-        entries = [*log.entries, extra] if extra is not None else log.entries
-        token = token_of(record)
-        inputs = SessionInputs(
+        if tariffs is None:
+            tariffs = await self.tariffs_for(station_id, token_of(record))
+        session = None
+        if extra is None:
+            session = await self._from_running_count(station_id, identity, record, tariffs)
+        if session is None:
+            log = await self._store.samples(identity)
+            samples = [*log.entries, extra] if extra is not None else log.entries
+            inputs = self._inputs(station_id, record, tariffs, samples, log.thinned)
+            started = time.perf_counter()
+            session = build_session(inputs, utc_now())
+            SESSION_COMPUTE_SECONDS.observe(time.perf_counter() - started)
+            if extra is None and session["status"] != "active":
+                await self._store.drop_running_count(identity)
+        return session
+
+    def _inputs(
+        self,
+        station_id: str,
+        record: Mapping[str, Any],
+        tariffs: tuple[Tariff, ...],
+        samples: list[Mapping[str, Any]],
+        thinned: int,
+    ) -> SessionInputs:
+        return SessionInputs(
             station_id=station_id,
             record=record,
-            samples=entries,
-            tariffs=await self.tariffs_for(station_id, token),
+            samples=samples,
+            tariffs=tariffs,
             max_power_w=self._settings.max_evse_power_w,
             party=self._settings.party,
-            samples_thinned=log.thinned,
+            samples_thinned=thinned,
         )
+
+    async def _from_running_count(
+        self, station_id: str, identity: str, record: Mapping[str, Any], tariffs: tuple[Tariff, ...]
+    ) -> JsonObject | None:
+        """A running session from its stored running count and the entries stored since; None when
+        it has ended, has no start time, or its readings need the full recount."""
+        if str(record.get("status")) == "Ended" or not isinstance(record.get("startTime"), str):
+            return None
+        try:
+            parse_time(record["startTime"])
+        except ValueError:
+            return None
+        stored = await self._store.running_count(identity)
+        if stored is not None and stored.get(RECOUNT):
+            return None
+        state = self._stored_count(stored, record)
+        log = await self._store.samples(identity, state.entries)
+        if state.entries and log.thinned != (stored or {}).get("thinned"):  # counted on a log since thinned
+            state = start_running(explicit_start(record), self._settings.max_evse_power_w)
+            log = await self._store.samples(identity)
         started = time.perf_counter()
-        session = build_session(inputs, utc_now())
+        counted: RunningEnergy | None = state
+        for entry in log.entries:
+            counted = advance(counted, entry) if counted is not None else None
+        if counted is None:
+            await self._store.save_running_count(identity, {RECOUNT: True})
+            return None
+        inputs = self._inputs(station_id, record, tariffs, [], log.thinned)
+        session = assemble_session(inputs, counted.fold(), utc_now(), counted.counted(bool(tariffs)))
         SESSION_COMPUTE_SECONDS.observe(time.perf_counter() - started)
+        if log.entries or stored is None:
+            kept = {"thinned": log.thinned, "count": running_json(counted)}
+            await self._store.save_running_count(identity, kept)
         return session
+
+    def _stored_count(self, stored: JsonObject | None, record: Mapping[str, Any]) -> RunningEnergy:
+        """The stored running count if it was started from this record's start, else a new one."""
+        start = explicit_start(record)
+        fresh = start_running(start, self._settings.max_evse_power_w)
+        if stored is None:
+            return fresh
+        try:
+            state = running_from_json(stored["count"])
+        except (LookupError, TypeError, ValueError, ArithmeticError):
+            return fresh
+        if not _same_reading(state.start, start) or state.max_power_w != fresh.max_power_w:
+            return fresh
+        return state
 
     async def pending_cost(self, station_id: str, pending: JsonObject) -> JsonObject | None:
         """The cost the session will have once ``pending`` (a TransactionRecord not yet stored: the
@@ -186,10 +272,13 @@ class SessionKeeper:
         if not already_applied(current, event):
             record = merge_record(current, pending.get("fields") or {}, event)
         record["transactionId"] = transaction_id
+        tariffs = await self.tariffs_for(station_id, token_of(record))
+        if not tariffs:
+            return None  # what the computed session's cost would be: nothing to price with
         extra = None
         if pending.get("meterValues"):
             extra = sample_entry(pending["meterValues"], offline=bool(pending.get("offline")))
-        session = await self.compute(station_id, record, extra)
+        session = await self.compute(station_id, record, extra, tariffs)
         cost: JsonObject | None = session.get("cost")
         return cost
 
@@ -244,6 +333,13 @@ class SessionKeeper:
 
     async def session(self, identity: str) -> JsonObject | None:
         return await self._store.get_session(identity)
+
+
+def _same_reading(one: Reading | None, other: Reading | None) -> bool:
+    """Equal in every field (a Reading compares only its time and arrival)."""
+    if one is None or other is None:
+        return one is other
+    return (one.at, one.arrival, one.wh, one.context) == (other.at, other.arrival, other.wh, other.context)
 
 
 def _storable(token: str) -> bool:

@@ -24,6 +24,7 @@ from cryptography.x509 import ocsp
 from redis.exceptions import RedisError
 
 from csms_common.mqtt_message import PublishError
+from csms_common.runtime import every
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.certificates.ca_config import CaSettings
@@ -273,10 +274,7 @@ class CertificateRequests:
         """Every ``renew_check`` seconds: :meth:`request_renewals`."""
         if self._authority is None:
             return
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._settings.renew_check)
-                return
+        async for _ in every(self._settings.renew_check, stopping):
             try:
                 await self.request_renewals(owns)
             except (OSError, PublishError, RedisError) as error:

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import Keys
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,17 @@ class Revocation:
 class CertificateStore:
     def __init__(self, redis: Redis, prefix: str, per_station: int) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._per_station = per_station
-        self._revoked = f"{prefix}certificates-revoked"
-        self._expiry = f"{prefix}certificates-expiry"
+        self._revoked = self._keys.certificates_revoked
+        self._expiry = self._keys.certificates_expiry
 
     def _station_key(self, station_id: str) -> str:
-        return f"{self._prefix}certificates:{station_id}"
+        return self._keys.certificates(station_id)
 
     async def count_request(self, station_id: str, window_seconds: int) -> int:
         """Count one signing request of ``station_id``; how many it made in the current window."""
-        key = f"{self._prefix}csr-count:{station_id}"
+        key = self._keys.csr_count(station_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, window_seconds, nx=True)
@@ -95,8 +96,8 @@ class CertificateStore:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(
                 key,
-                f"{self._prefix}csr-count:{station_id}",
-                f"{self._prefix}certificates-installed:{station_id}",
+                self._keys.csr_count(station_id),
+                self._keys.certificates_installed(station_id),
             )
             if serials:
                 pipe.zrem(self._expiry, *(f"{station_id}|{serial}" for serial in serials))
@@ -155,10 +156,10 @@ class InstalledCertificates:
 
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}certificates-installed:{station_id}"
+        return self._keys.certificates_installed(station_id)
 
     async def store(self, station_id: str, answer: JsonObject, now: datetime.datetime) -> JsonObject:
         chain = answer.get("certificateHashDataChain") or answer.get("certificateHashData") or []

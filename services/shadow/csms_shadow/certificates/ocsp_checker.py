@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from csms_shadow.certificates.ca_metrics import OCSP_CHECKS
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class OcspChecker:
         self, redis: Redis, prefix: str, responders: tuple[str, ...], timeout: float, max_in_flight: int
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._responders = responders
         self._timeout = timeout
         self._max_in_flight = max_in_flight
@@ -98,7 +99,7 @@ class OcspChecker:
             return _failed("invalid_request", str(error))
         if not self._allowed(url):
             return _failed("responder_not_allowed", "the responderURL is not one of CA_OCSP_RESPONDERS")
-        cache_key = f"{self._prefix}ocsp-cache:{hashlib.sha256(request_der + url.encode()).hexdigest()}"
+        cache_key = self._keys.ocsp_cache(hashlib.sha256(request_der + url.encode()).hexdigest())
         cached = await self._redis.get(cache_key)
         if cached is not None:
             OCSP_CHECKS.labels(outcome="cached").inc()

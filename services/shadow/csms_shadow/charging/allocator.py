@@ -53,6 +53,7 @@ from csms_shadow.charging.site_store import SiteStore, sites_of
 from csms_shadow.commands.charging_calls import ChargingCalls
 from csms_shadow.documents.document import JsonObject
 from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest
+from csms_shadow.storage.keys import Keys
 from csms_shadow.tokens.tokens import IdTokenStore
 from csms_shadow.transactions.records import Records
 
@@ -312,7 +313,7 @@ class Allocator:
         """A station's profiles kept through the API: its ChargingStationMaxProfile caps it in the tree."""
         self._tokens = tokens
         self._redis = redis
-        self._enforced_key = f"{prefix}charging-enforced"
+        self._enforced_key = Keys(prefix).charging_enforced
         self._sites = sites
         self._store = store
         self._records = records

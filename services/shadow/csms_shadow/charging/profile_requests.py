@@ -16,6 +16,7 @@ from csms_common.smart_charging.profiles import Profile, parse_profile
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class ProfileRequests:
         self.on_change = on_change
         """Called after a put or delete: a ChargingStationMaxProfile moves the smart-charging allocation."""
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._methods: dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]] = {
             RegistryMethod.PROFILE_PUT: self.put,
             RegistryMethod.PROFILE_LIST: self.list_profiles,
@@ -46,7 +47,7 @@ class ProfileRequests:
         }
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}charging-profiles:{station_id}"
+        return self._keys.charging_profiles(station_id)
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         answer = await self._methods[method](body)

@@ -1,4 +1,4 @@
-"""Answers to the smart-charging site requests on ``csms/registry/{method}``: the site tree, external
+"""Answers to the smart-charging site requests on ``csms/shadow/charging/{method}``: the site tree, external
 limits, and station membership. Same contract as :mod:`csms_shadow.registry.registry`: ``(status, body)``;
 a ``ValueError`` (InvalidSite, InvalidLimit included) becomes 400 with its message."""
 

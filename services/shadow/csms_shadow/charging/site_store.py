@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import Keys
 
 
 def _text(value: Any) -> str:
@@ -31,15 +32,15 @@ def sites_of(membership: JsonObject) -> set[str]:
 class SiteStore:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
-        self._prefix = prefix
-        self._index = f"{prefix}sites"
-        self._membership = f"{prefix}site-membership"
+        self._keys = Keys(prefix)
+        self._index = self._keys.site_index
+        self._membership = self._keys.site_membership
 
     def _site(self, site_id: str) -> str:
-        return f"{self._prefix}site:{site_id}"
+        return self._keys.site(site_id)
 
     def _stations(self, site_id: str) -> str:
-        return f"{self._prefix}site-stations:{site_id}"
+        return self._keys.site_stations(site_id)
 
     async def put(self, document: JsonObject) -> bool:
         """Create or replace a site; True when new."""

@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from csms_common import topics
-from csms_common.commands import CommandState, command_event
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.ocpp.frames import Call, new_message_id
 from csms_common.smart_charging.profiles import Profile, to_version
+from csms_shadow.commands.sending import send_call
 from csms_shadow.transactions.records import Records
 
 logger = logging.getLogger(__name__)
@@ -30,18 +29,7 @@ class ChargingCalls:
         """Send the profile in the station's version (``ocpp1.6``, ``ocpp2.0.1``); its message id."""
         version = protocol.removeprefix("ocpp")
         payload = to_version(profile, version)
-        call = Call(new_message_id(), SET_CHARGING_PROFILE, payload)
-        await self._client.publish(topics.station_call(station_id), call.to_json(), qos=1)
-        await self._records.record_command(
-            station_id,
-            command_event(
-                call.message_id,
-                CommandState.SENT,
-                action=SET_CHARGING_PROFILE,
-                request=payload,
-                version=version,
-            ),
-        )
+        call = await self._send(station_id, version, SET_CHARGING_PROFILE, payload)
         logger.info(
             "charging profile sent",
             extra={
@@ -64,11 +52,5 @@ class ChargingCalls:
 
     async def _send(self, station_id: str, version: str, action: str, payload: dict[str, Any]) -> Call:
         call = Call(new_message_id(), action, payload)
-        await self._client.publish(topics.station_call(station_id), call.to_json(), qos=1)
-        await self._records.record_command(
-            station_id,
-            command_event(
-                call.message_id, CommandState.SENT, action=action, request=payload, version=version
-            ),
-        )
+        await send_call(self._client, self._records, station_id, call, version)
         return call

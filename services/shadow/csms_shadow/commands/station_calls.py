@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from csms_common import topics
-from csms_common.commands import CommandState, command_event
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.ocpp.frames import Call, new_message_id
+from csms_shadow.commands.sending import send_call
 from csms_shadow.documents.document import JsonObject
 from csms_shadow.documents.store import ShadowStore
 from csms_shadow.transactions.records import Records
@@ -47,17 +46,7 @@ class StationCalls:
         if not (station or {}).get("connected") or not (any_version or protocol.startswith("ocpp2")):
             return None
         call = Call(new_message_id(), action, payload)
-        await self._client.publish(topics.station_call(station_id), call.to_json(), qos=1)
-        await self._records.record_command(
-            station_id,
-            command_event(
-                call.message_id,
-                CommandState.SENT,
-                action=action,
-                request=payload,
-                version=protocol.removeprefix("ocpp"),
-            ),
-        )
+        await send_call(self._client, self._records, station_id, call, protocol.removeprefix("ocpp"))
         logger.info(f"{action} sent", extra={"station_id": station_id, "message_id": call.message_id})
         return call.message_id
 

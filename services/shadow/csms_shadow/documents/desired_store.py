@@ -18,7 +18,8 @@ from csms_common import fast_json
 from csms_shadow.documents.budget import DocumentBudget, count_keys, document_problem
 from csms_shadow.documents.desired import check_desired_document
 from csms_shadow.documents.document import JsonObject, delta_of, merge_desired
-from csms_shadow.documents.store import REPLACE_SHADOW_IF_UNCHANGED, Keys
+from csms_shadow.storage.keys import Keys
+from csms_shadow.storage.scripts import REPLACE_SHADOW_IF_UNCHANGED, UNMARK_IF_MESSAGE
 
 MARKER_TTL_SECONDS = 24 * 3600
 
@@ -44,16 +45,15 @@ class DesiredStore:
     def __init__(self, redis: Redis, prefix: str, budget: DocumentBudget) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
-        self._prefix = prefix
         self._budget = budget
         self._unmark = redis.register_script(UNMARK_IF_MESSAGE)
         self._replace_shadow = redis.register_script(REPLACE_SHADOW_IF_UNCHANGED)
-        self.pending_key = f"{prefix}reconcile-pending"
+        self.pending_key = self._keys.reconcile_pending
         """Set of station ids whose desired state may not be reported yet (the timer's work list)."""
 
     def marker_key(self, station_id: str) -> str:
         """The reconciler's call in flight for a station (at most one)."""
-        return f"{self._prefix}reconcile:{station_id}"
+        return self._keys.reconcile(station_id)
 
     async def apply_desired(
         self, station_id: str, desired: JsonObject, now: int, *, clear: bool = False
@@ -179,11 +179,3 @@ class DesiredStore:
         """Remove the marker if it is still the one for ``message_id``."""
         removed = await self._unmark(keys=[self.marker_key(station_id)], args=[message_id])
         return bool(removed)
-
-
-UNMARK_IF_MESSAGE = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-if cjson.decode(raw)['messageId'] ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])
-"""

@@ -1,4 +1,4 @@
-"""The Redis store: station registry, shadow documents, presence. The only module that talks to Redis."""
+"""The shadow store: station records, shadow documents, presence (key names: storage/keys.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from csms_shadow.documents.document import (
     empty_shadow,
     merge_reported,
 )
+from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, watched
+from csms_shadow.storage.scripts import ALLOCATE_ONCE, REPLACE_SHADOW_IF_UNCHANGED
 
 
 class UpdateOutcome(Enum):
@@ -51,57 +53,6 @@ class ShadowUpdateRequest:
     reported: JsonObject
     client_token: str | None
     now: int
-
-
-class Keys:
-    """Redis key names, all under one prefix so the data can live in a shared database."""
-
-    def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
-        self.station_index = f"{prefix}stations"
-
-    def station(self, station_id: str) -> str:
-        return f"{self._prefix}station:{station_id}"
-
-    def shadow(self, station_id: str) -> str:
-        return f"{self._prefix}shadow:{station_id}"
-
-    def presence(self, station_id: str) -> str:
-        return f"{self._prefix}presence:{station_id}"
-
-    def client_token(self, station_id: str, token: str) -> str:
-        return f"{self._prefix}applied:{station_id}:{token}"
-
-    def id_token(self, value: str) -> str:
-        return f"{self._prefix}token:{value}"
-
-    @property
-    def id_token_index(self) -> str:
-        return f"{self._prefix}tokens"
-
-    def allocation(self, station_id: str, key: str) -> str:
-        return f"{self._prefix}allocated:{station_id}:{key}"
-
-    @property
-    def transaction_counter(self) -> str:
-        return f"{self._prefix}transaction-id"
-
-    def command(self, message_id: str) -> str:
-        return f"{self._prefix}command:{message_id}"
-
-    def transactions(self, station_id: str) -> str:
-        return f"{self._prefix}transactions:{station_id}"
-
-    def transaction_order(self, station_id: str) -> str:
-        """Sorted set of a station's transaction ids by creation: which record is evicted first."""
-        return f"{self._prefix}transaction-order:{station_id}"
-
-    def open_transactions(self, station_id: str) -> str:
-        """Set of a station's transaction ids whose record is not Ended."""
-        return f"{self._prefix}open-transactions:{station_id}"
-
-    def remote_start(self, station_id: str, link: str) -> str:
-        return f"{self._prefix}remote-start:{station_id}:{link}"
 
 
 class ShadowStore:
@@ -415,35 +366,3 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
     if presence and not connected:
         record["lastDisconnectedAt"] = presence.get("time")
     return record
-
-
-# Writes a merged shadow (KEYS[1]) only if it still has the version the merge started from (ARGV[1],
-# '' for no shadow) and the station (KEYS[2]) is still registered; marks the client token (KEYS[3]) as
-# applied. Returns 1 when written, 0 when the shadow changed meanwhile, -1 when the station is gone.
-# Every write bumps the version, and the store encodes it last but one (..."version":N,"timestamp":T}),
-# so it is read from the document's last bytes, not by sending or decoding the whole document
-# (up to SHADOW_MAX_DOCUMENT_BYTES); a document of another layout is decoded.
-REPLACE_SHADOW_IF_UNCHANGED = """
-local tail = redis.call('GETRANGE', KEYS[1], -64, -1)
-local version = ''
-if tail ~= '' then
-  version = string.match(tail, '"version":(%d+),"timestamp":%d+}$')
-  if not version then
-    version = tostring(cjson.decode(redis.call('GET', KEYS[1]))['version'])
-  end
-end
-if version ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-redis.call('SET', KEYS[1], ARGV[2])
-if ARGV[3] == '1' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[4]) end
-return 1
-"""
-
-# Allocates an integer transaction id once per key: a retransmitted StartTransaction gets the same id.
-ALLOCATE_ONCE = """
-local existing = redis.call('GET', KEYS[1])
-if existing then return tonumber(existing) end
-local id = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
-return id
-"""

@@ -1,4 +1,4 @@
-"""Answers about events, the audit log and webhooks: for remote-api (``csms/registry/...``) and for
+"""Answers about events, the audit log and webhooks: for remote-api (``csms/shadow/events/...``) and for
 the notifier (``csms/notifier/...``). Each answer is ``(status, body)`` as in registry.py."""
 
 from __future__ import annotations

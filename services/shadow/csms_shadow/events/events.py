@@ -19,12 +19,13 @@ from csms_shadow.documents.document import JsonObject
 from csms_shadow.events.event_mapping import EventDraft
 from csms_shadow.events.stream_log import Page, StreamLog
 from csms_shadow.metrics import EVENTS_APPENDED
+from csms_shadow.storage.keys import Keys
 
 
 def dedup_key_of(prefix: str, topic: str, payload: bytes, token: str | None = None) -> str:
     """A key naming one MQTT message (topic, payload and client token): its redelivery has the same."""
     digest = hashlib.sha256(topic.encode() + b"\0" + payload + b"\0" + (token or "").encode())
-    return f"{prefix}event-source:{digest.hexdigest()[:32]}"
+    return Keys(prefix).event_source(digest.hexdigest()[:32])
 
 
 class EventLog:

@@ -16,37 +16,13 @@ from redis.exceptions import ResponseError
 from csms_common import fast_json
 from csms_common.events import format_event_id, parse_event_id
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.scripts import APPEND_ONCE
 
 ENTRY_FIELD = b"e"
 MAX_PAGE = 1000
 SCAN_CHUNK = 500
 MAX_SCANNED_PER_PAGE = 10_000
 """A filtered page reads at most this many entries; ``next`` then says where the scan stopped."""
-
-# KEYS[1] the stream, KEYS[2] the de-duplication key (ARGV[4] = '1' when used).
-# ARGV: [1] max length, [2] oldest time kept (ms), [3] de-duplication TTL, [4] use de-duplication,
-# [5..] entries. Returns the new ids, or an empty list when the de-duplication key says this was
-# appended before. Retention removes from the head with XDEL, at most 100 entries per call (a
-# lowered limit is reached over a few appends): unlike trimming, XDEL keeps the stream's
-# max-deleted-entry-id, which tells a reader whether events after its id were removed (410).
-APPEND_ONCE = """
-if ARGV[4] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return {} end
-local ids = {}
-for i = 5, #ARGV do
-  ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
-end
-local max_length = tonumber(ARGV[1])
-local oldest_ms = tonumber(ARGV[2])
-for _ = 1, 100 do
-  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-  if #first == 0 then break end
-  local first_ms = tonumber(string.match(first[1][1], '^(%d+)'))
-  if redis.call('XLEN', KEYS[1]) <= max_length and first_ms >= oldest_ms then break end
-  redis.call('XDEL', KEYS[1], first[1][1])
-end
-if ARGV[4] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[3]) end
-return ids
-"""
 
 
 class FutureId(ValueError):

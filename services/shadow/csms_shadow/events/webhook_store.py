@@ -15,6 +15,7 @@ from csms_common import fast_json
 from csms_common.clock import utc_now_iso
 from csms_common.events import event_types_filter, format_event_id, parse_event_id
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import Keys
 
 MIN_SECRET_LENGTH = 16
 MAX_SECRET_LENGTH = 256
@@ -32,36 +33,6 @@ class WebhookBounds:
     """Delivery attempts kept per webhook (the newest)."""
     max_dead_letters: int
     """Dead letters kept per webhook (the newest); also the most queued redeliveries."""
-
-
-class WebhookKeys:
-    def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
-        self.index = f"{prefix}webhooks"
-
-    def webhook(self, webhook_id: str) -> str:
-        return f"{self._prefix}webhook:{webhook_id}"
-
-    def cursor(self, webhook_id: str) -> str:
-        return f"{self._prefix}webhook-cursor:{webhook_id}"
-
-    def log(self, webhook_id: str) -> str:
-        return f"{self._prefix}webhook-log:{webhook_id}"
-
-    def dead(self, webhook_id: str) -> str:
-        return f"{self._prefix}webhook-dead:{webhook_id}"
-
-    def redeliver(self, webhook_id: str) -> str:
-        return f"{self._prefix}webhook-redeliver:{webhook_id}"
-
-    def all_of(self, webhook_id: str) -> list[str]:
-        return [
-            self.webhook(webhook_id),
-            self.cursor(webhook_id),
-            self.log(webhook_id),
-            self.dead(webhook_id),
-            self.redeliver(webhook_id),
-        ]
 
 
 def new_webhook(body: JsonObject, created_at: str) -> tuple[JsonObject, str | None]:
@@ -101,17 +72,17 @@ def later(first: str, second: str) -> str:
 class WebhookStore:
     def __init__(self, redis: Redis, prefix: str, bounds: WebhookBounds) -> None:
         self._redis = redis
-        self._keys = WebhookKeys(prefix)
+        self._keys = Keys(prefix)
         self._bounds = bounds
 
     async def create(self, record: JsonObject, cursor: str, now: float) -> None:
         """Store a new webhook starting after event ``cursor``; WebhookLimit when full."""
-        if await self._redis.zcard(self._keys.index) >= self._bounds.max_webhooks:
+        if await self._redis.zcard(self._keys.webhook_index) >= self._bounds.max_webhooks:
             raise WebhookLimit(f"this deployment already has {self._bounds.max_webhooks} webhooks")
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._keys.webhook(record["id"]), fast_json.dumps(record))
-            pipe.set(self._keys.cursor(record["id"]), cursor)
-            pipe.zadd(self._keys.index, {record["id"]: now})
+            pipe.set(self._keys.webhook_cursor(record["id"]), cursor)
+            pipe.zadd(self._keys.webhook_index, {record["id"]: now})
             await pipe.execute()
 
     async def get(self, webhook_id: str) -> JsonObject | None:
@@ -119,63 +90,63 @@ class WebhookStore:
         if raw is None:
             return None
         record = dict(fast_json.loads(raw))
-        record["cursor"] = _text(await self._redis.get(self._keys.cursor(webhook_id)) or "0-0")
-        record["deadLetters"] = int(await self._redis.zcard(self._keys.dead(webhook_id)))
+        record["cursor"] = _text(await self._redis.get(self._keys.webhook_cursor(webhook_id)) or "0-0")
+        record["deadLetters"] = int(await self._redis.zcard(self._keys.webhook_dead(webhook_id)))
         return record
 
     async def all(self) -> list[JsonObject]:
-        ids = [_text(member) for member in await self._redis.zrange(self._keys.index, 0, -1)]
+        ids = [_text(member) for member in await self._redis.zrange(self._keys.webhook_index, 0, -1)]
         records = [await self.get(webhook_id) for webhook_id in ids]
         return [record for record in records if record is not None]
 
     async def delete(self, webhook_id: str) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(*self._keys.all_of(webhook_id))
-            pipe.zrem(self._keys.index, webhook_id)
+            pipe.delete(*self._keys.webhook_all(webhook_id))
+            pipe.zrem(self._keys.webhook_index, webhook_id)
             deleted, _ = await pipe.execute()
         return bool(deleted)
 
     async def cursor(self, webhook_id: str) -> str:
-        return _text(await self._redis.get(self._keys.cursor(webhook_id)) or "0-0")
+        return _text(await self._redis.get(self._keys.webhook_cursor(webhook_id)) or "0-0")
 
     async def advance(self, webhook_id: str, event_id: str) -> None:
         """Move the cursor forward to ``event_id`` (never back; only the notifier moves it)."""
         if not await self._redis.exists(self._keys.webhook(webhook_id)):
             return
         current = await self.cursor(webhook_id)
-        await self._redis.set(self._keys.cursor(webhook_id), later(current, event_id))
+        await self._redis.set(self._keys.webhook_cursor(webhook_id), later(current, event_id))
 
     async def log_attempt(self, webhook_id: str, entry: JsonObject) -> None:
-        key = self._keys.log(webhook_id)
+        key = self._keys.webhook_log(webhook_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.lpush(key, fast_json.dumps(entry))
             pipe.ltrim(key, 0, self._bounds.log_length - 1)
             await pipe.execute()
 
     async def dead_letter(self, webhook_id: str, entry: JsonObject, now: float) -> None:
-        key = self._keys.dead(webhook_id)
+        key = self._keys.webhook_dead(webhook_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {fast_json.dumps(entry): now})
             pipe.zremrangebyrank(key, 0, -self._bounds.max_dead_letters - 1)
             await pipe.execute()
 
     async def clear_dead_letter(self, webhook_id: str, event_id: str) -> None:
-        for raw in await self._redis.zrange(self._keys.dead(webhook_id), 0, -1):
+        for raw in await self._redis.zrange(self._keys.webhook_dead(webhook_id), 0, -1):
             raw = cast(bytes, raw)
             if fast_json.loads(raw).get("eventId") == event_id:
-                await self._redis.zrem(self._keys.dead(webhook_id), raw)
+                await self._redis.zrem(self._keys.webhook_dead(webhook_id), raw)
 
     async def deliveries(self, webhook_id: str) -> tuple[list[JsonObject], list[JsonObject]]:
         """(delivery log, newest first; dead letters, newest first)."""
-        log = await self._redis.lrange(self._keys.log(webhook_id), 0, -1)
-        dead = await self._redis.zrange(self._keys.dead(webhook_id), 0, -1, desc=True)
+        log = await self._redis.lrange(self._keys.webhook_log(webhook_id), 0, -1)
+        dead = await self._redis.zrange(self._keys.webhook_dead(webhook_id), 0, -1, desc=True)
         return (
             [fast_json.loads(cast(bytes, raw)) for raw in log],
             [fast_json.loads(cast(bytes, raw)) for raw in dead],
         )
 
     async def queue_redeliveries(self, webhook_id: str, event_ids: list[str]) -> int:
-        key = self._keys.redeliver(webhook_id)
+        key = self._keys.webhook_redeliver(webhook_id)
         queued = await self._redis.llen(key)
         room = max(0, self._bounds.max_dead_letters - int(queued))
         accepted = event_ids[:room]
@@ -184,11 +155,11 @@ class WebhookStore:
         return len(accepted)
 
     async def redeliveries(self, webhook_id: str, limit: int) -> list[str]:
-        raws = await self._redis.lrange(self._keys.redeliver(webhook_id), 0, limit - 1)
+        raws = await self._redis.lrange(self._keys.webhook_redeliver(webhook_id), 0, limit - 1)
         return [_text(raw) for raw in raws]
 
     async def redelivered(self, webhook_id: str, event_id: str) -> None:
-        await self._redis.lrem(self._keys.redeliver(webhook_id), 1, event_id)
+        await self._redis.lrem(self._keys.webhook_redeliver(webhook_id), 1, event_id)
 
 
 def attempt_entry(body: JsonObject) -> JsonObject:

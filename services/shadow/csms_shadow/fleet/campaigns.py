@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from csms_common import fast_json
 from csms_common.events import EventType
 from csms_common.labels import InvalidSelector, parse_selector
+from csms_common.runtime import every
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.desired_store import DesiredStore
 from csms_shadow.documents.document import JsonObject
@@ -46,6 +47,7 @@ from csms_shadow.fleet.campaign_plan import (
     step,
 )
 from csms_shadow.fleet.firmware_plan import FIRMWARE
+from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +86,23 @@ class Campaigns:
         events: EventLog | None = None,
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._store = store
         self._desired = desired
         self._apply_desired = apply_desired
         self._interval = interval_seconds
         self._timeout = progress_timeout_seconds
         self._events = events
-        self._active = f"{prefix}campaigns-active"
+        self._active = self._keys.campaigns_active
 
     def _key(self, campaign_id: str) -> str:
-        return f"{self._prefix}campaign:{campaign_id}"
+        return self._keys.campaign(campaign_id)
 
     def _stations_key(self, campaign_id: str) -> str:
-        return f"{self._prefix}campaign-stations:{campaign_id}"
+        return self._keys.campaign_stations(campaign_id)
 
     def _lock_key(self, campaign_id: str) -> str:
-        return f"{self._prefix}campaign-lock:{campaign_id}"
+        return self._keys.campaign_lock(campaign_id)
 
     def methods(self) -> dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]]:
         return {
@@ -203,10 +205,7 @@ class Campaigns:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Every interval, a step of each running or paused campaign."""
-        while not stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), self._interval)
-                return
+        async for _ in every(self._interval, stopping):
             try:
                 members = await self._redis.smembers(self._active)
                 CAMPAIGNS_ACTIVE.set(len(members))

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 
 MAX_BATCHES = 1000
 MAX_BATCH_STATIONS = 1000
@@ -24,11 +24,10 @@ class FleetBatches:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._keys = Keys(prefix)
-        self._prefix = prefix
-        self._index = f"{prefix}fleet-batches"
+        self._index = self._keys.fleet_batch_index
 
     def _key(self, batch_id: str) -> str:
-        return f"{self._prefix}fleet-batch:{batch_id}"
+        return self._keys.fleet_batch(batch_id)
 
     async def put(self, body: JsonObject) -> tuple[int, JsonObject]:
         batch = body.get("batch")

@@ -1,4 +1,4 @@
-"""Fleet requests over ``csms/registry/fleet-*``: desired state for every station a label selector
+"""Fleet requests over ``csms/shadow/fleet/fleet-*``: desired state for every station a label selector
 matches, and how far such a group is from it (docs/fleet.md)."""
 
 from __future__ import annotations

@@ -7,17 +7,18 @@ from redis.asyncio import Redis
 
 from csms_common import fast_json
 from csms_shadow.documents.document import JsonObject
+from csms_shadow.storage.keys import Keys
 
 
 class LocalListStore:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
-        self._prefix = prefix
-        self._stations = f"{prefix}local-list-stations"
+        self._keys = Keys(prefix)
+        self._stations = self._keys.local_list_stations
         """Stations with a desired list: asked their version again on every connect."""
 
     def _key(self, station_id: str) -> str:
-        return f"{self._prefix}local-list:{station_id}"
+        return self._keys.local_list(station_id)
 
     async def get(self, station_id: str) -> JsonObject | None:
         raw = await self._redis.get(self._key(station_id))

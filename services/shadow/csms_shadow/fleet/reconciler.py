@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 from prometheus_client import Counter
 from redis.exceptions import RedisError
 
-from csms_common import topics
-from csms_common.commands import CommandState, command_event
+from csms_common.commands import CommandState
 from csms_common.events import EventType
 from csms_common.mqtt_async import AsyncMqttClient
 from csms_common.mqtt_message import PublishError
 from csms_common.ocpp.frames import Call, new_message_id
+from csms_shadow.commands.sending import send_call
 from csms_shadow.documents.desired_store import DesiredStore
 from csms_shadow.documents.document import JsonObject, delta_of
 from csms_shadow.documents.reported_configuration import reported_configuration
@@ -279,18 +279,7 @@ class Reconciler:
         if call.before:
             # Before the call: a notification about it can then only land on top of this.
             await self._report(station_id, call.before, f"request-{frame.message_id}")
-        await self._client.publish(topics.station_call(station_id), frame.to_json(), qos=1)
-        await self._records.record_command(
-            station_id,
-            command_event(
-                frame.message_id,
-                CommandState.SENT,
-                action=call.action,
-                request=call.payload,
-                version=protocol,
-                origin="reconciler",
-            ),
-        )
+        await send_call(self._client, self._records, station_id, frame, protocol, origin="reconciler")
         logger.info(
             "reconcile call sent",
             extra={

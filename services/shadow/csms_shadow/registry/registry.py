@@ -1,4 +1,4 @@
-"""Answers to ``csms/registry/{method}`` requests: stations, id tokens, lookups, commands, transactions.
+"""Answers to ``csms/shadow/{registry,credentials,tokens,commands,transactions}/{method}`` requests.
 
 Each answer is ``(status, body)`` with HTTP-like status codes, so remote-api can
 pass them through. Redis errors propagate; the MQTT shell turns them into 503.

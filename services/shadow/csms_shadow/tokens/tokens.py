@@ -11,8 +11,8 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.documents.store import Keys
 from csms_shadow.metrics import BUDGET_REJECTIONS
+from csms_shadow.storage.keys import Keys
 from csms_shadow.tokens.token_records import TOKEN_STATUSES
 
 __all__ = ["TOKEN_STATUSES", "IdTokenStore", "TokenStoreFull", "effective_status"]

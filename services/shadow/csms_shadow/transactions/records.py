@@ -19,8 +19,9 @@ from redis.asyncio.client import Pipeline
 from csms_common import fast_json
 from csms_shadow.documents.budget import BudgetReason, RecordBudget, trim_events
 from csms_shadow.documents.document import JsonObject
-from csms_shadow.documents.store import Keys
+from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.optimistic import DEFAULT_POLICY, Done, Lost, RetryPolicy, until_uncontended, watched
+from csms_shadow.storage.scripts import REPLACE_RECORD_IF_UNCHANGED
 
 FINAL_STATES = frozenset({"answered", "error", "timeout", "rejected", "closed"})
 COMMAND_STATES = FINAL_STATES | {"sent"}
@@ -75,10 +76,16 @@ def merge_record(
     An event older than one already logged arrived out of order (a redelivery after a
     reconnect, a broker that reorders a backlog): it is logged, but it only fills in
     fields the record lacks, so a late Started or Updated never reopens an Ended record.
+    A 1.6 record has no event log, and its status is the only order it carries: a Started that comes
+    after the Ended (the copy of a StartTransaction a station sent again, handled after its
+    StopTransaction; tests/e2e/test_partitions.py) is stale the same way.
     """
     merged = dict(current or {})
     logged = merged.get("events", [])
-    stale = event is not None and any(entry.get("seqNo", -1) > event.get("seqNo", -1) for entry in logged)
+    if event is None:
+        stale = merged.get("status") == ENDED and fields.get("status") not in (None, ENDED)
+    else:
+        stale = any(entry.get("seqNo", -1) > event.get("seqNo", -1) for entry in logged)
     for key, value in fields.items():
         if stale:
             if value is not None and key not in merged:
@@ -119,37 +126,6 @@ class TransactionOutcome:
     record: JsonObject | None
     budget_reasons: tuple[str, ...] = ()
     stored_bytes: int = 0
-
-
-# Writes a transaction record (field ARGV[1] of hash KEYS[1]) only if it still holds what the merge
-# started from (ARGV[2], '' for none), within the station's budgets: KEYS[2] orders its records by
-# creation (ARGV[5] the score), KEYS[3] holds those not yet Ended (ARGV[4] = '1' for an Ended one).
-# A new record that is not Ended is refused while ARGV[6] are open; beyond ARGV[7] records the
-# oldest are evicted; all three keys expire ARGV[8] seconds after the last change.
-# Returns {1, evicted} when written, {0, 0} when the record changed meanwhile, {-1, 0} refused.
-REPLACE_RECORD_IF_UNCHANGED = """
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if (current or '') ~= ARGV[2] then return {0, 0} end
-local ended = ARGV[4] == '1'
-if (not current) and (not ended) and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[6]) then
-  return {-1, 0}
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-if ended then redis.call('SREM', KEYS[3], ARGV[1]) else redis.call('SADD', KEYS[3], ARGV[1]) end
-if not current then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
-local evicted = 0
-local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[7])
-if excess > 0 then
-  local oldest = redis.call('ZPOPMIN', KEYS[2], excess)
-  for i = 1, #oldest, 2 do
-    redis.call('HDEL', KEYS[1], oldest[i])
-    redis.call('SREM', KEYS[3], oldest[i])
-    evicted = evicted + 1
-  end
-end
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
-return {1, evicted}
-"""
 
 
 class Records:

@@ -1,4 +1,4 @@
-"""Fixtures of the 1.6 handler tests: the processor, and ``case`` from a GoldenTests subclass's cases."""
+"""Fixtures of the handler tests (1.6 and 2.x): the processor, and ``case`` from a GoldenTests subclass's cases."""
 
 from __future__ import annotations
 

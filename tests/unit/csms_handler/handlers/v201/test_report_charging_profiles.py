@@ -1,4 +1,5 @@
-"""ReportChargingProfiles keeps bounded summaries: 16 profiles a report, one schedule of 24 periods."""
+"""OCPP 2.x ReportChargingProfiles: golden calls (2.0, 2.0.1 and 2.1), and the bounded summaries it keeps:
+16 profiles a report, one schedule of 24 periods."""
 
 from __future__ import annotations
 
@@ -13,6 +14,55 @@ from csms_handler.handlers.v201.report_charging_profiles import (
     MAX_PROFILES_PER_REPORT,
     report_charging_profiles,
 )
+from tests.unit.csms_handler.handlers.v201.golden import NOW_ISO, SCHEDULE, Case, GoldenTests
+
+CHARGING_PROFILE = {
+    "id": 9,
+    "stackLevel": 0,
+    "chargingProfilePurpose": "TxDefaultProfile",
+    "chargingProfileKind": "Absolute",
+    "chargingSchedule": [SCHEDULE],
+}
+
+
+CASES = [
+    Case(
+        "report-charging-profiles",
+        "ReportChargingProfiles",
+        {"requestId": 1, "chargingLimitSource": "CSO", "evseId": 1, "chargingProfile": [CHARGING_PROFILE]},
+        {},
+        {
+            "chargingProfiles": {
+                "9": {
+                    "evseId": 1,
+                    "chargingLimitSource": "CSO",
+                    "requestId": 1,
+                    "stackLevel": 0,
+                    "purpose": "TxDefaultProfile",
+                    "kind": "Absolute",
+                    "recurrencyKind": None,
+                    "validFrom": None,
+                    "validTo": None,
+                    "transactionId": None,
+                    "schedule": {
+                        "rateUnit": "W",
+                        "startSchedule": None,
+                        "duration": None,
+                        "minChargingRate": None,
+                        "periods": [{"start": 0, "limit": 11000}],
+                    },
+                    "periodsOmitted": None,
+                    "reportedAt": NOW_ISO,
+                }
+            }
+        },
+    ),
+]
+
+
+class TestGolden(GoldenTests):
+    cases = CASES
+
 
 CONTEXT = CallContext("CP", OcppVersion.V201, "m1", datetime(2026, 1, 1, tzinfo=UTC), 300)
 
