@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -45,6 +47,43 @@ async def limits_when(
         return limits
 
     return await wait_until_async(check, timeout=timeout, message=what)
+
+
+@dataclass(frozen=True)
+class TwoIn32A:
+    """Two stations in a 32 A site, each with a transaction, sharing it 16/16."""
+
+    ids: tuple[str, str]
+    first: Any
+    second: Any
+    shares: list[Share]
+
+
+@contextlib.asynccontextmanager
+async def two_in_32a(system: System, api: Api, name: str, second_16: bool = False) -> AsyncIterator[TwoIn32A]:
+    """``second_16``: the second station is a 1.6 one (else both 2.0.1)."""
+    run = uuid.uuid4().hex[:8]
+    site = f"site-{name}-{run}"
+    ids = (f"CP-SC-{run}-{name}", f"CP-SC-{run}-other")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(charging201(system.gateway_url, ids[0]))
+        await first.start_transaction(f"tx-{run}-{name}")
+        second: Any
+        if second_16:
+            second = await stack.enter_async_context(charging16(system.gateway_url, ids[1]))
+            second_tx = await second.start_transaction()
+        else:
+            second = await stack.enter_async_context(charging201(system.gateway_url, ids[1]))
+            second_tx = f"tx-{run}-other"
+            await second.start_transaction(second_tx)
+        shares: list[Share] = [(first, f"tx-{run}-{name}"), (second, second_tx)]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        yield TwoIn32A(ids, first, second, shares)
 
 
 def test_32a_site_three_transactions_end_limit_offline(system: System, api: Api) -> None:
@@ -276,22 +315,8 @@ def test_a_station_reported_limit_caps_it_until_cleared(system: System, api: Api
 
 
 async def station_limit(system: System, api: Api) -> None:
-    run = uuid.uuid4().hex[:8]
-    site = f"site-limit-{run}"
-    ids = (f"CP-SC-{run}-ems", f"CP-SC-{run}-free")
-    for station_id in ids:
-        api.register(station_id)
-    await put_site(api, site, 32)
-    for station_id in ids:
-        await join(api, station_id, site)
-    async with (
-        charging201(system.gateway_url, ids[0]) as ems,
-        charging201(system.gateway_url, ids[1]) as free,
-    ):
-        await ems.start_transaction(f"tx-{run}-ems")
-        await free.start_transaction(f"tx-{run}-free")
-        shares: list[Share] = [(ems, f"tx-{run}-ems"), (free, f"tx-{run}-free")]
-        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+    async with two_in_32a(system, api, "ems") as two:
+        ems, shares = two.first, two.shares
         notified = time.monotonic()
         await ems.notify_limit(10)
         # The charging.limit_changed event wakes the allocator: well before its periodic pass (5 s).
@@ -315,22 +340,8 @@ def test_the_ev_schedule_caps_its_share(system: System, api: Api) -> None:
 
 
 async def ev_schedule(system: System, api: Api) -> None:
-    run = uuid.uuid4().hex[:8]
-    site = f"site-evs-{run}"
-    ids = (f"CP-SC-{run}-plan", f"CP-SC-{run}-rest")
-    for station_id in ids:
-        api.register(station_id)
-    await put_site(api, site, 32)
-    for station_id in ids:
-        await join(api, station_id, site)
-    async with (
-        charging201(system.gateway_url, ids[0]) as planner,
-        charging201(system.gateway_url, ids[1]) as rest,
-    ):
-        await planner.start_transaction(f"tx-{run}-plan")
-        await rest.start_transaction(f"tx-{run}-rest")
-        shares: list[Share] = [(planner, f"tx-{run}-plan"), (rest, f"tx-{run}-rest")]
-        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+    async with two_in_32a(system, api, "plan") as two:
+        planner, shares, ids = two.first, two.shares, two.ids
         # 6900 W over three phases of 230 V = 10 A per phase, for an hour; then 32 A.
         assert await planner.notify_schedule([(0, 6900.0), (3600, 22000.0)], rate_unit="W") == "Accepted"
         limits = await limits_when(
@@ -350,22 +361,8 @@ def test_spare_below_a_station_max_profile_goes_to_the_others(system: System, ap
 
 
 async def station_max(system: System, api: Api) -> None:
-    run = uuid.uuid4().hex[:8]
-    site = f"site-max-{run}"
-    ids = (f"CP-SC-{run}-capped", f"CP-SC-{run}-free")
-    for station_id in ids:
-        api.register(station_id)
-    await put_site(api, site, 32)
-    for station_id in ids:
-        await join(api, station_id, site)
-    async with (
-        charging201(system.gateway_url, ids[0]) as capped,
-        charging16(system.gateway_url, ids[1]) as free,
-    ):
-        await capped.start_transaction(f"tx-{run}-capped")
-        tx16 = await free.start_transaction()
-        shares: list[Share] = [(capped, f"tx-{run}-capped"), (free, tx16)]
-        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+    async with two_in_32a(system, api, "capped", second_16=True) as two:
+        shares, ids = two.shares, two.ids
         profile = {
             "stackLevel": 0,
             "purpose": "ChargingStationMaxProfile",
