@@ -198,22 +198,8 @@ def test_iso15118_needs_are_answered_and_honoured(system: System, api: Api) -> N
 
 
 async def ev_needs(system: System, api: Api) -> None:
-    run = uuid.uuid4().hex[:8]
-    site = f"site-15118-{run}"
-    ids = (f"CP-SC-{run}-ev", f"CP-SC-{run}-other")
-    for station_id in ids:
-        api.register(station_id)
-    await put_site(api, site, 32)
-    for station_id in ids:
-        await join(api, station_id, site)
-    async with (
-        charging201(system.gateway_url, ids[0]) as ev,
-        charging201(system.gateway_url, ids[1]) as other,
-    ):
-        await ev.start_transaction(f"tx-{run}-ev")
-        await other.start_transaction(f"tx-{run}-other")
-        shares: list[Share] = [(ev, f"tx-{run}-ev"), (other, f"tx-{run}-other")]
-        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+    async with two_in_32a(system, api, "ev") as two:
+        ev, shares, ids = two.first, two.shares, two.ids
         assert await ev.notify_needs(max_current=10) == "Accepted"
         limits = await limits_when(
             shares, lambda got: got == [10.0, 22.0], "the EV's 10 A honoured, the rest handed to the other"
