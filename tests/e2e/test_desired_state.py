@@ -14,7 +14,13 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.api import Api
-from tests.support.desired_stations import REFUSED, connected, patch_desired, shadow_where
+from tests.support.desired_stations import (
+    REFUSED,
+    connected,
+    patch_desired,
+    request_base_report,
+    shadow_where,
+)
 from tests.support.mqtt_observer import MqttObserver
 from tests.support.polling import wait_until
 from tests.support.system import System
@@ -276,5 +282,64 @@ def test_get_configuration_answers_become_reported(api: Api, system: System, reg
             assert "delta" not in shadow["state"]
             await asyncio.sleep(1.0)
             assert station.calls == []
+
+    asyncio.run(scenario())
+
+
+def report_item(component: dict[str, Any], variable: str, attributes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"component": component, "variable": {"name": variable}, "variableAttribute": attributes}
+
+
+def test_notify_report_values_become_reported(api: Api, system: System, registered: str) -> None:
+    # Desired before the station is there: one key it will report as held, one it will report otherwise.
+    patch_desired(
+        api,
+        registered,
+        {"configuration": {"OCPPCommCtrlr.HeartbeatInterval": "120", "EVSE/1/2.Power.MaxSet": "7400"}},
+    )
+
+    async def scenario() -> None:
+        async with connected(system, registered, "2.0.1") as station:
+            await shadow_where(api, registered, lambda s: len(s["reported"].get("configuration") or {}) == 2)
+            station.calls.clear()
+            station.report_parts = [
+                [
+                    report_item({"name": "OCPPCommCtrlr"}, "HeartbeatInterval", [{"value": "120"}]),
+                    report_item(
+                        {"name": "SecurityCtrlr"}, "BasicAuthPassword", [{"mutability": "WriteOnly"}]
+                    ),
+                ],
+                [
+                    report_item(
+                        {"name": "EVSE", "evse": {"id": 1, "connectorId": 2}},
+                        "Power",
+                        [{"type": "Actual", "value": "0"}, {"type": "MaxSet", "value": "22000"}],
+                    )
+                ],
+            ]
+            await request_base_report(api, registered, 5)
+            # The second part says MaxSet drifted to 22000: the reconciler sets 7400 again, once.
+            state = await shadow_where(
+                api,
+                registered,
+                lambda s: (
+                    (s["reported"].get("lastReport") or {}).get("seqNo") == 1
+                    and [a for a, _ in station.calls].count("SetVariables") == 1
+                    and (s["reported"].get("configuration") or {}).get("EVSE/1/2.Power.MaxSet") == "7400"
+                ),
+            )
+            assert state["reported"]["configuration"] == {
+                "OCPPCommCtrlr.HeartbeatInterval": "120",
+                "EVSE/1/2.Power": "0",
+                "EVSE/1/2.Power.MaxSet": "7400",
+            }
+            assert "delta" not in state
+            set_variables = [payload for action, payload in station.calls if action == "SetVariables"]
+            assert [
+                (item["variable"]["name"], item.get("attribute_type"))
+                for item in set_variables[0]["set_variable_data"]
+            ] == [("Power", "MaxSet")]
+            # The held value is in sync without a call: nothing else was sent.
+            assert [action for action, _ in station.calls] == ["GetBaseReport", "SetVariables"]
 
     asyncio.run(scenario())

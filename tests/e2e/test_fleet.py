@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+import redis
 
 from tests.support.api import Api
 from tests.support.desired_stations import REFUSED, connected, shadow_where
@@ -169,3 +170,87 @@ def test_fleet_command_per_station_results(api: Api, system: System) -> None:
     assert api.get("/fleet/commands/no-such-batch").status_code == 404
     missing = api.request("POST", "/fleet/commands/Reset", json={"type": "Immediate"})
     assert missing.status_code == 400 and "selector" in missing.json()["error"]
+
+
+def _station_traces(redis_url: str, station_id: str) -> list[str]:
+    """Every Redis key whose name holds ``station_id``, and every set that has it as a member."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        traces = [key.decode() for key in client.scan_iter(match=f"*{station_id}*", count=1000)]
+        for key in client.scan_iter(count=1000, _type="set"):
+            if client.sismember(key, station_id):
+                traces.append(f"{key.decode()} (member)")
+        for key in client.scan_iter(count=1000, _type="zset"):
+            if client.zscore(key, station_id) is not None:
+                traces.append(f"{key.decode()} (member)")
+        return traces
+    finally:
+        client.close()
+
+
+def test_deleting_a_station_deletes_its_fleet_keys(api: Api, system: System, registered: str) -> None:
+    """A station that was labelled, given desired configuration and a local list, reconciled, then
+    deleted leaves no key and no set membership with its id behind."""
+    token = f"T{uuid.uuid4().hex[:12]}"
+    assert api.request("PUT", f"/id-tokens/{token}", json={"status": "Accepted"}).ok
+    label(api, registered, {"site": "delete-me", "model": "X"})
+    desired = {
+        "configuration": {"OCPPCommCtrlr.HeartbeatInterval": "120", f"OCPPCommCtrlr.{REFUSED}": "x"},
+        "localAuthList": {"version": 3, "source": "id-tokens"},
+    }
+    response = api.request(
+        "PATCH", f"/charge-points/{registered}/shadow", json={"state": {"desired": desired}}
+    )
+    assert response.status_code == 200, response.text
+
+    async def scenario() -> None:
+        async with connected(system, registered, "2.0.1"):
+            await shadow_where(
+                api,
+                registered,
+                lambda s: (
+                    (s["reported"].get("localAuthList") or {}).get("status") is not None
+                    and "OCPPCommCtrlr.HeartbeatInterval" in (s["reported"].get("configuration") or {})
+                ),
+            )
+
+    asyncio.run(scenario())
+    # Offline with work left: the station is in the reconciler's pending set.
+    more = {"configuration": {"OCPPCommCtrlr.WebSocketPingInterval": "60"}}
+    assert api.request("PATCH", f"/charge-points/{registered}/shadow", json={"state": {"desired": more}}).ok
+    before = _station_traces(system.redis_url, registered)
+    print(f"keys and memberships of {registered} before the delete: {sorted(before)}")
+    for trace in ("local-list:", "reconcile-pending (member)", "local-list-stations (member)", "applied:"):
+        assert any(trace in key for key in before), trace
+    assert api.request("DELETE", f"/charge-points/{registered}").status_code == 200
+    after = _station_traces(system.redis_url, registered)
+    # Applied client tokens are left to expire (finding them would SCAN the whole keyspace per delete).
+    tokens = [key for key in after if "applied:" in key]
+    assert [key for key in after if key not in tokens] == [], after
+    client = redis.Redis.from_url(system.redis_url)
+    try:
+        ttls = {key: client.ttl(key) for key in tokens}
+    finally:
+        client.close()
+    assert all(ttl > 0 for ttl in ttls.values()), ttls
+
+
+def test_concurrent_label_patches_all_survive(api: Api, registered: str) -> None:
+    """Ten PATCHes of different labels at once (the API's workers, the shadow service's replica):
+    each merges inside the store's transaction, so none overwrites another."""
+
+    async def scenario() -> None:
+        responses = await asyncio.gather(
+            *(
+                api.arequest("PATCH", f"/charge-points/{registered}", json={"labels": {f"k{index}": "v"}})
+                for index in range(10)
+            )
+        )
+        assert [response.status_code for response in responses] == [200] * 10
+
+    asyncio.run(scenario())
+    assert api.get(f"/charge-points/{registered}").json()["labels"] == {
+        f"k{index}": "v" for index in range(10)
+    }
+    matched = api.get("/fleet/status", params={"selector": "k3=v,k7 in (v)"}).json()
+    assert matched["total"] == 1

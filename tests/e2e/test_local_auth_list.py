@@ -1,6 +1,7 @@
 """Desired local authorization list (docs/fleet.md) with a real 1.6 and a real 2.0.1 station:
 GetLocalListVersion first, Full when the station's version is not one we sent, Differential from the
-version it holds, a 2.0.1 list longer than ItemsPerMessage in parts."""
+version it holds, a 2.0.1 list longer than ItemsPerMessage and a 1.6 list longer than
+SendLocalListMaxLength in parts, a 1.6 list longer than LocalAuthListMaxLength not sent."""
 
 from __future__ import annotations
 
@@ -26,12 +27,29 @@ pytestmark = pytest.mark.e2e
 
 
 class ListStation16(Station16):
-    """Holds a local list version; takes every SendLocalList whose version is above it."""
+    """Holds a local list version; takes every SendLocalList whose version is above it. Its
+    ``limits`` (SendLocalListMaxLength, LocalAuthListMaxLength) are answered to GetConfiguration
+    (recorded in ``asked``, not ``calls``); without limits the keys are unknown."""
 
-    def __init__(self, *args: Any, version: int = 0) -> None:
+    def __init__(self, *args: Any, version: int = 0, limits: dict[str, str] | None = None) -> None:
         super().__init__(*args)
         self.version = version
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.asked: list[dict[str, Any]] = []
+        self.limits = limits or {}
+
+    @on("GetConfiguration")
+    async def on_get_configuration(self, **payload: Any) -> call_result16.GetConfiguration:
+        self.asked.append(payload)
+        keys = payload.get("key") or []
+        return call_result16.GetConfiguration(
+            configuration_key=[
+                {"key": key, "readonly": True, "value": self.limits[key]}
+                for key in keys
+                if key in self.limits
+            ],
+            unknown_key=[key for key in keys if key not in self.limits],
+        )
 
     @on("GetLocalListVersion")
     async def on_get_version(self, **payload: Any) -> call_result16.GetLocalListVersion:
@@ -64,11 +82,15 @@ class ListStation201(Station201):
 
 
 @contextlib.asynccontextmanager
-async def list_station(system: System, station_id: str, version: str, held: int) -> AsyncIterator[Any]:
-    kind = ListStation16 if version == "1.6" else ListStation201
-    async with booted(
-        system.gateway_url, station_id, version, functools.partial(kind, version=held)
-    ) as station:
+async def list_station(
+    system: System, station_id: str, version: str, held: int, limits: dict[str, str] | None = None
+) -> AsyncIterator[Any]:
+    make = (
+        functools.partial(ListStation16, version=held, limits=limits or {})
+        if version == "1.6"
+        else functools.partial(ListStation201, version=held)
+    )
+    async with booted(system.gateway_url, station_id, version, make) as station:
         yield station
 
 
@@ -134,6 +156,81 @@ def test_full_then_differential_by_version(
             differential = station.calls[1][1]
             assert differential["update_type"] == "Differential"
             assert sorted(_tokens_of(differential)) == sorted([(newcomer, "Blocked"), (members[0], None)])
+
+    asyncio.run(scenario())
+
+
+def test_16_list_split_by_send_local_list_max_length_and_refused_beyond_its_capacity(
+    api: Api, system: System, registered: str
+) -> None:
+    group = f"G{uuid.uuid4().hex[:10]}"
+    members = [f"T{uuid.uuid4().hex[:12]}" for _ in range(5)]
+    for token in members:
+        assert api.request(
+            "PUT", f"/id-tokens/{token}", json={"status": "Accepted", "groupIdToken": group}
+        ).ok
+    patch_desired(api, registered, {"localAuthList": {"version": 1, "source": f"group:{group}"}})
+    limits = {"SendLocalListMaxLength": "2", "LocalAuthListMaxLength": "5"}
+
+    async def scenario() -> None:
+        async with list_station(system, registered, "1.6", held=0, limits=limits) as station:
+            await shadow_where(api, registered, _in_sync(1))
+            assert station.asked == [{"key": ["SendLocalListMaxLength", "LocalAuthListMaxLength"]}]
+            sends = [payload for action, payload in station.calls if action == "SendLocalList"]
+            # 5 entries, 2 per message: Full 2, Differential 2, Differential 1, all version 1.
+            assert [len(_tokens_of(payload)) for payload in sends] == [2, 2, 1]
+            assert [payload["update_type"] for payload in sends] == ["Full", "Differential", "Differential"]
+            assert {payload["list_version"] for payload in sends} == {1}
+            assert {token for payload in sends for token, _ in _tokens_of(payload)} == set(members)
+
+            # A sixth member: more than LocalAuthListMaxLength (5), so version 2 is not sent.
+            extra = f"T{uuid.uuid4().hex[:12]}"
+            assert api.request(
+                "PUT", f"/id-tokens/{extra}", json={"status": "Accepted", "groupIdToken": group}
+            ).ok
+            station.calls.clear()
+            patch_desired(api, registered, {"localAuthList": {"version": 2, "source": f"group:{group}"}})
+            state = await shadow_where(
+                api, registered, lambda s: s["reported"]["localAuthList"].get("status") == "Invalid"
+            )
+            assert state["reported"]["localAuthList"]["reason"] == (
+                "6 tokens, more than LocalAuthListMaxLength (5)"
+            )
+            assert [action for action, _ in station.calls] == ["GetLocalListVersion"]
+            # The limits were in the reported configuration: not asked again.
+            assert len(station.asked) == 1
+        status = api.get("/fleet/status", params={"selector": ""}).json()
+        assert (
+            any(
+                entry["chargePointId"] == registered
+                and entry["reasons"] == {"localAuthList.version": "Invalid"}
+                for entry in status["failing"]
+            )
+            or status["failingOmitted"] > 0
+        )
+
+    asyncio.run(scenario())
+
+
+def test_201_entries_carry_the_evses_a_token_is_limited_to(api: Api, system: System, registered: str) -> None:
+    group = f"G{uuid.uuid4().hex[:10]}"
+    limited, free = (f"T{uuid.uuid4().hex[:12]}" for _ in range(2))
+    body = {"status": "Accepted", "groupIdToken": group}
+    assert api.request("PUT", f"/id-tokens/{limited}", json={**body, "evseIds": [2, 3]}).ok
+    assert api.request("PUT", f"/id-tokens/{free}", json=body).ok
+    patch_desired(api, registered, {"localAuthList": {"version": 1, "source": f"group:{group}"}})
+
+    async def scenario() -> None:
+        async with list_station(system, registered, "2.0.1", held=0) as station:
+            await shadow_where(api, registered, _in_sync(1))
+            # The station's ocpp library validated the payload against 2.0.1's schema to accept it.
+            (send,) = [payload for action, payload in station.calls if action == "SendLocalList"]
+            infos = {
+                entry["id_token"]["id_token"]: entry["id_token_info"]
+                for entry in send["local_authorization_list"]
+            }
+            assert infos[limited]["evse_id"] == [2, 3]
+            assert "evse_id" not in infos[free]
 
     asyncio.run(scenario())
 

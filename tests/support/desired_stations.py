@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import call_result as call_result16
+from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as call_result201
 
 from tests.support.api import Api
@@ -40,11 +42,49 @@ class ConfigurableStation16(Station16):
 
 
 class ConfigurableStation201(Station201):
-    """Takes every variable except one named ``Refused`` (UnknownVariable)."""
+    """Takes every variable except one named ``Refused`` (UnknownVariable) and every local list
+    (holding version 0 when asked); answers GetBaseReport with one NotifyReport per entry of
+    ``report_parts`` (reportData lists, camelCase)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.report_parts: list[list[dict[str, Any]]] = [[]]
+        self.reporting: asyncio.Task[None] | None = None
+
+    @on("GetLocalListVersion")
+    async def on_get_local_list_version(self, **payload: Any) -> call_result201.GetLocalListVersion:
+        self.calls.append(("GetLocalListVersion", payload))
+        return call_result201.GetLocalListVersion(version_number=0)
+
+    @on("SendLocalList")
+    async def on_send_local_list(self, **payload: Any) -> call_result201.SendLocalList:
+        self.calls.append(("SendLocalList", payload))
+        return call_result201.SendLocalList(status="Accepted")
+
+    @on("GetBaseReport")
+    async def on_get_base_report(self, **payload: Any) -> call_result201.GetBaseReport:
+        self.calls.append(("GetBaseReport", payload))
+        return call_result201.GetBaseReport(status="Accepted")
+
+    @after("GetBaseReport")
+    async def send_report(self, **payload: Any) -> None:
+        # After the answer, as a station does; in the background, so the answer is not held up.
+        task = asyncio.get_running_loop().create_task(self._report(payload["request_id"]))
+        self.reporting = task
+
+    async def _report(self, request_id: int) -> None:
+        parts = self.report_parts
+        for seq_no, part in enumerate(parts):
+            await self.call(
+                call201.NotifyReport(
+                    request_id=request_id,
+                    generated_at="2026-12-03T10:00:00Z",
+                    seq_no=seq_no,
+                    tbc=seq_no < len(parts) - 1,
+                    report_data=part,
+                )
+            )
 
     @on("SetVariables")
     async def on_set_variables(self, **payload: Any) -> call_result201.SetVariables:
@@ -93,3 +133,13 @@ async def shadow_where(api: Api, station_id: str, predicate: Any, timeout: float
         return state if predicate(state) else NotYet(shadow)
 
     return await wait_until_async(matching, timeout, message=f"{station_id}'s shadow matched")
+
+
+async def request_base_report(api: Api, station_id: str, request_id: int) -> None:
+    """An operator's GetBaseReport (FullInventory): the station answers with its ``report_parts``."""
+    response = await api.arequest(
+        "POST",
+        f"/charge-points/{station_id}/commands/GetBaseReport",
+        json={"requestId": request_id, "reportBase": "FullInventory"},
+    )
+    assert response.status_code == 202, response.text

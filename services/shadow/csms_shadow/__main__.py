@@ -62,12 +62,15 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.record_budget,
     )
     tokens = IdTokenStore(redis, settings.key_prefix, settings.max_id_tokens)
+    desired = DesiredStore(redis, settings.key_prefix, settings.document_budget)
+    local_lists = LocalListStore(redis, settings.key_prefix)
     registry = RegistryRequests(
         store,
         tokens,
         records,
         settings.duplicate_window_seconds,
         BoundedHashing(settings.password_hash_concurrency, settings.password_hash_queue),
+        on_deleted=(desired.delete_station, local_lists.delete_station),
     )
     site_store = SiteStore(redis, settings.key_prefix)
     billing_store = BillingStore(
@@ -139,7 +142,6 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         profiles=profiles.kept,
     )
     profiles.on_change = allocator.sites_changed
-    desired = DesiredStore(redis, settings.key_prefix, settings.document_budget)
 
     def owns(station_id: str) -> bool:
         return service.owns(station_id)
@@ -154,7 +156,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         settings.reconcile_stale_seconds,
         settings.reconcile_concurrency,
         tokens=tokens,
-        local_lists=LocalListStore(redis, settings.key_prefix),
+        local_lists=local_lists,
         events=events,
     )
 
@@ -220,6 +222,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         lambda: client.is_connected and request_client.is_connected,
     )
     admin.start()
+    indexed = await store.ensure_label_index()
+    if indexed:
+        logger.info("label index built", extra={"stations": indexed})
     await service.start()
     allocating = asyncio.Event()
     allocator_task = asyncio.create_task(allocator.run(allocating)) if settings.partition == 0 else None

@@ -155,6 +155,13 @@ class ShadowSettings:
                         minimum=1,
                         about="entries kept under reservations; the oldest make room",
                     ),
+                    "configuration": env.integer(
+                        "SHADOW_MAX_REPORTED_CONFIGURATION",
+                        512,
+                        minimum=1,
+                        about="keys kept under reported.configuration (NotifyReport, GetVariables); "
+                        "the oldest not desired make room",
+                    ),
                     "chargingProfiles": env.integer(
                         "SHADOW_MAX_REPORTED_PROFILES",
                         16,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import zlib
@@ -28,7 +29,7 @@ from csms_shadow.commands.station_calls import StationCalls
 from csms_shadow.config import ShadowSettings
 from csms_shadow.documents.batching import Batcher
 from csms_shadow.documents.budget import BudgetReason
-from csms_shadow.documents.desired import InvalidDesired, check_desired_patch
+from csms_shadow.documents.desired import CONFIGURATION, InvalidDesired, check_desired_patch
 from csms_shadow.documents.desired_store import DesiredOutcome, DesiredResult, DesiredStore
 from csms_shadow.documents.document import InvalidShadowUpdate, JsonObject, split_update, with_delta
 from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest, UpdateOutcome, UpdateResult
@@ -92,6 +93,16 @@ STATION_CERTIFICATE_METHODS = frozenset(
 )
 """Per-station certificate reads: 404 for a station that is not registered, like every station resource."""
 
+Answer = tuple[int, JsonObject]
+Handler = Callable[[JsonObject], Awaitable[Answer]]
+
+
+def _each(
+    handle: Callable[[topics.RegistryMethod, JsonObject], Awaitable[Answer]],
+    methods: frozenset[topics.RegistryMethod],
+) -> dict[topics.RegistryMethod, Handler]:
+    return {method: functools.partial(handle, method) for method in methods}
+
 
 class ShadowService:
     """Wires MQTT subscriptions to :class:`ShadowStore` operations."""
@@ -152,6 +163,46 @@ class ShadowService:
         self._transaction_records: Batcher[TransactionRecordRequest, TransactionOutcome] = Batcher(
             records.record_transactions
         )
+        self._requests = self._request_tables()
+
+    def _request_tables(self) -> dict[topics.ShadowResource, dict[topics.RegistryMethod, Handler]]:
+        """One dispatch table per resource: the level after ``csms/shadow/`` in a request's topic, and
+        the package that answers it. A method nobody here serves (billing off, no CA) is answered 404."""
+        handlers: dict[topics.RegistryMethod, Handler] = {
+            **self._registry.methods(),
+            topics.RegistryMethod.SHADOW_DESIRED: self._desired_request,
+            **self._fleet,
+            **(self._event_requests.registry_methods() if self._event_requests else {}),
+        }
+        if self._billing is not None:
+            handlers.update(_each(self._billing.handle, BILLING_METHODS))
+        if self._certificates is not None:
+            handlers.update(_each(self._certificates.handle, CERTIFICATE_METHODS))
+            for method in STATION_CERTIFICATE_METHODS:
+                handlers[method] = self._for_registered(handlers[method])
+        if self._sites is not None:
+            handlers.update(_each(self._sites.handle, SITE_METHODS))
+        if self._profiles is not None:
+            handlers.update(_each(self._profiles.handle, PROFILE_METHODS))
+        tables: dict[topics.ShadowResource, dict[topics.RegistryMethod, Handler]] = {
+            resource: {} for resource in topics.ShadowResource
+        }
+        for method, handler in handlers.items():
+            tables[topics.RESOURCE_OF[method]][method] = handler
+        return tables
+
+    @property
+    def request_tables(self) -> dict[topics.ShadowResource, dict[topics.RegistryMethod, Handler]]:
+        """The dispatch tables, one per resource (read-only use: what this deployment serves)."""
+        return self._requests
+
+    def _for_registered(self, handler: Handler) -> Handler:
+        async def answer(body: JsonObject) -> Answer:
+            if not await self._is_registered(body):
+                return 404, {"error": f"Charge point not found: {body.get('chargePointId')}"}
+            return await handler(body)
+
+        return answer
 
     async def start(self) -> None:
         await self._client.subscribe(
@@ -292,6 +343,13 @@ class ShadowService:
         if self._reconciler is not None and "bootedAt" in reported:
             # After the write: the pass reads the accepted boot from the shadow.
             self._reconciler.trigger(station_id)
+        elif (
+            self._reconciler is not None
+            and CONFIGURATION in reported
+            and result.outcome is UpdateOutcome.APPLIED
+        ):
+            # NotifyReport values: a desired key may be in sync now, or have drifted.
+            self._reconciler.on_reported_configuration(station_id)
         for reason in result.budget_reasons:
             BUDGET_REJECTIONS.labels(reason).inc()
         if result.encoded is not None:
@@ -524,25 +582,12 @@ class ShadowService:
             body = fast_json.loads(message.payload) if message.payload else {}
             if not isinstance(body, dict):
                 raise ValueError("request body is not a JSON object")
-            if method is topics.RegistryMethod.SHADOW_DESIRED:
-                status, answer = await self._desired_request(body)
-            elif method in self._fleet:
-                status, answer = await self._fleet[method](body)
-            elif method in BILLING_METHODS and self._billing is not None:
-                status, answer = await self._billing.handle(method, body)
-            elif method in STATION_CERTIFICATE_METHODS and not await self._is_registered(body):
-                status, answer = 404, {"error": f"Charge point not found: {body.get('chargePointId')}"}
-            elif method in CERTIFICATE_METHODS and self._certificates is not None:
-                status, answer = await self._certificates.handle(method, body)
-            elif method in SITE_METHODS and self._sites is not None:
-                status, answer = await self._sites.handle(method, body)
-            elif method in PROFILE_METHODS and self._profiles is not None:
-                status, answer = await self._profiles.handle(method, body)
+            handler = self._requests[topics.RESOURCE_OF[method]].get(method)
+            answer: JsonObject
+            if handler is None:
+                status, answer = 404, {"error": f"{method.value} is not served by this deployment"}
             else:
-                handler = (
-                    self._event_requests.registry_methods().get(method) if self._event_requests else None
-                )
-                status, answer = await (handler(body) if handler else self._registry.handle(method, body))
+                status, answer = await handler(body)
             if method is topics.RegistryMethod.DELETE and status == 200 and self._sites is not None:
                 await self._sites.forget_station(str(answer.get("chargePointId")))
             if method is topics.RegistryMethod.LOOKUP and status == 200 and self._billing is not None:

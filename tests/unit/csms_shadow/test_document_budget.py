@@ -33,6 +33,18 @@ def test_a_capped_map_keeps_its_most_recently_updated_entries() -> None:
     assert trim_capped_maps(shadow, BUDGET) == 0
 
 
+def test_reported_configuration_evicts_the_oldest_keys_that_are_not_desired() -> None:
+    budget = DocumentBudget(max_bytes=10000, max_keys=500, map_caps={"configuration": 3})
+    shadow = empty_shadow(0)
+    shadow["state"]["desired"] = {"configuration": {"K0": "wanted", "K1": "wanted"}}
+    for key in range(6):
+        shadow = merge_reported(shadow, {"configuration": {f"K{key}": "v"}}, 100 + key)
+    # K0 and K1 are the oldest but desired: K2, K3 and K4 make room, the newest (K5) stays.
+    assert trim_capped_maps(shadow, budget) == 3
+    assert sorted(shadow["state"]["reported"]["configuration"]) == ["K0", "K1", "K5"]
+    assert sorted(shadow["metadata"]["reported"]["configuration"]) == ["K0", "K1", "K5"]
+
+
 def test_keys_are_counted_through_every_level() -> None:
     assert count_keys({"a": {"b": [{"c": 1, "d": 2}], "e": 3}}) == 5
     assert count_keys([]) == 0

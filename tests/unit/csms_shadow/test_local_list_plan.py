@@ -31,7 +31,8 @@ def _tokens(count: int, **extra: Any) -> list[dict[str, Any]]:
 
 
 def _checked(version: int | None, **extra: Any) -> dict[str, Any]:
-    return {"localAuthList": {"version": version, "checkedFor": 3, **extra}}
+    # limitsChecked: a 1.6 station was asked its SendLocalListMaxLength (it had none).
+    return {"localAuthList": {"version": version, "checkedFor": 3, "limitsChecked": True, **extra}}
 
 
 @pytest.mark.parametrize(
@@ -106,6 +107,81 @@ def test_201_splits_by_items_and_bytes_per_message() -> None:
     by_bytes = {**_checked(0), "configuration": {"LocalAuthListCtrlr.BytesPerMessage": "500"}}
     small = plan_local_list(WANTED, by_bytes, "2.0.1", LocalListInput(_tokens(10), None, NOW))
     assert small is not None and 0 < len(small.payload["localAuthorizationList"]) < 10
+
+
+def test_201_entries_carry_the_evses_a_token_is_limited_to() -> None:
+    record = {"idToken": "T1", "status": "Accepted", "evseIds": [1, 3]}
+    entry = entry_of(record, NOW, v16=False)
+    assert entry == {
+        "idToken": {"idToken": "T1", "type": "Central"},
+        "idTokenInfo": {"status": "Accepted", "evseId": [1, 3]},
+    }
+    assert "evseId" not in entry_of({"idToken": "T2", "status": "Accepted"}, NOW, v16=False)["idTokenInfo"]
+    assert entry_of(record, NOW, v16=True) == {"idTag": "T1", "idTagInfo": {"status": "Accepted"}}
+
+
+def test_16_limits_are_asked_then_split_by_send_local_list_max_length() -> None:
+    unchecked = {"localAuthList": {"version": 0, "checkedFor": 3}}
+    ask = plan_local_list(WANTED, unchecked, "1.6", LocalListInput(_tokens(10), None, NOW))
+    assert ask is not None and ask.action == "GetConfiguration"
+    assert ask.payload == {"key": ["SendLocalListMaxLength", "LocalAuthListMaxLength"]}
+    answer = local_list_results(
+        {"action": "GetConfiguration", "items": ask.items},
+        {
+            "state": "answered",
+            "payload": {
+                "configurationKey": [
+                    {"key": "SendLocalListMaxLength", "readonly": True, "value": "4"},
+                    {"key": "LocalAuthListMaxLength", "readonly": True, "value": "10"},
+                ]
+            },
+        },
+    )
+    assert answer == {
+        "localAuthList": {"limitsChecked": True},
+        "configuration": {"SendLocalListMaxLength": "4", "LocalAuthListMaxLength": "10"},
+    }
+    reported = {
+        "localAuthList": {**unchecked["localAuthList"], **answer["localAuthList"]},
+        "configuration": answer["configuration"],
+    }
+    first = plan_local_list(WANTED, reported, "1.6", LocalListInput(_tokens(10), None, NOW))
+    assert first is not None and first.action == "SendLocalList"
+    assert (first.payload["updateType"], first.payload["listVersion"], first.items["last"]) == (
+        "Full",
+        3,
+        "0",
+    )
+    assert len(first.payload["localAuthorizationList"]) == 4
+    # Known from the reported configuration (an operator's GetConfiguration): not asked.
+    known = {"localAuthList": {"version": 0, "checkedFor": 3}, "configuration": answer["configuration"]}
+    sent = plan_local_list(WANTED, known, "1.6", LocalListInput(_tokens(10), None, NOW))
+    assert sent is not None and sent.action == "SendLocalList"
+    # Unknown keys: one message, as before.
+    silent = local_list_results(
+        {"action": "GetConfiguration", "items": ask.items},
+        {"state": "answered", "payload": {"unknownKey": ["SendLocalListMaxLength"]}},
+    )
+    assert silent == {"localAuthList": {"limitsChecked": True}}
+    whole = plan_local_list(WANTED, _checked(0), "1.6", LocalListInput(_tokens(10), None, NOW))
+    assert whole is not None and len(whole.payload["localAuthorizationList"]) == 10
+
+
+def test_16_list_longer_than_local_auth_list_max_length_is_invalid_without_a_call() -> None:
+    reported = {**_checked(0), "configuration": {"LocalAuthListMaxLength": "9"}}
+    plan = plan_next(
+        {"localAuthList": WANTED}, reported, "1.6", local_list=LocalListInput(_tokens(10), None, NOW)
+    )
+    assert plan.call is None
+    assert plan.local_statuses["localAuthList"] == {
+        "status": "Invalid",
+        "statusVersion": 3,
+        "reason": "10 tokens, more than LocalAuthListMaxLength (9)",
+    }
+    # 2.x has no such key: the same list goes out.
+    assert plan_next(
+        {"localAuthList": WANTED}, reported, "2.0.1", local_list=LocalListInput(_tokens(10), None, NOW)
+    ).call
 
 
 def test_last_part_accepted_is_in_sync_and_refusals_are_kept() -> None:

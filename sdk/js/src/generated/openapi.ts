@@ -9103,10 +9103,14 @@ export interface components {
         };
         /** CampaignWindow */
         CampaignWindow: {
-            /** @description UTC time of day HH:MM */
+            /** @description time of day HH:MM in timeZone */
             start: string;
-            /** @description UTC; before start: over midnight */
+            /** @description before start: over midnight */
             end: string;
+            /** @description IANA time zone (daylight saving time followed), e.g. Europe/Berlin; default UTC; an unknown one is 400 */
+            timeZone?: string;
+            /** @description days of the week a window may start on (an over-midnight window belongs to the day it starts); default every day */
+            days?: ("Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun")[];
         };
         /**
          * Cdr

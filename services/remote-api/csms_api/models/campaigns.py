@@ -11,9 +11,32 @@ from csms_api.models.fleet import DesiredFirmware
 
 
 class CampaignWindow(TypedDict):
-    start: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="UTC time of day HH:MM")]
+    start: Annotated[
+        str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="time of day HH:MM in timeZone")
+    ]
     end: Annotated[
-        str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="UTC; before start: over midnight")
+        str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="before start: over midnight")
+    ]
+    timeZone: NotRequired[
+        Annotated[
+            str,
+            Field(
+                max_length=64,
+                description="IANA time zone (daylight saving time followed), e.g. Europe/Berlin; "
+                "default UTC; an unknown one is 400",
+            ),
+        ]
+    ]
+    days: NotRequired[
+        Annotated[
+            list[Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]],
+            Field(
+                min_length=1,
+                max_length=7,
+                description="days of the week a window may start on (an over-midnight window "
+                "belongs to the day it starts); default every day",
+            ),
+        ]
     ]
 
 

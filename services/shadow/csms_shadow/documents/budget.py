@@ -30,9 +30,13 @@ class BudgetReason:
     COMMAND_OWNER = "command_owner"
 
 
-DEFAULT_MAP_CAPS: Mapping[str, int] = MappingProxyType({"reservations": 32, "chargingProfiles": 16})
+DEFAULT_MAP_CAPS: Mapping[str, int] = MappingProxyType(
+    {"reservations": 32, "configuration": 512, "chargingProfiles": 16}
+)
 """Top-level maps of the reported state keyed by ids the station picks, and how many entries each
-keeps (the oldest, by their metadata timestamps, make room for new ones)."""
+keeps (the oldest, by their metadata timestamps, make room for new ones; an entry whose key is in
+the same map of ``state.desired`` is never evicted, so a NotifyReport flood cannot push a managed
+configuration key out of sync)."""
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,21 @@ def trim_capped_maps(shadow: JsonObject, budget: DocumentBudget) -> int:
     """Evict the least recently updated entries of each capped map beyond its cap, in place; return
     how many were evicted."""
     reported = shadow.get("state", {}).get("reported", {})
+    desired = shadow.get("state", {}).get("desired") or {}
     metadata = shadow.get("metadata", {}).get("reported", {})
     evicted = 0
     for name, cap in budget.map_caps.items():
         entries = reported.get(name)
         if not isinstance(entries, dict) or len(entries) <= cap:
             continue
+        wanted = desired.get(name)
+        if not isinstance(wanted, dict):
+            wanted = {}
         entry_metadata = metadata.get(name) if isinstance(metadata.get(name), dict) else {}
-        by_age = sorted(entries, key=lambda key: (_newest_timestamp(entry_metadata.get(key)), key))
+        by_age = sorted(
+            (key for key in entries if key not in wanted),
+            key=lambda key: (_newest_timestamp(entry_metadata.get(key)), key),
+        )
         for key in by_age[: len(entries) - cap]:
             entries.pop(key, None)
             entry_metadata.pop(key, None)

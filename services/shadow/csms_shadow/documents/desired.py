@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_common.configuration_keys import MAX_CONFIGURATION_KEY_CHARS, MAX_CONFIGURATION_VALUE_CHARS
 from csms_shadow.documents.document import JsonObject
 
 CONFIGURATION = "configuration"
@@ -22,9 +23,6 @@ MAX_GROUP_CHARS = 36
 
 MAX_CONFIGURATION_KEYS = 256
 """Desired configuration keys per station (after the merge)."""
-MAX_CONFIGURATION_KEY_CHARS = 128
-MAX_CONFIGURATION_VALUE_CHARS = 1000
-"""OCPP 2.0.1's attributeValue limit (1.6 ChangeConfiguration allows 500: checked when sending)."""
 MAX_AVAILABILITY_ID = 16
 """EVSE ids (1.6 connector ids) as HANDLER_MAX_EVSE_ID's default; 0 is the whole station."""
 AVAILABILITY_VALUES = ("Operative", "Inoperative")

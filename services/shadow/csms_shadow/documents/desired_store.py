@@ -153,6 +153,13 @@ class DesiredStore:
         """Whether the station may have desired state not reported yet."""
         return bool(await self._redis.sismember(self.pending_key, station_id))
 
+    async def delete_station(self, station_id: str) -> None:
+        """A deleted station: no call marker, no pending work (its desired state went with its shadow)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.marker_key(station_id))
+            pipe.srem(self.pending_key, station_id)
+            await pipe.execute()
+
     async def mark_pending(self, station_id: str) -> None:
         await self._redis.sadd(self.pending_key, station_id)
 

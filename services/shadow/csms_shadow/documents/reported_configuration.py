@@ -9,44 +9,14 @@ ones are left out); a 2.x ``Actual`` attribute has no suffix, as in desired keys
 
 from __future__ import annotations
 
-from typing import Any
-
-from csms_shadow.documents.desired import (
-    CONFIGURATION,
-    MAX_CONFIGURATION_KEY_CHARS,
-    MAX_CONFIGURATION_VALUE_CHARS,
-)
+from csms_common.configuration_keys import MAX_REPORTED_KEYS, fits, variable_key
+from csms_shadow.documents.desired import CONFIGURATION
 from csms_shadow.documents.document import JsonObject
 
 GET_CONFIGURATION = "GetConfiguration"
 GET_VARIABLES = "GetVariables"
 REPORTING_ACTIONS = frozenset({GET_CONFIGURATION, GET_VARIABLES})
-MAX_REPORTED_KEYS = 256
-
-
-def _fits(key: str, value: Any) -> bool:
-    return (
-        0 < len(key) <= MAX_CONFIGURATION_KEY_CHARS
-        and isinstance(value, str)
-        and len(value) <= MAX_CONFIGURATION_VALUE_CHARS
-    )
-
-
-def variable_key(result: JsonObject) -> str | None:
-    """``Component[/evse[/connector]].Variable[.attributeType]`` of a GetVariables result."""
-    component = result.get("component") or {}
-    variable = result.get("variable") or {}
-    name, variable_name = component.get("name"), variable.get("name")
-    if not isinstance(name, str) or not isinstance(variable_name, str):
-        return None
-    path = name
-    evse = component.get("evse")
-    if isinstance(evse, dict) and isinstance(evse.get("id"), int):
-        path += f"/{evse['id']}"
-        if isinstance(evse.get("connectorId"), int):
-            path += f"/{evse['connectorId']}"
-    attribute = result.get("attributeType") or "Actual"
-    return f"{path}.{variable_name}" if attribute == "Actual" else f"{path}.{variable_name}.{attribute}"
+__all__ = ["MAX_REPORTED_KEYS", "reported_configuration"]
 
 
 def reported_configuration(command: JsonObject) -> JsonObject:
@@ -59,14 +29,14 @@ def reported_configuration(command: JsonObject) -> JsonObject:
     values: dict[str, str] = {}
     if command["action"] == GET_CONFIGURATION:
         for entry in payload.get("configurationKey") or []:
-            if isinstance(entry, dict) and _fits(str(entry.get("key", "")), entry.get("value")):
+            if isinstance(entry, dict) and fits(str(entry.get("key", "")), entry.get("value")):
                 values[str(entry["key"])] = entry["value"]
     else:
         for result in payload.get("getVariableResult") or []:
             if not isinstance(result, dict) or result.get("attributeStatus") != "Accepted":
                 continue
-            key = variable_key(result)
-            if key is not None and _fits(key, result.get("attributeValue")):
+            key = variable_key(result.get("component"), result.get("variable"), result.get("attributeType"))
+            if key is not None and fits(key, result.get("attributeValue")):
                 values[key] = result["attributeValue"]
     kept = dict(list(values.items())[:MAX_REPORTED_KEYS])
     return {CONFIGURATION: kept} if kept else {}

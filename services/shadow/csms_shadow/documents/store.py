@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from csms_common import fast_json
+from csms_common.labels import merge_labels
 from csms_shadow.documents.budget import (
     BudgetReason,
     DocumentBudget,
@@ -112,6 +113,27 @@ class ShadowStore:
             member.decode() if isinstance(member, bytes) else str(member)
             for member in await self._redis.zrange(self._keys.station_index, 0, -1)
         ]
+        return await self.stations(station_ids)
+
+    async def labelled(self, groups: list[list[tuple[str, str]]]) -> list[str]:
+        """The stations carrying, for every group, one of its ``(key, value)`` labels (label index),
+        oldest first."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for group in groups:
+                pipe.sunion([self._keys.label(key, value) for key, value in group])
+            members = await pipe.execute()
+        found: set[str] = set.intersection(*({_text(member) for member in group} for group in members))
+        if not found:
+            return []
+        ordered = sorted(found)
+        scores = await self._redis.zmscore(self._keys.station_index, ordered)
+        registered = [
+            (score, station) for station, score in zip(ordered, scores, strict=True) if score is not None
+        ]
+        return [station for _, station in sorted(registered)]
+
+    async def stations(self, station_ids: list[str]) -> list[JsonObject]:
+        """These stations' records with presence, in this order (unregistered ones left out)."""
         if not station_ids:
             return []
         records = await self._redis.mget([self._keys.station(s) for s in station_ids])
@@ -122,8 +144,12 @@ class ShadowStore:
             if record is not None
         ]
 
-    async def update_station(self, station_id: str, changes: JsonObject) -> JsonObject | None:
-        """Merge ``changes`` into a station's record; None if it is not registered."""
+    async def update_station(
+        self, station_id: str, changes: JsonObject, labels: JsonObject | None = None
+    ) -> JsonObject | None:
+        """Merge ``changes`` into a station's record, and the ``labels`` patch into its labels (in the
+        same transaction as the label index: two patches at once both survive); None if it is not
+        registered. A bad labels patch raises InvalidLabels."""
         key = self._keys.station(station_id)
 
         async def merge(pipe: Pipeline) -> JsonObject | None:
@@ -131,12 +157,40 @@ class ShadowStore:
             if raw is None:
                 return None
             record: JsonObject = {**fast_json.loads(raw), **changes}
+            before = record.get("labels") or {}
+            if labels is not None:
+                record["labels"] = merge_labels(before, labels)
+            after = record.get("labels") or {}
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.set(key, fast_json.dumps(record))
+            for name, value in before.items():
+                if after.get(name) != value:
+                    pipe.srem(self._keys.label(name, value), station_id)
+            for name, value in after.items():
+                if before.get(name) != value:
+                    pipe.sadd(self._keys.label(name, value), station_id)
             await pipe.execute()
             return record
 
         return await watched(self._redis, "update_station", [key], merge, self._retry, station_id=station_id)
+
+    async def ensure_label_index(self) -> int:
+        """Build the label index once from the records (stations labelled before it existed); how
+        many stations were indexed (0 when it was built before)."""
+        if await self._redis.exists(self._keys.label_index_built):
+            return 0
+        indexed = 0
+        for station in await self.list_stations():
+            labels = station.get("labels") or {}
+            if labels:
+                station_id = str(station["chargePointId"])
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for name, value in labels.items():
+                        pipe.sadd(self._keys.label(name, value), station_id)
+                    await pipe.execute()
+                indexed += 1
+        await self._redis.set(self._keys.label_index_built, b"1")
+        return indexed
 
     async def registration_status(self, station_id: str) -> str | None:
         """The station's registration status, None if it is not registered."""
@@ -153,12 +207,30 @@ class ShadowStore:
         return int(result)
 
     async def delete_station(self, station_id: str) -> bool:
-        """Remove a station, its shadow and presence; False if it was not registered."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._keys.station(station_id))
+        """Remove a station, its shadow (desired state with it), presence and label index entries;
+        False if it was not registered."""
+        station_key = self._keys.station(station_id)
+
+        async def delete(pipe: Pipeline) -> bool:
+            raw = await pipe.get(station_key)
+            if raw is None:
+                return False
+            labels = fast_json.loads(raw).get("labels") or {}
+            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.delete(station_key)
             pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
             pipe.zrem(self._keys.station_index, station_id)
-            deleted, _, _ = await pipe.execute()
+            for name, value in labels.items():
+                pipe.srem(self._keys.label(name, value), station_id)
+            await pipe.execute()
+            return True
+
+        deleted = await watched(
+            self._redis, "delete_station", [station_key], delete, self._retry, station_id=station_id
+        )
+        # Its applied client tokens are left to expire (SHADOW_DUPLICATE_WINDOW): finding them would
+        # take a SCAN of the whole keyspace (every node of a cluster) per delete, and a new session of
+        # a station re-created with the same id makes new tokens, so a leftover one never matches.
         return bool(deleted)
 
     # -------------------------------------------------------------------- shadow
@@ -329,6 +401,10 @@ def _merged_update(
         return UpdateResult(UpdateOutcome.OVER_BUDGET, None, budget_reasons=(problem,))
     reasons = (BudgetReason.MAP_ENTRIES,) * evicted
     return UpdateResult(UpdateOutcome.APPLIED, merged, encoded, reasons)
+
+
+def _text(member: bytes | str) -> str:
+    return member.decode() if isinstance(member, bytes) else str(member)
 
 
 def _version_read(raw: bytes | str | None, merged: UpdateResult) -> str:

@@ -3,9 +3,10 @@
 A campaign sets the desired ``firmware`` of its stations batch by batch (the reconciler sends
 UpdateFirmware, once per version and location, so a station is never updated twice however often a
 step is repeated). A batch starts when no station of the previous one is still updating, within
-the daily window if there is one; a station is done when it reports the version Installed, failed
-when it refused or failed it (firmware_plan.py) or made no progress for the progress timeout. Past
-``maxFailures`` failures (since the last resume) the campaign pauses by itself.
+the window if there is one (a time of day in an IANA zone, optionally on some days of the week);
+a station is done when it reports the version Installed, failed when it refused or failed it
+(firmware_plan.py) or made no progress for the progress timeout. Past ``maxFailures`` failures
+(since the last resume) the campaign pauses by itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from csms_shadow.documents.desired import InvalidDesired, check_desired_patch
 from csms_shadow.documents.document import JsonObject
@@ -35,6 +38,10 @@ MAX_CAMPAIGN_STATIONS = 2000
 """Stations one campaign may cover (narrow the selector beyond); every one is listed by GET."""
 TIMEOUT_REASON = "Timeout"
 _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+WINDOW_FIELDS = frozenset({"start", "end", "timeZone", "days"})
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""Indexed by ``datetime.weekday()``."""
+MAX_ZONE_CHARS = 64
 _PERCENT = re.compile(r"^(\d{1,3})%$")
 
 
@@ -96,14 +103,44 @@ def parse_campaign(body: Any) -> CampaignSpec:
         raise InvalidCampaign("'maxFailures' must be a count (0 or more) or a percentage like \"10%\"")
     window = body.get("window")
     if window is not None:
-        if not isinstance(window, dict) or set(window) != {"start", "end"}:
-            raise InvalidCampaign('\'window\' must be {"start": "HH:MM", "end": "HH:MM"} (UTC)')
-        for name in ("start", "end"):
-            if not isinstance(window[name], str) or not _TIME_OF_DAY.match(window[name]):
-                raise InvalidCampaign(f"window '{name}' must be a UTC time of day HH:MM")
-        if window["start"] == window["end"]:
-            raise InvalidCampaign("window 'start' and 'end' must differ")
+        _check_window(window)
     return CampaignSpec(selector, firmware, batch_size, max_failures, window)
+
+
+def _check_window(window: Any) -> None:
+    if not isinstance(window, dict) or not {"start", "end"} <= set(window) <= WINDOW_FIELDS:
+        raise InvalidCampaign(
+            '\'window\' must be {"start": "HH:MM", "end": "HH:MM", "timeZone"?: IANA zone, "days"?: [...]}'
+        )
+    for name in ("start", "end"):
+        if not isinstance(window[name], str) or not _TIME_OF_DAY.match(window[name]):
+            raise InvalidCampaign(f"window '{name}' must be a time of day HH:MM")
+    if window["start"] == window["end"]:
+        raise InvalidCampaign("window 'start' and 'end' must differ")
+    if "timeZone" in window:
+        zone_of(window)
+    if "days" in window:
+        days = window["days"]
+        if (
+            not isinstance(days, list)
+            or not days
+            or len(set(days)) != len(days)
+            or not all(day in WEEKDAYS for day in days)
+        ):
+            names = ", ".join(WEEKDAYS)
+            raise InvalidCampaign(f"window 'days' must be distinct days of the week from {names}")
+
+
+def zone_of(window: JsonObject) -> ZoneInfo:
+    """The window's time zone (UTC when it names none); InvalidCampaign for an unknown one."""
+    name = window.get("timeZone", "UTC")
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_ZONE_CHARS:
+        raise InvalidCampaign("window 'timeZone' must be an IANA time zone name like \"Europe/Berlin\"")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        # ValueError: not a zone key at all (an absolute or relative path, say).
+        raise InvalidCampaign(f"window 'timeZone' '{name}' is not a known IANA time zone") from error
 
 
 def failure_threshold(max_failures: int | str, total: int) -> int:
@@ -113,15 +150,24 @@ def failure_threshold(max_failures: int | str, total: int) -> int:
     return max_failures
 
 
-def in_window(window: JsonObject | None, seconds_of_day: int) -> bool:
-    """Whether a new batch may start now (UTC); a window may run over midnight."""
+def in_window(window: JsonObject | None, now: float) -> bool:
+    """Whether a new batch may start at ``now`` (epoch seconds): the time of day in the window's
+    zone (UTC by default, daylight saving time followed); a window may run over midnight, and then
+    belongs to the day it starts on (``"days": ["Fri"]`` with 22:00-05:00 includes Saturday 02:00)."""
     if window is None:
         return True
+    local = datetime.fromtimestamp(now, zone_of(window))
+    seconds_of_day = local.hour * 3600 + local.minute * 60 + local.second
     start = _minutes(window["start"]) * 60
     end = _minutes(window["end"]) * 60
     if start < end:
-        return start <= seconds_of_day < end
-    return seconds_of_day >= start or seconds_of_day < end
+        inside, day = start <= seconds_of_day < end, local.weekday()
+    elif seconds_of_day >= start:
+        inside, day = True, local.weekday()
+    else:
+        inside, day = seconds_of_day < end, (local.weekday() - 1) % 7
+    days = window.get("days")
+    return inside and (days is None or WEEKDAYS[day] in days)
 
 
 def _minutes(text: str) -> int:
@@ -161,7 +207,6 @@ def step(
     order: list[str],
     reported: dict[str, JsonObject],
     now: float,
-    seconds_of_day: int,
     progress_timeout: float,
 ) -> Step:
     """One step: settle updating stations from their reported state, pause past maxFailures, start
@@ -201,7 +246,7 @@ def step(
     if not waiting:
         result.state = COMPLETED
         return result
-    if not in_window(campaign["spec"].get("window"), seconds_of_day):
+    if not in_window(campaign["spec"].get("window"), now):
         return result
     result.batch = int(campaign.get("batch", 0)) + 1
     for station_id in waiting[: int(campaign["spec"]["batchSize"])]:

@@ -47,6 +47,7 @@ from csms_shadow.fleet.campaign_plan import (
     step,
 )
 from csms_shadow.fleet.firmware_plan import FIRMWARE
+from csms_shadow.fleet.label_index import matching_stations
 from csms_shadow.storage.keys import Keys
 
 logger = logging.getLogger(__name__)
@@ -121,9 +122,7 @@ class Campaigns:
             CAMPAIGN_REJECTIONS.labels("invalid").inc()
             return 400, {"error": str(error)}
         order = sorted(
-            str(station["chargePointId"])
-            for station in await self._store.list_stations()
-            if selector.matches(station.get("labels"))
+            str(station["chargePointId"]) for station in await matching_stations(self._store, selector)
         )
         if not order:
             CAMPAIGN_REJECTIONS.labels("no_stations").inc()
@@ -234,7 +233,7 @@ class Campaigns:
             station_id: _state(shadow).get("reported") or {} for station_id, shadow in shadows.items()
         }
         now = time.time()
-        result = step(campaign, stations, campaign["order"], reported, now, int(now % 86400), self._timeout)
+        result = step(campaign, stations, campaign["order"], reported, now, self._timeout)
         firmware = campaign["spec"]["firmware"]
         # Stations the previous step started but whose desired firmware was not set (a crash between).
         unset = [

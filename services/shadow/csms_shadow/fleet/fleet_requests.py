@@ -13,6 +13,7 @@ from csms_shadow.documents.document import InvalidShadowUpdate, JsonObject, spli
 from csms_shadow.documents.store import ShadowStore
 from csms_shadow.fleet.fleet_batches import FleetBatches
 from csms_shadow.fleet.fleet_status import CATEGORIES, FAILED, standing_of
+from csms_shadow.fleet.label_index import matching_stations
 
 Answer = tuple[int, JsonObject]
 ApplyDesired = Callable[..., Awaitable[list[Answer]]]
@@ -55,12 +56,7 @@ class FleetRequests:
         return 200, {"matched": len(stations), "stations": listed}
 
     async def _matching(self, selector_text: object) -> list[JsonObject]:
-        selector = parse_selector(str(selector_text or ""))
-        return [
-            station
-            for station in await self._store.list_stations()
-            if selector.matches(station.get("labels"))
-        ]
+        return await matching_stations(self._store, parse_selector(str(selector_text or "")))
 
     async def fleet_desired(self, body: JsonObject) -> Answer:
         """``{"selector", "state": {"desired": ...}}``: the same desired patch for every match."""

@@ -8,10 +8,15 @@ should hold version N of the list of the id tokens (all, or those whose ``groupI
 - **Differential** when the station holds the version whose entries we kept (``local-list:{cp}``, what
   its last accepted SendLocalLists carried): only the changed entries, removed tokens as entries
   without info. **Full** otherwise (an unknown version, -1, 0, or nothing kept).
-- A list longer than one message allows (2.x ``LocalAuthListCtrlr.ItemsPerMessage`` and
-  ``BytesPerMessage`` from the reported configuration, else :data:`DEFAULT_ITEMS_PER_MESSAGE` and
-  :data:`DEFAULT_BYTES_PER_MESSAGE`) goes in parts with the same version: the first Full or
-  Differential, the rest Differential, each after the previous one was accepted.
+- 1.6: before the first list, GetConfiguration asks ``SendLocalListMaxLength`` and
+  ``LocalAuthListMaxLength`` unless the reported configuration holds them (``limitsChecked``; asked
+  again after a reconnect). A list with more tokens than ``LocalAuthListMaxLength`` is not sent
+  (status ``Invalid`` with a ``reason``), as with more than :data:`MAX_LIST_ENTRIES`.
+- A list longer than one message allows (1.6 ``SendLocalListMaxLength``; 2.x
+  ``LocalAuthListCtrlr.ItemsPerMessage`` and ``BytesPerMessage`` from the reported configuration, else
+  :data:`DEFAULT_ITEMS_PER_MESSAGE` and :data:`DEFAULT_BYTES_PER_MESSAGE`; 1.6 without the key: one
+  message) goes in parts with the same version: the first Full or Differential, the rest
+  Differential, each after the previous one was accepted.
 - In sync once the station accepted the last part (``reported.localAuthList`` ``{"version",
   "source"}`` equal the desired ones). A refusal (``Failed``, ``VersionMismatch``, ``NotSupported``,
   CallError) is kept as ``status`` with ``statusVersion`` and not retried for that version.
@@ -30,6 +35,7 @@ JsonObject = dict[str, Any]
 
 LOCAL_AUTH_LIST = "localAuthList"
 GET_LOCAL_LIST_VERSION = "GetLocalListVersion"
+GET_CONFIGURATION = "GetConfiguration"
 SEND_LOCAL_LIST = "SendLocalList"
 FULL = "Full"
 DIFFERENTIAL = "Differential"
@@ -38,6 +44,10 @@ DEFAULT_ITEMS_PER_MESSAGE = 20
 DEFAULT_BYTES_PER_MESSAGE = 4000
 ITEMS_KEY = "LocalAuthListCtrlr.ItemsPerMessage"
 BYTES_KEY = "LocalAuthListCtrlr.BytesPerMessage"
+SEND_MAX_KEY = "SendLocalListMaxLength"
+"""1.6: entries one SendLocalList may carry."""
+STORE_MAX_KEY = "LocalAuthListMaxLength"
+"""1.6: entries the station's list can hold."""
 MAX_LIST_ENTRIES = 5000
 """Tokens one local list may carry; a source with more is not sent (status Invalid)."""
 ENVELOPE_BYTES = 200
@@ -63,7 +73,8 @@ class LocalListCall:
 
 
 def entry_of(record: JsonObject, now: datetime, v16: bool) -> JsonObject:
-    """A list entry (1.6 idTag/idTagInfo, 2.x idToken/idTokenInfo) for a token record."""
+    """A list entry (1.6 idTag/idTagInfo, 2.x idToken/idTokenInfo with ``evseId`` when the token is
+    limited to EVSEs) for a token record."""
     answer = effective_status(record, now)
     status, expiry = answer["status"], answer.get("expiryDate")
     group = record.get("groupIdToken")
@@ -79,6 +90,9 @@ def entry_of(record: JsonObject, now: datetime, v16: bool) -> JsonObject:
         info["cacheExpiryDateTime"] = expiry
     if group is not None:
         info["groupIdToken"] = {"idToken": group, "type": "Central"}
+    if record.get("evseIds"):
+        # Limited to these EVSEs (1.6 idTagInfo has no such field: the CSMS's Authorize applies it).
+        info["evseId"] = list(record["evseIds"])
     return {"idToken": {"idToken": record["idToken"], "type": "Central"}, "idTokenInfo": info}
 
 
@@ -102,6 +116,15 @@ def _limit(configuration: Any, key: str, default: int) -> int:
 def _reported(reported: JsonObject) -> JsonObject:
     value = reported.get(LOCAL_AUTH_LIST)
     return value if isinstance(value, dict) else {}
+
+
+def list_capacity(reported: JsonObject, protocol: str) -> tuple[int, str]:
+    """How many tokens the desired list may have for this station, and which limit says so."""
+    if protocol == "1.6":
+        capacity = _limit(reported.get("configuration"), STORE_MAX_KEY, MAX_LIST_ENTRIES)
+        if capacity < MAX_LIST_ENTRIES:
+            return capacity, STORE_MAX_KEY
+    return MAX_LIST_ENTRIES, "MAX_LIST_ENTRIES"
 
 
 def local_list_refusal(desired: Any, reported: JsonObject) -> str | None:
@@ -142,7 +165,15 @@ def plan_local_list(
             GET_LOCAL_LIST_VERSION, {}, {"version": str(version), "source": str(desired.get("source"))}
         )
     v16 = protocol == "1.6"
-    if len(source.tokens) > MAX_LIST_ENTRIES:
+    configuration = reported.get("configuration")
+    known = isinstance(configuration, dict) and SEND_MAX_KEY in configuration
+    if v16 and not known and not have.get("limitsChecked"):
+        return LocalListCall(
+            GET_CONFIGURATION,
+            {"key": [SEND_MAX_KEY, STORE_MAX_KEY]},
+            {"version": str(version), "source": str(desired.get("source"))},
+        )
+    if len(source.tokens) > list_capacity(reported, protocol)[0]:
         return None
     target = {str(record["idToken"]): entry_of(record, source.now, v16) for record in source.tokens}
     kept = source.kept or {}
@@ -156,20 +187,21 @@ def plan_local_list(
         update_type = FULL
         changes = list(target.values())
     if v16:
-        part, last = changes, True
+        # 1.6 counts entries only; without the key, one message (1.6 sets no other limit).
+        items = _limit(configuration, SEND_MAX_KEY, MAX_LIST_ENTRIES)
+        budget = None
     else:
-        configuration = reported.get("configuration")
         items = _limit(configuration, ITEMS_KEY, DEFAULT_ITEMS_PER_MESSAGE)
         budget = _limit(configuration, BYTES_KEY, DEFAULT_BYTES_PER_MESSAGE) - ENVELOPE_BYTES
-        part = []
-        used = 0
-        for entry in changes:
-            size = len(json.dumps(entry, separators=(",", ":"))) + 1
-            if part and (len(part) >= items or used + size > budget):
-                break
-            part.append(entry)
-            used += size
-        last = len(part) == len(changes)
+    part: list[JsonObject] = []
+    used = 0
+    for entry in changes:
+        size = len(json.dumps(entry, separators=(",", ":"))) + 1 if budget is not None else 0
+        if part and (len(part) >= items or (budget is not None and used + size > budget)):
+            break
+        part.append(entry)
+        used += size
+    last = len(part) == len(changes)
     payload: JsonObject = {"updateType": update_type}
     payload["listVersion" if v16 else "versionNumber"] = version
     if part or update_type == FULL:
@@ -193,13 +225,26 @@ def local_list_results(marker: JsonObject, command: JsonObject) -> JsonObject:
     if state not in ("answered", "error"):
         return {}
     payload = command.get("payload") or {}
+    if marker["action"] == GET_CONFIGURATION:
+        # Unknown keys (or a CallError) leave the defaults: asked again after a reconnect.
+        values = {
+            str(entry["key"]): entry["value"]
+            for entry in payload.get("configurationKey") or []
+            if isinstance(entry, dict)
+            and entry.get("key") in (SEND_MAX_KEY, STORE_MAX_KEY)
+            and isinstance(entry.get("value"), str)
+        }
+        patch: JsonObject = {LOCAL_AUTH_LIST: {"limitsChecked": True}}
+        if values:
+            patch["configuration"] = values
+        return patch
     if marker["action"] == GET_LOCAL_LIST_VERSION:
         if state == "error":
             return {LOCAL_AUTH_LIST: {"status": "CallError", "statusVersion": version}}
         held = payload.get("listVersion", payload.get("versionNumber"))
         return {LOCAL_AUTH_LIST: {"version": held, "checkedFor": version}}
     status = "CallError" if state == "error" else str(payload.get("status", "Invalid"))
-    patch: JsonObject = {"status": status, "statusVersion": version, "updateType": items.get("updateType")}
+    patch = {"status": status, "statusVersion": version, "updateType": items.get("updateType")}
     if status == "Accepted":
         patch["version"] = version
         patch["source"] = items.get("source") if items.get("last") == "1" else None

@@ -35,3 +35,10 @@ class LocalListStore:
 
     async def has_list(self, station_id: str) -> bool:
         return bool(await self._redis.sismember(self._stations, station_id))
+
+    async def delete_station(self, station_id: str) -> None:
+        """A deleted station: what its list held and its place among the stations with one."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key(station_id))
+            pipe.srem(self._stations, station_id)
+            await pipe.execute()

@@ -34,11 +34,12 @@ from csms_shadow.fleet.firmware_plan import (
     update_firmware_call,
 )
 from csms_shadow.fleet.local_list_plan import (
+    GET_CONFIGURATION,
     GET_LOCAL_LIST_VERSION,
     LOCAL_AUTH_LIST,
-    MAX_LIST_ENTRIES,
     SEND_LOCAL_LIST,
     LocalListInput,
+    list_capacity,
     local_list_results,
     plan_local_list,
 )
@@ -54,6 +55,7 @@ RECONCILER_ACTIONS = frozenset(
         UPDATE_FIRMWARE,
         SIGNED_UPDATE_FIRMWARE,
         GET_LOCAL_LIST_VERSION,
+        GET_CONFIGURATION,
         SEND_LOCAL_LIST,
     }
 )
@@ -233,8 +235,13 @@ def plan_next(
         return Plan(PlannedCall(action, payload, FIRMWARE, items, before), local)
     wanted_list = desired.get(LOCAL_AUTH_LIST)
     if isinstance(wanted_list, dict) and local_list is not None:
-        if len(local_list.tokens) > MAX_LIST_ENTRIES:
-            refused = {"status": "Invalid", "statusVersion": wanted_list.get("version")}
+        capacity, limit = list_capacity(reported, protocol)
+        if len(local_list.tokens) > capacity:
+            refused = {
+                "status": "Invalid",
+                "statusVersion": wanted_list.get("version"),
+                "reason": f"{len(local_list.tokens)} tokens, more than {limit} ({capacity})",
+            }
             have = reported.get(LOCAL_AUTH_LIST) or {}
             if {key: have.get(key) for key in refused} != refused:
                 local = {**local, LOCAL_AUTH_LIST: refused}

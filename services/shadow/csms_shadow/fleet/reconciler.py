@@ -160,7 +160,7 @@ class Reconciler:
                 desired = ((shadow or {}).get("state") or {}).get("desired") or {}
                 if LOCAL_AUTH_LIST in desired:
                     # It may have lost or changed its list while away: GetLocalListVersion first.
-                    forget = {LOCAL_AUTH_LIST: {"version": None, "checkedFor": None}}
+                    forget = {LOCAL_AUTH_LIST: {"version": None, "checkedFor": None, "limitsChecked": None}}
                     await self._report(station_id, forget, None)
                     await self._desired.mark_pending(station_id)
                 else:
@@ -188,12 +188,25 @@ class Reconciler:
         except (RedisError, OSError) as error:
             logger.warning("configuration report lost", extra={"station_id": station_id, "error": str(error)})
             return
-        # A value that drifted from the desired one is work again.
-        await self._desired.mark_pending(station_id)
         logger.info(
             "configuration reported",
             extra={"station_id": station_id, "message_id": message_id, "keys": len(patch["configuration"])},
         )
+        await self._configuration_changed(station_id)
+
+    def on_reported_configuration(self, station_id: str) -> None:
+        """The station reported configuration values itself (NotifyReport), already written."""
+        task = asyncio.get_running_loop().create_task(self._configuration_changed(station_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _configuration_changed(self, station_id: str) -> None:
+        # A value that drifted from the desired one is work again; one that matches is in sync.
+        try:
+            await self._desired.mark_pending(station_id)
+        except (RedisError, OSError) as error:
+            logger.warning("reconcile mark skipped", extra={"station_id": station_id, "error": str(error)})
+            return
         self.trigger(station_id)
 
     async def run(self, stopping: asyncio.Event) -> None:

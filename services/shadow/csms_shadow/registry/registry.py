@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +71,10 @@ class RegistryRequests:
         records: Records,
         allocation_ttl_seconds: int,
         hashing: BoundedHashing | None = None,
+        on_deleted: Sequence[Callable[[str], Awaitable[None]]] = (),
     ) -> None:
+        self._on_deleted = tuple(on_deleted)
+        """What else keeps per-station keys (the reconciler's marks, local lists, the label index)."""
         self._hashing = hashing or BoundedHashing()
         self._store = store
         self._tokens = tokens
@@ -97,6 +100,10 @@ class RegistryRequests:
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
         return await self._methods[method](body)
+
+    def methods(self) -> dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]]:
+        """The requests this answers (registry, credentials, tokens, commands, transactions)."""
+        return dict(self._methods)
 
     # ------------------------------------------------------------------ stations
 
@@ -138,6 +145,8 @@ class RegistryRequests:
         if not await self._store.delete_station(station_id):
             return 404, {"error": f"Charge point not found: {station_id}"}
         await self._records.delete_station(station_id)
+        for forget in self._on_deleted:
+            await forget(station_id)
         logger.info("station deregistered", extra={"station_id": station_id})
         return 200, {"chargePointId": station_id, "deleted": True}
 
@@ -153,12 +162,18 @@ class RegistryRequests:
         current = await self._store.station_record(station_id)
         if current is None:
             return 404, {"error": f"Charge point not found: {station_id}"}
-        if "labels" in body:
-            # Merged here from the record just read: two label changes at once may lose one.
-            changes["labels"] = merge_labels(current.get("labels"), body["labels"])
         if changes.get("securityProfile") in PASSWORD_PROFILES and "passwordHash" not in current:
             raise ValueError(f"security profile {changes['securityProfile']} needs a password: set one first")
-        await self._store.update_station(station_id, changes)
+        labels = body.get("labels") if "labels" in body else None
+        if "labels" in body:
+            merge_labels(current.get("labels"), body["labels"])  # checked before any write
+        # The labels merge inside the store's transaction, with the label index: two label changes
+        # at once both survive.
+        record = await self._store.update_station(station_id, changes, labels=labels)
+        if record is None:
+            return 404, {"error": f"Charge point not found: {station_id}"}
+        if "labels" in body:
+            changes["labels"] = record.get("labels") or {}
         logger.info("station updated", extra={"station_id": station_id, **changes})
         station = await self._store.get_station(station_id)
         return 200, station or {}

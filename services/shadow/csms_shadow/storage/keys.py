@@ -16,6 +16,7 @@ class Keys:
         # documents (stations, shadows, presence, desired state)
         self.station_index = f"{prefix}stations"
         self.reconcile_pending = f"{prefix}reconcile-pending"
+        self.label_index_built = f"{prefix}label-index-built"
         # tokens
         self.id_token_index = f"{prefix}tokens"
         # transactions
@@ -54,6 +55,10 @@ class Keys:
 
     def client_token(self, station_id: str, token: str) -> str:
         return f"{self._prefix}applied:{station_id}:{token}"
+
+    def label(self, key: str, value: str) -> str:
+        """Set of the stations labelled ``key=value`` (neither may hold '=': csms_common.labels)."""
+        return f"{self._prefix}label:{key}={value}"
 
     def reconcile(self, station_id: str) -> str:
         """The reconciler's marker: the call it has outstanding at a station."""

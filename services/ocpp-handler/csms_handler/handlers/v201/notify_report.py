@@ -1,11 +1,14 @@
-"""NotifyReport: acknowledge one part of a GetBaseReport/GetReport answer and record it as ``lastReport``.
+"""NotifyReport: acknowledge one part of a GetBaseReport/GetReport answer, record it as ``lastReport``
+and its variables' values as ``configuration``.
 
-The report data itself is not kept: the shadow shows which request and part
-arrived last, and how many report items it carried.
+The values use the desired-state key format (docs/fleet.md), so a desired key the station already
+holds is in sync without a call. At most 256 keys per part (csms_common.configuration_keys); the
+shadow service caps the keys kept per station (SHADOW_MAX_REPORTED_CONFIGURATION).
 """
 
 from __future__ import annotations
 
+from csms_common.configuration_keys import report_data_values
 from csms_common.ocpp.types.v201 import NotifyReportRequest, NotifyReportResponse
 from csms_handler.context import CallContext, Reply, ShadowUpdate
 
@@ -18,4 +21,8 @@ def notify_report(request: NotifyReportRequest, context: CallContext) -> Reply[N
         "tbc": request.get("tbc", False),
         "items": len(request.get("reportData") or []),
     }
-    return Reply({}, [ShadowUpdate({"lastReport": last_report})])
+    values = report_data_values(request.get("reportData"))
+    patch: dict[str, object] = {"lastReport": last_report}
+    if values:
+        patch["configuration"] = values
+    return Reply({}, [ShadowUpdate(patch)])
