@@ -3,19 +3,25 @@
 
 BENCH_SCALE ?= full
 CAPACITY_STATIONS ?= 5000
+GATEWAY_PROCESSES ?= 0
+STORM_STATIONS ?= 20000
+STORM_GATEWAYS ?= 4
 BENCH_ARGS ?=
 
 FLEET_STATIONS ?= 1000
 
-.PHONY: bench bench-capacity bench-profile bench-test bench-mqtt bench-handler bench-fleet bench-mix
+.PHONY: bench bench-capacity bench-storm bench-profile bench-test bench-mqtt bench-handler bench-fleet bench-mix
 
 MIX_ARGS ?= --profile
 
 bench: venv deps  ## baseline vs the full system: throughput, latency, remote start (BENCH_SCALE=short: ~1 min)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
-bench-capacity: venv deps  ## hold CAPACITY_STATIONS (5000; 20000 documented) idle stations on one gateway
-	$(BIN)/python -m bench.run --capacity --stations $(CAPACITY_STATIONS) $(BENCH_ARGS)
+bench-capacity: venv deps  ## hold CAPACITY_STATIONS (5000; 65536 documented) idle stations on GATEWAY_PROCESSES gateway processes sharing one port (0: one per 16,384)
+	$(BIN)/python -m bench.pod --stations $(CAPACITY_STATIONS) --gateways $(GATEWAY_PROCESSES) $(BENCH_ARGS)
+
+bench-storm: venv deps  ## STORM_STATIONS (20000) on STORM_GATEWAYS (4) gateway processes; SIGKILL one; seconds until all are back
+	$(BIN)/python -m bench.pod --storm --stations $(STORM_STATIONS) --gateways $(STORM_GATEWAYS) $(BENCH_ARGS)
 
 bench-profile: venv deps  ## make bench's scenarios plus py-spy profiles of gateway, handler and shadow
 	@test -x $(BIN)/py-spy || $(BIN)/pip install --quiet -c constraints.txt py-spy

@@ -162,7 +162,7 @@ class System:
     api_url: str
 
 
-def _wait_ready(proc: Proc, timeout: float) -> None:
+def wait_ready(proc: Proc, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.process.poll() is not None:
@@ -218,7 +218,7 @@ def system(
             proc.url = f"http://127.0.0.1:{admin_port}"
             started[name] = proc
         for proc in started.values():
-            _wait_ready(proc, 30)
+            wait_ready(proc, 30)
         yield System(
             started,
             gateway_url=f"ws://127.0.0.1:{started['gateway'].env['GATEWAY_PORT']}",

@@ -74,6 +74,18 @@ LATE_TOLERANCE = 0.001
 """An answer arriving later than this after the next call's slot delays that call (a late start)."""
 
 
+def retry_backoff(
+    attempt: int, minimum: float, random_range: float, repeat: int, rng: random.Random
+) -> float:
+    """Seconds before reconnection attempt ``attempt`` (0 = the first after the connection was lost).
+
+    OCPP 2.0.1 (B10, RetryBackOff*): the first attempt waits RetryBackOffWaitMinimum plus a random
+    value of at most RetryBackOffRandomRange; each failed attempt doubles the wait, at most
+    RetryBackOffRepeatTimes times, with a new random value each time. The spec leaves the defaults to
+    the station; 3 s, 10 s and 3 are EVerest libocpp's (a real station firmware's)."""
+    return math.ldexp(minimum, min(attempt, repeat)) + rng.uniform(0, random_range)
+
+
 # ------------------------------------------------------------------ settings
 
 
@@ -101,6 +113,12 @@ class LoadConfig:
     hold: float = 0.0
     """Keep the load at least this long after the last connection attempt (extends ``duration`` by at
     most ``hold``): a slow ramp still leaves a steady window."""
+    reconnect: bool = False
+    """A station whose connection the server closed comes back (``retry_backoff``), boots again and
+    goes on: the reconnect storm (``make bench-storm``)."""
+    backoff_minimum: float = 3.0
+    backoff_random: float = 10.0
+    backoff_repeat: int = 3
 
     def station_id(self, index: int) -> str:
         return f"{self.prefix}{index:05d}"
@@ -147,6 +165,14 @@ class WorkerResult:
     boot_status: Counter[str] = field(default_factory=Counter)
     cpu_seconds: float = 0.0
     max_rss_kb: int = 0
+    lost_at: list[float] = field(default_factory=list)
+    """--reconnect: when each connection the server closed was lost (CLOCK_MONOTONIC, all processes)."""
+    back_at: list[float] = field(default_factory=list)
+    """--reconnect: when a station that lost its connection had its first call answered again."""
+    reconnect_seconds: list[float] = field(default_factory=list)
+    """--reconnect: every reconnection attempt's handshake answered (101 or an HTTP refusal)."""
+    reconnect_errors: Counter[str] = field(default_factory=Counter)
+    reconnect_attempts: int = 0
 
 
 @dataclass
@@ -232,6 +258,8 @@ class Station:
         self._pending: _Pending | None = None
         self._next_id = 0
         self._closing = False
+        self._closed = asyncio.Event()
+        self._lost_at: float | None = None
 
     @property
     def websocket(self) -> ClientConnection | None:
@@ -241,8 +269,10 @@ class Station:
     def is_open(self) -> bool:
         return self._websocket is not None and self._websocket.state is State.OPEN
 
-    async def connect(self) -> bool:
+    async def connect(self, reconnecting: bool = False) -> bool:
         config = self._config
+        errors = self._record.reconnect_errors if reconnecting else self._record.connect_errors
+        self._closed = asyncio.Event()
         started = time.monotonic()
         try:
             self._websocket = await connect(
@@ -256,21 +286,57 @@ class Station:
                 local_addr=(self._source, 0),
             )
         except InvalidStatus as error:
-            self._record.connect_errors[f"http_{error.response.status_code}"] += 1
+            errors[f"http_{error.response.status_code}"] += 1
+            if reconnecting:
+                self._record.reconnect_seconds.append(time.monotonic() - started)
             return False
         except TimeoutError:
-            self._record.connect_errors["timeout"] += 1
+            errors["timeout"] += 1
             return False
         except OSError as error:
-            self._record.connect_errors[f"os_{error.errno}"] += 1
+            errors[f"os_{error.errno}"] += 1
             return False
         except WebSocketException as error:
-            self._record.connect_errors[type(error).__name__] += 1
+            errors[type(error).__name__] += 1
             return False
         done = time.monotonic()
+        if reconnecting:
+            self._record.reconnect_seconds.append(done - started)
+            return True
         self._record.connect_times.append(done - started)
         self._record.connected_at.append(done)
         return True
+
+    async def come_back(self, deadline: Deadline, stop: Callable[[], bool]) -> bool:
+        """--reconnect: the server closed the connection; retry with the OCPP back-off until in (True)
+        or the run ends."""
+        self._lost_at = time.monotonic()
+        self._record.lost_at.append(self._lost_at)
+        attempt = 0
+        config = self._config
+        while not stop():
+            wait = retry_backoff(
+                attempt, config.backoff_minimum, config.backoff_random, config.backoff_repeat, self._rng
+            )
+            if time.monotonic() + wait >= deadline.at or await deadline.sleep(wait):
+                return False
+            self._record.reconnect_attempts += 1
+            if await self.connect(reconnecting=True):
+                return True
+            attempt += 1
+        return False
+
+    async def pause(self, deadline: Deadline, seconds: float) -> bool:
+        """Sleep; True if the run stopped or (with --reconnect) the connection closed meanwhile."""
+        if not self._config.reconnect:
+            return await deadline.sleep(seconds)
+        if deadline.stopped.is_set() or self._closed.is_set():
+            return True
+        waits = [asyncio.ensure_future(deadline.stopped.wait()), asyncio.ensure_future(self._closed.wait())]
+        done, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        return bool(done)
 
     async def read(self) -> None:
         """Route answers to the outstanding call and answer the CSMS's calls, until the socket closes."""
@@ -304,6 +370,7 @@ class Station:
         except ConnectionClosed:
             pass
         finally:
+            self._closed.set()
             if not self._closing:
                 record.disconnects += 1
             pending = self._pending
@@ -337,6 +404,9 @@ class Station:
             pending.timer.cancel()
             self._pending = None
         if answer[0] == frames.CALL_RESULT:
+            if self._lost_at is not None:
+                record.back_at.append(arrived)
+                self._lost_at = None
             record.sent_at.append(sent)
             record.round_trip.append(arrived - sent)
             record.action.append(ACTION_INDEX.get(action, len(ACTIONS) - 1))
@@ -365,7 +435,7 @@ class Station:
         while next_at < deadline.at and not stop():
             now = time.monotonic()
             if now < next_at:
-                if await deadline.sleep(next_at - now) or time.monotonic() >= deadline.at:
+                if await self.pause(deadline, next_at - now) or time.monotonic() >= deadline.at:
                     return
                 record.send_lag.append(time.monotonic() - next_at)
             outcome = await self.call(*self._script.next_call())
@@ -426,8 +496,16 @@ async def _run_stations(config: LoadConfig, worker: int, shared: SharedState) ->
                 shared.attempts_done.value += 1
         if not connected:
             return
-        readers.append(asyncio.get_running_loop().create_task(station.read()))
-        await station.run(deadline, stop)
+        while True:
+            readers.append(asyncio.get_running_loop().create_task(station.read()))
+            await station.run(deadline, stop)
+            if config.reconnect and station.is_open and not stop():
+                # No call due before the end (a slow heartbeat): stay to notice the connection closing.
+                await station.pause(deadline, deadline.at - time.monotonic())
+            if not config.reconnect or station.is_open or stop() or time.monotonic() >= deadline.at:
+                return
+            if not await station.come_back(deadline, stop):
+                return
 
     async def follow_deadline() -> None:
         while True:
@@ -702,6 +780,11 @@ def merge(results: Sequence[WorkerResult]) -> WorkerResult:
         total.boot_status.update(result.boot_status)
         total.cpu_seconds += result.cpu_seconds
         total.max_rss_kb += result.max_rss_kb
+        total.lost_at.extend(result.lost_at)
+        total.back_at.extend(result.back_at)
+        total.reconnect_seconds.extend(result.reconnect_seconds)
+        total.reconnect_errors.update(result.reconnect_errors)
+        total.reconnect_attempts += result.reconnect_attempts
     return total
 
 
@@ -769,11 +852,29 @@ def build_report(
         "registration": registration,
         "probe": probe,
         "file_limit": file_limit,
+        "reconnects": reconnect_summary(result) if config.reconnect else None,
         "resources": {
             "cpu_seconds": round(cpu, 3),
             "peak_rss_kb": peak_rss_kb,
             "processes": config.processes,
         },
+    }
+
+
+def reconnect_summary(result: WorkerResult) -> dict[str, Any]:
+    """--reconnect: connections lost, stations back (first call answered again), the attempts' handshakes.
+
+    Times are CLOCK_MONOTONIC (the same in every process on the machine), so the caller can measure
+    from the moment it killed a gateway process."""
+    return {
+        "lost": len(result.lost_at),
+        "back": len(result.back_at),
+        "first_lost_at": min(result.lost_at, default=None),
+        "last_lost_at": max(result.lost_at, default=None),
+        "last_back_at": max(result.back_at, default=None),
+        "attempts": result.reconnect_attempts,
+        "refusals": dict(result.reconnect_errors),
+        "handshake_ms": Distribution.of(result.reconnect_seconds).as_dict(),
     }
 
 
@@ -953,6 +1054,14 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--probe-remote-start", type=int, default=0, metavar="K", help="K remote-start requests"
     )
     parser.add_argument("--probe-concurrency", type=int, default=1)
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="a station the server disconnects comes back with the OCPP 2.0.1 RetryBackOff* back-off",
+    )
+    parser.add_argument("--backoff-minimum", type=float, default=3.0, help="RetryBackOffWaitMinimum s [3]")
+    parser.add_argument("--backoff-random", type=float, default=10.0, help="RetryBackOffRandomRange s [10]")
+    parser.add_argument("--backoff-repeat", type=int, default=3, help="RetryBackOffRepeatTimes [3]")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no text report")
     arguments = parser.parse_args(argv)
@@ -991,6 +1100,10 @@ def config_from_arguments(arguments: argparse.Namespace) -> LoadConfig:
         warmup=arguments.warmup,
         cooldown=arguments.cooldown,
         hold=arguments.hold,
+        reconnect=arguments.reconnect,
+        backoff_minimum=arguments.backoff_minimum,
+        backoff_random=arguments.backoff_random,
+        backoff_repeat=arguments.backoff_repeat,
     )
 
 

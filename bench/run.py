@@ -687,6 +687,22 @@ def scrape_gauge(metrics_url: str, name: str) -> float | None:
     return total if found else None
 
 
+def idle_load_arguments(rate: float, hold: float) -> tuple[str, ...]:
+    """The generator's options for idle stations held by heartbeats (capacity runs)."""
+    return (
+        "--rate",
+        f"{rate:g}",
+        "--mix",
+        "heartbeat",
+        "--call-timeout",
+        "30",
+        "--connect-timeout",
+        "30",
+        "--hold",
+        f"{hold:g}",
+    )
+
+
 def run_capacity(arguments: argparse.Namespace) -> int:
     variant = Variant.from_arguments(arguments)
     stations: int = arguments.stations
@@ -725,18 +741,7 @@ def run_capacity(arguments: argparse.Namespace) -> int:
                 "capacity",
                 f"capacity: {stations} stations x {call_rate:g} calls/s on one gateway",
                 stations,
-                (
-                    "--rate",
-                    f"{call_rate:g}",
-                    "--mix",
-                    "heartbeat",
-                    "--call-timeout",
-                    "30",
-                    "--connect-timeout",
-                    "30",
-                    "--hold",
-                    f"{hold:g}",
-                ),
+                idle_load_arguments(call_rate, hold),
                 duration,
             )
             series: list[tuple[float, int, float | None]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter
 from typing import Any
 
@@ -11,7 +12,16 @@ import pytest
 
 from bench import frames, net, procstats
 from bench.frames import Mix, StationScript
-from bench.loadgen import ACTIONS, ProbeRecord, WorkerResult, build_report, merge, probe_summary
+from bench.loadgen import (
+    ACTIONS,
+    LoadConfig,
+    ProbeRecord,
+    WorkerResult,
+    build_report,
+    merge,
+    probe_summary,
+    retry_backoff,
+)
 from bench.run import summarize_collapsed
 from bench.stats import (
     CallSamples,
@@ -353,3 +363,25 @@ def test_mix_summary_is_the_median_of_the_repeats_and_judges_the_targets() -> No
     assert "| 1.00x | met |" in text
     assert "| 1.25x | MISSED |" in text
     assert "| 0.300 ms | met |" in text
+
+
+def test_retry_backoff_doubles_up_to_the_repeat_times_with_a_bounded_random_part() -> None:
+    rng = random.Random(7)
+    for attempt, base in [(0, 3), (1, 6), (2, 12), (3, 24), (4, 24), (9, 24)]:
+        waits = [retry_backoff(attempt, 3.0, 10.0, 3, rng) for _ in range(200)]
+        assert base <= min(waits) and max(waits) <= base + 10
+        assert max(waits) - min(waits) > 5  # randomised: stations do not come back in step
+
+
+def test_reconnects_are_merged_and_summarised() -> None:
+    one, two = WorkerResult(), WorkerResult()
+    one.lost_at, one.back_at, one.reconnect_seconds = [10.0, 10.5], [14.0, 20.0], [0.002, 0.010]
+    two.lost_at, two.back_at, two.reconnect_seconds = [10.2], [31.0], [0.004]
+    two.reconnect_errors.update({"http_503": 2})
+    one.reconnect_attempts, two.reconnect_attempts = 2, 3
+    config = LoadConfig(url="ws://127.0.0.1:1", stations=3, reconnect=True)
+    summary = build_report(config, merge([one, two]), start_at=0.0)["reconnects"]
+    assert (summary["lost"], summary["back"], summary["attempts"]) == (3, 3, 5)
+    assert (summary["first_lost_at"], summary["last_back_at"]) == (10.0, 31.0)
+    assert summary["refusals"] == {"http_503": 2}
+    assert summary["handshake_ms"]["max_ms"] == pytest.approx(10.0)

@@ -73,6 +73,8 @@ class GatewaySettings:
     max_auth_in_flight: int = 64
     """Registry checks waiting for the shadow service at once; a handshake waits for a slot up to the
     registration timeout, then gets 503."""
+    max_auth_waiting: int = 256
+    """Handshakes queued for a registry check slot; one more gets 503 with Retry-After at once."""
     min_security_profile: int = 0
     """Stations registered below this profile are refused with 401."""
     refused_address_rate: float = 0.5
@@ -305,6 +307,12 @@ class GatewaySettings:
                 64,
                 minimum=1,
                 about="registry checks at once; a handshake waits up to the registration timeout, then 503",
+            ),
+            max_auth_waiting=env.integer(
+                "GATEWAY_MAX_AUTH_WAITING",
+                256,
+                minimum=0,
+                about="handshakes queued for a registry check slot; beyond, 503 with Retry-After at once",
             ),
             min_security_profile=env.integer(
                 "GATEWAY_MIN_SECURITY_PROFILE",

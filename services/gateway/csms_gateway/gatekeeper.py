@@ -7,14 +7,17 @@ attacker's handshakes cost a dictionary lookup, not a registry round trip or a h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections import deque
 
 from csms_gateway.auth_guard import AuthGuard, AuthVerdict
 from csms_gateway.budgets import AttemptThrottle, Rate
 from csms_gateway.config import GatewaySettings
-from csms_gateway.metrics import BUDGET_ENTRIES, BUDGET_EXCEEDED
+from csms_gateway.metrics import BUDGET_ENTRIES, BUDGET_EXCEEDED, REGISTRY_CHECKS
 from csms_gateway.registration import Credentials, Registration, RegistrationAnswer, RegistrationChecker
+from csms_gateway.registry_admission import Admission, RegistryAdmission
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,10 @@ class Gatekeeper:
             address_failures=Rate(settings.auth_address_failure_rate, settings.auth_address_failure_burst),
             capacity=capacity,
         )
-        self._in_flight = asyncio.Semaphore(settings.max_auth_in_flight)
+        self._admission = RegistryAdmission(settings.max_auth_in_flight, settings.max_auth_waiting)
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        REGISTRY_CHECKS.labels("in_flight").set_function(lambda: self._admission.in_flight)
+        REGISTRY_CHECKS.labels("waiting").set_function(lambda: self._admission.waiting)
 
     def attempt(self, station_id: str, address: str, credentials: Credentials | None) -> float:
         """Count a handshake attempt: 0.0 if allowed, else the seconds to tell the client to wait.
@@ -78,11 +84,16 @@ class Gatekeeper:
         verdict = self._guard.verdict(key, address, time.monotonic())
         if verdict is AuthVerdict.REFUSE:
             return RegistrationAnswer(Registration.UNAUTHORIZED), "repeated"
-        charged = verdict is AuthVerdict.ASK
+        # Only a password costs the shadow service a hash, so only a password is charged in advance:
+        # charged, a crowd of first-time logins from one address (a reconnect storm behind a NAT, or
+        # a slow registry) would find the address's failure budget spent by asks still in flight.
+        charged = verdict is AuthVerdict.ASK and credentials.password is not None
         if charged:
             self._guard.asking(key, address, time.monotonic())
         answer = await self._check(station_id, credentials)
         if answer.registration is Registration.UNAUTHORIZED:
+            if verdict is AuthVerdict.ASK and not charged:
+                self._guard.asking(key, address, time.monotonic())  # the failure, charged afterwards
             self._guard.failed(key, address, time.monotonic())
             self._observe_sizes()
             return answer, "rejected"
@@ -96,18 +107,54 @@ class Gatekeeper:
         return answer, None
 
     async def _check(self, station_id: str, credentials: Credentials) -> RegistrationAnswer:
-        """Ask the registry, with at most ``max_auth_in_flight`` questions outstanding."""
-        try:
-            async with asyncio.timeout(self._wait_for_slot):
-                await self._in_flight.acquire()
-        except TimeoutError:
+        """Ask the registry, with at most ``max_auth_in_flight`` questions outstanding and at most
+        ``max_auth_waiting`` handshakes queued for one (registry_admission.py)."""
+        admission = self._admission.arrive()
+        if admission is Admission.REFUSE:
+            BUDGET_EXCEEDED.labels("auth_waiting").inc()
+            logger.info("registry checks full: told to retry later", extra={"station_id": station_id})
+            return RegistrationAnswer(Registration.BUSY)
+        if admission is Admission.WAIT and not await self._wait_for_turn():
             BUDGET_EXCEEDED.labels("auth_in_flight").inc()
             logger.warning("too many registry checks in flight", extra={"station_id": station_id})
             return RegistrationAnswer(Registration.UNAVAILABLE)
         try:
             return await self._registrations.check(station_id, credentials)
         finally:
-            self._in_flight.release()
+            self._release()
+
+    async def _wait_for_turn(self) -> bool:
+        """Queue for a slot up to the registration timeout; True once one was handed over."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        granted = False
+        try:
+            async with asyncio.timeout(self._wait_for_slot):
+                await future
+            granted = True
+        except TimeoutError:
+            pass
+        finally:
+            if not granted:
+                if future.done() and not future.cancelled():
+                    self._release()  # the slot was handed over just as the wait ended
+                else:
+                    future.cancel()
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(future)
+                    self._admission.gave_up()
+        return granted
+
+    def _release(self) -> None:
+        """A check ended: hand its slot to the longest waiting handshake, if any."""
+        if not self._admission.finished():
+            return
+        while self._waiters:
+            future = self._waiters.popleft()
+            if not future.done():
+                self._admission.promoted()
+                future.set_result(None)
+                return
 
     def forget(self, station_id: str) -> None:
         """The station's credentials or registration changed."""

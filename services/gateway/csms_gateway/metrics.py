@@ -53,9 +53,17 @@ BUDGET_EXCEEDED = Counter(
     "csms_gateway_budget_exceeded_total",
     "Times a station or source address went over a budget (docs/budgets-gateway.md), by budget: frames "
     "and bytes (slowed), handshakes_station and handshakes_address (429), pending_total and "
-    "pending_address (503 before the request is read), auth_in_flight (503), awaited_calls (a station call "
+    "pending_address (503 before the request is read), auth_in_flight (503 after waiting for a registry "
+    "check slot), auth_waiting (503 with Retry-After at once: every registry check slot and queue place "
+    "taken), awaited_calls (a station call "
     "refused with InternalError: too many of the station's calls awaiting an answer)",
     ["budget"],
+)
+REGISTRY_CHECKS = Gauge(
+    "csms_gateway_registry_checks",
+    "Handshakes' registry checks by state: in_flight (asked, at most GATEWAY_MAX_AUTH_IN_FLIGHT) and "
+    "waiting (queued for a slot, at most GATEWAY_MAX_AUTH_WAITING)",
+    ["state"],
 )
 PENDING_HANDSHAKES = Gauge(
     "csms_gateway_pending_handshakes", "TCP connections accepted whose WebSocket handshake is not done"

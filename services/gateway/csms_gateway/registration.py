@@ -26,6 +26,8 @@ class Registration(Enum):
     """Wrong or missing credentials, or a weaker connection than the station's security profile."""
     UNAVAILABLE = "unavailable"
     """The shadow service or the broker did not answer: say 503, never "not registered"."""
+    BUSY = "busy"
+    """Not asked: this process already has its bound of registry checks running and queued (503 at once)."""
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ from csms_gateway.tls import InvalidCrl, StationTls
 logger = logging.getLogger(__name__)
 
 REPLACED_REASON = "replaced by a newer connection"
+RETRY_AFTER_SECONDS = 5
+"""Retry-After of a 503 at the handshake (as for too many pending handshakes, admission.py)."""
 LISTEN_BACKLOG = 4096
 """The kernel caps it at net.core.somaxconn (4096 on current Linux)."""
 
@@ -193,10 +195,13 @@ class Gateway:
         self._registration_status[connection] = answer.status
         if registration is Registration.UNAUTHORIZED:
             return self._unauthorized(connection, station_id, refusal or "rejected")
+        if registration is Registration.BUSY:
+            HANDSHAKES.labels("busy").inc()
+            return self._retry_later(connection, "Too many stations connecting, retry later\n")
         if registration is Registration.UNAVAILABLE:
             HANDSHAKES.labels("unavailable").inc()
             logger.warning("registry unavailable at handshake", extra={"station_id": station_id})
-            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Service unavailable, retry later\n")
+            return self._retry_later(connection, "Service unavailable, retry later\n")
         if registration is Registration.NOT_REGISTERED:
             HANDSHAKES.labels("not_registered").inc()
             logger.info("unregistered station refused", extra={"station_id": station_id})
@@ -205,6 +210,13 @@ class Gateway:
                 return None
             return connection.respond(HTTPStatus.NOT_FOUND, "Charge point not registered\n")
         return None
+
+    @staticmethod
+    def _retry_later(connection: ServerConnection, text: str) -> Response:
+        """503 with Retry-After: a station told to come back, not left to time out."""
+        response = connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, text)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @staticmethod
     def _unauthorized(connection: ServerConnection, station_id: str, reason: str) -> Response:

@@ -130,13 +130,3 @@ def limit_at(
         return own
     other = external.limit.per_phase
     return (min(own[0], other[0]), min(own[1], other[1]), min(own[2], other[2]))
-
-
-def next_change(
-    schedule: Sequence[ScheduleEntry], external: ExternalLimit | None, at: datetime
-) -> datetime | None:
-    """When the limit in force may next change (a schedule start or the external limit's expiry)."""
-    moments = [entry.start for entry in schedule if entry.start > at]
-    if external is not None and external.expires > at:
-        moments.append(external.expires)
-    return min(moments, default=None)

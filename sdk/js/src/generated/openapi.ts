@@ -9252,6 +9252,8 @@ export interface components {
             } | null;
             /** @description In sync when reported.firmware.version is this version and firmwareStatus Installed */
             firmware?: components["schemas"]["DesiredFirmware"] | null;
+            /** @description In sync when reported.localAuthList.version is this version (docs/fleet.md) */
+            localAuthList?: components["schemas"]["DesiredLocalAuthList"] | null;
         };
         /**
          * DesiredFirmware
@@ -9263,6 +9265,15 @@ export interface components {
             location: string;
             signature?: string | null;
             signingCertificate?: string | null;
+        };
+        /**
+         * DesiredLocalAuthList
+         * @description Version N of the list of the id tokens (all, or one groupIdToken's) on the station.
+         */
+        DesiredLocalAuthList: {
+            version: number;
+            /** @description "id-tokens" or "group:<name>" */
+            source: string;
         };
         /** DesiredPatch */
         DesiredPatch: {

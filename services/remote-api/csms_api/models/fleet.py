@@ -50,6 +50,10 @@ class Desired(TypedDict, total=False):
             description="In sync when reported.firmware.version is this version and firmwareStatus Installed"
         ),
     ]
+    localAuthList: Annotated[
+        DesiredLocalAuthList | None,
+        Field(description="In sync when reported.localAuthList.version is this version (docs/fleet.md)"),
+    ]
 
 
 class DesiredState(TypedDict):

@@ -6,12 +6,7 @@ from typing import NotRequired
 
 from typing_extensions import TypedDict
 
-from csms_api.models.common import JsonObject
-
 
 class Health(TypedDict):
     status: str
     error: NotRequired[str]
-
-
-OpenApiDocument = JsonObject

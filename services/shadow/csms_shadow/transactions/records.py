@@ -24,9 +24,7 @@ from csms_shadow.storage.optimistic import DEFAULT_POLICY, Done, Lost, RetryPoli
 from csms_shadow.storage.scripts import REPLACE_RECORD_IF_UNCHANGED
 
 FINAL_STATES = frozenset({"answered", "error", "timeout", "rejected", "closed"})
-COMMAND_STATES = FINAL_STATES | {"sent"}
 ENDED = "Ended"
-REMOTE_START_ACTIONS = frozenset({"RequestStartTransaction", "RemoteStartTransaction"})
 
 
 class ForeignCommand(ValueError):

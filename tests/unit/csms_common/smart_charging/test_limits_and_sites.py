@@ -11,7 +11,6 @@ from csms_common.smart_charging.limits import (
     ExternalLimit,
     InvalidLimit,
     limit_at,
-    next_change,
     parse_limit,
     parse_schedule,
 )
@@ -57,9 +56,6 @@ def test_schedule_and_external_limit_in_force() -> None:
     for hour, amps in expected:
         assert limit_at(static, schedule, external, T0 + timedelta(hours=hour)) == (amps, amps, amps), hour
     assert limit_at(static, schedule, None, T0) == (32.0, 32.0, 32.0)
-    assert next_change(schedule, external, T0) == T0 + timedelta(hours=17)
-    assert next_change(schedule, external, T0 + timedelta(hours=17)) == T0 + timedelta(hours=18)
-    assert next_change(schedule, external, T0 + timedelta(hours=22)) is None
 
 
 @pytest.mark.parametrize(

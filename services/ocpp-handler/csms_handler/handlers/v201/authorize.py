@@ -26,18 +26,6 @@ from csms_handler.context import (
     Reply,
 )
 
-CERTIFICATE_STATUSES: frozenset[str] = frozenset(
-    {
-        "Accepted",
-        "SignatureError",
-        "CertificateExpired",
-        "CertificateRevoked",
-        "NoCertificateAvailable",
-        "CertChainError",
-        "ContractCancelled",
-    }
-)
-
 
 def _token_to_check(request: AuthorizeRequest) -> str | None:
     id_token = request["idToken"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from csms_shadow.storage.keys import Keys
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "redis-keys.md"
+DOC = Path(__file__).resolve().parents[4] / "docs" / "redis-keys.md"
 
 
 def _named_keys() -> set[str]:

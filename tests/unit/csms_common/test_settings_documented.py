@@ -18,7 +18,7 @@ import pytest
 import csms_common.config
 from csms_common.runner import Service, documented_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ["csms_gateway", "csms_handler", "csms_shadow", "csms_api", "csms_notifier"]
 ENV_READ = re.compile(r'\benv\.(?:text|optional_text|integer|number|boolean|choice)\(\s*"([A-Z][A-Z0-9_]+)"')
 ENV_BYPASS = re.compile(r"os\.getenv|os\.environ\.get|os\.environ\[[^\]]+\](?!\s*=)")
