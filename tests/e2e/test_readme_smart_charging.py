@@ -44,3 +44,6 @@ def test_the_readme_depot_example_runs(system: System, api: Api) -> None:
     assert "error" not in json.dumps(answers), result.stdout
     assert answers[-1]["limitNow"] == {"amps": [120.0, 120.0, 120.0]}
     assert api.get("/sites/hall-a").json()["stations"] == ["BUS-01"]
+    assert {"site": "hall-a", "evses": {}, "wiring": {"1": {"phaseRotation": "STR"}}}.items() <= next(
+        answer for answer in answers if "wiring" in answer
+    ).items()

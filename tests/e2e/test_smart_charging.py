@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -45,6 +47,43 @@ async def limits_when(
         return limits
 
     return await wait_until_async(check, timeout=timeout, message=what)
+
+
+@dataclass(frozen=True)
+class TwoIn32A:
+    """Two stations in a 32 A site, each with a transaction, sharing it 16/16."""
+
+    ids: tuple[str, str]
+    first: Any
+    second: Any
+    shares: list[Share]
+
+
+@contextlib.asynccontextmanager
+async def two_in_32a(system: System, api: Api, name: str, second_16: bool = False) -> AsyncIterator[TwoIn32A]:
+    """``second_16``: the second station is a 1.6 one (else both 2.0.1)."""
+    run = uuid.uuid4().hex[:8]
+    site = f"site-{name}-{run}"
+    ids = (f"CP-SC-{run}-{name}", f"CP-SC-{run}-other")
+    for station_id in ids:
+        api.register(station_id)
+    await put_site(api, site, 32)
+    for station_id in ids:
+        await join(api, station_id, site)
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(charging201(system.gateway_url, ids[0]))
+        await first.start_transaction(f"tx-{run}-{name}")
+        second: Any
+        if second_16:
+            second = await stack.enter_async_context(charging16(system.gateway_url, ids[1]))
+            second_tx = await second.start_transaction()
+        else:
+            second = await stack.enter_async_context(charging201(system.gateway_url, ids[1]))
+            second_tx = f"tx-{run}-other"
+            await second.start_transaction(second_tx)
+        shares: list[Share] = [(first, f"tx-{run}-{name}"), (second, second_tx)]
+        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+        yield TwoIn32A(ids, first, second, shares)
 
 
 def test_32a_site_three_transactions_end_limit_offline(system: System, api: Api) -> None:
@@ -159,22 +198,8 @@ def test_iso15118_needs_are_answered_and_honoured(system: System, api: Api) -> N
 
 
 async def ev_needs(system: System, api: Api) -> None:
-    run = uuid.uuid4().hex[:8]
-    site = f"site-15118-{run}"
-    ids = (f"CP-SC-{run}-ev", f"CP-SC-{run}-other")
-    for station_id in ids:
-        api.register(station_id)
-    await put_site(api, site, 32)
-    for station_id in ids:
-        await join(api, station_id, site)
-    async with (
-        charging201(system.gateway_url, ids[0]) as ev,
-        charging201(system.gateway_url, ids[1]) as other,
-    ):
-        await ev.start_transaction(f"tx-{run}-ev")
-        await other.start_transaction(f"tx-{run}-other")
-        shares: list[Share] = [(ev, f"tx-{run}-ev"), (other, f"tx-{run}-other")]
-        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+    async with two_in_32a(system, api, "ev") as two:
+        ev, shares, ids = two.first, two.shares, two.ids
         assert await ev.notify_needs(max_current=10) == "Accepted"
         limits = await limits_when(
             shares, lambda got: got == [10.0, 22.0], "the EV's 10 A honoured, the rest handed to the other"
@@ -276,22 +301,8 @@ def test_a_station_reported_limit_caps_it_until_cleared(system: System, api: Api
 
 
 async def station_limit(system: System, api: Api) -> None:
-    run = uuid.uuid4().hex[:8]
-    site = f"site-limit-{run}"
-    ids = (f"CP-SC-{run}-ems", f"CP-SC-{run}-free")
-    for station_id in ids:
-        api.register(station_id)
-    await put_site(api, site, 32)
-    for station_id in ids:
-        await join(api, station_id, site)
-    async with (
-        charging201(system.gateway_url, ids[0]) as ems,
-        charging201(system.gateway_url, ids[1]) as free,
-    ):
-        await ems.start_transaction(f"tx-{run}-ems")
-        await free.start_transaction(f"tx-{run}-free")
-        shares: list[Share] = [(ems, f"tx-{run}-ems"), (free, f"tx-{run}-free")]
-        await limits_when(shares, lambda got: got == [16.0, 16.0], "two share 32 A")
+    async with two_in_32a(system, api, "ems") as two:
+        ems, shares = two.first, two.shares
         notified = time.monotonic()
         await ems.notify_limit(10)
         # The charging.limit_changed event wakes the allocator: well before its periodic pass (5 s).
@@ -308,3 +319,58 @@ async def station_limit(system: System, api: Api) -> None:
         await ems.clear_limit()
         limits = await limits_when(shares, lambda got: got == [16.0, 16.0], "cleared: equal shares again", 4)
         print(f"ClearedChargingLimit: {limits} A after {time.monotonic() - cleared:.2f} s")
+
+
+def test_the_ev_schedule_caps_its_share(system: System, api: Api) -> None:
+    asyncio.run(ev_schedule(system, api))
+
+
+async def ev_schedule(system: System, api: Api) -> None:
+    async with two_in_32a(system, api, "plan") as two:
+        planner, shares, ids = two.first, two.shares, two.ids
+        # 6900 W over three phases of 230 V = 10 A per phase, for an hour; then 32 A.
+        assert await planner.notify_schedule([(0, 6900.0), (3600, 22000.0)], rate_unit="W") == "Accepted"
+        limits = await limits_when(
+            shares,
+            lambda got: got == [10.0, 22.0],
+            "the EV's plan caps its share, the rest goes to the other",
+            4,
+        )
+        print(f"\nNotifyEVChargingSchedule 6900 W (10 A) now: Accepted, then {limits} A")
+        shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
+        kept = shadow["state"]["reported"]["evChargingSchedule"]["1"]["periods"]
+        assert kept == [{"start": 0, "limitAmps": 10.0}, {"start": 3600, "limitAmps": 31.8}]
+
+
+def test_spare_below_a_station_max_profile_goes_to_the_others(system: System, api: Api) -> None:
+    asyncio.run(station_max(system, api))
+
+
+async def station_max(system: System, api: Api) -> None:
+    async with two_in_32a(system, api, "capped", second_16=True) as two:
+        shares, ids = two.shares, two.ids
+        profile = {
+            "stackLevel": 0,
+            "purpose": "ChargingStationMaxProfile",
+            "kind": "Absolute",
+            "schedule": {
+                "rateUnit": "A",
+                "startSchedule": "2026-01-01T00:00:00Z",
+                "periods": [{"start": 0, "limit": 10}],
+            },
+        }
+        put = await api.arequest("PUT", f"/charge-points/{ids[0]}/charging-profiles/7", json=profile)
+        assert put.status_code == 200, put.text
+        limits = await limits_when(
+            shares,
+            lambda got: got == [10.0, 22.0],
+            "the station's own 10 A max: its spare goes to the other",
+            4,
+        )
+        print(f"\nChargingStationMaxProfile 10 A on one station (API): {limits} A")
+        deleted = await api.arequest("DELETE", f"/charge-points/{ids[0]}/charging-profiles/7")
+        assert deleted.status_code == 200, deleted.text
+        limits = await limits_when(
+            shares, lambda got: got == [16.0, 16.0], "the max profile cleared: equal again", 4
+        )
+        print(f"cleared: {limits} A")

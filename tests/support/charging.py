@@ -65,9 +65,39 @@ class ChargingStation201(Station201):
     def __init__(self, *args: Any, answer: str = "Accepted", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.profiles = ProfileMemory(answer)
+        self.installed: dict[int, tuple[int, dict[str, Any]]] = {}
+        """Profile id -> (EVSE id, the profile as received): what it reports to GetChargingProfiles."""
+        self._reports: set[asyncio.Task[Any]] = set()
+
+    @on("GetChargingProfiles")
+    async def on_get_charging_profiles(
+        self, request_id: int, charging_profile: dict[str, Any], **_: Any
+    ) -> Any:
+        """Accepted, then one ReportChargingProfiles per EVSE with the installed profiles (K09)."""
+        by_evse: dict[int, list[dict[str, Any]]] = {}
+        for evse_id, profile in self.installed.values():
+            by_evse.setdefault(evse_id, []).append(profile)
+        task = asyncio.ensure_future(self._report(request_id, by_evse))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
+        return call_result201.GetChargingProfiles(status="Accepted" if by_evse else "NoProfiles")
+
+    async def _report(self, request_id: int, by_evse: dict[int, list[dict[str, Any]]]) -> None:
+        await asyncio.sleep(0)  # after the answer
+        for number, (evse_id, profiles) in enumerate(sorted(by_evse.items())):
+            await self.call(
+                call201.ReportChargingProfiles(
+                    request_id=request_id,
+                    charging_limit_source="CSO",
+                    charging_profile=profiles,
+                    evse_id=evse_id,
+                    tbc=number < len(by_evse) - 1,
+                )
+            )
 
     @on("SetChargingProfile")
     async def on_set_charging_profile(self, evse_id: int, charging_profile: dict[str, Any], **_: Any) -> Any:
+        self.installed[int(charging_profile["id"])] = (evse_id, charging_profile)
         self.profiles.remember(
             charging_profile["charging_profile_purpose"],
             charging_profile.get("transaction_id"),
@@ -106,11 +136,19 @@ class ChargingStation201(Station201):
             )
         )
 
-    async def report_current(self, transaction_id: str, seq_no: int, amps: float, timestamp: str) -> None:
-        """A periodic meter value of the transaction: ``amps`` on each of L1-L3."""
+    async def report_current(
+        self, transaction_id: str, seq_no: int, amps: float, timestamp: str, phases: int = 3
+    ) -> None:
+        """A periodic meter value of the transaction: ``amps`` on each of the EV's ``phases`` (from L1),
+        0 on the others."""
         sampled = [
-            {"value": amps, "measurand": "Current.Import", "phase": phase, "unit_of_measure": {"unit": "A"}}
-            for phase in ("L1", "L2", "L3")
+            {
+                "value": amps if index < phases else 0.0,
+                "measurand": "Current.Import",
+                "phase": phase,
+                "unit_of_measure": {"unit": "A"},
+            }
+            for index, phase in enumerate(("L1", "L2", "L3"))
         ]
         await self.call(
             call201.TransactionEvent(
@@ -143,19 +181,34 @@ class ChargingStation201(Station201):
     async def clear_limit(self) -> None:
         await self.call(call201.ClearedChargingLimit(charging_limit_source="EMS", evse_id=1))
 
-    async def notify_needs(self, max_current: float) -> str:
-        """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases); the CSMS's status."""
+    async def notify_needs(self, max_current: float, transfer: str = "AC_three_phase") -> str:
+        """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases by default); the CSMS's status."""
         answer = await self.call(
             call201.NotifyEVChargingNeeds(
                 evse_id=1,
                 charging_needs={
-                    "requested_energy_transfer": "AC_three_phase",
+                    "requested_energy_transfer": transfer,
                     "ac_charging_parameters": {
                         "energy_amount": 20000,
                         "ev_min_current": 6,
                         "ev_max_current": max_current,
                         "ev_max_voltage": 400,
                     },
+                },
+            )
+        )
+        return str(answer.status)
+
+    async def notify_schedule(self, periods: list[tuple[int, float]], rate_unit: str = "A") -> str:
+        """ISO 15118: the EV's own charging schedule on EVSE 1 from now, ``(start, limit)`` periods."""
+        answer = await self.call(
+            call201.NotifyEVChargingSchedule(
+                time_base=_now(),
+                evse_id=1,
+                charging_schedule={
+                    "id": 1,
+                    "charging_rate_unit": rate_unit,
+                    "charging_schedule_period": [{"start_period": s, "limit": limit} for s, limit in periods],
                 },
             )
         )
@@ -210,6 +263,25 @@ class ChargingStation16(Station16):
             call16.StartTransaction(connector_id=1, id_tag="TAG-16", meter_start=0, timestamp=_now())
         )
         return str(started.transaction_id)
+
+    async def report_current(self, transaction_id: str, amps: float, phases: int = 3) -> None:
+        """MeterValues of the transaction on connector 1: ``amps`` on the EV's ``phases``, 0 on the others."""
+        sampled = [
+            {
+                "value": str(amps if index < phases else 0.0),
+                "measurand": "Current.Import",
+                "phase": phase,
+                "unit": "A",
+            }
+            for index, phase in enumerate(("L1", "L2", "L3"))
+        ]
+        await self.call(
+            call16.MeterValues(
+                connector_id=1,
+                transaction_id=int(transaction_id),
+                meter_value=[{"timestamp": _now(), "sampled_value": sampled}],
+            )
+        )
 
     async def end_transaction(self, transaction_id: str) -> None:
         await self.call(

@@ -23,6 +23,8 @@ class EventType(StrEnum):
     COMMAND_TIMED_OUT = "command.timed_out"
     SECURITY_EVENT = "security.event"
     EV_CHARGING_NEEDS = "ev.charging_needs"
+    EV_CHARGING_SCHEDULE = "ev.charging_schedule"
+    """ISO 15118 NotifyEVChargingSchedule: the EV's own plan caps its share."""
     CHARGING_LIMIT_CHANGED = "charging.limit_changed"
     """ISO 15118 NotifyEVChargingNeeds: the allocator answers it with a profile."""
     REGISTRATION_CHANGED = "registration.changed"

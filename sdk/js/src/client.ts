@@ -596,8 +596,10 @@ export class CsmsClient {
     return this.call({ method: "DELETE", url: `/sites/${segment(siteId)}/external-limit` });
   }
 
-  listChargingProfiles(chargePointId: string): Promise<ChargingProfileList> {
-    return this.call({ method: "GET", url: stationPath(chargePointId, "charging-profiles"), errors: STATION_ERRORS });
+  /** The profiles set through the API, or with `source: "station"` the ones the station reported (2.x ReportChargingProfiles). */
+  listChargingProfiles(chargePointId: string, source?: "api" | "station"): Promise<ChargingProfileList> {
+    const params: Record<string, string> = source === undefined ? {} : { source };
+    return this.call({ method: "GET", url: stationPath(chargePointId, "charging-profiles"), params, errors: STATION_ERRORS });
   }
 
   getChargingProfile(chargePointId: string, profileId: number): Promise<ChargingProfile> {

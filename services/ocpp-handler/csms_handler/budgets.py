@@ -26,6 +26,7 @@ class BudgetReason:
     UNSOLICITED_ANSWER = "unsolicited_answer"
     INVALID_ANSWER = "invalid_answer"
     ANSWER_PAYLOAD = "answer_payload"
+    CHARGING_PROFILES = "charging_profiles"
 
 
 @dataclass(frozen=True)

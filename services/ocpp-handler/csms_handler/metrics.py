@@ -18,6 +18,7 @@ LATENCY = Histogram(
 BUDGET_REJECTIONS = Counter(
     "csms_handler_budget_rejections_total",
     "Station input refused or left out because it exceeded a storage budget, by reason "
-    "(evse_id, connector_id, sampled_values, unsolicited_answer, invalid_answer, answer_payload)",
+    "(evse_id, connector_id, sampled_values, unsolicited_answer, invalid_answer, answer_payload, "
+    "charging_profiles)",
     ["reason"],
 )

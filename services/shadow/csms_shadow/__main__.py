@@ -131,6 +131,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         sites=site_store,
     )
     # One allocator, on partition 0: a site's stations may be in every partition.
+    profiles = ProfileRequests(redis, settings.key_prefix)
     allocator = Allocator(
         redis,
         settings.key_prefix,
@@ -140,7 +141,9 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         ChargingCalls(client, records),
         settings.charging,
         tokens,
+        profiles=profiles.kept,
     )
+    profiles.on_change = allocator.sites_changed
 
     def owns(station_id: str) -> bool:
         return service.owns(station_id)
@@ -211,7 +214,7 @@ async def serve(settings: ShadowSettings, stop: asyncio.Event) -> None:
         sites=SiteRequests(
             site_store, store, on_change=allocator.sites_changed, allocation=allocator.enforced
         ),
-        profiles=ProfileRequests(redis, settings.key_prefix),
+        profiles=profiles,
     )
     events.on_appended = service.events_appended
     events.on_events = allocator.on_events

@@ -153,6 +153,12 @@ class ShadowSettings:
                         about="keys kept under reported.configuration (NotifyReport, GetVariables); "
                         "the oldest not desired make room",
                     ),
+                    "chargingProfiles": env.integer(
+                        "SHADOW_MAX_REPORTED_PROFILES",
+                        16,
+                        minimum=1,
+                        about="profiles a station reported kept (chargingProfiles); the oldest make room",
+                    ),
                 },
             ),
             record_budget=RecordBudget(

@@ -16,7 +16,11 @@ def test_defaults_are_the_documented_ones() -> None:
     assert shadow.document_budget == DocumentBudget()
     assert shadow.record_budget == RecordBudget()
     assert (shadow.document_budget.max_bytes, shadow.document_budget.max_keys) == (131072, 8192)
-    assert dict(shadow.document_budget.map_caps) == {"reservations": 32, "configuration": 512}
+    assert dict(shadow.document_budget.map_caps) == {
+        "reservations": 32,
+        "configuration": 512,
+        "chargingProfiles": 16,
+    }
     assert HandlerSettings.from_environment(Environment({})).limits == StationLimits()
 
 
@@ -28,6 +32,7 @@ def test_every_budget_is_a_setting() -> None:
                 "SHADOW_MAX_DOCUMENT_KEYS": "100",
                 "SHADOW_MAX_RESERVATIONS": "4",
                 "SHADOW_MAX_REPORTED_CONFIGURATION": "9",
+                "SHADOW_MAX_REPORTED_PROFILES": "3",
                 "SHADOW_MAX_TRANSACTIONS": "7",
                 "SHADOW_MAX_OPEN_TRANSACTIONS": "2",
                 "SHADOW_MAX_TRANSACTION_EVENTS": "5",
@@ -36,7 +41,9 @@ def test_every_budget_is_a_setting() -> None:
             }
         )
     )
-    assert shadow.document_budget == DocumentBudget(8192, 100, {"reservations": 4, "configuration": 9})
+    assert shadow.document_budget == DocumentBudget(
+        8192, 100, {"reservations": 4, "configuration": 9, "chargingProfiles": 3}
+    )
     assert shadow.record_budget == RecordBudget(7, 2, 5, 5000, 3600)
     handler = HandlerSettings.from_environment(
         Environment(

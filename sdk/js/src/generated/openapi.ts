@@ -8314,12 +8314,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The charging profiles set through the API that the station accepted
+         * The charging profiles set through the API that the station accepted, or (source=station) the profiles the station reported
          * @description Needs a token with the read scope.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description api (default): profiles set through the API; station: the profiles the station reported (2.x ReportChargingProfiles, after a GetChargingProfiles; 1.6 has no such call) */
+                    source?: "api" | "station";
+                };
                 header?: never;
                 path: {
                     station_id: string;
@@ -9145,10 +9148,16 @@ export interface components {
             /** Format: date-time */
             validTo?: string;
         };
-        /** ChargingProfileList */
+        /**
+         * ChargingProfileList
+         * @description ``source=api`` (default): the profiles set through the API that the station accepted;
+         *     ``source=station``: what the station itself reported (2.x ReportChargingProfiles).
+         */
         ChargingProfileList: {
             chargePointId: string;
-            chargingProfiles: components["schemas"]["ChargingProfile"][];
+            chargingProfiles: components["schemas"]["ChargingProfile"][] | components["schemas"]["ReportedProfile"][];
+            /** @enum {string} */
+            source?: "api" | "station";
         };
         /** CommandRecord */
         CommandRecord: {
@@ -9307,10 +9316,14 @@ export interface components {
          * @description Everything the system records, as an event type (a bounded set: also a metric label).
          * @enum {string}
          */
-        EventType: "station.connected" | "station.disconnected" | "station.booted" | "connector.status_changed" | "transaction.started" | "transaction.updated" | "transaction.ended" | "command.sent" | "command.answered" | "command.failed" | "command.timed_out" | "security.event" | "ev.charging_needs" | "charging.limit_changed" | "registration.changed" | "session.completed" | "campaign.progress" | "desired.in_sync";
+        EventType: "station.connected" | "station.disconnected" | "station.booted" | "connector.status_changed" | "transaction.started" | "transaction.updated" | "transaction.ended" | "command.sent" | "command.answered" | "command.failed" | "command.timed_out" | "security.event" | "ev.charging_needs" | "ev.charging_schedule" | "charging.limit_changed" | "registration.changed" | "session.completed" | "campaign.progress" | "desired.in_sync";
         /** EvseSite */
         EvseSite: {
             site?: string | null;
+            /** @description OCPP PhaseRotation: the grid phase (R, S, T = the site's L1, L2, L3) of the EVSE's L1, L2, L3; a single-phase EV is counted on its EVSE's L1 only when this is known (NotApplicable, Unknown and null clear it) */
+            phaseRotation?: ("RST" | "RTS" | "SRT" | "STR" | "TRS" | "TSR" | "NotApplicable" | "Unknown") | null;
+            /** @description The EVSE's phases (default 3; 1 = a single-phase EVSE) */
+            phases?: (1 | 2 | 3) | null;
         };
         /** ExternalLimit */
         ExternalLimit: {
@@ -9582,6 +9595,41 @@ export interface components {
             };
             error?: string;
         };
+        /** ReportedPeriod */
+        ReportedPeriod: {
+            start: number;
+            limit: number;
+            phases?: number;
+        };
+        /**
+         * ReportedProfile
+         * @description A profile the station reported (2.x ReportChargingProfiles, answering GetChargingProfiles).
+         */
+        ReportedProfile: {
+            id: number;
+            evseId: number;
+            chargingLimitSource: string;
+            requestId: number;
+            stackLevel: number;
+            purpose: string;
+            kind: string;
+            schedule: components["schemas"]["ReportedSchedule"];
+            reportedAt: string;
+            recurrencyKind?: string;
+            validFrom?: string;
+            validTo?: string;
+            transactionId?: string;
+            /** @description Periods beyond the first schedule's 24 (and other schedules') not kept */
+            periodsOmitted?: number;
+        };
+        /** ReportedSchedule */
+        ReportedSchedule: {
+            rateUnit: string;
+            periods: components["schemas"]["ReportedPeriod"][];
+            startSchedule?: string;
+            duration?: number;
+            minChargingRate?: number;
+        };
         /** SchedulePeriod */
         SchedulePeriod: {
             /** @description Seconds from the schedule's start */
@@ -9720,6 +9768,9 @@ export interface components {
             evses?: {
                 [key: string]: unknown;
             } | null;
+            wiring?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** StationDeleted */
         StationDeleted: {
@@ -9788,7 +9839,7 @@ export interface components {
             };
             /** @description Smart charging: the station's site; null leaves it */
             site?: string | null;
-            /** @description Single EVSEs in another site: {"1": {"site": id | null}} */
+            /** @description Single EVSEs in another site, and their wiring: {"1": {"site": id | null, "phaseRotation": "STR", "phases": 1}} */
             evses?: {
                 [key: string]: components["schemas"]["EvseSite"];
             };

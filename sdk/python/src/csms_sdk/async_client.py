@@ -494,8 +494,12 @@ class AsyncClient:
     async def clear_external_limit(self, site_id: str) -> Site:
         return cast(Site, await self.call(ops.clear_external_limit(site_id)))
 
-    async def list_charging_profiles(self, charge_point_id: str) -> ChargingProfileList:
-        return cast(ChargingProfileList, await self.call(ops.list_charging_profiles(charge_point_id)))
+    async def list_charging_profiles(
+        self, charge_point_id: str, source: str | None = None
+    ) -> ChargingProfileList:
+        """The profiles set through the API (``source`` None or "api"), or with ``source="station"`` the
+        ones the station reported (2.x ReportChargingProfiles, after a GetChargingProfiles)."""
+        return cast(ChargingProfileList, await self.call(ops.list_charging_profiles(charge_point_id, source)))
 
     async def get_charging_profile(self, charge_point_id: str, profile_id: int) -> ChargingProfile:
         return cast(ChargingProfile, await self.call(ops.get_charging_profile(charge_point_id, profile_id)))

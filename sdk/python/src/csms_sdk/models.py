@@ -36,6 +36,8 @@ class Station(TypedDict):
     labels: NotRequired[dict[str, str]]
     site: NotRequired[str | None]
     evses: NotRequired[dict[str, Any] | None]
+    wiring: NotRequired[dict[str, Any] | None]
+    """Smart charging: per EVSE its ``phaseRotation`` and ``phases``."""
 
 
 class StationDeleted(TypedDict):
@@ -348,7 +350,9 @@ class ChargingProfile(TypedDict):
 
 class ChargingProfileList(TypedDict):
     chargePointId: str
-    chargingProfiles: list[ChargingProfile]
+    chargingProfiles: list[ChargingProfile] | list[dict[str, Any]]
+    """With ``source="station"``: what the station reported (id, evseId, requestId, schedule, ...)."""
+    source: NotRequired[str]
 
 
 class Tariff(TypedDict):
@@ -407,6 +411,9 @@ class Cdr(TypedDict):
 
 
 class EvseSite(TypedDict, total=False):
-    """One EVSE's site when it differs from its station's (None: the station's)."""
+    """One EVSE's site when it differs from its station's (None: the station's), and its wiring:
+    ``phaseRotation`` (OCPP PhaseRotation, e.g. "STR": its L1 on the site's L2) and ``phases`` (1-3)."""
 
     site: str | None
+    phaseRotation: str | None
+    phases: int | None

@@ -431,8 +431,9 @@ def clear_external_limit(site_id: str) -> Operation:
     return Operation("DELETE", _site_path(site_id, "external-limit"))
 
 
-def list_charging_profiles(station_id: str) -> Operation:
-    return Operation("GET", station_path(station_id, "charging-profiles"), errors=_STATION)
+def list_charging_profiles(station_id: str, source: str | None = None) -> Operation:
+    params = {} if source is None else {"source": source}
+    return Operation("GET", station_path(station_id, "charging-profiles"), params=params, errors=_STATION)
 
 
 def get_charging_profile(station_id: str, profile_id: int) -> Operation:

@@ -23,7 +23,7 @@ from csms_api.calls import (
 )
 from csms_api.errors import ApiError
 from csms_api.models.common import JsonObject, StationPath
-from csms_api.models.sites import ChargingProfile, ChargingProfileList, ProfilePath
+from csms_api.models.sites import ChargingProfile, ChargingProfileList, ProfilePath, ProfileSource
 from csms_api.operations import operation
 from csms_api.registry_calls import ask_registry
 from csms_api.scopes import requires
@@ -86,15 +86,42 @@ def _leave_sites_to_the_allocator(station_id: str, profile: Profile) -> None:
 @charging_profiles.get("/charge-points/<station_id>/charging-profiles")
 @requires(Scope.READ)
 @operation(
-    "The charging profiles set through the API that the station accepted",
+    "The charging profiles set through the API that the station accepted, or (source=station) the "
+    "profiles the station reported",
     {200: (ChargingProfileList, "The profiles")},
     path=StationPath,
+    query=ProfileSource,
     errors=(404,),
 )
 def list_profiles(station_id: str) -> tuple[Response, int]:
     station_id = station_id_parameter(station_id)
+    source = request.args.get("source", "api")
+    if source not in ("api", "station"):
+        raise ApiError(400, "source must be api or station")
     ask_registry(RegistryMethod.GET, {"chargePointId": station_id})  # 404 for an unknown station
-    return ask_registry(RegistryMethod.PROFILE_LIST, {"chargePointId": station_id})
+    if source == "api":
+        return ask_registry(RegistryMethod.PROFILE_LIST, {"chargePointId": station_id})
+    status, shadow = bus().shadow(station_id)
+    reported = ((shadow.get("state") or {}).get("reported") or {}) if status == 200 else {}
+    return jsonify(
+        {
+            "chargePointId": station_id,
+            "source": "station",
+            "chargingProfiles": reported_profiles(reported.get("chargingProfiles")),
+        }
+    ), 200
+
+
+def reported_profiles(kept: Any) -> list[dict[str, Any]]:
+    """``reported.chargingProfiles`` (profile id -> summary) as a list by id, without null fields."""
+    if not isinstance(kept, dict):
+        return []
+    listed = [
+        {"id": int(profile_id), **{key: value for key, value in summary.items() if value is not None}}
+        for profile_id, summary in kept.items()
+        if isinstance(summary, dict) and str(profile_id).lstrip("-").isdigit()
+    ]
+    return sorted(listed, key=lambda profile: int(profile["id"]))
 
 
 @charging_profiles.get("/charge-points/<station_id>/charging-profiles/<profile_id>")

@@ -85,10 +85,10 @@ def update_station(station_id: str) -> tuple[Response, int]:
             return _answer(status, membership)
     if not changes:
         status, answer = bus().registry(RegistryMethod.GET, {"chargePointId": station_id})
-        return _answer(status, {**answer, "site": membership.get("site"), "evses": membership.get("evses")})
+        return _answer(status, {**answer, **_placement(membership)})
     status, answer = bus().registry(RegistryMethod.UPDATE, {"chargePointId": station_id, **changes})
     if status == 200 and membership:
-        answer = {**answer, "site": membership.get("site"), "evses": membership.get("evses")}
+        answer = {**answer, **_placement(membership)}
     if status == 200:
         # An open session keeps what its handshake proved: a station now Rejected, or now required
         # to prove more, is closed (1008) and must pass the new rules to come back.
@@ -99,6 +99,10 @@ def update_station(station_id: str) -> tuple[Response, int]:
         elif "registrationStatus" in changes:
             bus().refresh_gateways(station_id)
     return _answer(status, answer)
+
+
+def _placement(membership: dict[str, object]) -> dict[str, object]:
+    return {key: membership.get(key) for key in ("site", "evses", "wiring")}
 
 
 @stations.put("/charge-points/<station_id>/password")

@@ -92,8 +92,22 @@ class Allocation(TypedDict):
     transactions: list[Allocated]
 
 
+PhaseRotation = Literal["RST", "RTS", "SRT", "STR", "TRS", "TSR", "NotApplicable", "Unknown"]
+
+
 class EvseSite(TypedDict, total=False):
     site: SiteId | None
+    phaseRotation: Annotated[
+        PhaseRotation | None,
+        Field(
+            description="OCPP PhaseRotation: the grid phase (R, S, T = the site's L1, L2, L3) of the EVSE's "
+            "L1, L2, L3; a single-phase EV is counted on its EVSE's L1 only when this is known "
+            "(NotApplicable, Unknown and null clear it)"
+        ),
+    ]
+    phases: Annotated[
+        Literal[1, 2, 3] | None, Field(description="The EVSE's phases (default 3; 1 = a single-phase EVSE)")
+    ]
 
 
 class SchedulePeriod(TypedDict):
@@ -124,9 +138,62 @@ class ChargingProfile(TypedDict):
     validTo: NotRequired[Annotated[str, Field(json_schema_extra={"format": "date-time"})]]
 
 
+class ReportedPeriod(TypedDict):
+    start: int
+    limit: float
+    phases: NotRequired[int]
+
+
+class ReportedSchedule(TypedDict):
+    rateUnit: str
+    periods: list[ReportedPeriod]
+    startSchedule: NotRequired[str]
+    duration: NotRequired[int]
+    minChargingRate: NotRequired[float]
+
+
+class ReportedProfile(TypedDict):
+    """A profile the station reported (2.x ReportChargingProfiles, answering GetChargingProfiles)."""
+
+    id: int
+    evseId: int
+    chargingLimitSource: str
+    requestId: int
+    stackLevel: int
+    purpose: str
+    kind: str
+    schedule: ReportedSchedule
+    reportedAt: str
+    recurrencyKind: NotRequired[str]
+    validFrom: NotRequired[str]
+    validTo: NotRequired[str]
+    transactionId: NotRequired[str]
+    periodsOmitted: NotRequired[
+        Annotated[
+            int, Field(description="Periods beyond the first schedule's 24 (and other schedules') not kept")
+        ]
+    ]
+
+
 class ChargingProfileList(TypedDict):
+    """``source=api`` (default): the profiles set through the API that the station accepted;
+    ``source=station``: what the station itself reported (2.x ReportChargingProfiles)."""
+
     chargePointId: str
-    chargingProfiles: list[ChargingProfile]
+    chargingProfiles: list[ChargingProfile] | list[ReportedProfile]
+    source: NotRequired[Literal["api", "station"]]
+
+
+class ProfileSource(TypedDict):
+    source: NotRequired[
+        Annotated[
+            Literal["api", "station"],
+            Field(
+                description="api (default): profiles set through the API; station: the profiles the station "
+                "reported (2.x ReportChargingProfiles, after a GetChargingProfiles; 1.6 has no such call)"
+            ),
+        ]
+    ]
 
 
 class ProfilePath(TypedDict):

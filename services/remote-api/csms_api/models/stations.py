@@ -38,6 +38,7 @@ class Station(TypedDict):
     labels: NotRequired[dict[str, str]]
     site: NotRequired[str | None]
     evses: NotRequired[JsonObject | None]
+    wiring: NotRequired[JsonObject | None]
 
 
 class StationList(TypedDict):
@@ -63,7 +64,11 @@ class UpdateStation(TypedDict, total=False):
     ]
     site: Annotated[SiteId | None, Field(description="Smart charging: the station's site; null leaves it")]
     evses: Annotated[
-        dict[str, EvseSite], Field(description='Single EVSEs in another site: {"1": {"site": id | null}}')
+        dict[str, EvseSite],
+        Field(
+            description='Single EVSEs in another site, and their wiring: {"1": {"site": id | null, '
+            '"phaseRotation": "STR", "phases": 1}}'
+        ),
     ]
 
 

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -35,9 +35,11 @@ from csms_common.mqtt_message import PublishError
 from csms_common.smart_charging.allocation import Demand, allocate
 from csms_common.smart_charging.enforcement import Update, plan_updates
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
-from csms_common.smart_charging.profiles import failsafe_profile, tx_profile
+from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases
+from csms_common.smart_charging.profiles import Profile, failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
 from csms_common.smart_charging.spare import DrawState, SpareSettings, observe_draw
+from csms_common.smart_charging.station_max import station_limit, with_station_circuits
 from csms_shadow.charging.charging_config import ChargingSettings
 from csms_shadow.charging.charging_metrics import (
     ALLOCATION_SECONDS,
@@ -47,7 +49,7 @@ from csms_shadow.charging.charging_metrics import (
     TRANSACTIONS,
 )
 from csms_shadow.charging.site_requests import stored_site
-from csms_shadow.charging.site_store import SiteStore
+from csms_shadow.charging.site_store import SiteStore, sites_of
 from csms_shadow.commands.charging_calls import ChargingCalls
 from csms_shadow.documents.document import JsonObject
 from csms_shadow.documents.store import ShadowStore, ShadowUpdateRequest
@@ -65,6 +67,7 @@ _WAKING_EVENTS = frozenset(
         EventType.STATION_CONNECTED,
         EventType.STATION_DISCONNECTED,
         EventType.EV_CHARGING_NEEDS,
+        EventType.EV_CHARGING_SCHEDULE,
         EventType.CHARGING_LIMIT_CHANGED,
     }
 )
@@ -96,6 +99,10 @@ class OpenTransaction:
     id_token: str | None = None
     priority: int = 0
     """Its id token's ``chargingPriority``: admitted and filled before lower priorities."""
+    phases: tuple[int, ...] = (0, 1, 2)
+    """The site phases it draws on (:mod:`csms_common.smart_charging.phases`)."""
+    station_cap: float | None = None
+    """Its station's ChargingStationMaxProfile in force (amps per phase), set through the API."""
 
     @property
     def key(self) -> str:
@@ -144,12 +151,19 @@ def demands_for(
             fixed = settings.station_max_amps
         elif not tx.connected:
             fixed = max(sent.amps if sent is not None else 0.0, settings.failsafe_amps)
-        caps = [cap for cap in (tx.cap_amps, sent.draw_cap if sent is not None else None) if cap is not None]
+        # A station's max profile caps each transaction too: exact for one EVSE, and the station circuit
+        # (csms_common.smart_charging.station_max) shares it when it has several.
+        caps = [
+            cap
+            for cap in (tx.cap_amps, sent.draw_cap if sent is not None else None, tx.station_cap)
+            if cap is not None
+        ]
         demands.append(
             Demand(
                 key=tx.key,
                 site=tx.site,
                 max_amps=settings.station_max_amps,
+                phases=tx.phases,
                 min_amps=settings.min_amps,
                 priority=tx.priority,
                 arrival=tx.started,
@@ -158,6 +172,10 @@ def demands_for(
             )
         )
     return demands
+
+
+async def _no_profiles() -> list[Profile]:
+    return []
 
 
 def _evse_of(record: JsonObject) -> int | None:
@@ -181,6 +199,42 @@ def needs_cap(needs: Any, started: float, voltage: float = 230.0) -> tuple[float
     if isinstance(power, int | float) and not isinstance(power, bool) and power > 0:
         return float(power) / (voltage * 3), str(needs["receivedAt"])
     return None, str(needs["receivedAt"])
+
+
+def ev_schedule_cap(schedule: Any, started: float, now: datetime) -> float | None:
+    """The per-phase limit the EV's own schedule (ISO 15118 NotifyEVChargingSchedule) has at ``now``, if
+    it came during this transaction and has begun; its last period holds after it."""
+    if not isinstance(schedule, dict):
+        return None
+    try:
+        if parse_time(schedule.get("receivedAt")).timestamp() < started:
+            return None  # an earlier EV's
+        elapsed = (now - parse_time(schedule.get("timeBase"))).total_seconds()
+    except ValueError:
+        return None
+    cap = None
+    for period in schedule.get("periods") or ():
+        if not isinstance(period, dict) or not isinstance(period.get("start"), int):
+            continue
+        amps = period.get("limitAmps")
+        if period["start"] <= elapsed and isinstance(amps, int | float) and not isinstance(amps, bool):
+            cap = max(float(amps), 0.0)
+    return cap
+
+
+def transaction_phases(wiring: Any, needs: Any, started: float, meter_value: Any) -> tuple[int, ...]:
+    """The site phases a transaction draws on: its EVSE's wiring (``phaseRotation``, ``phases``), the
+    energy transfer its EV asked for (ISO 15118, if during this transaction), its newest meter value."""
+    wiring = wiring if isinstance(wiring, dict) else {}
+    transfer = None
+    if isinstance(needs, dict) and needs_cap(needs, started)[1] is not None:
+        transfer = needs.get("requestedEnergyTransfer")
+    evse_phases = wiring.get("phases")
+    count = ev_phases(
+        evse_phases if isinstance(evse_phases, int) else None, transfer, metered_phases(meter_value)
+    )
+    rotation = wiring.get("phaseRotation")
+    return grid_phases(rotation if isinstance(rotation, str) else None, count)
 
 
 def external_cap(charging_limit: Any, evse_id: int) -> float | None:
@@ -253,7 +307,10 @@ class Allocator:
         settings: ChargingSettings,
         tokens: IdTokenStore,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        profiles: Callable[[str], Awaitable[list[Profile]]] | None = None,
     ) -> None:
+        self._profiles = profiles
+        """A station's profiles kept through the API: its ChargingStationMaxProfile caps it in the tree."""
         self._tokens = tokens
         self._redis = redis
         self._enforced_key = Keys(prefix).charging_enforced
@@ -329,18 +386,24 @@ class Allocator:
             with contextlib.suppress(asyncio.CancelledError):
                 await stopped
 
-    async def _open_transactions(self) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
-        memberships = await self._sites.memberships()
+    async def _open_transactions(self, now: datetime) -> tuple[list[OpenTransaction], dict[str, JsonObject]]:
+        memberships = {
+            station_id: membership
+            for station_id, membership in (await self._sites.memberships()).items()
+            if sites_of(membership)  # wiring alone, without a site, is nothing to allocate
+        }
         # Every station's reads at once: a pass over a 100-station site is bound by round trips.
         reads = await asyncio.gather(*(self._station_reads(station_id) for station_id in memberships))
         transactions: list[OpenTransaction] = []
         stations: dict[str, JsonObject] = {}
-        for (station_id, membership), (station, shadow, records) in zip(
+        for (station_id, membership), (station, shadow, records, profiles) in zip(
             memberships.items(), reads, strict=True
         ):
+            station_cap = station_limit(profiles, now)
             stations[station_id] = station
             connection = station.get("connection") or {}
             evse_sites = membership.get("evses") or {}
+            wiring = membership.get("wiring") or {}
             reported = (shadow.get("state") or {}).get("reported") or {}
             all_needs = reported.get("evChargingNeeds") or {}
             for record in records:
@@ -352,10 +415,16 @@ class Allocator:
                     continue
                 started = _started(record)
                 cap, needs_at = needs_cap(all_needs.get(str(evse)), started)
-                external = external_cap(reported.get("chargingLimit"), evse)
-                if external is not None:
-                    cap = external if cap is None else min(cap, external)
+                for other in (
+                    external_cap(reported.get("chargingLimit"), evse),
+                    ev_schedule_cap((reported.get("evChargingSchedule") or {}).get(str(evse)), started, now),
+                ):
+                    if other is not None:
+                        cap = other if cap is None else min(cap, other)
                 drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
+                phases = transaction_phases(
+                    wiring.get(str(evse)), all_needs.get(str(evse)), started, record.get("lastMeterValue")
+                )
                 transactions.append(
                     OpenTransaction(
                         station_id=station_id,
@@ -370,6 +439,8 @@ class Allocator:
                         drawn_amps=drawn,
                         meter_at=meter_at,
                         id_token=token_of(record),
+                        phases=phases,
+                        station_cap=station_cap,
                     )
                 )
         return await self._with_priorities(transactions), stations
@@ -386,13 +457,16 @@ class Allocator:
             for tx in transactions
         ]
 
-    async def _station_reads(self, station_id: str) -> tuple[JsonObject, JsonObject, list[JsonObject]]:
-        station, shadow, records = await asyncio.gather(
+    async def _station_reads(
+        self, station_id: str
+    ) -> tuple[JsonObject, JsonObject, list[JsonObject], list[Profile]]:
+        station, shadow, records, profiles = await asyncio.gather(
             self._store.get_station(station_id),
             self._store.get_shadow(station_id),
             self._records.transactions(station_id),
+            self._profiles(station_id) if self._profiles is not None else _no_profiles(),
         )
-        return station or {}, shadow or {}, records
+        return station or {}, shadow or {}, records, profiles
 
     async def _load_enforced(self) -> dict[str, Enforced]:
         raw = await self._redis.hgetall(self._enforced_key)
@@ -511,7 +585,7 @@ class Allocator:
             site, external = stored_site(document)
             tree[site_id] = site
             limits[site_id] = limit_at(site.limit, site.schedule, external, now)
-        transactions, stations = await self._open_transactions()
+        transactions, stations = await self._open_transactions(now)
         await self._failsafes(stations)
         enforced = await self._load_enforced()
         await self._answers(enforced)
@@ -519,7 +593,14 @@ class Allocator:
         for tx in transactions:
             if tx.key in enforced and tx.connected:
                 enforced[tx.key] = observed(enforced[tx.key], tx, self._spare)
-        allocation = allocate(tree, limits, demands_for(transactions, enforced, self._settings))
+        circuits = with_station_circuits(
+            tree,
+            limits,
+            [(tx.key, tx.station_id, tx.site) for tx in transactions],
+            {tx.station_id: tx.station_cap for tx in transactions if tx.station_cap is not None},
+        )
+        placed = [replace(tx, site=circuits.site_of[tx.key]) for tx in transactions]
+        allocation = allocate(circuits.sites, circuits.limits, demands_for(placed, enforced, self._settings))
         steerable = {
             tx.key: tx
             for tx in transactions

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 
 from csms_common import fast_json
-from csms_common.smart_charging.profiles import parse_profile
+from csms_common.smart_charging.profiles import Profile, parse_profile
 from csms_common.station_id import validate_station_id
 from csms_common.topics import RegistryMethod
 from csms_shadow.documents.document import JsonObject
@@ -35,7 +35,9 @@ def _profile_id(body: JsonObject) -> int:
 
 
 class ProfileRequests:
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, on_change: Callable[[], None] = lambda: None) -> None:
+        self.on_change = on_change
+        """Called after a put or delete: a ChargingStationMaxProfile moves the smart-charging allocation."""
         self._redis = redis
         self._keys = Keys(prefix)
         self._methods: dict[RegistryMethod, Callable[[JsonObject], Awaitable[Answer]]] = {
@@ -48,7 +50,15 @@ class ProfileRequests:
         return self._keys.charging_profiles(station_id)
 
     async def handle(self, method: RegistryMethod, body: JsonObject) -> Answer:
-        return await self._methods[method](body)
+        answer = await self._methods[method](body)
+        if method is not RegistryMethod.PROFILE_LIST and answer[0] < 300:
+            self.on_change()
+        return answer
+
+    async def kept(self, station_id: str) -> list[Profile]:
+        """The station's kept profiles (the allocator reads its ChargingStationMaxProfiles)."""
+        raw = await self._redis.hgetall(self._key(station_id))
+        return [parse_profile(fast_json.loads(value)) for value in raw.values()]
 
     async def put(self, body: JsonObject) -> Answer:
         station_id = validate_station_id(body.get("chargePointId"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from csms_common.billing.readings import parse_time
 from csms_common.smart_charging.limits import ExternalLimit, limit_at, parse_limit
+from csms_common.smart_charging.phases import ROTATIONS, UNKNOWN_ROTATIONS
 from csms_common.smart_charging.sites import (
     Site,
     check_removal,
@@ -150,7 +151,7 @@ class SiteRequests:
 
     async def forget_station(self, station_id: str) -> None:
         """A deregistered station leaves its sites (they could not be deleted while it was listed)."""
-        await self._sites.set_membership(station_id, {"site": None, "evses": {}})
+        await self._sites.set_membership(station_id, {"site": None, "evses": {}, "wiring": {}})
         SITE_MEMBERS.set(len(await self._sites.memberships()))
         self._on_change()
 
@@ -204,20 +205,21 @@ class SiteRequests:
         return 200, await self._view(document)
 
     async def membership(self, body: JsonObject) -> Answer:
-        """``{"chargePointId", "site"?: id | null, "evses"?: {"1": {"site": id | null}}}``."""
+        """``{"chargePointId", "site"?: id | null, "evses"?: {"1": {"site"?: id | null, "phaseRotation"?,
+        "phases"?}}}``; kept as ``evses`` (EVSE -> site) and ``wiring`` (EVSE -> phaseRotation, phases)."""
         station_id = validate_station_id(body.get("chargePointId"))
         if await self._stations.get_station(station_id) is None:
             return 404, {"error": f"Charge point not found: {station_id}"}
         current = await self._sites.membership(station_id)
-        wanted: JsonObject = {"site": current.get("site"), "evses": dict(current.get("evses") or {})}
+        wanted: JsonObject = {
+            "site": current.get("site"),
+            "evses": dict(current.get("evses") or {}),
+            "wiring": dict(current.get("wiring") or {}),
+        }
         if "site" in body:
             wanted["site"] = None if body["site"] is None else _site_id(body, "site")
-        for evse, change in _evse_changes(body.get("evses")).items():
-            if change is None:
-                wanted["evses"].pop(evse, None)
-            else:
-                wanted["evses"][evse] = change
-        if len(wanted["evses"]) > MAX_EVSES:
+        apply_evse_changes(wanted, evse_changes(body.get("evses")))
+        if len(wanted["evses"]) > MAX_EVSES or len(wanted["wiring"]) > MAX_EVSES:
             raise ValueError(f"at most {MAX_EVSES} EVSEs per station")
         known = set((await self._sites.all()).keys())
         missing = sorted(sites_of(wanted) - known)
@@ -227,26 +229,66 @@ class SiteRequests:
         await self._sites.set_membership(station_id, wanted)
         SITE_MEMBERS.set(len(await self._sites.memberships()))
         logger.info(
-            "station site", extra={"station_id": station_id, "site": wanted["site"], "evses": wanted["evses"]}
+            "station site",
+            extra={
+                "station_id": station_id,
+                "site": wanted["site"],
+                "evses": wanted["evses"],
+                "wiring": wanted["wiring"],
+            },
         )
         return 200, {"chargePointId": station_id, **wanted}
 
 
-def _evse_changes(value: Any) -> dict[str, str | None]:
+_EVSE_FIELDS = frozenset({"site", "phaseRotation", "phases"})
+_EVSE_SHAPE = (
+    '{"site"?: id | null, "phaseRotation"?: RST|RTS|SRT|STR|TRS|TSR | null, "phases"?: 1|2|3 | null}'
+)
+
+
+def evse_changes(value: Any) -> dict[str, JsonObject]:
+    """``evses`` of a PATCH: per EVSE id, the fields it changes (``None``: removed)."""
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > MAX_EVSES:
-        raise ValueError(
-            f'evses must be an object of at most {MAX_EVSES} {{"<evseId>": {{"site": id | null}}}}'
-        )
-    changes: dict[str, str | None] = {}
+        raise ValueError(f'evses must be an object of at most {MAX_EVSES} {{"<evseId>": {_EVSE_SHAPE}}}')
+    changes: dict[str, JsonObject] = {}
     for evse, change in value.items():
         if not (isinstance(evse, str) and evse.isdigit() and 0 < int(evse) <= 1000):
             raise ValueError(f"evses key {str(evse)[:10]!r} must be an EVSE id from 1 to 1000")
-        if not isinstance(change, dict) or set(change) != {"site"}:
-            raise ValueError(f'evses.{evse} must be {{"site": id | null}}')
-        changes[str(int(evse))] = None if change["site"] is None else _site_id(change, "site")
+        if not isinstance(change, dict) or not change or not set(change) <= _EVSE_FIELDS:
+            raise ValueError(f"evses.{evse} must be {_EVSE_SHAPE}")
+        parsed: JsonObject = {}
+        if "site" in change:
+            parsed["site"] = None if change["site"] is None else _site_id(change, "site")
+        rotation = change.get("phaseRotation")
+        if rotation is not None and rotation not in (*ROTATIONS, *UNKNOWN_ROTATIONS):
+            raise ValueError(f"evses.{evse}.phaseRotation must be one of {', '.join(ROTATIONS)} or null")
+        if "phaseRotation" in change:
+            parsed["phaseRotation"] = None if rotation in (None, *UNKNOWN_ROTATIONS) else rotation
+        phases = change.get("phases")
+        if phases is not None and (isinstance(phases, bool) or phases not in (1, 2, 3)):
+            raise ValueError(f"evses.{evse}.phases must be 1, 2 or 3 (the EVSE's phases) or null")
+        if "phases" in change:
+            parsed["phases"] = phases
+        changes[str(int(evse))] = parsed
     return changes
+
+
+def apply_evse_changes(wanted: JsonObject, changes: dict[str, JsonObject]) -> None:
+    """Into ``wanted``'s ``evses`` (EVSE -> site) and ``wiring`` (EVSE -> phaseRotation, phases)."""
+    for evse, change in changes.items():
+        if "site" in change:
+            if change["site"] is None:
+                wanted["evses"].pop(evse, None)
+            else:
+                wanted["evses"][evse] = change["site"]
+        wiring = {**wanted["wiring"].get(evse, {}), **{k: v for k, v in change.items() if k != "site"}}
+        wiring = {key: value for key, value in wiring.items() if value is not None}
+        if wiring:
+            wanted["wiring"][evse] = wiring
+        else:
+            wanted["wiring"].pop(evse, None)
 
 
 def _refuse_second_site(station_id: str, current: JsonObject, wanted: JsonObject) -> None:

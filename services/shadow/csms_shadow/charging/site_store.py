@@ -2,8 +2,8 @@
 
 Keys (under the service's prefix): ``site:{id}`` (JSON: the site as ``PUT /sites/{id}`` took it, plus
 ``externalLimit``) and the ``sites`` set; ``site-membership`` (hash: ``{cp}`` -> JSON
-``{"site": id | null, "evses": {"1": id}}``); ``site-stations:{id}`` (set of the stations with the
-station or one of its EVSEs in the site).
+``{"site": id | null, "evses": {"1": id}, "wiring": {"1": {"phaseRotation": "STR", "phases": 1}}}``);
+``site-stations:{id}`` (set of the stations with the station or one of its EVSEs in the site).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class SiteStore:
                 pipe.srem(self._stations(site_id), station_id)
             for site_id in after - before:
                 pipe.sadd(self._stations(site_id), station_id)
-            if after:
+            if after or membership.get("wiring"):
                 pipe.hset(self._membership, station_id, fast_json.dumps(membership))
             else:
                 pipe.hdel(self._membership, station_id)

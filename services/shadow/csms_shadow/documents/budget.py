@@ -30,7 +30,9 @@ class BudgetReason:
     COMMAND_OWNER = "command_owner"
 
 
-DEFAULT_MAP_CAPS: Mapping[str, int] = MappingProxyType({"reservations": 32, "configuration": 512})
+DEFAULT_MAP_CAPS: Mapping[str, int] = MappingProxyType(
+    {"reservations": 32, "configuration": 512, "chargingProfiles": 16}
+)
 """Top-level maps of the reported state keyed by ids the station picks, and how many entries each
 keeps (the oldest, by their metadata timestamps, make room for new ones; an entry whose key is in
 the same map of ``state.desired`` is never evicted, so a NotifyReport flood cannot push a managed

@@ -76,6 +76,20 @@ def shadow_update_events(reported: JsonObject) -> list[EventDraft]:
             if isinstance(evse_needs, dict):
                 payload = {key: value for key, value in evse_needs.items() if value is not None}
                 drafts.append((EventType.EV_CHARGING_NEEDS, {"evseId": _number(evse_id), **payload}))
+    schedules = reported.get("evChargingSchedule")
+    if isinstance(schedules, dict):
+        for evse_id, schedule in schedules.items():
+            if isinstance(schedule, dict):
+                drafts.append(
+                    (
+                        EventType.EV_CHARGING_SCHEDULE,
+                        {
+                            "evseId": _number(evse_id),
+                            "timeBase": schedule.get("timeBase"),
+                            "periods": len(schedule.get("periods") or []),
+                        },
+                    )
+                )
     if "chargingLimit" in reported:
         # NotifyChargingLimit sets it, ClearedChargingLimit removes it (null): smart charging re-allocates.
         limit = reported["chargingLimit"]

@@ -83,3 +83,76 @@ def test_caps_from_ev_needs_and_station_limits() -> None:
     assert external_cap({"limitAmps": 12.5}, 1) == 12.5, "the whole station's"
     assert external_cap({"limitAmps": None}, 1) is None
     assert external_cap(None, 1) is None
+
+
+def test_phases_of_a_transaction() -> None:
+    from csms_shadow.charging.allocator import transaction_phases
+
+    started = 1767225600.0  # 2026-01-01T00:00:00Z
+    one_phase = {"sampledValue": [{"value": v, "measurand": "Current.Import", "phase": p} for p, v in
+                                  (("L1", 16), ("L2", 0), ("L3", 0))]}  # fmt: skip
+    assert transaction_phases(None, None, started, None) == (0, 1, 2)
+    assert transaction_phases({"phaseRotation": "STR", "phases": 1}, None, started, None) == (1,)
+    assert transaction_phases({"phaseRotation": "TRS"}, None, started, one_phase) == (2,)
+    assert transaction_phases({}, None, started, one_phase) == (0, 1, 2), "rotation unknown: every phase"
+    needs = {"requestedEnergyTransfer": "AC_single_phase", "receivedAt": "2026-01-01T00:00:05Z"}
+    assert transaction_phases({"phaseRotation": "SRT"}, needs, started, None) == (1,)
+    earlier = {**needs, "receivedAt": "2025-12-31T23:00:00Z"}
+    assert transaction_phases({"phaseRotation": "SRT"}, earlier, started, None) == (0, 1, 2), "another EV's"
+    assert transaction_phases("garbage", "garbage", started, "garbage") == (0, 1, 2)
+    demand = demands_for([OpenTransaction("on", "1", 1, "depot", 0.0, True, "x", phases=(2,))], {}, SETTINGS)
+    assert demand[0].phases == (2,)
+
+
+def test_evse_wiring_in_a_membership() -> None:
+    import pytest
+
+    from csms_shadow.charging.site_requests import apply_evse_changes, evse_changes
+
+    wanted: dict[str, object] = {"site": "depot", "evses": {"2": "hall"}, "wiring": {}}
+    apply_evse_changes(wanted, evse_changes({"1": {"phaseRotation": "STR", "phases": 1}}))
+    assert wanted == {
+        "site": "depot",
+        "evses": {"2": "hall"},
+        "wiring": {"1": {"phaseRotation": "STR", "phases": 1}},
+    }
+    apply_evse_changes(
+        wanted, evse_changes({"1": {"phases": None}, "2": {"site": None, "phaseRotation": "TRS"}})
+    )
+    assert wanted == {
+        "site": "depot",
+        "evses": {},
+        "wiring": {"1": {"phaseRotation": "STR"}, "2": {"phaseRotation": "TRS"}},
+    }
+    apply_evse_changes(wanted, evse_changes({"1": {"phaseRotation": "Unknown"}}))
+    assert wanted["wiring"] == {"2": {"phaseRotation": "TRS"}}
+    for bad, reason in (
+        ({"1": {"phaseRotation": "XYZ"}}, "phaseRotation"),
+        ({"1": {"phases": 4}}, "phases"),
+        ({"1": {"phases": True}}, "phases"),
+        ({"1": {}}, "must be"),
+        ({"1": {"colour": "red"}}, "must be"),
+        ({"0": {"phases": 1}}, "EVSE id"),
+        ({"1": {"site": "bad site id"}}, "site id"),
+    ):
+        with pytest.raises(ValueError, match=reason):
+            evse_changes(bad)
+
+
+def test_the_ev_schedule_in_force_caps_the_share() -> None:
+    from datetime import UTC, datetime
+
+    from csms_shadow.charging.allocator import ev_schedule_cap
+
+    started = 1767225600.0  # 2026-01-01T00:00:00Z
+    schedule = {
+        "timeBase": "2026-01-01T00:00:00Z",
+        "periods": [{"start": 0, "limitAmps": 10.0}, {"start": 3600, "limitAmps": 16.0}],
+        "receivedAt": "2026-01-01T00:00:05Z",
+    }
+    assert ev_schedule_cap(schedule, started, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == 10.0
+    assert ev_schedule_cap(schedule, started, datetime(2026, 1, 1, 2, 0, tzinfo=UTC)) == 16.0, "last holds"
+    assert ev_schedule_cap({**schedule, "timeBase": "2026-01-01T01:00:00Z"}, started, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) is None, "not begun"  # fmt: skip
+    assert ev_schedule_cap({**schedule, "receivedAt": "2025-12-31T00:00:00Z"}, started, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) is None, "an earlier EV's"  # fmt: skip
+    assert ev_schedule_cap("garbage", started, datetime(2026, 1, 1, tzinfo=UTC)) is None
+    assert ev_schedule_cap({"timeBase": "x", "receivedAt": "2026-01-01T00:00:05Z"}, started, datetime(2026, 1, 1, tzinfo=UTC)) is None  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.csms_handler.handlers.v201.golden import SCHEDULE, T0, Case, GoldenTests
+from tests.unit.csms_handler.handlers.v201.golden import NOW_ISO, SCHEDULE, T0, Case, GoldenTests
 
 CASES = [
     Case(
@@ -10,7 +10,11 @@ CASES = [
         "NotifyEVChargingSchedule",
         {"timeBase": T0, "evseId": 1, "chargingSchedule": SCHEDULE},
         {"status": "Accepted"},
-        None,
+        {
+            "evChargingSchedule": {
+                "1": {"timeBase": T0, "periods": [{"start": 0, "limitAmps": 15.9}], "receivedAt": NOW_ISO}
+            }
+        },
     ),
 ]
 

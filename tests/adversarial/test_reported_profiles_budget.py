@@ -1,0 +1,116 @@
+"""Attack: a 2.0.1 station reports charging profiles without end (ReportChargingProfiles needs no request
+of ours to be answered): new profile ids in every report, each with three schedules of many periods.
+
+Kept: at most 16 profiles of one report, each with its first schedule's first 24 periods
+(``periodsOmitted`` counts the rest), at most SHADOW_MAX_REPORTED_PROFILES (16) in the shadow (the least
+recently reported make room); counted in ``csms_handler_budget_rejections_total{reason="charging_profiles"}``
+and ``csms_shadow_budget_rejections_total{reason="map_entries"}``. A well-behaved station keeps its latency while the reports come one every 0.4 s (sent back to back, the
+gateway's burst of eight 70 KiB frames cost its neighbour's p99 330-580 ms at a load average of 16).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.adversarial.test_shadow_budget import budget_rejections
+from tests.support.api import Api
+from tests.support.budgets import heartbeat_probe, latency_kept, measure_idle
+from tests.support.polling import NotYet, wait_until_async
+from tests.support.raw_calls import call
+from tests.support.system import System
+
+pytestmark = pytest.mark.e2e
+
+REPORTS = 20
+ATTACK_PERIOD = 0.4
+"""Seconds between reports: within the gateway's byte budget (128 KiB/s) after its burst; this test is about
+storage, the gateway's own test about the rate (test_station_budgets.py)."""
+PROFILES_PER_REPORT = 20
+PERIODS = 30
+"""Three schedules of 30 periods, 20 profiles: about 1,900 items a frame, under the 5,000 a frame may hold."""
+KEPT_PROFILES = 16
+KEPT_PERIODS = 24
+IDLE_SAMPLES = 40
+PERIOD = 0.05
+
+
+def report(number: int) -> list[Any]:
+    schedule = {
+        "id": 1,
+        "chargingRateUnit": "W",
+        "chargingSchedulePeriod": [{"startPeriod": 60 * n, "limit": 11000} for n in range(PERIODS)],
+    }
+    profiles = [
+        {
+            "id": number * 1000 + index,
+            "stackLevel": index,
+            "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute",
+            "chargingSchedule": [
+                {**schedule, "id": s, "startSchedule": "2026-01-01T00:00:00Z"} for s in (1, 2, 3)
+            ],
+        }
+        for index in range(PROFILES_PER_REPORT)
+    ]
+    payload = {"requestId": number, "chargingLimitSource": "CSO", "evseId": 1, "chargingProfile": profiles}
+    return [2, f"rcp-{number}", "ReportChargingProfiles", payload]
+
+
+def test_reported_profiles_are_bounded(system: System, api: Api) -> None:
+    attacker, good = f"CP-RCP-{uuid.uuid4().hex[:8]}", f"CP-RCP-ok-{uuid.uuid4().hex[:8]}"
+    for station_id in (attacker, good):
+        api.register(station_id)
+    handler_url = system.processes["ocpp-handler"].admin_url
+    shadow_url = system.processes["shadow"].admin_url
+    before = (budget_rejections(handler_url), budget_rejections(shadow_url))
+
+    async def scenario() -> tuple[Any, Any, Any, list[Any]]:
+        idle = await measure_idle(system.gateway_url, good, IDLE_SAMPLES, PERIOD)
+        answers = []
+        async with websockets.connect(f"{system.gateway_url}/{attacker}", subprotocols=["ocpp2.0.1"]) as ws:
+            boot = {"chargingStation": {"model": "M", "vendorName": "V"}, "reason": "PowerUp"}
+            await call(ws, [2, "boot", "BootNotification", boot])
+            async with heartbeat_probe(system.gateway_url, good, PERIOD) as probe:
+                for number in range(REPORTS):
+                    answers.append(await call(ws, report(number)))
+                    await asyncio.sleep(ATTACK_PERIOD)
+        idle_after = await measure_idle(system.gateway_url, good, IDLE_SAMPLES, PERIOD)
+        return idle, probe, idle_after, answers
+
+    idle, probe, idle_after, answers = asyncio.run(scenario())
+    assert all(answer[0] == 3 for answer in answers), [a for a in answers if a[0] != 3][:2]
+    frame_bytes = len(json.dumps(report(0)))
+
+    async def kept() -> dict[str, Any] | NotYet:
+        shadow = (await api.arequest("GET", f"/charge-points/{attacker}/shadow")).json()
+        profiles: dict[str, Any] = shadow["state"]["reported"].get("chargingProfiles", {})
+        newest = {str((REPORTS - 1) * 1000 + index) for index in range(KEPT_PROFILES)}
+        return profiles if set(profiles) == newest else NotYet(sorted(profiles)[:20])
+
+    kept_profiles: dict[str, Any] = asyncio.run(
+        wait_until_async(kept, message="the newest report's 16 profiles kept, the rest evicted")
+    )
+    assert all(len(entry["schedule"]["periods"]) == KEPT_PERIODS for entry in kept_profiles.values())
+    assert all(entry["periodsOmitted"] == 3 * PERIODS - KEPT_PERIODS for entry in kept_profiles.values())
+    listed = api.get(f"/charge-points/{attacker}/charging-profiles?source=station").json()["chargingProfiles"]
+    assert len(listed) == KEPT_PROFILES
+    handler_after, shadow_after = budget_rejections(handler_url), budget_rejections(shadow_url)
+    cut = handler_after.get("charging_profiles", 0) - before[0].get("charging_profiles", 0)
+    evicted = shadow_after.get("map_entries", 0) - before[1].get("map_entries", 0)
+    document = api.get(f"/charge-points/{attacker}/shadow").text
+    print(
+        f"\n{REPORTS} reports of {PROFILES_PER_REPORT} profiles x 3 schedules x {PERIODS} periods "
+        f"({frame_bytes / 1024:.0f} KiB a frame): {len(kept_profiles)} profiles kept of {KEPT_PERIODS} periods, "
+        f"shadow {len(document) / 1024:.1f} KiB; reports cut {cut:.0f}, entries evicted {evicted:.0f}"
+    )
+    assert cut >= REPORTS
+    assert evicted >= (REPORTS - 1) * KEPT_PROFILES
+    ok, line = latency_kept(idle, probe, idle_after)
+    print(line)
+    assert ok, line
