@@ -78,6 +78,14 @@ class LatencyProbe:
     """A well-behaved 2.0.1 station (the ocpp library's client) timing Heartbeats."""
 
     samples: list[float] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+    """The heartbeat loop; a waiter checks it so a dead loop fails the test instead of hanging it."""
+
+    def check_alive(self) -> None:
+        """Raise what ended the heartbeat loop (the station's error), if it ended."""
+        if self.task is not None and self.task.done():
+            self.task.result()  # raises the loop's exception
+            raise AssertionError("the well-behaved station's heartbeat loop stopped")
 
     def p99(self) -> float:
         return percentile(self.samples, 0.99)
@@ -98,6 +106,7 @@ async def heartbeat_probe(gateway_url: str, station_id: str, period: float) -> A
                     await asyncio.sleep(period)
 
             task = asyncio.create_task(loop())
+            probe.task = task
             try:
                 yield probe
             finally:
@@ -110,6 +119,7 @@ async def measure_idle(gateway_url: str, station_id: str, count: int, period: fl
     """The well-behaved station's latency with nothing else going on: the baseline."""
     async with heartbeat_probe(gateway_url, station_id, period) as probe:
         while len(probe.samples) < count:
+            probe.check_alive()
             await asyncio.sleep(period)
     return probe
 
