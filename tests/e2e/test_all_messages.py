@@ -594,6 +594,11 @@ CASES_201: list[Case] = [
         {},
         {
             "lastReport": {"requestId": 5, "seqNo": 1, "generatedAt": TS, "tbc": True, "items": 2},
+            # Reported values of configuration keys (docs/fleet.md): Component[/evse].Variable
+            "configuration": {
+                "OCPPCommCtrlr.HeartbeatInterval": "300",
+                "EVSE/1.AvailabilityState": "Available",
+            },
             "lastSeen": NOW,
         },
     ),

@@ -131,10 +131,15 @@ class Gateway:
         self._tls_server: Server | None = None
         self._station_tls: StationTls | None = None
         self._draining = False
+        self._awaiting_crl = False
 
     @property
     def is_serving(self) -> bool:
-        """Ready for new stations: listening and not draining (``/readyz``)."""
+        """Ready for new stations (``/readyz``): listening, not draining, and, when client
+        certificates are checked against the CA's revocation list, holding one (until the first
+        arrives every certificate handshake fails with ``no_crl``)."""
+        if self._awaiting_crl:
+            return False
         return not self._draining and self._server is not None and self._server.is_serving()
 
     # ------------------------------------------------------------- handshake
@@ -427,6 +432,7 @@ class Gateway:
             return
         try:
             self._station_tls.use_crl(message.payload)
+            self._awaiting_crl = False
         except InvalidCrl as error:
             CRL_UPDATES.labels(outcome="refused").inc()
             logger.error("CRL not used", extra={"error": str(error)})
@@ -444,6 +450,7 @@ class Gateway:
                 check_crl=settings.tls_crl_from_ca,
             )
             if settings.tls_crl_from_ca:
+                self._awaiting_crl = settings.tls_crl is None
                 await self._client.subscribe(topics.CA_CRL, self.on_crl)
         await self._client.subscribe(topics.CONTROL_FILTER, self.on_control)
         await self._client.subscribe(topics.PRESENCE_CONNECTED_FILTER, self.on_presence_connected)

@@ -160,7 +160,7 @@ class CertificateRequests:
             except (OSError, PublishError, RedisError) as error:
                 # The broker not connected yet (at start) or Redis away: try again soon.
                 logger.warning("CRL not published", extra={"error": str(error)})
-                delay = min(delay, 2.0)
+                delay = min(delay, 0.5)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), delay)
 
