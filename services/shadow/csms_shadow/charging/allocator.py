@@ -36,7 +36,7 @@ from csms_common.smart_charging.allocation import Demand, allocate
 from csms_common.smart_charging.enforcement import Update, plan_updates
 from csms_common.smart_charging.ev_needs import EvDemand, ev_demand
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
-from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases
+from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases, reported_rotations
 from csms_common.smart_charging.profiles import Profile, failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
 from csms_common.smart_charging.spare import DrawState, SpareSettings, observe_draw
@@ -245,6 +245,15 @@ def transaction_phases(wiring: Any, needs: Any, started: float, meter_value: Any
     return grid_phases(rotation if isinstance(rotation, str) else None, count)
 
 
+def evse_wiring(wiring: Any, reported_rotation: str | None) -> dict[str, Any]:
+    """An EVSE's wiring as the operator set it (``PATCH /charge-points/{id}``), with the rotation the
+    station reports for it (1.6 ConnectorPhaseRotation, 2.x PhaseRotation) when the operator set none."""
+    own = dict(wiring) if isinstance(wiring, dict) else {}
+    if not isinstance(own.get("phaseRotation"), str) and reported_rotation is not None:
+        own["phaseRotation"] = reported_rotation
+    return own
+
+
 def needs_demand(
     needs: Any, started: float, now: datetime, phase_count: int, floor_amps: float
 ) -> tuple[EvDemand, str | None]:
@@ -431,6 +440,7 @@ class Allocator:
             wiring = membership.get("wiring") or {}
             reported = (shadow.get("state") or {}).get("reported") or {}
             all_needs = reported.get("evChargingNeeds") or {}
+            rotations = reported_rotations(reported.get("configuration"))
             for record in records:
                 evse = _evse_of(record)
                 if record.get("status") == "Ended" or evse is None:
@@ -441,7 +451,8 @@ class Allocator:
                 started = _started(record)
                 needs = all_needs.get(str(evse))
                 meter = record.get("lastMeterValue")
-                count = transaction_phase_count(wiring.get(str(evse)), needs, started, meter)
+                evse_wires = evse_wiring(wiring.get(str(evse)), rotations.get(str(evse)))
+                count = transaction_phase_count(evse_wires, needs, started, meter)
                 ev, needs_at = needs_demand(needs, started, now, count, self._settings.min_amps)
                 cap = ev.cap_amps
                 for other in (
@@ -451,9 +462,7 @@ class Allocator:
                     if other is not None:
                         cap = other if cap is None else min(cap, other)
                 drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
-                phases = transaction_phases(
-                    wiring.get(str(evse)), all_needs.get(str(evse)), started, record.get("lastMeterValue")
-                )
+                phases = transaction_phases(evse_wires, needs, started, meter)
                 transactions.append(
                     OpenTransaction(
                         station_id=station_id,

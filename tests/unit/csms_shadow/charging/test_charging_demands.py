@@ -129,6 +129,17 @@ def test_phases_of_a_transaction() -> None:
     assert demand[0].phases == (2,)
 
 
+def test_the_station_reported_rotation_when_the_operator_set_none() -> None:
+    from csms_shadow.charging.allocator import evse_wiring, transaction_phases
+
+    assert evse_wiring(None, "STR") == {"phaseRotation": "STR"}
+    assert evse_wiring({"phases": 1}, "STR") == {"phases": 1, "phaseRotation": "STR"}
+    assert evse_wiring({"phaseRotation": "TRS"}, "STR") == {"phaseRotation": "TRS"}, "the operator's wins"
+    assert evse_wiring({"phases": 1}, None) == {"phases": 1}
+    # A single-phase EVSE the station says is wired STR draws on the site's L2 only.
+    assert transaction_phases(evse_wiring({"phases": 1}, "STR"), None, 0.0, None) == (1,)
+
+
 def test_evse_wiring_in_a_membership() -> None:
     import pytest
 
