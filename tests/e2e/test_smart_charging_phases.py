@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from ocpp.v201 import call as call201
 
-from tests.e2e.test_smart_charging import Share, limits_when, put_site
+from tests.e2e.test_smart_charging import Share, join, limits_when, put_site
 from tests.support.api import Api
 from tests.support.charging import charging16, charging201
 from tests.support.system import System
@@ -88,8 +88,7 @@ async def reported_rotations(system: System, api: Api) -> None:
         api.register(station_id)
     await put_site(api, site, 20)
     for station_id in (on_l1, on_l2):
-        response = await api.arequest("PATCH", f"/charge-points/{station_id}", json={"site": site})
-        assert response.status_code == 200, response.text
+        await join(api, station_id, site)
     async with (
         charging201(system.gateway_url, on_l1) as first,
         charging201(system.gateway_url, on_l2) as second,
