@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -216,6 +217,35 @@ async def ev_needs(system: System, api: Api) -> None:
         assert len(ev.profiles.applied) == answered, "needs already answered are not answered again"
         shadow = (await api.aget(f"/charge-points/{ids[0]}/shadow")).json()
         assert shadow["state"]["reported"]["evChargingNeeds"]["1"]["evMaxCurrent"] == 10
+
+
+def test_iso15118_energy_by_departure_leaves_the_spare_to_others(system: System, api: Api) -> None:
+    asyncio.run(ev_energy(system, api))
+
+
+async def ev_energy(system: System, api: Api) -> None:
+    async with two_in_32a(system, api, "energy") as two:
+        ev, shares = two.first, two.shares
+        # 13.8 kWh in 2 h on three phases of 230 V: 13800 / (2 x 230 x 3) = 10 A; the other gets 22 A.
+        # The need grows as departure nears (0.1 A per ~70 s here): 10.0 A, give or take that and the
+        # 0.1 A rounding down, and the other gets the rest (rounded down too: 31.9 or 32 A in all).
+        departure = (datetime.now(UTC) + timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+        status = await ev.notify_needs(max_current=32, energy_wh=13_800, departure=departure)
+        assert status == "Accepted"
+        limits = await limits_when(
+            shares,
+            lambda got: 9.9 <= got[0] <= 10.2 and 31.9 <= round(got[0] + got[1], 1) <= 32.0,
+            "the EV capped at the energy it needs by departure, the spare handed to the other",
+        )
+        print(f"\nNotifyEVChargingNeeds 13.8 kWh by departure in 2 h: {limits} A")
+        # Needs without a departure time: only evMaxCurrent and evMinCurrent count, the two share again.
+        assert await ev.notify_needs(max_current=32, energy_wh=13_800, min_current=20) == "Accepted"
+        limits = await limits_when(
+            shares,
+            lambda got: got == [23.0, 9.0],
+            "evMinCurrent 20 A: both admitted at their minimum (20 + 6), the 6 A left shared equally on top",
+        )
+        print(f"the same EV with evMinCurrent 20 A and no departure: {limits} A")
 
 
 def test_a_priority_token_is_served_first(system: System, api: Api) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+from ocpp.v201 import call as call201
 
-from tests.e2e.test_smart_charging import Share, limits_when, put_site
+from tests.e2e.test_smart_charging import Share, join, limits_when, put_site
 from tests.support.api import Api
 from tests.support.charging import charging16, charging201
 from tests.support.system import System
@@ -71,3 +73,53 @@ async def rotations(system: System, api: Api) -> None:
         print(f"a second EV on L1 (AC_single_phase, rotation RTS): {limits} A")
         per_phase = [limits[0] + limits[2], limits[1], 0.0]
         assert all(amps <= 20.0 for amps in per_phase), per_phase
+
+
+def test_the_stations_own_phase_rotation_is_used(system: System, api: Api) -> None:
+    asyncio.run(reported_rotations(system, api))
+
+
+async def reported_rotations(system: System, api: Api) -> None:
+    """No operator wiring: two 2.0.1 stations say their EVSE 1's PhaseRotation in a NotifyReport."""
+    run = uuid.uuid4().hex[:8]
+    site = f"site-reported-{run}"
+    on_l1, on_l2 = f"CP-PH-{run}-own-rst", f"CP-PH-{run}-own-str"
+    for station_id in (on_l1, on_l2):
+        api.register(station_id)
+    await put_site(api, site, 20)
+    for station_id in (on_l1, on_l2):
+        await join(api, station_id, site)
+    async with (
+        charging201(system.gateway_url, on_l1) as first,
+        charging201(system.gateway_url, on_l2) as second,
+    ):
+        shares: list[Share] = [(first, f"tx-{run}-a"), (second, f"tx-{run}-b")]
+        for station, tx in shares:
+            await station.start_transaction(tx)
+            assert await station.notify_needs(max_current=32, transfer="AC_single_phase") == "Accepted"
+        limits = await limits_when(
+            shares, lambda got: got == [10.0, 10.0], "rotations unknown: both counted on every phase"
+        )
+        print(f"\ntwo single-phase EVs, rotations unknown: {limits} A")
+        for station, rotation in ((first, "RST"), (second, "STR")):
+            await station.call(
+                call201.NotifyReport(
+                    request_id=1,
+                    generated_at=datetime.now(UTC).isoformat(),
+                    seq_no=0,
+                    report_data=[
+                        {
+                            "component": {"name": "EVSE", "evse": {"id": 1}},
+                            "variable": {"name": "PhaseRotation"},
+                            "variable_attribute": [{"type": "Actual", "value": rotation}],
+                        }
+                    ],
+                )
+            )
+        limits = await limits_when(
+            shares,
+            lambda got: got == [20.0, 20.0],
+            "the stations' own EVSE/1.PhaseRotation: one EV on L1, one on L2, 20 A each",
+            timeout=12.0,  # a reported configuration does not wake the allocator: its 5 s pass does
+        )
+        print(f"NotifyReport EVSE/1.PhaseRotation RST and STR: {limits} A")

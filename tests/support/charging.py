@@ -181,22 +181,27 @@ class ChargingStation201(Station201):
     async def clear_limit(self) -> None:
         await self.call(call201.ClearedChargingLimit(charging_limit_source="EMS", evse_id=1))
 
-    async def notify_needs(self, max_current: float, transfer: str = "AC_three_phase") -> str:
+    async def notify_needs(
+        self,
+        max_current: float,
+        transfer: str = "AC_three_phase",
+        energy_wh: int = 20000,
+        departure: str | None = None,
+        min_current: float = 6,
+    ) -> str:
         """ISO 15118 charging needs of the EV on EVSE 1 (AC, three phases by default); the CSMS's status."""
-        answer = await self.call(
-            call201.NotifyEVChargingNeeds(
-                evse_id=1,
-                charging_needs={
-                    "requested_energy_transfer": transfer,
-                    "ac_charging_parameters": {
-                        "energy_amount": 20000,
-                        "ev_min_current": 6,
-                        "ev_max_current": max_current,
-                        "ev_max_voltage": 400,
-                    },
-                },
-            )
-        )
+        needs: dict[str, Any] = {
+            "requested_energy_transfer": transfer,
+            "ac_charging_parameters": {
+                "energy_amount": energy_wh,
+                "ev_min_current": min_current,
+                "ev_max_current": max_current,
+                "ev_max_voltage": 400,
+            },
+        }
+        if departure is not None:
+            needs["departure_time"] = departure
+        answer = await self.call(call201.NotifyEVChargingNeeds(evse_id=1, charging_needs=needs))
         return str(answer.status)
 
     async def notify_schedule(self, periods: list[tuple[int, float]], rate_unit: str = "A") -> str:

@@ -60,3 +60,44 @@ def ev_phases(evse_phases: int | None, requested_transfer: Any, meter_phases: in
         if phases is not None:
             return min(phases, ceiling)
     return ceiling
+
+
+def compose(outer: str | None, inner: str | None) -> str | None:
+    """The rotation of ``inner`` against the grid, when ``inner`` is given against a parent wired as
+    ``outer`` (the station against the grid); an unknown parent leaves ``inner`` as it is."""
+    if inner not in ROTATIONS:
+        return None
+    if outer not in ROTATIONS:
+        return inner
+    return "".join(outer["RST".index(letter)] for letter in inner)
+
+
+def reported_rotations(configuration: Any) -> dict[str, str]:
+    """Each EVSE's phase rotation against the grid from the station's own reported configuration:
+    1.6 ``ConnectorPhaseRotation`` (``"0.RST, 1.RST, 2.RTS"``: connector 0 is the station's meter
+    against the grid, each connector against it) and 2.x ``EVSE/<id>.PhaseRotation`` (against the
+    station) with ``ChargingStation.PhaseRotation`` (the station against the grid). Unknown or
+    ``NotApplicable`` rotations, and malformed entries, are left out."""
+    if not isinstance(configuration, Mapping):
+        return {}
+    found: dict[str, str] = {}
+    station: str | None = None
+    legacy = configuration.get("ConnectorPhaseRotation")
+    if isinstance(legacy, str):
+        for entry in legacy.split(","):
+            connector, _, rotation = entry.strip().partition(".")
+            if not connector.isdigit() or rotation not in ROTATIONS:
+                continue
+            if int(connector) == 0:
+                station = rotation
+            else:
+                found[str(int(connector))] = rotation
+    for key, value in configuration.items():
+        path, _, variable = str(key).partition(".")
+        if variable != "PhaseRotation" or value not in ROTATIONS:
+            continue
+        if path == "ChargingStation":
+            station = str(value)
+        elif path.startswith("EVSE/") and path[5:].isdigit():
+            found[str(int(path[5:]))] = str(value)
+    return {evse: rotated for evse, rotation in found.items() if (rotated := compose(station, rotation))}

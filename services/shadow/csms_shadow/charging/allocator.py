@@ -34,8 +34,9 @@ from csms_common.events import EventType
 from csms_common.mqtt_message import PublishError
 from csms_common.smart_charging.allocation import Demand, allocate
 from csms_common.smart_charging.enforcement import Update, plan_updates
+from csms_common.smart_charging.ev_needs import EvDemand, ev_demand
 from csms_common.smart_charging.limits import PhaseAmps, limit_at
-from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases
+from csms_common.smart_charging.phases import ev_phases, grid_phases, metered_phases, reported_rotations
 from csms_common.smart_charging.profiles import Profile, failsafe_profile, tx_profile
 from csms_common.smart_charging.sites import Site
 from csms_common.smart_charging.spare import DrawState, SpareSettings, observe_draw
@@ -103,6 +104,8 @@ class OpenTransaction:
     """The site phases it draws on (:mod:`csms_common.smart_charging.phases`)."""
     station_cap: float | None = None
     """Its station's ChargingStationMaxProfile in force (amps per phase), set through the API."""
+    min_amps: float | None = None
+    """The EV's own minimum (ISO 15118 evMinCurrent), if above the site's: below it, paused."""
 
     @property
     def key(self) -> str:
@@ -164,7 +167,7 @@ def demands_for(
                 site=tx.site,
                 max_amps=settings.station_max_amps,
                 phases=tx.phases,
-                min_amps=settings.min_amps,
+                min_amps=min(max(settings.min_amps, tx.min_amps or 0.0), settings.station_max_amps),
                 priority=tx.priority,
                 arrival=tx.started,
                 cap_amps=min(caps) if caps else None,
@@ -222,19 +225,50 @@ def ev_schedule_cap(schedule: Any, started: float, now: datetime) -> float | Non
     return cap
 
 
-def transaction_phases(wiring: Any, needs: Any, started: float, meter_value: Any) -> tuple[int, ...]:
-    """The site phases a transaction draws on: its EVSE's wiring (``phaseRotation``, ``phases``), the
-    energy transfer its EV asked for (ISO 15118, if during this transaction), its newest meter value."""
+def transaction_phase_count(wiring: Any, needs: Any, started: float, meter_value: Any) -> int:
+    """How many phases a transaction's EV draws on: its EVSE's ``phases``, the energy transfer its EV
+    asked for (ISO 15118, if during this transaction), its newest meter value."""
     wiring = wiring if isinstance(wiring, dict) else {}
     transfer = None
     if isinstance(needs, dict) and needs_cap(needs, started)[1] is not None:
         transfer = needs.get("requestedEnergyTransfer")
     evse_phases = wiring.get("phases")
-    count = ev_phases(
-        evse_phases if isinstance(evse_phases, int) else None, transfer, metered_phases(meter_value)
-    )
-    rotation = wiring.get("phaseRotation")
+    count = evse_phases if isinstance(evse_phases, int) else None
+    return ev_phases(count, transfer, metered_phases(meter_value))
+
+
+def transaction_phases(wiring: Any, needs: Any, started: float, meter_value: Any) -> tuple[int, ...]:
+    """The site phases a transaction draws on: as many as :func:`transaction_phase_count`, placed by its
+    EVSE's wiring (``phaseRotation``)."""
+    rotation = wiring.get("phaseRotation") if isinstance(wiring, dict) else None
+    count = transaction_phase_count(wiring, needs, started, meter_value)
     return grid_phases(rotation if isinstance(rotation, str) else None, count)
+
+
+def evse_wiring(wiring: Any, reported_rotation: str | None) -> dict[str, Any]:
+    """An EVSE's wiring as the operator set it (``PATCH /charge-points/{id}``), with the rotation the
+    station reports for it (1.6 ConnectorPhaseRotation, 2.x PhaseRotation) when the operator set none."""
+    own = dict(wiring) if isinstance(wiring, dict) else {}
+    if not isinstance(own.get("phaseRotation"), str) and reported_rotation is not None:
+        own["phaseRotation"] = reported_rotation
+    return own
+
+
+def needs_demand(
+    needs: Any, started: float, now: datetime, phase_count: int, floor_amps: float
+) -> tuple[EvDemand, str | None]:
+    """The EV's ceiling and minimum from its charging needs (if they came during this transaction):
+    evMaxCurrent, evMinCurrent, energyAmount by departureTime (:mod:`csms_common.smart_charging.ev_needs`)."""
+    cap, needs_at = needs_cap(needs, started)
+    if needs_at is None:
+        return EvDemand(None, floor_amps), None
+    departure = None
+    with contextlib.suppress(ValueError):  # absent or not a zoned ISO time: no energy cap
+        departure = parse_time(needs.get("departureTime"))
+    demand = ev_demand(
+        cap, needs.get("evMinCurrent"), needs.get("energyAmount"), departure, now, phase_count, floor_amps
+    )
+    return demand, needs_at
 
 
 def external_cap(charging_limit: Any, evse_id: int) -> float | None:
@@ -406,6 +440,7 @@ class Allocator:
             wiring = membership.get("wiring") or {}
             reported = (shadow.get("state") or {}).get("reported") or {}
             all_needs = reported.get("evChargingNeeds") or {}
+            rotations = reported_rotations(reported.get("configuration"))
             for record in records:
                 evse = _evse_of(record)
                 if record.get("status") == "Ended" or evse is None:
@@ -414,7 +449,12 @@ class Allocator:
                 if not site:
                     continue
                 started = _started(record)
-                cap, needs_at = needs_cap(all_needs.get(str(evse)), started)
+                needs = all_needs.get(str(evse))
+                meter = record.get("lastMeterValue")
+                evse_wires = evse_wiring(wiring.get(str(evse)), rotations.get(str(evse)))
+                count = transaction_phase_count(evse_wires, needs, started, meter)
+                ev, needs_at = needs_demand(needs, started, now, count, self._settings.min_amps)
+                cap = ev.cap_amps
                 for other in (
                     external_cap(reported.get("chargingLimit"), evse),
                     ev_schedule_cap((reported.get("evChargingSchedule") or {}).get(str(evse)), started, now),
@@ -422,9 +462,7 @@ class Allocator:
                     if other is not None:
                         cap = other if cap is None else min(cap, other)
                 drawn, meter_at = drawn_amps(record.get("lastMeterValue"))
-                phases = transaction_phases(
-                    wiring.get(str(evse)), all_needs.get(str(evse)), started, record.get("lastMeterValue")
-                )
+                phases = transaction_phases(evse_wires, needs, started, meter)
                 transactions.append(
                     OpenTransaction(
                         station_id=station_id,
@@ -441,6 +479,7 @@ class Allocator:
                         id_token=token_of(record),
                         phases=phases,
                         station_cap=station_cap,
+                        min_amps=ev.min_amps,
                     )
                 )
         return await self._with_priorities(transactions), stations

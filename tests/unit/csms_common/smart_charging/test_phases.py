@@ -94,3 +94,31 @@ def test_single_phase_evs_on_different_phases_share_per_phase() -> None:
     assert {key: round(amps, 1) for key, amps in mixed.amps.items()} == {
         "a": 6.6, "b": 6.6, "c": 13.3, "d": 6.6,
     }, "L1 shared by three (20/3, rounded down), L2's rest to c"  # fmt: skip
+
+
+def test_rotations_reported_by_a_16_station() -> None:
+    from csms_common.smart_charging.phases import reported_rotations
+
+    assert reported_rotations({"ConnectorPhaseRotation": "1.RST, 2.STR,3.Unknown, x.RST, 4"}) == {
+        "1": "RST",
+        "2": "STR",
+    }
+    # Connector 0 (the station's meter) is on the grid as STR: connector 1's RST is the grid's STR.
+    assert reported_rotations({"ConnectorPhaseRotation": "0.STR, 1.RST, 2.RTS"}) == {"1": "STR", "2": "SRT"}
+    assert reported_rotations({"ConnectorPhaseRotation": "0.RST"}) == {}
+    assert reported_rotations(None) == {} and reported_rotations({"ConnectorPhaseRotation": 3}) == {}
+
+
+def test_rotations_reported_by_a_2x_station() -> None:
+    from csms_common.smart_charging.phases import reported_rotations
+
+    configuration = {
+        "EVSE/1.PhaseRotation": "TRS",
+        "EVSE/2.PhaseRotation": "NotApplicable",
+        "EVSE/x.PhaseRotation": "RST",
+        "EVSE/3.PhaseRotation.Target": "RST",
+        "OCPPCommCtrlr.HeartbeatInterval": "300",
+    }
+    assert reported_rotations(configuration) == {"1": "TRS"}
+    # The station is on the grid as RTS: EVSE L1 is the station's T = its L3, on the grid's S, and so on.
+    assert reported_rotations({**configuration, "ChargingStation.PhaseRotation": "RTS"}) == {"1": "SRT"}

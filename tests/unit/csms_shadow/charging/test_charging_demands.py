@@ -85,6 +85,31 @@ def test_caps_from_ev_needs_and_station_limits() -> None:
     assert external_cap(None, 1) is None
 
 
+def test_needs_demand_reads_the_stored_needs() -> None:
+    from datetime import UTC, datetime
+
+    from csms_shadow.charging.allocator import needs_demand
+
+    started = 1767225600.0  # 2026-01-01T00:00:00Z
+    now = datetime(2026, 1, 1, 0, 0, 5, tzinfo=UTC)
+    needs = {
+        "evMaxCurrent": 32,
+        "evMinCurrent": 8,
+        "energyAmount": 13800,
+        "departureTime": "2026-01-01T02:00:05Z",
+        "receivedAt": "2026-01-01T00:00:05Z",
+    }
+    demand, needs_at = needs_demand(needs, started, now, 3, 6.0)
+    assert (round(demand.cap_amps or 0, 6), demand.min_amps, needs_at) == (10.0, 8.0, "2026-01-01T00:00:05Z")
+    assert needs_demand({**needs, "departureTime": "soon"}, started, now, 3, 6.0)[0].cap_amps == 32.0
+    assert (
+        needs_demand({**needs, "receivedAt": "2025-12-31T23:00:00Z"}, started, now, 3, 6.0)[0].min_amps == 6.0
+    )
+    online = OpenTransaction("on", "1", 1, "depot", 0.0, True, "ocpp2.0.1", min_amps=8.0)
+    assert demands_for([online], {}, SETTINGS)[0].min_amps == 8.0
+    assert demands_for([tx("plain")], {}, SETTINGS)[0].min_amps == 6.0
+
+
 def test_phases_of_a_transaction() -> None:
     from csms_shadow.charging.allocator import transaction_phases
 
@@ -102,6 +127,17 @@ def test_phases_of_a_transaction() -> None:
     assert transaction_phases("garbage", "garbage", started, "garbage") == (0, 1, 2)
     demand = demands_for([OpenTransaction("on", "1", 1, "depot", 0.0, True, "x", phases=(2,))], {}, SETTINGS)
     assert demand[0].phases == (2,)
+
+
+def test_the_station_reported_rotation_when_the_operator_set_none() -> None:
+    from csms_shadow.charging.allocator import evse_wiring, transaction_phases
+
+    assert evse_wiring(None, "STR") == {"phaseRotation": "STR"}
+    assert evse_wiring({"phases": 1}, "STR") == {"phases": 1, "phaseRotation": "STR"}
+    assert evse_wiring({"phaseRotation": "TRS"}, "STR") == {"phaseRotation": "TRS"}, "the operator's wins"
+    assert evse_wiring({"phases": 1}, None) == {"phases": 1}
+    # A single-phase EVSE the station says is wired STR draws on the site's L2 only.
+    assert transaction_phases(evse_wiring({"phases": 1}, "STR"), None, 0.0, None) == (1,)
 
 
 def test_evse_wiring_in_a_membership() -> None:

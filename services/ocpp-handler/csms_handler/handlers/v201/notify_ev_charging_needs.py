@@ -4,7 +4,9 @@ SetChargingProfile for the transaction on that EVSE, within the site's allocatio
 
 Kept: the requested energy transfer, the departure time, and the EV's current limits. The
 allocator caps the share at ``evMaxCurrent`` (AC, per phase) or at ``evMaxPower`` spread over
-three phases of 230 V (DC: its DC current says nothing about the AC side).
+three phases of 230 V (DC: its DC current says nothing about the AC side), pauses it rather than go
+below ``evMinCurrent``, and caps it at the energy it needs by ``departureTime``
+(:mod:`csms_common.smart_charging.ev_needs`).
 """
 
 from __future__ import annotations
