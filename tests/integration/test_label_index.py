@@ -165,6 +165,30 @@ def test_a_label_patch_during_the_build_at_start_leaves_no_stale_entry(redis_set
     asyncio.run(scenario())
 
 
+def test_a_delayed_index_step_never_revives_a_deleted_station(redis_settings: RedisSettings) -> None:
+    """PATCH site=a is held before its index step; the station is deleted and registered again with
+    site=b. Before the fix the held step added it to site=a, where it stayed after the re-creation;
+    now the delete's tombstone refuses that step, and the new station's labels are indexed."""
+
+    async def scenario() -> None:
+        async with _racing_stores(redis_settings) as (paused, first, second):
+            station = "CP-AGAIN"
+            assert await second.create_station({"chargePointId": station}, NOW)
+            older = asyncio.create_task(first.update_station(station, {}, labels={"site": "a"}))
+            await asyncio.wait_for(paused.reached.wait(), 10)
+            assert await second.delete_station(station)
+            paused.release.set()
+            await asyncio.wait_for(older, 10)
+            assert await second.create_station({"chargePointId": station}, NOW + 1)
+            await second.update_station(station, {}, labels={"site": "b"})
+            assert await _indexed(second, "site", "a") == []
+            assert await _indexed(second, "site", "b") == [station]
+            shown = await second.get_station(station)
+            assert shown is not None and "labelsVersion" not in shown
+
+    asyncio.run(scenario())
+
+
 def test_concurrent_label_patches_from_two_replicas_all_survive(redis_service: infra.RunningService) -> None:
     async def scenario() -> None:
         prefix = f"labels-{uuid.uuid4().hex[:8]}:"
