@@ -280,7 +280,9 @@ def test_selector_time_over_10000_stations(redis_service: infra.RunningService) 
                         for n in range(start, start + 50)
                     )
                 )
+            started = time.perf_counter()
             assert await store.ensure_label_index() == FLEET
+            print(f"\nlabel index built over {FLEET} stations in {time.perf_counter() - started:.2f} s")
             selector = parse_selector("site=s7,model=Y")
             assert indexed_groups(selector) is not None
 
