@@ -9,8 +9,8 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Coroutine
+from typing import Any, TypeVar, cast
 
 import pytest
 from redis.asyncio import Redis
@@ -25,6 +25,7 @@ from tests.support import infra
 
 pytestmark = pytest.mark.integration
 NOW = 1_700_000_000
+T = TypeVar("T")
 WRITERS = 16
 FLEET = 10_000
 SITES = 100
@@ -112,6 +113,30 @@ async def _racing_stores(
             await client.aclose()
 
 
+async def _held_back(
+    paused: _PausedIndexWrite, held: Coroutine[Any, Any, T], meanwhile: Awaitable[object]
+) -> T:
+    """Run ``held`` until its first index write, then ``meanwhile`` whole, then the rest of ``held``."""
+    task = asyncio.create_task(held)
+    await asyncio.wait_for(paused.reached.wait(), 10)
+    await meanwhile
+    paused.release.set()
+    return await asyncio.wait_for(task, 10)
+
+
+async def _patch_site_a_held_back(
+    paused: _PausedIndexWrite,
+    first: ShadowStore,
+    second: ShadowStore,
+    station: str,
+    meanwhile: Awaitable[object],
+) -> None:
+    """Register ``station``; the first replica PATCHes site=a, held back before its index step while
+    ``meanwhile`` (on the second replica) runs whole."""
+    assert await second.create_station({"chargePointId": station}, NOW)
+    await _held_back(paused, first.update_station(station, {}, labels={"site": "a"}), meanwhile)
+
+
 async def _indexed(store: ShadowStore, key: str, value: str) -> list[str]:
     return await store.labelled([[(key, value)]])
 
@@ -124,12 +149,9 @@ def test_an_older_label_patch_whose_index_step_is_delayed_never_wins(redis_setti
     async def scenario() -> None:
         async with _racing_stores(redis_settings) as (paused, first, second):
             station = "CP-RACE"
-            assert await second.create_station({"chargePointId": station}, NOW)
-            older = asyncio.create_task(first.update_station(station, {}, labels={"site": "a"}))
-            await asyncio.wait_for(paused.reached.wait(), 10)
-            await second.update_station(station, {}, labels={"site": "b"})
-            paused.release.set()
-            await asyncio.wait_for(older, 10)
+            await _patch_site_a_held_back(
+                paused, first, second, station, second.update_station(station, {}, labels={"site": "b"})
+            )
             record = await second.station_record(station)
             assert record is not None and record["labels"] == {"site": "b"}
             assert await _indexed(second, "site", "a") == []
@@ -153,11 +175,9 @@ def test_a_label_patch_during_the_build_at_start_leaves_no_stale_entry(redis_set
             assert await second.create_station(
                 {"chargePointId": "CP-OTHER", "labels": {"site": "a"}}, NOW + 1
             )
-            build = asyncio.create_task(first.ensure_label_index())
-            await asyncio.wait_for(paused.reached.wait(), 10)
-            await second.update_station(station, {}, labels={"site": "b"})
-            paused.release.set()
-            await asyncio.wait_for(build, 10)
+            await _held_back(
+                paused, first.ensure_label_index(), second.update_station(station, {}, labels={"site": "b"})
+            )
             assert await _indexed(second, "site", "a") == ["CP-OTHER"]
             assert await _indexed(second, "site", "b") == [station]
             assert await first.ensure_label_index() == 0
@@ -173,12 +193,8 @@ def test_a_delayed_index_step_never_revives_a_deleted_station(redis_settings: Re
     async def scenario() -> None:
         async with _racing_stores(redis_settings) as (paused, first, second):
             station = "CP-AGAIN"
-            assert await second.create_station({"chargePointId": station}, NOW)
-            older = asyncio.create_task(first.update_station(station, {}, labels={"site": "a"}))
-            await asyncio.wait_for(paused.reached.wait(), 10)
-            assert await second.delete_station(station)
-            paused.release.set()
-            await asyncio.wait_for(older, 10)
+            await _patch_site_a_held_back(paused, first, second, station, second.delete_station(station))
+            assert await second.station_record(station) is None
             assert await second.create_station({"chargePointId": station}, NOW + 1)
             await second.update_station(station, {}, labels={"site": "b"})
             assert await _indexed(second, "site", "a") == []
