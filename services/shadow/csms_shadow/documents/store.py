@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -27,6 +28,13 @@ from csms_shadow.documents.document import (
 from csms_shadow.storage.keys import Keys
 from csms_shadow.storage.optimistic import DEFAULT_POLICY, RetryPolicy, read_watched, watched
 from csms_shadow.storage.scripts import ALLOCATE_ONCE, REPLACE_SHADOW_IF_UNCHANGED, queue_script
+
+LABELS_VERSION = "labelsVersion"
+"""Record field counting its label changes (internal, never shown): what the label index compares."""
+TOMBSTONE_SECONDS = 3600
+"""How long a deleted station's label marker outlives it: longer than any index step in flight."""
+INDEX_BUILD_CONCURRENCY = 50
+"""Stations indexed at once by the build at start."""
 
 
 class UpdateOutcome(Enum):
@@ -83,6 +91,11 @@ class ShadowStore:
     async def create_station(self, record: JsonObject, now: int) -> bool:
         """Register a station; False if it already exists."""
         station_id = record["chargePointId"]
+        # A station deleted and registered again starts its labels version above its tombstone's, so
+        # the index takes its labels (docs on index_labels).
+        tombstone = await self._redis.get(self._keys.label_version(station_id))
+        if tombstone is not None:
+            record = {**record, LABELS_VERSION: int(fast_json.loads(tombstone)["version"]) + 1}
         created = await self._redis.set(self._keys.station(station_id), fast_json.dumps(record), nx=True)
         if not created:
             return False
@@ -109,19 +122,24 @@ class ShadowStore:
 
     async def list_stations(self) -> list[JsonObject]:
         """Every registered station, oldest first, with presence."""
-        station_ids = [
+        return await self.stations(await self._station_ids())
+
+    async def _station_ids(self) -> list[str]:
+        """Every registered station's id, oldest first."""
+        return [
             member.decode() if isinstance(member, bytes) else str(member)
             for member in await self._redis.zrange(self._keys.station_index, 0, -1)
         ]
-        return await self.stations(station_ids)
 
     async def labelled(self, groups: list[list[tuple[str, str]]]) -> list[str]:
         """The stations carrying, for every group, one of its ``(key, value)`` labels (label index),
         oldest first."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for group in groups:
-                pipe.sunion([self._keys.label(key, value) for key, value in group])
-            members = await pipe.execute()
+        # One SUNION per group, not a pipeline: a cluster client refuses SUNION in a pipeline, even
+        # over keys of one slot (the label sets share the shared tag).
+        members = [
+            await self._redis.sunion([self._keys.label(key, value) for key, value in group])
+            for group in groups
+        ]
         found: set[str] = set.intersection(*({_text(member) for member in group} for group in members))
         if not found:
             return []
@@ -152,12 +170,12 @@ class ShadowStore:
     async def update_station(
         self, station_id: str, changes: JsonObject, labels: JsonObject | None = None
     ) -> JsonObject | None:
-        """Merge ``changes`` into a station's record, and the ``labels`` patch into its labels (in the
-        same transaction as the label index: two patches at once both survive); None if it is not
-        registered. A bad labels patch raises InvalidLabels."""
+        """Merge ``changes`` into a station's record, and the ``labels`` patch into its labels (two
+        patches at once both survive), then bring the label index to the record (``index_labels``);
+        None if it is not registered. A bad labels patch raises InvalidLabels."""
         key = self._keys.station(station_id)
 
-        async def merge(pipe: Pipeline) -> tuple[JsonObject, JsonObject] | None:
+        async def merge(pipe: Pipeline) -> tuple[JsonObject, bool] | None:
             raw = await pipe.get(key)
             if raw is None:
                 return None
@@ -165,47 +183,81 @@ class ShadowStore:
             before: JsonObject = record.get("labels") or {}
             if labels is not None:
                 record["labels"] = merge_labels(before, labels)
+            relabelled = (record.get("labels") or {}) != before
+            if relabelled:
+                record[LABELS_VERSION] = _labels_version(record) + 1
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.set(key, fast_json.dumps(record))
             await pipe.execute()
-            return record, before
+            return record, relabelled
 
         merged = await watched(
             self._redis, "update_station", [key], merge, self._retry, station_id=station_id
         )
         if merged is None:
             return None
-        record, before = merged
-        after = record.get("labels") or {}
-        if before != after:
-            # The label sets are cross-station keys (the shared cluster slot, not the station's): the
-            # record's transaction decides the labels, the index follows in a MULTI of its own. Two
-            # patches of the same label at once may apply their index changes out of order.
-            async with self._redis.pipeline(transaction=True) as pipe:
-                for name, value in before.items():
-                    if after.get(name) != value:
-                        pipe.srem(self._keys.label(name, value), station_id)
-                for name, value in after.items():
-                    if before.get(name) != value:
-                        pipe.sadd(self._keys.label(name, value), station_id)
-                await pipe.execute()
+        record, relabelled = merged
+        if relabelled:
+            await self.index_labels(station_id)
         return record
 
+    async def index_labels(self, station_id: str, tombstone: int | None = None) -> bool:
+        """Bring the label index to the station's CURRENT record; True if it wrote (False: the index
+        already held this labels version or a newer one).
+
+        The record (the station's cluster slot) and the label sets (the shared slot) cannot change in
+        one transaction, so every record write is followed by this step. It re-reads the record and,
+        in one WATCH/MULTI over the station's marker ``label-version:{cp}`` (shared slot: the labels
+        and record version last indexed), writes only a version newer than the marker's. A step that
+        read an older record, or that loses to another step meanwhile (the WATCH), never overwrites a
+        newer one: the index ends at the record's last labels, whatever order the steps run in.
+        After a delete (``tombstone``: the deleted record's labels version) the station leaves every
+        set and the marker stays ``TOMBSTONE_SECONDS`` with a version above any step still in flight.
+        """
+        marker = self._keys.label_version(station_id)
+
+        async def apply(pipe: Pipeline) -> bool:
+            indexed_raw = await pipe.get(marker)
+            indexed: JsonObject = fast_json.loads(indexed_raw) if indexed_raw else {}
+            raw = None if tombstone is not None else await self._redis.get(self._keys.station(station_id))
+            record: JsonObject = fast_json.loads(raw) if raw else {}
+            if tombstone is not None:
+                version = tombstone + 1
+            elif raw is None:  # deleted: its delete writes the tombstone
+                return False
+            else:
+                version = _labels_version(record)
+            before: JsonObject = indexed.get("labels") or {}
+            after: JsonObject = record.get("labels") or {}
+            if version <= int(indexed.get("version", -1)) or (version == 0 and not after):
+                # Indexed already, or never labelled (no marker needed: any label change bumps the
+                # version, so no older step can be in flight).
+                return False
+            pipe.multi()  # type: ignore[no-untyped-call]
+            for name, value in before.items():
+                if after.get(name) != value:
+                    pipe.srem(self._keys.label(name, value), station_id)
+            for name, value in after.items():
+                if before.get(name) != value:
+                    pipe.sadd(self._keys.label(name, value), station_id)
+            state = fast_json.dumps({"version": version, "labels": after})
+            pipe.set(marker, state, ex=TOMBSTONE_SECONDS if tombstone is not None else None)
+            await pipe.execute()
+            return True
+
+        return await watched(self._redis, "index_labels", [marker], apply, self._retry, station_id=station_id)
+
     async def ensure_label_index(self) -> int:
-        """Build the label index once from the records (stations labelled before it existed); how
-        many stations were indexed (0 when it was built before)."""
+        """Build the label index once from the records (stations labelled before it existed), with
+        the same step as a label PATCH (a PATCH meanwhile is never undone); how many stations were
+        indexed (0 when it was built before)."""
         if await self._redis.exists(self._keys.label_index_built):
             return 0
+        station_ids = await self._station_ids()
         indexed = 0
-        for station in await self.list_stations():
-            labels = station.get("labels") or {}
-            if labels:
-                station_id = str(station["chargePointId"])
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for name, value in labels.items():
-                        pipe.sadd(self._keys.label(name, value), station_id)
-                    await pipe.execute()
-                indexed += 1
+        for start in range(0, len(station_ids), INDEX_BUILD_CONCURRENCY):
+            chunk = station_ids[start : start + INDEX_BUILD_CONCURRENCY]
+            indexed += sum(await asyncio.gather(*(self.index_labels(station) for station in chunk)))
         await self._redis.set(self._keys.label_index_built, b"1")
         return indexed
 
@@ -233,29 +285,26 @@ class ShadowStore:
         False if it was not registered."""
         station_key = self._keys.station(station_id)
 
-        async def delete(pipe: Pipeline) -> JsonObject | None:
+        async def delete(pipe: Pipeline) -> int | None:
             raw = await pipe.get(station_key)
             if raw is None:
                 return None
-            labels: JsonObject = fast_json.loads(raw).get("labels") or {}
+            version = _labels_version(fast_json.loads(raw))
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.delete(station_key)
             pipe.delete(self._keys.shadow(station_id), self._keys.presence(station_id))
             await pipe.execute()
-            return labels
+            return version
 
-        labels = await watched(
+        version = await watched(
             self._redis, "delete_station", [station_key], delete, self._retry, station_id=station_id
         )
-        deleted = labels is not None
-        if deleted:
+        deleted = version is not None
+        if version is not None:
             # The stations index and label sets are cross-station keys (the shared cluster slot, not
-            # the station's): removed right after the station's own keys, in a MULTI of their own.
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zrem(self._keys.station_index, station_id)
-                for name, value in (labels or {}).items():
-                    pipe.srem(self._keys.label(name, value), station_id)
-                await pipe.execute()
+            # the station's): removed right after the station's own keys.
+            await self._redis.zrem(self._keys.station_index, station_id)
+            await self.index_labels(station_id, tombstone=version)
         # Its applied client tokens are left to expire (SHADOW_DUPLICATE_WINDOW): finding them would
         # take a SCAN of the whole keyspace (every node of a cluster) per delete, and a new session of
         # a station re-created with the same id makes new tokens, so a leftover one never matches.
@@ -459,6 +508,7 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
     connected = bool(presence and presence.get("eventType") == "connected")
     record = dict(record)
     record["hasPassword"] = record.pop("passwordHash", None) is not None
+    record.pop(LABELS_VERSION, None)
     record.setdefault("securityProfile", 0)
     record["connected"] = connected
     record["connection"] = (
@@ -474,3 +524,8 @@ def _with_presence(record: JsonObject, presence_raw: bytes | str | None) -> Json
     if presence and not connected:
         record["lastDisconnectedAt"] = presence.get("time")
     return record
+
+
+def _labels_version(record: JsonObject) -> int:
+    """The record's labels version: 0 for a record written before the field existed."""
+    return int(record.get(LABELS_VERSION, 0))

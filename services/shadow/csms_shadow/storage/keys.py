@@ -71,6 +71,11 @@ class Keys:
         """Set of the stations labelled ``key=value`` (neither may hold '=': csms_common.labels)."""
         return f"{self._shared}label:{key}={value}"
 
+    def label_version(self, station_id: str) -> str:
+        """The label index's marker for a station: the labels it indexed and their record version
+        (shared slot, with the label sets it guards)."""
+        return f"{self._shared}label-version:{station_id}"
+
     def reconcile(self, station_id: str) -> str:
         """The reconciler's marker: the call it has outstanding at a station."""
         return f"{self._prefix}reconcile:{station_tag(station_id)}"
