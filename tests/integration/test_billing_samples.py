@@ -22,6 +22,7 @@ from csms_common.billing.session import SessionInputs, build_session
 from csms_shadow.billing.billing_config import BillingSettings
 from csms_shadow.billing.billing_store import DEFAULT_TARGET, BillingStore
 from csms_shadow.billing.sessions import SessionKeeper
+from csms_shadow.storage.keys import Keys
 from csms_shadow.tokens.tokens import IdTokenStore
 from tests.support import infra
 from tests.unit.csms_common.billing.messages import energy_tariff
@@ -66,7 +67,7 @@ def test_the_log_appends_once_thins_and_converts_an_old_log(redis_service: infra
             ] == [300, 400]
 
             old = {"entries": [_entry(0, 0), _entry(1, 100)], "thinned": 3}
-            await client.set(f"{prefix}session-samples:CP:2", fast_json.dumps(old))
+            await client.set(Keys(prefix).session_samples("CP:2"), fast_json.dumps(old))
             await store.add_samples("CP:2", _entry(1, 100), cap=10)  # already there: kept once
             await store.add_samples("CP:2", _entry(2, 200), cap=10)
             log = await store.samples("CP:2")
