@@ -30,6 +30,15 @@ REDIS_PY_4287 = "object has no attribute 'writelines'"
 """What the shadow service logs (as a retried write) when redis-py hits redis/redis-py#4287."""
 
 
+def own_broker(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> contextlib.AbstractContextManager[infra.RunningService]:
+    """A persistent broker of the test's own, as test_kill_counts uses: on the session's shared broker
+    this system's handlers and shadow (same client ids, same shared subscriptions) would take the
+    shared system's messages and sessions, and it theirs."""
+    return infra.mosquitto(tmp_path_factory.mktemp("failover-mosquitto"), persistent=True)
+
+
 @contextlib.contextmanager
 def system_on(
     topology: redis_topologies.RedisCluster | redis_topologies.SentinelSet,
@@ -88,20 +97,18 @@ def stream_through_failover(running: KillableSystem, prefix: str, failover: Call
     assert result.lost == 0, result.problems
 
 
-def test_cluster_master_killed_under_transaction_stream(
-    broker: infra.RunningService, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_cluster_master_killed_under_transaction_stream(tmp_path_factory: pytest.TempPathFactory) -> None:
     with (
+        own_broker(tmp_path_factory) as broker,
         redis_topologies.cluster(tmp_path_factory.mktemp("failover-cluster")) as cluster,
         system_on(cluster, broker, tmp_path_factory.mktemp("cluster-services")) as running,
     ):
         stream_through_failover(running, "CLUSTER-KILL", lambda: kill_cluster_master(cluster))
 
 
-def test_sentinel_master_killed_under_transaction_stream(
-    broker: infra.RunningService, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_sentinel_master_killed_under_transaction_stream(tmp_path_factory: pytest.TempPathFactory) -> None:
     with (
+        own_broker(tmp_path_factory) as broker,
         redis_topologies.sentinel(tmp_path_factory.mktemp("failover-sentinel")) as sentinels,
         system_on(sentinels, broker, tmp_path_factory.mktemp("sentinel-services")) as running,
     ):
