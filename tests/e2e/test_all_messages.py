@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -532,7 +533,18 @@ CASES_201: list[Case] = [
             evse_id=1,
         ),
         {"status": "Accepted"},
-        {"lastSeen": NOW},
+        {
+            # The EV's plan in force, in amps per phase (11,000 W over 3 phases at 230 V, rounded down
+            # to 0.1 A), caps its share in a site (docs/smart-charging.md).
+            "evChargingSchedule": {
+                "1": {
+                    "timeBase": TS,
+                    "periods": [{"start": 0, "limitAmps": math.floor(11000.0 / (3 * 230) * 10) / 10}],
+                    "receivedAt": NOW,
+                }
+            },
+            "lastSeen": NOW,
+        },
     ),
     Case(
         "NotifyEvent",
@@ -616,7 +628,26 @@ CASES_201: list[Case] = [
             request_id=6, charging_limit_source="CSO", charging_profile=[PROFILE_201], evse_id=1
         ),
         {},
-        {"lastSeen": NOW},
+        {
+            # The station's reported profiles, summarised (issue 16: ReportChargingProfiles kept).
+            "chargingProfiles": {
+                "3": {
+                    "evseId": 1,
+                    "chargingLimitSource": "CSO",
+                    "requestId": 6,
+                    "stackLevel": 0,
+                    "purpose": "TxDefaultProfile",
+                    "kind": "Absolute",
+                    "schedule": {
+                        "rateUnit": "A",
+                        "startSchedule": TS,
+                        "periods": [{"start": 0, "limit": 21.4}],
+                    },
+                    "reportedAt": NOW,
+                }
+            },
+            "lastSeen": NOW,
+        },
     ),
     Case(
         "ReservationStatusUpdate",
