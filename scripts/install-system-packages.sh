@@ -11,6 +11,10 @@ set -euo pipefail
 missing=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+# redis-cli builds the local Redis Cluster of the cluster tests (tests/support/redis_topologies.py).
+command -v redis-cli >/dev/null 2>&1 || [ -x /usr/bin/redis-cli ] || missing+=(redis-tools)
+# ip makes the network namespaces of the partition tests (tests/support/netns.py).
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 [ -e /usr/include/mosquitto_broker.h ] || missing+=(mosquitto-dev)
 # The plugin includes mosquitto.h as well, which Debian ships in libmosquitto-dev.
